@@ -1,0 +1,120 @@
+"""Impact analysis: what is down for a set of failures, and why.
+
+Owns the explanation of one scenario: the down set (by :func:`propagate_one`), the
+root causes of every down node among the failed nodes, and one shortest causal chain
+from the node back to a failed node.
+
+- *Causes* of a down node are the failed nodes in its down cone: the failed nodes
+  reachable from it through down children. They are propagated as bit masks in the
+  same level order as the failure itself (one bit per failed node).
+- The *chain* is a shortest path, in the graph restricted to down nodes, from a failed
+  node up to the node: one multi-source breadth-first search from all failed nodes
+  (``scipy.sparse.csgraph.breadth_first_order`` from a virtual source).
+
+Complexity: O((nodes + edges) · ⌈failed/64⌉) for causes, O(nodes + edges) for chains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order
+
+from blackstart.engine.graph import GATE, CompiledGraph
+from blackstart.engine.propagate import propagate_one
+
+
+@dataclass(frozen=True, eq=False)
+class ImpactResult:
+    """Down set, causes and chains of one scenario, by node id."""
+
+    failed: tuple[int, ...]
+    """Directly failed nodes, in the order given."""
+    down: npt.NDArray[np.bool_]
+    cause_bits: npt.NDArray[np.uint64]
+    """``(n, words)``: bit ``i`` set when ``failed[i]`` is a cause of the node."""
+    predecessor: npt.NDArray[np.int32]
+    """Next node on the chain towards a failed node; -1 at a failed node or if up."""
+
+    def down_nodes(self, kind: int, graph: CompiledGraph) -> npt.NDArray[np.int64]:
+        """Ids of the down nodes of one kind."""
+        return np.flatnonzero(self.down & (graph.kind == kind))
+
+    def causes(self, v: int) -> list[int]:
+        """Failed node ids that are causes of ``v`` (empty when ``v`` is up)."""
+        out = []
+        for w, word in enumerate(self.cause_bits[v].tolist()):
+            while word:
+                low = word & -word
+                out.append(self.failed[w * 64 + low.bit_length() - 1])
+                word ^= low
+        return out
+
+    def chain(self, v: int, graph: CompiledGraph) -> list[int]:
+        """Shortest causal chain from ``v`` down to a failed node, gates skipped."""
+        if not self.down[v]:
+            return []
+        out = [v]
+        while self.predecessor[out[-1]] >= 0:
+            out.append(int(self.predecessor[out[-1]]))
+        return [u for u in out if graph.kind[u] != GATE]
+
+
+def impact(graph: CompiledGraph, failed: Sequence[int]) -> ImpactResult:
+    """Explain one scenario: down set, causes and shortest causal chains.
+
+    ``failed`` are node ids (providers, sites or components). Duplicates are ignored.
+    """
+    failed = tuple(dict.fromkeys(int(f) for f in failed))
+    down = propagate_one(graph, failed)
+    return ImpactResult(
+        failed=failed,
+        down=down,
+        cause_bits=_causes(graph, failed, down),
+        predecessor=_chains(graph, failed, down),
+    )
+
+
+def _causes(
+    graph: CompiledGraph, failed: tuple[int, ...], down: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.uint64]:
+    words = max(1, -(-len(failed) // 64))
+    bits = np.zeros((graph.n, words), dtype=np.uint64)
+    for i, v in enumerate(failed):
+        bits[v, i // 64] |= np.uint64(1) << np.uint64(i % 64)
+    ptr, idx = graph.child_ptr, graph.child_idx
+    for start, end, _op in graph.groups:
+        e0, e1 = int(ptr[start]), int(ptr[end])
+        if e0 == e1:
+            continue
+        rows = bits[idx[e0:e1]]
+        bits[start:end] |= np.bitwise_or.reduceat(rows, ptr[start:end] - e0, axis=0)
+        bits[start:end][~down[start:end]] = 0
+    return bits
+
+
+def _chains(
+    graph: CompiledGraph, failed: tuple[int, ...], down: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int32]:
+    n = graph.n
+    pred = np.full(n, -1, dtype=np.int32)
+    if not failed:
+        return pred
+    child, parent = graph.child_idx, graph.edge_parent
+    keep = down[child] & down[parent]
+    src = np.concatenate([child[keep], np.full(len(failed), n, dtype=np.int32)])
+    dst = np.concatenate([parent[keep], np.asarray(failed, dtype=np.int32)])
+    adjacency = csr_matrix(
+        (np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n + 1, n + 1)
+    )
+    _, predecessors = breadth_first_order(
+        adjacency, n, directed=True, return_predecessors=True
+    )
+    pred[:] = predecessors[:n]
+    pred[pred == n] = -1
+    pred[pred < 0] = -1
+    return pred

@@ -1,0 +1,1 @@
+"""The named model: schema, requirement expressions, loading and validation."""

@@ -1,0 +1,383 @@
+"""The model file schema: one pydantic class per section entry.
+
+Owns the *shape* of every entity as written in YAML (keys, types, enumerations, units),
+and the JSON Schema that editors use. Does not resolve references between entities or
+detect cycles: that is :mod:`blackstart.model.validate`. Unknown keys are errors
+(``extra="forbid"``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+)
+
+from blackstart.units import Distribution, parse_distribution, parse_seconds
+
+# --------------------------------------------------------------------------- units
+
+_DURATION_PATTERN = r"^\s*(\d+(\.\d+)?\s*(s|sec|m|min|h|d|w)\s*)+$"
+_DIST_PATTERN = (
+    r"^\s*(\d+(\.\d+)?\s*(s|sec|m|min|h|d|w)\s*)+"
+    r"(\.\.\s*(\d+(\.\d+)?\s*(s|sec|m|min|h|d|w)\s*)+){0,2}$"
+)
+
+
+def _to_seconds(value: Any) -> float:
+    if isinstance(value, float) and not isinstance(value, bool):
+        # already-normalised models (e.g. built in Python) pass seconds through
+        return value
+    return parse_seconds(value)
+
+
+Seconds = Annotated[
+    float,
+    BeforeValidator(_to_seconds),
+    WithJsonSchema(
+        {"type": "string", "pattern": _DURATION_PATTERN, "examples": ["90s", "45min", "3h", "2d"]}
+    ),
+]
+"""A fixed duration with units in YAML, seconds in Python."""
+
+DurationDist = Annotated[
+    Distribution,
+    BeforeValidator(parse_distribution),
+    PlainSerializer(lambda d: d.text(), return_type=str),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": _DIST_PATTERN,
+                    "description": "fixed (45min), uniform range (1h..4h) "
+                    "or triangular min..mode..max (1h..2h..6h)",
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["lognormal"],
+                    "properties": {
+                        "lognormal": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["median", "p90"],
+                            "properties": {
+                                "median": {"type": "string", "pattern": _DURATION_PATTERN},
+                                "p90": {"type": "string", "pattern": _DURATION_PATTERN},
+                            },
+                        }
+                    },
+                },
+            ]
+        }
+    ),
+]
+"""A duration distribution: fixed, range, triangular or lognormal."""
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=200)]
+"""An entity id: letters, digits, '-', '_', '.'; no ':' (kept for 'site:NAME' refs)."""
+
+# Requirements are parsed by blackstart.model.requirements for precise messages; this
+# is only their JSON Schema, for editors.
+_REQ_SCHEMA: dict[str, Any] = {
+    "description": "What this needs to be up. A name, a list (all of), or a mapping "
+    "{all_of: [...]}, {any_of: [...]}, {at_least: K, of: [...]}; nestable.",
+    "anyOf": [
+        {"type": "string"},
+        {"type": "array", "items": {"$ref": "#/$defs/Requirement"}},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["all_of"],
+            "properties": {"all_of": {"type": "array", "items": {"$ref": "#/$defs/Requirement"}}},
+        },
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["any_of"],
+            "properties": {"any_of": {"type": "array", "items": {"$ref": "#/$defs/Requirement"}}},
+        },
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["at_least", "of"],
+            "properties": {
+                "at_least": {"type": "integer", "minimum": 1},
+                "of": {"type": "array", "items": {"$ref": "#/$defs/Requirement"}},
+            },
+        },
+    ],
+}
+RequirementSpec = Annotated[Any, WithJsonSchema({"x-requirement": True})]
+
+
+class Strict(BaseModel):
+    """Base of every schema class: unknown keys are errors, instances are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------- entities
+
+ProviderKind = Literal[
+    "colocation", "cloud", "telecom", "software", "saas", "energy", "hardware", "service", "other"
+]
+
+
+class Provider(Strict):
+    """A third party: colocation operator, cloud, telecom carrier, software vendor."""
+
+    kind: ProviderKind = "other"
+    name: str | None = None
+    owner: str | None = Field(None, description="Who owns the provider (group, shareholders).")
+    jurisdiction: str | None = Field(
+        None, description="ISO 3166-1 alpha-2 country code whose law governs the provider."
+    )
+    description: str | None = None
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _iso_country(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Z]{2}", v):
+            raise ValueError(f"{v!r} is not an ISO 3166-1 alpha-2 code; write e.g. 'FR' or 'GB'")
+        return v
+
+
+SiteKind = Literal[
+    "datacenter", "colocation", "hospital", "telecom-room", "office", "cloud-region", "other"
+]
+
+
+class Site(Strict):
+    """A place: data centre, hospital building, telecom room, cloud region."""
+
+    kind: SiteKind = "other"
+    name: str | None = None
+    provider: Id | None = Field(None, description="The provider operating the site.")
+    shared_with: list[Id] = Field(
+        default_factory=list, description="Other tenants of the site (provider ids)."
+    )
+    city: str | None = None
+    description: str | None = None
+
+
+ComponentKind = Literal[
+    "power",
+    "ups",
+    "generator",
+    "cooling",
+    "network",
+    "link",
+    "switch",
+    "router",
+    "firewall",
+    "dns",
+    "storage",
+    "backup",
+    "compute",
+    "cluster",
+    "vm",
+    "container",
+    "database",
+    "directory",
+    "middleware",
+    "application",
+    "saas",
+    "messaging",
+    "pbx",
+    "telephony",
+    "endpoint",
+    "other",
+]
+
+
+class Recovery(Strict):
+    """How a component is brought back after a failure ends."""
+
+    boot: DurationDist | None = Field(None, description="Automatic boot, no one needed.")
+    restart: DurationDist | None = Field(None, description="Manual restart by the skill.")
+    data_check: DurationDist | None = Field(None, description="Data consistency check.")
+    restore: DurationDist | None = Field(
+        None, description="Restore from backup, when the restart fails."
+    )
+    restart_fails: Probability = Field(
+        0.0, description="Probability the restart fails and a restore is needed."
+    )
+    verify: DurationDist | None = Field(None, description="Verification before use.")
+    skill: str | None = Field(None, description="Skill needed for the manual tasks.")
+
+
+class Failure(Strict):
+    """Reliability data of a component."""
+
+    mtbf: Seconds | None = Field(None, description="Mean time between failures.")
+    mttr: Seconds | None = Field(None, description="Mean time to repair.")
+    probability: Probability | None = Field(
+        None, description="Probability of being failed (unavailability), if known directly."
+    )
+
+
+class Component(Strict):
+    """Anything that can fail and must be brought back."""
+
+    kind: ComponentKind
+    name: str | None = None
+    site: Id | None = Field(None, description="Where it runs; a site failure fails it.")
+    provider: Id | None = Field(
+        None, description="Third party it depends on (SaaS vendor, carrier); its failure fails it."
+    )
+    requires: RequirementSpec = None
+    team: Id | None = Field(None, description="Team that owns and recovers it.")
+    recovery: Recovery | None = None
+    failure: Failure | None = None
+    tags: list[str] = Field(default_factory=list)
+    description: str | None = None
+
+
+Tier = Literal["vital", "care", "administrative"]
+TIERS: tuple[Tier, ...] = ("vital", "care", "administrative")
+
+
+class DegradedMode(Strict):
+    """The fallback procedure while a function is down."""
+
+    procedure: str
+    holds_for: Seconds = Field(description="How long the fallback holds.")
+
+
+class Function(Strict):
+    """What people do with the system (lab results to wards, telephony, billing…)."""
+
+    tier: Tier
+    name: str | None = None
+    requires: RequirementSpec = None
+    rto: Seconds | None = Field(None, description="Recovery time objective.")
+    mtpd: Seconds | None = Field(None, description="Maximum tolerable period of disruption.")
+    patient_safety: bool = False
+    degraded_mode: DegradedMode | None = None
+    owner: str | None = None
+    description: str | None = None
+
+
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class Shift(Strict):
+    """Working hours and head-count on weekdays."""
+
+    hours: str = Field("08:00-18:00", pattern=_HOURS.pattern)
+    people: int = Field(ge=0)
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"]
+    )
+
+
+class OnCall(Strict):
+    """Head-count on call outside working hours."""
+
+    on_call: int = Field(ge=0)
+
+
+def _check_timezone(v: str | None) -> str | None:
+    if v is None:
+        return v
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {v!r}; write an IANA name such as 'Europe/Paris'")
+    return v
+
+
+class Team(Strict):
+    """People and skills, with a calendar."""
+
+    name: str | None = None
+    skills: list[str] = Field(min_length=1)
+    timezone: str | None = None
+    weekday: Shift
+    weekend: OnCall = OnCall(on_call=0)
+    night: OnCall = OnCall(on_call=0)
+    call_in: Seconds = Field(3600.0, description="Delay for an on-call person to start work.")
+    contact: str | None = None
+
+    _tz = field_validator("timezone")(_check_timezone)
+
+
+class Scenario(Strict):
+    """An incident: what fails, when, for how long."""
+
+    description: str | None = None
+    start: datetime = Field(
+        description="Calendar start, ISO 8601 ('2024-08-03T11:00'); "
+        "local to 'timezone' unless it carries an offset."
+    )
+    timezone: str | None = None
+    fail: list[str] = Field(
+        min_length=1, description="What fails: 'site:NAME', 'provider:NAME' or 'component:NAME'."
+    )
+    duration: Seconds
+
+    _tz = field_validator("timezone")(_check_timezone)
+
+
+class Document(Strict):
+    """One model file. A model is one or more of these (a directory, or ``include:``)."""
+
+    name: str | None = None
+    description: str | None = None
+    timezone: str | None = Field(None, description="Default time zone of the model.")
+    include: list[str] = Field(default_factory=list, description="Other files, relative paths.")
+    providers: dict[Id, Provider] = Field(default_factory=dict)
+    sites: dict[Id, Site] = Field(default_factory=dict)
+    components: dict[Id, Component] = Field(default_factory=dict)
+    functions: dict[Id, Function] = Field(default_factory=dict)
+    teams: dict[Id, Team] = Field(default_factory=dict)
+    scenarios: dict[Id, Scenario] = Field(default_factory=dict)
+
+    _tz = field_validator("timezone")(_check_timezone)
+
+
+SECTIONS: dict[str, type[Strict]] = {
+    "providers": Provider,
+    "sites": Site,
+    "components": Component,
+    "functions": Function,
+    "teams": Team,
+    "scenarios": Scenario,
+}
+"""Section key -> entity class. Entities in a section are keyed by id."""
+
+TOP_LEVEL_SCALARS = ("name", "description", "timezone", "include")
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a model file, for editors (yaml-language-server, VS Code)."""
+    schema = _point_requirements(Document.model_json_schema(mode="validation"))
+    schema.setdefault("$defs", {})["Requirement"] = _REQ_SCHEMA
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "blackstart model file"
+    return schema
+
+
+def _point_requirements(node: Any) -> Any:
+    """Replace the requirement placeholders with a reference to the shared definition."""
+    if isinstance(node, dict):
+        if node.get("x-requirement"):
+            return {"$ref": "#/$defs/Requirement"}
+        return {k: _point_requirements(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_point_requirements(v) for v in node]
+    return node
