@@ -40,7 +40,7 @@ __all__ = [
     "show",
 ]
 
-_TIER_RANK = {t: i for i, t in enumerate(TIERS)}
+_TIER_RANK: dict[str, int] = {t: i for i, t in enumerate(TIERS)}
 
 
 def example_path() -> Path:
@@ -89,8 +89,9 @@ class Down:
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "causes": list(self.causes), "chain": list(self.chain)}
         if self.tier is not None:
-            d.update(tier=self.tier, name=self.name, patient_safety=self.patient_safety,
-                     rto_s=self.rto_s)
+            d.update(
+                tier=self.tier, name=self.name, patient_safety=self.patient_safety, rto_s=self.rto_s
+            )
         else:
             d.update(kind=self.kind, site=self.site)
         return d
@@ -141,15 +142,15 @@ def resolve_refs(model: Model, refs: list[str]) -> list[ElementRef]:
             ref = parse_ref(text)
         except ValueError as exc:
             bare = text.strip()
-            hint = next((f"did you mean '{k}:{bare}'?" for k in FAILABLE
-                         if bare in model.names(k)), None)
+            hint = next(
+                (f"did you mean '{k}:{bare}'?" for k in FAILABLE if bare in model.names(k)), None
+            )
             raise UsageError(str(exc), suggestion=hint) from None
         if ref.kind not in FAILABLE:
             raise UsageError(f"'{text}': only sites, providers and components can fail")
         if not model.exists(ref):
             hint = did_you_mean(ref.name, model.names(ref.kind))
-            raise UsageError(f"no {ref.kind} '{ref.name}' in model '{model.name}'",
-                             suggestion=hint)
+            raise UsageError(f"no {ref.kind} '{ref.name}' in model '{model.name}'", suggestion=hint)
         out.append(ref)
     return out
 
@@ -167,10 +168,15 @@ def impact(
     refs = list(fail or [])
     if scenario is not None:
         if scenario not in model.scenarios:
-            raise UsageError(f"no scenario '{scenario}' in model '{model.name}'",
-                             suggestion=did_you_mean(scenario, list(model.scenarios))
-                             or ("scenarios: " + ", ".join(model.scenarios)
-                                 if model.scenarios else "the model defines no scenario"))
+            raise UsageError(
+                f"no scenario '{scenario}' in model '{model.name}'",
+                suggestion=did_you_mean(scenario, list(model.scenarios))
+                or (
+                    "scenarios: " + ", ".join(model.scenarios)
+                    if model.scenarios
+                    else "the model defines no scenario"
+                ),
+            )
         refs = [*model.scenarios[scenario].fail, *refs]
     if not refs:
         raise UsageError("nothing fails", suggestion="give --fail site:NAME or --scenario NAME")
@@ -184,9 +190,12 @@ def impact(
     report = _report(model, graph, result, scenario)
     timings["impact"] = time.perf_counter() - t
     return ImpactReport(
-        **{**report.__dict__,
-           "provenance": provenance(model, timings, failed=[str(r) for r in parsed],
-                                    scenario=scenario)}
+        **{
+            **report.__dict__,
+            "provenance": provenance(
+                model, timings, failed=[str(r) for r in parsed], scenario=scenario
+            ),
+        }
     )
 
 
@@ -205,13 +214,27 @@ def _report(
         fid = display(names[v])
         fn = model.functions[fid]
         causes, chain = explain(v)
-        functions_down.append(Down(fid, causes, chain, tier=fn.tier, name=fn.name,
-                                   patient_safety=fn.patient_safety, rto_s=fn.rto))
-    functions_down.sort(key=lambda d: (_TIER_RANK[d.tier or "administrative"],
-                                       not d.patient_safety, d.id))
+        functions_down.append(
+            Down(
+                fid,
+                causes,
+                chain,
+                tier=fn.tier,
+                name=fn.name,
+                patient_safety=fn.patient_safety,
+                rto_s=fn.rto,
+            )
+        )
+    functions_down.sort(
+        key=lambda d: (_TIER_RANK[d.tier or "administrative"], not d.patient_safety, d.id)
+    )
     down_ids = {d.id for d in functions_down}
-    functions_up = tuple(sorted((f for f in model.functions if f not in down_ids),
-                                key=lambda f: (_TIER_RANK[model.functions[f].tier], f)))
+    functions_up = tuple(
+        sorted(
+            (f for f in model.functions if f not in down_ids),
+            key=lambda f: (_TIER_RANK[model.functions[f].tier], f),
+        )
+    )
     components_down = []
     for v in result.down_nodes(COMPONENT, graph).tolist():
         cid = display(names[v])
@@ -224,10 +247,12 @@ def _report(
         functions_down=tuple(functions_down),
         functions_up=functions_up,
         components_down=tuple(components_down),
-        sites_down=tuple(sorted(display(names[v])
-                                for v in result.down_nodes(SITE, graph).tolist())),
-        providers_down=tuple(sorted(display(names[v])
-                                    for v in result.down_nodes(PROVIDER, graph).tolist())),
+        sites_down=tuple(
+            sorted(display(names[v]) for v in result.down_nodes(SITE, graph).tolist())
+        ),
+        providers_down=tuple(
+            sorted(display(names[v]) for v in result.down_nodes(PROVIDER, graph).tolist())
+        ),
         scenario=scenario,
     )
 
@@ -245,25 +270,35 @@ def show(model: Model) -> dict[str, Any]:
         tenant_of = [s for s, site in model.sites.items() if pid in site.shared_with]
         direct = [c for c, comp in model.components.items() if comp.provider == pid]
         by_provider[pid] = {
-            "kind": prov.kind, "owner": prov.owner, "jurisdiction": prov.jurisdiction,
-            "operates_sites": operated, "tenant_of_sites": tenant_of,
+            "kind": prov.kind,
+            "owner": prov.owner,
+            "jurisdiction": prov.jurisdiction,
+            "operates_sites": operated,
+            "tenant_of_sites": tenant_of,
             "components": sorted(direct + [c for s in operated for c in hosted[s]]),
         }
     return {
         "name": model.name,
         "description": model.description,
         "counts": {
-            "providers": len(model.providers), "sites": len(model.sites),
-            "components": len(model.components), "functions": len(model.functions),
-            "teams": len(model.teams), "scenarios": len(model.scenarios),
+            "providers": len(model.providers),
+            "sites": len(model.sites),
+            "components": len(model.components),
+            "functions": len(model.functions),
+            "teams": len(model.teams),
+            "scenarios": len(model.scenarios),
         },
         "components_by_kind": dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
         "functions_by_tier": {
             t: sorted(f for f, fn in model.functions.items() if fn.tier == t) for t in TIERS
         },
         "sites": {
-            sid: {"kind": site.kind, "provider": site.provider,
-                  "shared_with": list(site.shared_with), "components": sorted(hosted[sid])}
+            sid: {
+                "kind": site.kind,
+                "provider": site.provider,
+                "shared_with": list(site.shared_with),
+                "components": sorted(hosted[sid]),
+            }
             for sid, site in model.sites.items()
         },
         "providers": by_provider,

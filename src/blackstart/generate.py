@@ -568,7 +568,7 @@ def _establishment(
         b.add(cid, c)
         b.decorate("pbx", [c])
     n_cs = len(compute_sites)
-    n_dns = 1 if r == 1 else min(n_cs, 4)
+    n_dns = 1 if r == 1 else min(n_cs, 2)
     dns_ids = [f"{p}dns-{i + 1}" for i in range(n_dns)]
     b.simple(
         "dns",
@@ -613,8 +613,8 @@ def _establishment(
         hosts = [f"{p}host-{loc}-{k + 1:0{max(3, len(str(nh)))}d}" for k in range(nh)]
         reqs: list[Any] = []
         for k in range(nh):
-            rk = (k + n_san) % racks
-            req: list[Any] = [_any(pdus[rk]), tors[rk] if tors else _any(cs.core)]
+            ri = (k + n_san) % racks
+            req: list[Any] = [_any(pdus[ri]), tors[ri] if tors else _any(cs.core)]
             if cs.cooling is not None:
                 req.append(cs.cooling)
             reqs.append(req)
@@ -633,7 +633,7 @@ def _establishment(
         cluster_site.extend([si] * len(cids))
 
     # ---- top layers share what is left of the budget
-    n_dir = 1 if r == 1 else min(n_cs, 2 + budget // 100_000)
+    n_dir = 1 if r == 1 else min(n_cs, 2)
     n_saas = 0 if budget < 300 else min(len(_SAAS_PROVIDERS) * 5, 1 + budget // 20_000)
     left = budget - (len(b.components) - start) - n_dir - n_saas
     n_vm = round(left * 0.52)
@@ -737,8 +737,8 @@ def _establishment(
     app_vm = take(n_app).tolist()
     app_db = rng.integers(0, n_db, n_app).tolist()
     u = rng.random((n_app, 4))
-    use_dns = (u[:, 0] < 0.5).tolist()
-    use_dir = (u[:, 1] < 0.35).tolist()
+    use_dns = (u[:, 0] < 0.4).tolist()
+    use_dir = (u[:, 1] < 0.3).tolist()
     use_mw = (u[:, 2] < 0.15).tolist() if mw_only else [False] * n_app
     use_saas = (u[:, 3] < 0.02).tolist() if saas_ids else [False] * n_app
     mw_pick = rng.integers(0, max(1, len(mw_only)), n_app).tolist()

@@ -49,7 +49,7 @@ def parse_seconds(text: str | int | float) -> float:
 
     Bare numbers are refused: ``3`` could be seconds, minutes or hours.
     """
-    if isinstance(text, bool) or isinstance(text, (int, float)):
+    if isinstance(text, (bool, int, float)):
         raise ValueError(f"{text!r} has no unit; write it with one, e.g. '{text}h' or '{text}min'")
     s = str(text).strip().lower().replace(" ", "")
     if not s:
@@ -144,7 +144,9 @@ def parse_distribution(value: Any) -> Distribution:
         params = value["lognormal"]
         unknown = set(params) - {"median", "p90"}
         if unknown or "median" not in params or "p90" not in params:
-            raise ValueError("lognormal takes exactly 'median' and 'p90', e.g. {median: 2h, p90: 6h}")
+            raise ValueError(
+                "lognormal takes exactly 'median' and 'p90', e.g. {median: 2h, p90: 6h}"
+            )
         median = parse_seconds(params["median"])
         p90 = parse_seconds(params["p90"])
         if not 0 < median < p90:

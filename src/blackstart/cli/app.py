@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -52,11 +52,19 @@ def _guard(as_json: bool, action: Callable[[], T]) -> T:
         raise typer.Exit(1) from None
     except UsageError as exc:
         if as_json:
-            _emit_json({"ok": False, "errors": [{"code": "usage", "message": exc.message,
-                                                 "suggestion": exc.suggestion}]})
+            _emit_json(
+                {
+                    "ok": False,
+                    "errors": [
+                        {"code": "usage", "message": exc.message, "suggestion": exc.suggestion}
+                    ],
+                }
+            )
         else:
-            err.print(f"[bold red]error:[/] {exc.message}"
-                      + (f" — [green]{exc.suggestion}[/]" if exc.suggestion else ""))
+            err.print(
+                f"[bold red]error:[/] {exc.message}"
+                + (f" — [green]{exc.suggestion}[/]" if exc.suggestion else "")
+            )
         raise typer.Exit(2) from None
 
 
@@ -68,8 +76,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """blackstart: what breaks, why, and what to bring back first."""
 
@@ -79,12 +91,21 @@ def validate(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Load and check a model; report every problem with file, line and a suggestion."""
     m = _guard(as_json, lambda: api.load(model))
     if as_json:
-        _emit_json({"ok": True, "model": m.name, "model_hash": m.hash,
-                    "counts": api.show(m)["counts"], "errors": []})
+        _emit_json(
+            {
+                "ok": True,
+                "model": m.name,
+                "model_hash": m.hash,
+                "counts": api.show(m)["counts"],
+                "errors": [],
+            }
+        )
     else:
-        out.print(f"[green]✓[/] {m.name}: {len(m.components)} components, "
-                  f"{len(m.functions)} functions, {len(m.sites)} sites, "
-                  f"{len(m.providers)} providers, {len(m.scenarios)} scenarios — valid")
+        out.print(
+            f"[green]✓[/] {m.name}: {len(m.components)} components, "
+            f"{len(m.functions)} functions, {len(m.sites)} sites, "
+            f"{len(m.providers)} providers, {len(m.scenarios)} scenarios — valid"
+        )
 
 
 @app.command()
@@ -101,17 +122,26 @@ def show(model: ModelArg, as_json: JsonOpt = False) -> None:
 @app.command()
 def impact(
     model: ModelArg,
-    fail: Annotated[list[str] | None, typer.Option(
-        "--fail", "-f", help="What fails: site:NAME, provider:NAME or component:NAME "
-        "(repeatable).", show_default=False)] = None,
-    scenario: Annotated[str | None, typer.Option(
-        "--scenario", "-s", help="A scenario of the model.", show_default=False)] = None,
+    fail: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail",
+            "-f",
+            help="What fails: site:NAME, provider:NAME or component:NAME (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", "-s", help="A scenario of the model.", show_default=False),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What goes down when something fails, and why (causes and causal chain)."""
     if not fail and not scenario:
-        raise typer.BadParameter("give --fail REF (repeatable) or --scenario NAME",
-                                 param_hint="--fail / --scenario")
+        raise typer.BadParameter(
+            "give --fail REF (repeatable) or --scenario NAME", param_hint="--fail / --scenario"
+        )
     m = _guard(as_json, lambda: api.load(model))
     report = _guard(as_json, lambda: api.impact(m, fail=fail, scenario=scenario))
     if as_json:
@@ -122,8 +152,9 @@ def impact(
 
 @app.command()
 def schema(
-    output: Annotated[Path | None, typer.Option("--output", "-o",
-                                                help="Write to this file.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
 ) -> None:
     """Write the JSON Schema of model files (for editor completion and checks)."""
     text = json.dumps(api.json_schema(), indent=2) + "\n"
@@ -134,15 +165,16 @@ def schema(
         err.print(f"JSON Schema written to {output}")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     yaml = "yaml"
     json = "json"
 
 
 @app.command()
 def generate(
-    components: Annotated[int, typer.Option("--components", "-n", min=50,
-                                            help="Exact number of components.")],
+    components: Annotated[
+        int, typer.Option("--components", "-n", min=50, help="Exact number of components.")
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory to write.")],
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     fmt: Annotated[Format, typer.Option("--format", help="File format.")] = Format.yaml,
@@ -153,8 +185,10 @@ def generate(
 
     data = generate_model(components, seed=seed)
     files = write_model(data, output, fmt=fmt.value)
-    out.print(f"wrote {components} components, {len(data.get('functions', {}))} functions "
-              f"in {len(files)} files to {output}")
+    out.print(
+        f"wrote {components} components, {len(data.get('functions', {}))} functions "
+        f"in {len(files)} files to {output}"
+    )
 
 
 @app.command()
@@ -165,8 +199,10 @@ def demo() -> None:
     sc = m.scenarios["colo-power-cut"]
     out.rule(f"[bold]{m.name}[/]")
     out.print(f"Scenario [bold]colo-power-cut[/]: {sc.description or ''}")
-    out.print(f"Starts {m.scenario_start('colo-power-cut').isoformat()} and lasts "
-              f"{sc.duration / 3600:g} h.\n")
+    out.print(
+        f"Starts {m.scenario_start('colo-power-cut').isoformat()} and lasts "
+        f"{sc.duration / 3600:g} h.\n"
+    )
     render.impact(out, api.impact(m, scenario="colo-power-cut"), max_components=15)
     out.print("\n[bold]Try next:[/]")
     for line in (

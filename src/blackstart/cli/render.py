@@ -29,8 +29,9 @@ def problems(console: Console, found: tuple[Problem, ...] | list[Problem]) -> No
             line.append(f" — {p.suggestion}", style="green")
         console.print(line, soft_wrap=True)
     n = len(found)
-    console.print(f"{n} problem{'s' if n != 1 else ''} found; the model was not loaded.",
-                  style="bold red")
+    console.print(
+        f"{n} problem{'s' if n != 1 else ''} found; the model was not loaded.", style="bold red"
+    )
 
 
 def chain_text(chain: tuple[str, ...]) -> str:
@@ -46,8 +47,11 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
     if report.scenario:
         head = f"Scenario [bold]{report.scenario}[/] — " + head
     console.print(head)
-    table = Table(title=f"Functions down ({s['functions_down']} of "
-                  f"{s['functions_down'] + s['functions_up']})", title_justify="left")
+    table = Table(
+        title=f"Functions down ({s['functions_down']} of "
+        f"{s['functions_down'] + s['functions_up']})",
+        title_justify="left",
+    )
     table.add_column("tier", no_wrap=True)
     table.add_column("function", no_wrap=True)
     table.add_column("RTO", justify="right")
@@ -57,9 +61,13 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
         name = Text(f.id)
         if f.patient_safety:
             name.append(" ⚕ patient safety", style="bold red")
-        table.add_row(Text(f.tier or "", style=TIER_STYLE.get(f.tier or "", "")), name,
-                      format_seconds(f.rto_s) if f.rto_s is not None else "–",
-                      ", ".join(f.causes), chain_text(f.chain))
+        table.add_row(
+            Text(f.tier or "", style=TIER_STYLE.get(f.tier or "", "")),
+            name,
+            format_seconds(f.rto_s) if f.rto_s is not None else "–",
+            ", ".join(f.causes),
+            chain_text(f.chain),
+        )
     console.print(table)
     comps = Table(title=f"Components down ({s['components_down']})", title_justify="left")
     comps.add_column("component", no_wrap=True)
@@ -73,18 +81,27 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
     if hidden > 0:
         console.print(f"  … and {hidden} more (use --json for all)", style="dim")
     if report.sites_down or report.providers_down:
-        console.print("Sites down: " + (", ".join(report.sites_down) or "none")
-                      + " · Providers down: " + (", ".join(report.providers_down) or "none"))
-    console.print(Text("Still up: ", style="green")
-                  + Text(", ".join(report.functions_up) or "nothing"))
-    console.print(f"[dim]model {d['provenance']['model_hash'][:12]} · blackstart "
-                  f"{d['provenance']['blackstart']}[/]")
+        console.print(
+            "Sites down: "
+            + (", ".join(report.sites_down) or "none")
+            + " · Providers down: "
+            + (", ".join(report.providers_down) or "none")
+        )
+    console.print(
+        Text("Still up: ", style="green") + Text(", ".join(report.functions_up) or "nothing")
+    )
+    console.print(
+        f"[dim]model {d['provenance']['model_hash'][:12]} · blackstart "
+        f"{d['provenance']['blackstart']}[/]"
+    )
 
 
 def show(console: Console, summary: dict[str, Any]) -> None:
     """Counts, functions by tier, and what each site and provider hosts."""
-    console.print(f"[bold]{summary['name']}[/]" + (f" — {summary['description']}"
-                                                   if summary["description"] else ""))
+    console.print(
+        f"[bold]{summary['name']}[/]"
+        + (f" — {summary['description']}" if summary["description"] else "")
+    )
     counts = Table(title="Counts", title_justify="left")
     for k in summary["counts"]:
         counts.add_column(k, justify="right")
@@ -106,13 +123,24 @@ def show(console: Console, summary: dict[str, Any]) -> None:
     for col in ("site", "kind", "operator", "shared with", "hosts"):
         sites.add_column(col)
     for sid, s in summary["sites"].items():
-        sites.add_row(sid, s["kind"], s["provider"] or "–", ", ".join(s["shared_with"]) or "–",
-                      f"{len(s['components'])} components")
+        sites.add_row(
+            sid,
+            s["kind"],
+            s["provider"] or "–",
+            ", ".join(s["shared_with"]) or "–",
+            f"{len(s['components'])} components",
+        )
     console.print(sites)
     provs = Table(title="Providers", title_justify="left")
     for col in ("provider", "kind", "owner", "jurisdiction", "operates", "hosts"):
         provs.add_column(col)
     for pid, p in summary["providers"].items():
-        provs.add_row(pid, p["kind"], p["owner"] or "–", p["jurisdiction"] or "–",
-                      ", ".join(p["operates_sites"]) or "–", f"{len(p['components'])} components")
+        provs.add_row(
+            pid,
+            p["kind"],
+            p["owner"] or "–",
+            p["jurisdiction"] or "–",
+            ", ".join(p["operates_sites"]) or "–",
+            f"{len(p['components'])} components",
+        )
     console.print(provs)

@@ -108,12 +108,8 @@ def _chains(
     keep = down[child] & down[parent]
     src = np.concatenate([child[keep], np.full(len(failed), n, dtype=np.int32)])
     dst = np.concatenate([parent[keep], np.asarray(failed, dtype=np.int32)])
-    adjacency = csr_matrix(
-        (np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n + 1, n + 1)
-    )
-    _, predecessors = breadth_first_order(
-        adjacency, n, directed=True, return_predecessors=True
-    )
+    adjacency = csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n + 1, n + 1))
+    _, predecessors = breadth_first_order(adjacency, n, directed=True, return_predecessors=True)
     pred[:] = predecessors[:n]
     pred[pred == n] = -1
     pred[pred < 0] = -1

@@ -16,6 +16,8 @@ computation (one ``maximum.reduceat`` pass per level) and a stable sort by
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from blackstart.engine.graph import (
@@ -170,7 +172,7 @@ def _freeze(b: _Builder, model_hash: str) -> CompiledGraph:
     cuts = np.flatnonzero((np.diff(lv) != 0) | (np.diff(ops) != 0)) + 1
     bounds = [0, *cuts.tolist(), n]
     groups = tuple(
-        (s, e, int(ops[s])) for s, e in zip(bounds[:-1], bounds[1:], strict=True) if ops[s] != LEAF
+        (s, e, int(ops[s])) for s, e in itertools.pairwise(bounds) if ops[s] != LEAF
     )
     names = tuple(b.names[o] for o in order.tolist())
     return CompiledGraph(

@@ -79,16 +79,27 @@ def collect(path: Path) -> tuple[list[SourceFile], list[Problem]]:
     problems: list[Problem] = []
     path = Path(path)
     if not path.exists():
-        hint = did_you_mean(path.name, [p.name for p in path.parent.glob("*")]) if (
-            path.parent.is_dir()
-        ) else None
-        raise ModelError([Problem("not-found", f"no such file or directory: {path}",
-                                  file=str(path), suggestion=hint)])
+        hint = (
+            did_you_mean(path.name, [p.name for p in path.parent.glob("*")])
+            if (path.parent.is_dir())
+            else None
+        )
+        raise ModelError(
+            [
+                Problem(
+                    "not-found",
+                    f"no such file or directory: {path}",
+                    file=str(path),
+                    suggestion=hint,
+                )
+            ]
+        )
     base = path if path.is_dir() else path.parent
     queue = _model_files(path) if path.is_dir() else [path]
     if path.is_dir() and not queue:
-        raise ModelError([Problem("empty-model", f"no .yaml, .yml or .json file in {path}",
-                                  file=str(path))])
+        raise ModelError(
+            [Problem("empty-model", f"no .yaml, .yml or .json file in {path}", file=str(path))]
+        )
     seen: set[Path] = set()
     sources: list[SourceFile] = []
     while queue:
@@ -108,13 +119,15 @@ def collect(path: Path) -> tuple[list[SourceFile], list[Problem]]:
             if isinstance(includes, str):
                 includes = [includes]
             if not isinstance(includes, list):
-                problems.append(source.problem("bad-include", "include must be a list of paths",
-                                               ("include",)))
+                problems.append(
+                    source.problem("bad-include", "include must be a list of paths", ("include",))
+                )
                 continue
             for i, inc in enumerate(includes):
                 if not isinstance(inc, str):
-                    problems.append(source.problem("bad-include", "an include is a path",
-                                                   ("include", i)))
+                    problems.append(
+                        source.problem("bad-include", "an include is a path", ("include", i))
+                    )
                     continue
                 pattern = str(file.parent / inc)
                 matches = sorted(Path(m) for m in glob.glob(pattern, recursive=True))
@@ -122,11 +135,15 @@ def collect(path: Path) -> tuple[list[SourceFile], list[Problem]]:
                     f for m in matches if m.is_dir() for f in _model_files(m)
                 ]
                 if not matches:
-                    near = did_you_mean(Path(inc).name,
-                                        [p.name for p in file.parent.glob("*")])
-                    problems.append(source.problem(
-                        "bad-include", f"include '{inc}' matches no file", ("include", i),
-                        suggestion=near))
+                    near = did_you_mean(Path(inc).name, [p.name for p in file.parent.glob("*")])
+                    problems.append(
+                        source.problem(
+                            "bad-include",
+                            f"include '{inc}' matches no file",
+                            ("include", i),
+                            suggestion=near,
+                        )
+                    )
                 queue.extend(matches)
     return sources, problems
 
@@ -143,16 +160,27 @@ def register(sources: Iterable[SourceFile], problems: list[Problem]) -> Registry
         if data is None:
             continue
         if not isinstance(data, dict):
-            problems.append(src.problem(
-                "bad-file", "a model file is a mapping of sections (providers, sites, "
-                f"components, functions, teams, scenarios), not a {type(data).__name__}", ()))
+            problems.append(
+                src.problem(
+                    "bad-file",
+                    "a model file is a mapping of sections (providers, sites, "
+                    f"components, functions, teams, scenarios), not a {type(data).__name__}",
+                    (),
+                )
+            )
             continue
         for key, value in data.items():
             if key not in allowed:
-                problems.append(src.problem(
-                    "unknown-key", f"unknown top-level key '{key}'", (key,), key=True,
-                    suggestion=did_you_mean(key, allowed)
-                    or "top-level keys are " + ", ".join(allowed)))
+                problems.append(
+                    src.problem(
+                        "unknown-key",
+                        f"unknown top-level key '{key}'",
+                        (key,),
+                        key=True,
+                        suggestion=did_you_mean(key, allowed)
+                        or "top-level keys are " + ", ".join(allowed),
+                    )
+                )
                 continue
             if key in SECTIONS:
                 _register_section(reg, src, key, value)
@@ -160,10 +188,15 @@ def register(sources: Iterable[SourceFile], problems: list[Problem]) -> Registry
                 if key in reg.scalars and reg.scalars[key][0] != value:
                     other = reg.scalars[key][1]
                     line, _ = other.locate((key,))
-                    problems.append(src.problem(
-                        "conflict", f"'{key}' is set differently in {other.label}"
-                        + (f":{line}" if line else ""), (key,),
-                        suggestion="set it in one file only"))
+                    problems.append(
+                        src.problem(
+                            "conflict",
+                            f"'{key}' is set differently in {other.label}"
+                            + (f":{line}" if line else ""),
+                            (key,),
+                            suggestion="set it in one file only",
+                        )
+                    )
                 else:
                     reg.scalars.setdefault(key, (value, src))
     return reg
@@ -173,27 +206,42 @@ def _register_section(reg: Registry, src: SourceFile, section: str, value: Any) 
     if value is None:
         return
     if not isinstance(value, dict):
-        reg.problems.append(src.problem(
-            "bad-section", f"'{section}' must map ids to entries, not be a "
-            f"{type(value).__name__}", (section,),
-            suggestion=f"write '{section}:' then one 'id: {{...}}' per line"))
+        reg.problems.append(
+            src.problem(
+                "bad-section",
+                f"'{section}' must map ids to entries, not be a {type(value).__name__}",
+                (section,),
+                suggestion=f"write '{section}:' then one 'id: {{...}}' per line",
+            )
+        )
         return
     table = reg.entries[section]
     for ident, raw in value.items():
         if not _ID.match(ident) or len(ident) > 200:
-            reg.problems.append(src.problem(
-                "bad-id", f"'{ident}' is not a valid id: use letters, digits, '-', '_' "
-                "and '.', starting with a letter or digit (no ':' or spaces)",
-                (section, ident), key=True))
+            reg.problems.append(
+                src.problem(
+                    "bad-id",
+                    f"'{ident}' is not a valid id: use letters, digits, '-', '_' "
+                    "and '.', starting with a letter or digit (no ':' or spaces)",
+                    (section, ident),
+                    key=True,
+                )
+            )
             continue
         if ident in table:
             first = table[ident]
             line, _ = first.source.locate(first.path, key=True)
-            reg.problems.append(src.problem(
-                "duplicate-id", f"{section[:-1]} '{ident}' is already defined in "
-                f"{first.source.label}" + (f":{line}" if line else ""),
-                (section, ident), key=True, element=f"{section[:-1]}:{ident}",
-                suggestion="rename one of them, or remove the duplicate"))
+            reg.problems.append(
+                src.problem(
+                    "duplicate-id",
+                    f"{section[:-1]} '{ident}' is already defined in "
+                    f"{first.source.label}" + (f":{line}" if line else ""),
+                    (section, ident),
+                    key=True,
+                    element=f"{section[:-1]}:{ident}",
+                    suggestion="rename one of them, or remove the duplicate",
+                )
+            )
             continue
         table[ident] = Entry(section, ident, {} if raw is None else raw, src)
 
@@ -208,8 +256,11 @@ def _model_class_at(cls: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseMode
         if not isinstance(step, str) or step not in current.model_fields:
             return current if isinstance(step, int) else None
         ann = current.model_fields[step].annotation
-        nested = [a for a in getattr(ann, "__args__", (ann,))
-                  if isinstance(a, type) and issubclass(a, BaseModel)]
+        nested = [
+            a
+            for a in getattr(ann, "__args__", (ann,))
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
         if not nested:
             return None
         current = nested[0]
@@ -231,7 +282,8 @@ def _shape_problems(entry: Entry, cls: type[Strict], exc: ValidationError) -> li
             fields = list(parent.model_fields) if parent else []
             msg = f"unknown key '{name}'"
             suggestion = did_you_mean(name, fields) or (
-                "allowed keys: " + ", ".join(fields) if fields else None)
+                "allowed keys: " + ", ".join(fields) if fields else None
+            )
             code, as_key = "unknown-key", True
         elif kind == "missing":
             msg = f"missing required key '{loc[-1]}'"
@@ -240,7 +292,8 @@ def _shape_problems(entry: Entry, cls: type[Strict], exc: ValidationError) -> li
         elif kind == "literal_error":
             expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
             msg = f"{err['input']!r} is not a valid {loc[-1]}; expected one of: " + ", ".join(
-                expected)
+                expected
+            )
             suggestion = did_you_mean(str(err["input"]), expected)
             code = "bad-value"
         elif kind == "value_error":
@@ -251,8 +304,11 @@ def _shape_problems(entry: Entry, cls: type[Strict], exc: ValidationError) -> li
             if "input" in err and not isinstance(err["input"], dict | list):
                 msg += f" (got {err['input']!r})"
             code = "bad-value"
-        out.append(entry.source.problem(code, msg, path, key=as_key, element=element,
-                                        suggestion=suggestion))
+        out.append(
+            entry.source.problem(
+                code, msg, path, key=as_key, element=element, suggestion=suggestion
+            )
+        )
     return out
 
 
@@ -262,10 +318,15 @@ def check_shapes(reg: Registry) -> None:
         cls = SECTIONS[section]
         for entry in table.values():
             if not isinstance(entry.raw, dict):
-                reg.problems.append(entry.source.problem(
-                    "bad-entry", f"{section[:-1]} '{entry.id}' must be a mapping of keys, "
-                    f"not {entry.raw!r}", entry.path,
-                    suggestion="write e.g. {kind: ...}", element=f"{section[:-1]}:{entry.id}"))
+                reg.problems.append(
+                    entry.source.problem(
+                        "bad-entry",
+                        f"{section[:-1]} '{entry.id}' must be a mapping of keys, not {entry.raw!r}",
+                        entry.path,
+                        suggestion="write e.g. {kind: ...}",
+                        element=f"{section[:-1]}:{entry.id}",
+                    )
+                )
                 continue
             try:
                 entry.obj = cls.model_validate(entry.raw)

@@ -147,8 +147,7 @@ def _parse(raw: Any, path: PathKey, issues: list[RequirementIssue]) -> Requireme
                     "unknown-key",
                     f"unknown key '{unknown[0]}' in a requirement",
                     (*path, unknown[0]),
-                    did_you_mean(unknown[0], allowed)
-                    or "use all_of, any_of or at_least with of",
+                    did_you_mean(unknown[0], allowed) or "use all_of, any_of or at_least with of",
                 )
             )
         else:

@@ -272,6 +272,9 @@ class Function(Strict):
     description: str | None = None
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WORKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
@@ -280,9 +283,7 @@ class Shift(Strict):
 
     hours: str = Field("08:00-18:00", pattern=_HOURS.pattern)
     people: int = Field(ge=0)
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"]
-    )
+    days: list[Weekday] = Field(default_factory=lambda: list(WORKDAYS))
 
 
 class OnCall(Strict):
@@ -297,7 +298,9 @@ def _check_timezone(v: str | None) -> str | None:
     try:
         ZoneInfo(v)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {v!r}; write an IANA name such as 'Europe/Paris'")
+        raise ValueError(
+            f"unknown time zone {v!r}; write an IANA name such as 'Europe/Paris'"
+        ) from None
     return v
 
 
@@ -365,7 +368,7 @@ TOP_LEVEL_SCALARS = ("name", "description", "timezone", "include")
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a model file, for editors (yaml-language-server, VS Code)."""
-    schema = _point_requirements(Document.model_json_schema(mode="validation"))
+    schema: dict[str, Any] = _point_requirements(Document.model_json_schema(mode="validation"))
     schema.setdefault("$defs", {})["Requirement"] = _REQ_SCHEMA
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "blackstart model file"

@@ -17,7 +17,7 @@ from blackstart.io.source import PathKey
 from blackstart.model.load import Entry, Registry
 from blackstart.model.model import FAILABLE, Model, parse_ref
 from blackstart.model.requirements import Requirement, parse_requirement, refs
-from blackstart.model.schema import Component, Function, Scenario, Site, Team
+from blackstart.model.schema import Component, Scenario, Site, Team
 
 
 def _unknown(entry: Entry, path: PathKey, what: str, name: str, pool: list[str]) -> Problem:
@@ -26,8 +26,12 @@ def _unknown(entry: Entry, path: PathKey, what: str, name: str, pool: list[str])
         f"{entry.section[:-1]} '{entry.id}' refers to unknown {what} '{name}'",
         path,
         element=f"{entry.section[:-1]}:{entry.id}",
-        suggestion=did_you_mean(name, pool) or (f"declare it under '{what}s:'" if what in (
-            "site", "provider", "team") else "check the spelling or declare it"),
+        suggestion=did_you_mean(name, pool)
+        or (
+            f"declare it under '{what}s:'"
+            if what in ("site", "provider", "team")
+            else "check the spelling or declare it"
+        ),
     )
 
 
@@ -41,10 +45,16 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         if fid in components:
             other = components[fid]
             line, _ = other.source.locate(other.path, key=True)
-            problems.append(fentry.source.problem(
-                "duplicate-id", f"'{fid}' names both a function and the component in "
-                f"{other.source.label}" + (f":{line}" if line else ""), fentry.path, key=True,
-                suggestion="component and function ids share one namespace; rename one"))
+            problems.append(
+                fentry.source.problem(
+                    "duplicate-id",
+                    f"'{fid}' names both a function and the component in "
+                    f"{other.source.label}" + (f":{line}" if line else ""),
+                    fentry.path,
+                    key=True,
+                    suggestion="component and function ids share one namespace; rename one",
+                )
+            )
     requirable = [*components, *functions]
     requirable_set = set(requirable)
     skills = {s for t in e["teams"].values() if isinstance(t.obj, Team) for s in t.obj.skills}
@@ -54,12 +64,14 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         if not isinstance(site, Site):
             continue
         if site.provider is not None and site.provider not in e["providers"]:
-            problems.append(_unknown(entry, (*entry.path, "provider"), "provider",
-                                     site.provider, providers))
+            problems.append(
+                _unknown(entry, (*entry.path, "provider"), "provider", site.provider, providers)
+            )
         for i, tenant in enumerate(site.shared_with):
             if tenant not in e["providers"]:
-                problems.append(_unknown(entry, (*entry.path, "shared_with", i), "provider",
-                                         tenant, providers))
+                problems.append(
+                    _unknown(entry, (*entry.path, "shared_with", i), "provider", tenant, providers)
+                )
 
     reqs: dict[str, Requirement | None] = {}
     for entry in [*components.values(), *functions.values()]:
@@ -69,34 +81,52 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         base = (*entry.path, "requires")
         req, issues = parse_requirement(entry.raw.get("requires"))
         for issue in issues:
-            problems.append(entry.source.problem(
-                issue.code, issue.message, (*base, *issue.path),
-                element=f"{entry.section[:-1]}:{entry.id}", suggestion=issue.suggestion))
+            problems.append(
+                entry.source.problem(
+                    issue.code,
+                    issue.message,
+                    (*base, *issue.path),
+                    element=f"{entry.section[:-1]}:{entry.id}",
+                    suggestion=issue.suggestion,
+                )
+            )
         reqs[entry.id] = req
         for name, path in refs(req):
             if name not in requirable_set:
-                problems.append(_unknown(entry, (*base, *path), "component or function",
-                                         name, requirable))
+                problems.append(
+                    _unknown(entry, (*base, *path), "component or function", name, requirable)
+                )
             elif name == entry.id:
-                problems.append(entry.source.problem(
-                    "cycle", f"'{name}' requires itself", (*base, *path),
-                    element=f"{entry.section[:-1]}:{entry.id}",
-                    suggestion="remove the self-reference"))
+                problems.append(
+                    entry.source.problem(
+                        "cycle",
+                        f"'{name}' requires itself",
+                        (*base, *path),
+                        element=f"{entry.section[:-1]}:{entry.id}",
+                        suggestion="remove the self-reference",
+                    )
+                )
         if isinstance(obj, Component):
             if obj.site is not None and obj.site not in e["sites"]:
                 problems.append(_unknown(entry, (*entry.path, "site"), "site", obj.site, sites))
             if obj.provider is not None and obj.provider not in e["providers"]:
-                problems.append(_unknown(entry, (*entry.path, "provider"), "provider",
-                                         obj.provider, providers))
+                problems.append(
+                    _unknown(entry, (*entry.path, "provider"), "provider", obj.provider, providers)
+                )
             if obj.team is not None and obj.team not in e["teams"]:
                 problems.append(_unknown(entry, (*entry.path, "team"), "team", obj.team, teams))
             skill = obj.recovery.skill if obj.recovery else None
             if skill is not None and e["teams"] and skill not in skills:
-                problems.append(entry.source.problem(
-                    "unknown-reference", f"no team has the skill '{skill}'",
-                    (*entry.path, "recovery", "skill"), element=f"component:{entry.id}",
-                    suggestion=did_you_mean(skill, sorted(skills))
-                    or f"add '{skill}' to the skills of a team"))
+                problems.append(
+                    entry.source.problem(
+                        "unknown-reference",
+                        f"no team has the skill '{skill}'",
+                        (*entry.path, "recovery", "skill"),
+                        element=f"component:{entry.id}",
+                        suggestion=did_you_mean(skill, sorted(skills))
+                        or f"add '{skill}' to the skills of a team",
+                    )
+                )
 
     model_tz = reg.scalars.get("timezone", (None, None))[0]
     for entry in e["scenarios"].values():
@@ -104,11 +134,16 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         if not isinstance(sc, Scenario):
             continue
         if sc.start.tzinfo is None and sc.timezone is None and model_tz is None:
-            problems.append(entry.source.problem(
-                "missing-timezone", f"scenario '{entry.id}' starts at a local time with no "
-                "time zone", (*entry.path, "start"), element=f"scenario:{entry.id}",
-                suggestion="add 'timezone: Europe/Paris' to the scenario or the model, "
-                "or write the start with an offset (2024-08-03T11:00+02:00)"))
+            problems.append(
+                entry.source.problem(
+                    "missing-timezone",
+                    f"scenario '{entry.id}' starts at a local time with no time zone",
+                    (*entry.path, "start"),
+                    element=f"scenario:{entry.id}",
+                    suggestion="add 'timezone: Europe/Paris' to the scenario or the model, "
+                    "or write the start with an offset (2024-08-03T11:00+02:00)",
+                )
+            )
         for i, text in enumerate(sc.fail):
             problems.extend(_check_fail(reg, entry, i, text))
 
@@ -143,13 +178,19 @@ def _check_fail(reg: Registry, entry: Entry, i: int, text: str) -> list[Problem]
     try:
         ref = parse_ref(text)
     except ValueError as exc:
-        return [entry.source.problem("bad-reference", str(exc), path,
-                                     element=f"scenario:{entry.id}")]
+        return [
+            entry.source.problem("bad-reference", str(exc), path, element=f"scenario:{entry.id}")
+        ]
     if ref.kind not in FAILABLE:
-        return [entry.source.problem(
-            "bad-reference", f"'{text}': only sites, providers and components can fail",
-            path, element=f"scenario:{entry.id}",
-            suggestion="fail what the function requires instead")]
+        return [
+            entry.source.problem(
+                "bad-reference",
+                f"'{text}': only sites, providers and components can fail",
+                path,
+                element=f"scenario:{entry.id}",
+                suggestion="fail what the function requires instead",
+            )
+        ]
     table = reg.entries[f"{ref.kind}s"]
     if ref.name not in table:
         return [_unknown(entry, path, ref.kind, ref.name, list(table))]
@@ -158,8 +199,9 @@ def _check_fail(reg: Registry, entry: Entry, i: int, text: str) -> list[Problem]
 
 def _cycles(reqs: dict[str, Requirement | None], entries: dict[str, Entry]) -> list[Problem]:
     """One problem per dependency cycle (per non-trivial strongly connected component)."""
-    graph = {n: sorted({r for r, _ in refs(req) if r in reqs and r != n})
-             for n, req in reqs.items()}
+    graph = {
+        n: sorted({r for r, _ in refs(req) if r in reqs and r != n}) for n, req in reqs.items()
+    }
     problems = []
     for scc in _tarjan(graph):
         if len(scc) < 2:
@@ -173,11 +215,16 @@ def _cycles(reqs: dict[str, Requirement | None], entries: dict[str, Entry]) -> l
             if name == cycle[1]:
                 path = (*entry.path, "requires", *p)
                 break
-        problems.append(entry.source.problem(
-            "cycle", "dependency cycle: " + " → ".join([*cycle, cycle[0]]), path,
-            element=f"{entry.section[:-1]}:{entry.id}",
-            suggestion="a requirement must not depend back on what requires it; "
-            "remove one edge of the cycle"))
+        problems.append(
+            entry.source.problem(
+                "cycle",
+                "dependency cycle: " + " → ".join([*cycle, cycle[0]]),
+                path,
+                element=f"{entry.section[:-1]}:{entry.id}",
+                suggestion="a requirement must not depend back on what requires it; "
+                "remove one edge of the cycle",
+            )
+        )
     return problems
 
 
