@@ -924,13 +924,16 @@ _SPECIAL = frozenset(
 )
 
 
+_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
 def _yaml_str(s: str) -> str:
     """A string as a YAML scalar: plain when unambiguous, else JSON double-quoted."""
     if (_PLAIN.fullmatch(s) and "  " not in s and s.lower() not in _SPECIAL) or (
         _DURATIONISH.fullmatch(s)
     ):
         return s
-    return json.dumps(s, ensure_ascii=False)
+    return _json(s)
 
 
 def _yaml(v: Any) -> str:
@@ -956,6 +959,36 @@ def _yaml(v: Any) -> str:
     raise TypeError(f"cannot write {type(v).__name__} as YAML")
 
 
+class _Emitter:
+    """Fast YAML flow emitter: ids known to be plain and repeated strings skip the checks."""
+
+    def __init__(self, plain: tuple[dict[str, Any], ...] = ()) -> None:
+        self.plain = plain
+        self.cache: dict[str, str] = {}
+
+    def s(self, v: str) -> str:
+        out = self.cache.get(v)
+        if out is not None:
+            return out
+        for ids in self.plain:
+            if v in ids:
+                return v
+        out = _yaml_str(v)
+        if len(self.cache) < 100_000:
+            self.cache[v] = out
+        return out
+
+    def v(self, x: Any) -> str:
+        t = type(x)
+        if t is str:
+            return self.s(x)
+        if t is list:
+            return "[" + ", ".join([self.v(y) for y in x]) + "]"
+        if t is dict:
+            return "{" + ", ".join([f"{self.s(k)}: {self.v(y)}" for k, y in x.items()]) + "}"
+        return _yaml(x)
+
+
 _MODEL_KEYS = ("name", "description", "timezone", "providers", "sites", "teams", "scenarios")
 _CHUNK = 20_000
 
@@ -963,8 +996,9 @@ _CHUNK = 20_000
 class _Writer:
     """One output file: a top-level mapping whose sections hold one entity per line."""
 
-    def __init__(self, path: Path, fmt: Literal["yaml", "json"]) -> None:
+    def __init__(self, path: Path, fmt: Literal["yaml", "json"], emit: _Emitter) -> None:
         self.path = path
+        self.emit = emit.v
         self.fmt = fmt
         self.f: TextIO = path.open("w", encoding="utf-8", newline="\n")
         self.buf: list[str] = []
@@ -976,9 +1010,9 @@ class _Writer:
     def scalar(self, key: str, value: Any) -> None:
         self._next_section()
         if self.fmt == "yaml":
-            self.f.write(f"{key}: {_yaml(value)}\n")
+            self.f.write(f"{key}: {self.emit(value)}\n")
         else:
-            self.f.write(f"\n{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+            self.f.write(f"\n{_json(key)}: {_json(value)}")
 
     def begin(self, key: str, empty: bool) -> None:
         self._next_section()
@@ -986,14 +1020,14 @@ class _Writer:
         if self.fmt == "yaml":
             self.f.write(f"{key}:{' {}' if empty else ''}\n")
         else:
-            self.f.write(f"\n{json.dumps(key)}: {{")
+            self.f.write(f"\n{_json(key)}: {{")
 
     def entry(self, key: str, value: Any) -> None:
         if self.fmt == "yaml":
-            self.buf.append(f"  {key}: {_yaml(value)}\n")
+            self.buf.append(f"  {key}: {self.emit(value)}\n")
         else:
             sep = "," if self.entries else ""
-            self.buf.append(f"{sep}\n  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+            self.buf.append(f"{sep}\n  {_json(key)}: {_json(value)}")
         self.entries += 1
         if len(self.buf) >= _CHUNK:
             self.flush()
@@ -1021,7 +1055,7 @@ class _Writer:
 
 def _safe_id(key: str) -> str:
     if not _ID_PLAIN.fullmatch(key) or key.lower() in _SPECIAL:
-        return json.dumps(key)
+        return _json(key)
     return key
 
 
@@ -1047,7 +1081,12 @@ def write_model(
             w.entry(_safe_id(k) if fmt == "yaml" else k, v)
         w.end()
 
-    model = _Writer(out_dir / f"model.{ext}", fmt)
+    comps: dict[str, Any] = data.get("components", {})
+    fns: dict[str, Any] = data.get("functions", {})
+    # ids written plain as keys can be written plain wherever they are referenced
+    plain = tuple(d for d in (comps, fns) if all(_safe_id(k) == k for k in d))
+    emitter = _Emitter(plain)
+    model = _Writer(out_dir / f"model.{ext}", fmt, emitter)
     for key in _MODEL_KEYS:
         if key not in data:
             continue
@@ -1062,10 +1101,11 @@ def write_model(
     paths.append(model.path)
 
     # components: group by layer (one pass, all layer files open together)
-    comps: dict[str, Any] = data.get("components", {})
     present = {layer_of(c.get("kind", "other")) for c in comps.values()}
     writers = {
-        layer: _Writer(out_dir / f"{layer}.{ext}", fmt) for layer in LAYERS if layer in present
+        layer: _Writer(out_dir / f"{layer}.{ext}", fmt, emitter)
+        for layer in LAYERS
+        if layer in present
     }
     for w in writers.values():
         w.begin("components", False)
@@ -1078,7 +1118,7 @@ def write_model(
             paths.append(writers[layer].path)
 
     if "functions" in data:
-        fw = _Writer(out_dir / f"functions.{ext}", fmt)
+        fw = _Writer(out_dir / f"functions.{ext}", fmt, emitter)
         write_section(fw, "functions", data["functions"])
         fw.close()
         paths.append(fw.path)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 UNIT_SECONDS: dict[str, float] = {
@@ -49,6 +50,17 @@ def parse_seconds(text: str | int | float) -> float:
 
     Bare numbers are refused: ``3`` could be seconds, minutes or hours.
     """
+    if isinstance(text, str):
+        return _parse_seconds_text(text)
+    return _parse_seconds(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_seconds_text(text: str) -> float:
+    return _parse_seconds(text)
+
+
+def _parse_seconds(text: str | int | float) -> float:
     if isinstance(text, (bool, int, float)):
         raise ValueError(f"{text!r} has no unit; write it with one, e.g. '{text}h' or '{text}min'")
     s = str(text).strip().lower().replace(" ", "")
@@ -135,6 +147,17 @@ def parse_distribution(value: Any) -> Distribution:
     """Parse a fixed duration, a range, a triangular triple or a lognormal mapping."""
     if isinstance(value, Distribution):
         return value
+    if isinstance(value, str):
+        return _parse_distribution_text(value)
+    return _parse_distribution(value)
+
+
+@lru_cache(maxsize=4096)
+def _parse_distribution_text(value: str) -> Distribution:
+    return _parse_distribution(value)
+
+
+def _parse_distribution(value: Any) -> Distribution:
     if isinstance(value, dict):
         if set(value) != {"lognormal"} or not isinstance(value["lognormal"], dict):
             raise ValueError(

@@ -36,22 +36,26 @@ def pack_scenarios(graph: CompiledGraph, scenarios: list[Iterable[int]]) -> Bits
 def propagate(graph: CompiledGraph, failed: Bits) -> Bits:
     """Down bits of every node, given the directly failed bits ``(n, words)``.
 
-    >>> # see tests/engine/test_propagate.py for worked examples
+    One word is evaluated on flat arrays (``np.take`` is markedly faster on 1-D data).
     """
-    if failed.shape[0] != graph.n:
-        raise ValueError(f"failed has {failed.shape[0]} rows, the graph {graph.n} nodes")
+    if failed.ndim != 2 or failed.shape[0] != graph.n:
+        raise ValueError(f"failed must have shape ({graph.n}, words), not {failed.shape}")
+    words = failed.shape[1]
     down = np.array(failed, dtype=np.uint64, copy=True)
+    flat = down[:, 0] if words == 1 else down  # a view: writes land in ``down``
     ptr, idx = graph.child_ptr, graph.child_idx
     for start, end, op in graph.groups:
         e0, e1 = int(ptr[start]), int(ptr[end])
-        rows = down[idx[e0:e1]]
+        rows = np.take(flat, idx[e0:e1], axis=0)
         offsets = ptr[start:end] - e0
         if op == OR:
-            down[start:end] |= np.bitwise_or.reduceat(rows, offsets, axis=0)
+            flat[start:end] |= np.bitwise_or.reduceat(rows, offsets, axis=0)
         elif op == AND:
-            down[start:end] |= np.bitwise_and.reduceat(rows, offsets, axis=0)
+            flat[start:end] |= np.bitwise_and.reduceat(rows, offsets, axis=0)
         else:
-            down[start:end] |= _at_least(rows, offsets, graph.threshold[start:end])
+            rows2 = rows.reshape(len(rows), words)
+            hit = _at_least(rows2, offsets, graph.threshold[start:end])
+            flat[start:end] |= hit[:, 0] if words == 1 else hit
     return down
 
 
@@ -66,22 +70,22 @@ def _at_least(rows: Bits, offsets: npt.NDArray[np.int64], k: npt.NDArray[np.int3
 
 
 def propagate_one(graph: CompiledGraph, failed: Iterable[int]) -> npt.NDArray[np.bool_]:
-    """Down flags of every node for a single scenario (bytes instead of words)."""
-    down = np.zeros(graph.n, dtype=np.uint8)
-    down[np.fromiter(failed, dtype=np.int64)] = 1
+    """Down flags of every node for a single scenario (booleans instead of words)."""
+    down = np.zeros(graph.n, dtype=np.bool_)
+    down[np.fromiter(failed, dtype=np.int64)] = True
     ptr, idx = graph.child_ptr, graph.child_idx
     for start, end, op in graph.groups:
         e0, e1 = int(ptr[start]), int(ptr[end])
-        rows = down[idx[e0:e1]]
+        rows = np.take(down, idx[e0:e1])
         offsets = ptr[start:end] - e0
         if op == OR:
-            down[start:end] |= np.bitwise_or.reduceat(rows, offsets)
+            down[start:end] |= np.logical_or.reduceat(rows, offsets)
         elif op == AND:
-            down[start:end] |= np.bitwise_and.reduceat(rows, offsets)
+            down[start:end] |= np.logical_and.reduceat(rows, offsets)
         else:
-            counts = np.add.reduceat(rows.astype(np.int32), offsets)
-            down[start:end] |= (counts >= graph.threshold[start:end]).astype(np.uint8)
-    return down.astype(bool)
+            counts = np.add.reduceat(rows, offsets, dtype=np.int32)
+            down[start:end] |= counts >= graph.threshold[start:end]
+    return down
 
 
 def scenario_bits(down: Bits, scenario: int) -> npt.NDArray[np.bool_]:

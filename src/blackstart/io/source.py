@@ -164,7 +164,7 @@ class _Converter:
 
     def convert(self, node: yaml.Node, path: PathKey = ()) -> Any:
         if isinstance(node, yaml.ScalarNode):
-            if node.style is None and not node.tag.startswith("!"):
+            if not node.style and not node.tag.startswith("!"):
                 if node.tag == "tag:yaml.org,2002:str" and not node.value[:1].isdigit():
                     return node.value
                 return _plain_scalar(node.value)

@@ -171,9 +171,7 @@ def _freeze(b: _Builder, model_hash: str) -> CompiledGraph:
     lv, ops = level[order], op[order]
     cuts = np.flatnonzero((np.diff(lv) != 0) | (np.diff(ops) != 0)) + 1
     bounds = [0, *cuts.tolist(), n]
-    groups = tuple(
-        (s, e, int(ops[s])) for s, e in itertools.pairwise(bounds) if ops[s] != LEAF
-    )
+    groups = tuple((s, e, int(ops[s])) for s, e in itertools.pairwise(bounds) if ops[s] != LEAF)
     names = tuple(b.names[o] for o in order.tolist())
     return CompiledGraph(
         names=names,

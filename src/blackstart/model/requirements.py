@@ -88,8 +88,11 @@ def _items(raw: Any, path: PathKey, issues: list[RequirementIssue]) -> tuple[Req
                 "remove the key, or list what is required",
             )
         )
-    out = []
+    out: list[Requirement] = []
     for i, item in enumerate(raw):
+        if isinstance(item, str) and item and not item[0].isspace() and not item[-1].isspace():
+            out.append(Ref(item))
+            continue
         req = _parse(item, (*path, i), issues)
         if req is not None:
             out.append(req)
@@ -104,6 +107,9 @@ def _parse(raw: Any, path: PathKey, issues: list[RequirementIssue]) -> Requireme
             return None
         return Ref(name)
     if isinstance(raw, list):
+        if raw and all(isinstance(x, str) and x.strip() for x in raw):  # the common case
+            names = tuple(Ref(x.strip()) for x in raw)
+            return Gate("all_of", len(names), names, None)
         items = _items(raw, path, issues)
         return Gate("all_of", len(items), items, None) if items else None
     if isinstance(raw, dict):

@@ -74,6 +74,7 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
                 )
 
     reqs: dict[str, Requirement | None] = {}
+    graph: dict[str, list[str]] = {}
     for entry in [*components.values(), *functions.values()]:
         obj = entry.obj
         if not isinstance(entry.raw, dict):
@@ -91,12 +92,15 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
                 )
             )
         reqs[entry.id] = req
+        out_edges = graph[entry.id] = []
         for name, path in refs(req):
             if name not in requirable_set:
                 problems.append(
                     _unknown(entry, (*base, *path), "component or function", name, requirable)
                 )
-            elif name == entry.id:
+            elif name != entry.id:
+                out_edges.append(name)
+            else:
                 problems.append(
                     entry.source.problem(
                         "cycle",
@@ -147,7 +151,7 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         for i, text in enumerate(sc.fail):
             problems.extend(_check_fail(reg, entry, i, text))
 
-    problems.extend(_cycles(reqs, {**components, **functions}))
+    problems.extend(_cycles(graph, reqs, {**components, **functions}))
     if problems:
         raise ModelError(problems)
 
@@ -197,11 +201,13 @@ def _check_fail(reg: Registry, entry: Entry, i: int, text: str) -> list[Problem]
     return []
 
 
-def _cycles(reqs: dict[str, Requirement | None], entries: dict[str, Entry]) -> list[Problem]:
-    """One problem per dependency cycle (per non-trivial strongly connected component)."""
-    graph = {
-        n: sorted({r for r, _ in refs(req) if r in reqs and r != n}) for n, req in reqs.items()
-    }
+def _cycles(
+    graph: dict[str, list[str]], reqs: dict[str, Requirement | None], entries: dict[str, Entry]
+) -> list[Problem]:
+    """One problem per dependency cycle (per non-trivial strongly connected component).
+
+    ``graph`` maps each component or function to the known ids it requires.
+    """
     problems = []
     for scc in _tarjan(graph):
         if len(scc) < 2:
