@@ -26,8 +26,9 @@ With ``establishments=K`` the colocation sites and all providers are shared by K
 groups, each with its own data centres, hospitals, teams and components (ids prefixed
 ``g2-``, ``g3-``…; group 1 has no prefix).
 
-Measured (seed 0): about 2.3 leaf requirement references per component (see
-``tests/test_generate.py``); 10^6 components generate in ~6 s and write in ~10 s.
+Measured (seed 0, 10^6 components): 2.36 leaf requirement references per component
+(2.36 at 2*10^4, see ``tests/test_generate.py``), 125 sites, 5000 functions; generation
+7-9 s, writing 11 s as YAML (144 MB) or 7 s as JSON (176 MB); peak RSS 660 MB.
 """
 
 from __future__ import annotations

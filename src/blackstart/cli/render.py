@@ -40,55 +40,60 @@ def chain_text(chain: tuple[str, ...]) -> str:
 
 
 def impact(console: Console, report: ImpactReport, *, max_components: int = 40) -> None:
-    """Functions down by tier with causes and chains, then components, then what is up."""
+    """Functions down grouped by tier, each with its causes and causal chain; then the
+    components down, the sites and providers down, and what is still up. Laid out as
+    lines rather than a wide table so it reads in an 80-column crisis-room terminal."""
     d = report.to_dict()
     s = d["summary"]
-    head = f"Failed: {', '.join(report.failed)}"
+    head = Text("Failed: ", style="bold") + Text(", ".join(report.failed))
     if report.scenario:
-        head = f"Scenario [bold]{report.scenario}[/] — " + head
+        head = Text(f"Scenario {report.scenario} — ", style="bold") + head
     console.print(head)
-    table = Table(
-        title=f"Functions down ({s['functions_down']} of "
-        f"{s['functions_down'] + s['functions_up']})",
-        title_justify="left",
+    by_tier = " · ".join(f"{t} {n}" for t, n in s["functions_down_by_tier"].items())
+    total = s["functions_down"] + s["functions_up"]
+    console.print(
+        Text(f"\nFunctions down: {s['functions_down']} of {total}", style="bold")
+        + Text(f"  ({by_tier}; patient safety {s['patient_safety_down']})")
     )
-    table.add_column("tier", no_wrap=True)
-    table.add_column("function", no_wrap=True)
-    table.add_column("RTO", justify="right")
-    table.add_column("causes")
-    table.add_column("causal chain")
+    tier = None
     for f in report.functions_down:
-        name = Text(f.id)
+        if f.tier != tier:
+            tier = f.tier
+            console.print(Text(f"{(tier or '').upper()}", style=TIER_STYLE.get(tier or "", "")))
+        line = Text("  ✗ ", style="red") + Text(f.id, style="bold")
         if f.patient_safety:
-            name.append(" ⚕ patient safety", style="bold red")
-        table.add_row(
-            Text(f.tier or "", style=TIER_STYLE.get(f.tier or "", "")),
-            name,
-            format_seconds(f.rto_s) if f.rto_s is not None else "–",
-            ", ".join(f.causes),
-            chain_text(f.chain),
+            line.append("  ⚕ patient safety", style="bold red")
+        if f.rto_s is not None:
+            line.append(f"  RTO {format_seconds(f.rto_s)}", style="dim")
+        console.print(line)
+        console.print(Text("      cause: ", style="dim") + Text(", ".join(f.causes)))
+        console.print(Text("      chain: ", style="dim") + Text(chain_text(f.chain)))
+    if report.functions_up:
+        console.print(
+            Text("\nStill up: ", style="bold green") + Text(", ".join(report.functions_up))
         )
-    console.print(table)
-    comps = Table(title=f"Components down ({s['components_down']})", title_justify="left")
+    comps = Table(
+        title=f"\nComponents down ({s['components_down']})",
+        title_justify="left",
+        title_style="bold",
+    )
     comps.add_column("component", no_wrap=True)
     comps.add_column("kind")
     comps.add_column("site")
-    comps.add_column("causal chain")
+    comps.add_column("via")
+    comps.add_column("root cause")
     for c in report.components_down[:max_components]:
-        comps.add_row(c.id, c.kind or "", c.site or "", chain_text(c.chain))
+        via = c.chain[1] if len(c.chain) > 1 else "(failed itself)"
+        comps.add_row(c.id, c.kind or "", c.site or "", via, ", ".join(c.causes))
     console.print(comps)
     hidden = len(report.components_down) - max_components
     if hidden > 0:
-        console.print(f"  … and {hidden} more (use --json for all)", style="dim")
-    if report.sites_down or report.providers_down:
-        console.print(
-            "Sites down: "
-            + (", ".join(report.sites_down) or "none")
-            + " · Providers down: "
-            + (", ".join(report.providers_down) or "none")
-        )
+        console.print(f"  … and {hidden} more (--json lists all, with chains)", style="dim")
     console.print(
-        Text("Still up: ", style="green") + Text(", ".join(report.functions_up) or "nothing")
+        "Sites down: "
+        + (", ".join(report.sites_down) or "none")
+        + " · Providers down: "
+        + (", ".join(report.providers_down) or "none")
     )
     console.print(
         f"[dim]model {d['provenance']['model_hash'][:12]} · blackstart "
