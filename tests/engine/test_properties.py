@@ -30,21 +30,27 @@ SETTINGS = settings(
 # --------------------------------------------------------------------------- strategy
 
 
-def requirements(pool: list[str]) -> st.SearchStrategy[Any]:
-    """A requirement over names of ``pool``: names, lists, all_of, any_of, at_least."""
+def _extend(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    items = st.lists(inner, min_size=1, max_size=4)
+    return st.one_of(
+        items,
+        items.map(lambda xs: {"all_of": xs}),
+        items.map(lambda xs: {"any_of": xs}),
+        items.flatmap(lambda xs: st.integers(1, len(xs)).map(lambda k: {"at_least": k, "of": xs})),
+    )
 
-    def extend(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-        items = st.lists(inner, min_size=1, max_size=4)
-        return st.one_of(
-            items,
-            items.map(lambda xs: {"all_of": xs}),
-            items.map(lambda xs: {"any_of": xs}),
-            items.flatmap(
-                lambda xs: st.integers(1, len(xs)).map(lambda k: {"at_least": k, "of": xs})
-            ),
-        )
 
-    return st.recursive(st.sampled_from(pool), extend, max_leaves=8)
+SHAPES = st.recursive(st.integers(0, 63), _extend, max_leaves=8)
+"""Requirements over placeholder integers, named later (one strategy, built once)."""
+
+
+def _name(shape: Any, pool: list[str]) -> Any:
+    """Replace the placeholders of a requirement shape by names from ``pool``."""
+    if isinstance(shape, int):
+        return pool[-1 - shape % len(pool)]  # shrinks towards the latest entity
+    if isinstance(shape, list):
+        return [_name(x, pool) for x in shape]
+    return {k: v if k == "at_least" else _name(v, pool) for k, v in shape.items()}
 
 
 @st.composite
@@ -71,7 +77,7 @@ def models(draw: st.DrawFn) -> dict[str, Any]:
             if pnames and draw(st.integers(0, 3)) == 0:
                 entry["provider"] = draw(st.sampled_from(pnames))
         if pool and draw(st.integers(0, 4)) > 0:
-            entry["requires"] = draw(requirements(pool))
+            entry["requires"] = _name(draw(SHAPES), pool)
         name = f"f{i}" if is_function else f"c{i}"
         (functions if is_function else components)[name] = entry
         pool.append(name)

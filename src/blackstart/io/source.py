@@ -239,6 +239,7 @@ def read_source(path: Path, label: str) -> tuple[SourceFile | None, list[Problem
                 "encoding",
                 f"not UTF-8 text (byte {exc.start})",
                 file=label,
+                line=exc.object.count(b"\n", 0, exc.start) + 1,
                 suggestion="save the file as UTF-8",
             )
         ]
