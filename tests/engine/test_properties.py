@@ -7,6 +7,7 @@ evaluator written here directly on the model's up-space requirement semantics.
 
 from __future__ import annotations
 
+import os
 import random
 from collections import deque
 from typing import Any
@@ -22,7 +23,8 @@ from blackstart.engine.propagate import pack_scenarios, propagate, propagate_one
 from ._models import build, down_labels, ids
 
 SETTINGS = settings(
-    max_examples=150,
+    # a deeper search: BLACKSTART_EXAMPLES=5000 pytest tests/engine/test_properties.py
+    max_examples=int(os.environ.get("BLACKSTART_EXAMPLES", "100")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
