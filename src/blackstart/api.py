@@ -248,10 +248,10 @@ def _report(
         functions_up=functions_up,
         components_down=tuple(components_down),
         sites_down=tuple(
-            sorted(display(names[v]) for v in result.down_nodes(SITE, graph).tolist())
+            sorted(names[v].partition(":")[2] for v in result.down_nodes(SITE, graph).tolist())
         ),
         providers_down=tuple(
-            sorted(display(names[v]) for v in result.down_nodes(PROVIDER, graph).tolist())
+            sorted(names[v].partition(":")[2] for v in result.down_nodes(PROVIDER, graph).tolist())
         ),
         scenario=scenario,
     )

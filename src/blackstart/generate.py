@@ -780,7 +780,7 @@ def _establishment(
         a, bb = app_ids[fa[i]], app_ids[fb[i]]
         freq: Any
         if stem == "telephony":
-            freq = [a, _any(pbx)]
+            freq = [a, pbx[i % len(pbx)]]  # telephony of one hospital
         elif form[i] < 0.3 and a != bb:
             freq = {"any_of": [a, bb]}
         elif form[i] < 0.6 and a != bb:

@@ -176,9 +176,7 @@ def test_packed_agrees_with_one_by_one() -> None:
     failable += [f"site:{s}" for s in model.sites]
     failable += [f"component:{c}" for c in model.components]
     scenarios = [
-        ids(graph, *combo)
-        for r in range(4)
-        for combo in itertools.combinations(failable, r)
+        ids(graph, *combo) for r in range(4) for combo in itertools.combinations(failable, r)
     ][:130]
     assert len(scenarios) == 130
     packed = propagate(graph, pack_scenarios(graph, scenarios))

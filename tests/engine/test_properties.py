@@ -7,6 +7,7 @@ evaluator written here directly on the model's up-space requirement semantics.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 from collections import deque
@@ -307,5 +308,5 @@ def test_impact_causes_and_chains(case: tuple[dict[str, Any], list[str]]) -> Non
         assert all(res.down[u] for u in chain)
         assert all(graph.kind[u] != GATE for u in chain)
         labels = [graph.names[u] for u in chain]
-        for parent, child in zip(labels, labels[1:], strict=False):
+        for parent, child in itertools.pairwise(labels):
             assert child in direct_deps(data, parent), (labels, parent, child)

@@ -7,6 +7,7 @@ Lines and columns were counted by hand in the data files, not copied from output
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -35,100 +36,377 @@ class Expected:
 
 
 CASES = [
-    Expected("yaml-syntax.yaml", "yaml-syntax", "yaml-syntax.yaml", 4, 1, None,
-             ("YAML syntax error", "tab"), "indentation"),
-    Expected("duplicate-key.yaml", "duplicate-key", "duplicate-key.yaml", 5, 5,
-             "components.lab-app.kind", ("'kind'", "twice", "line 3"), "remove or rename"),
-    Expected("not-a-mapping.yaml", "bad-file", "not-a-mapping.yaml", 1, 1, "",
-             ("mapping of sections", "list")),
-    Expected("unknown-top-level-key.yaml", "unknown-key", "unknown-top-level-key.yaml", 2, 1,
-             "componets", ("unknown top-level key 'componets'",), "did you mean 'components'?"),
-    Expected("section-not-mapping.yaml", "bad-section", "section-not-mapping.yaml", 2, 3,
-             "sites", ("'sites'", "not be a list"), "one 'id: {...}' per line"),
-    Expected("invalid-id.yaml", "bad-id", "invalid-id.yaml", 4, 3, "components.lab app",
-             ("'lab app' is not a valid id", "no ':' or spaces")),
-    Expected("component-function-collision.yaml", "duplicate-id",
-             "component-function-collision.yaml", 5, 3, "functions.billing",
-             ("'billing'", "function", "component-function-collision.yaml:2"),
-             "share one namespace"),
-    Expected("unknown-key-entity.yaml", "unknown-key", "unknown-key-entity.yaml", 7, 5,
-             "components.lab-app.sitee", ("unknown key 'sitee'",), "did you mean 'site'",
-             "component:lab-app"),
-    Expected("unknown-key-nested.yaml", "unknown-key", "unknown-key-nested.yaml", 6, 7,
-             "components.lab-app.recovery.restrat", ("unknown key 'restrat'",),
-             "did you mean 'restart'", "component:lab-app"),
-    Expected("missing-required-key.yaml", "missing-key", "missing-required-key.yaml", 3, 5,
-             "components.lab-app.kind", ("missing required key 'kind'",),
-             "add 'kind:' to component 'lab-app'", "component:lab-app"),
-    Expected("invalid-enum.yaml", "bad-value", "invalid-enum.yaml", 3, 11,
-             "components.lab-vm.kind", ("'vmx' is not a valid kind", "vm", "database"),
-             "did you mean 'vm'?", "component:lab-vm"),
-    Expected("duration-without-unit.yaml", "bad-value", "duration-without-unit.yaml", 5, 13,
-             "components.lab-app.failure.mtbf", ("2000", "no unit", "'2000h'")),
-    Expected("bad-duration-unit.yaml", "bad-value", "bad-duration-unit.yaml", 5, 16,
-             "components.lab-app.recovery.restart", ("unknown unit 'hours'", "'3hours'")),
-    Expected("backwards-range.yaml", "bad-value", "backwards-range.yaml", 5, 16,
-             "components.lab-app.recovery.restart", ("'4h..1h'", "backwards")),
-    Expected("invalid-jurisdiction.yaml", "bad-value", "invalid-jurisdiction.yaml", 4, 19,
-             "providers.colo-co.jurisdiction", ("'France'", "ISO 3166-1 alpha-2", "'FR'"),
-             None, "provider:colo-co"),
-    Expected("invalid-timezone.yaml", "bad-value", "invalid-timezone.yaml", 4, 15,
-             "teams.systems.timezone", ("unknown time zone 'Europe/Pariss'", "Europe/Paris"),
-             None, "team:systems"),
-    Expected("unknown-site.yaml", "unknown-reference", "unknown-site.yaml", 7, 11,
-             "components.lab-app.site", ("unknown site 'dc-nort'", "'lab-app'"),
-             "did you mean 'dc-north'?", "component:lab-app"),
-    Expected("unknown-provider.yaml", "unknown-reference", "unknown-provider.yaml", 7, 15,
-             "sites.dc-north.provider", ("unknown provider 'colo-c0'",),
-             "did you mean 'colo-co'?", "site:dc-north"),
-    Expected("unknown-team.yaml", "unknown-reference", "unknown-team.yaml", 8, 11,
-             "components.lab-app.team", ("unknown team 'sytems'",), "did you mean 'systems'?"),
-    Expected("unknown-tenant.yaml", "unknown-reference", "unknown-tenant.yaml", 10, 30,
-             "sites.dc-north.shared_with[1]", ("unknown provider 'bank-crop'",),
-             "did you mean 'bank-corp'?", "site:dc-north"),
-    Expected("unknown-requirement.yaml", "unknown-reference", "unknown-requirement.yaml", 6, 16,
-             "components.lab-app.requires[0]", ("unknown component or function 'lab-bd'",),
-             "'lab-db'", "component:lab-app"),
-    Expected("unknown-skill.yaml", "unknown-reference", "unknown-skill.yaml", 11, 14,
-             "components.lab-app.recovery.skill", ("skill 'virtualisation'",),
-             "did you mean 'virtualization'?", "component:lab-app"),
-    Expected("empty-requirement-list.yaml", "bad-requirement", "empty-requirement-list.yaml",
-             4, 24, "components.lab-app.requires.any_of", ("empty list",), "remove the key"),
-    Expected("at-least-too-many.yaml", "bad-requirement", "at-least-too-many.yaml", 7, 17,
-             "components.lab-app.requires.at_least", ("at_least 3 of only 2", "never be met"),
-             "at most 2"),
-    Expected("at-least-zero.yaml", "bad-requirement", "at-least-zero.yaml", 7, 17,
-             "components.lab-app.requires.at_least", ("at_least", "≥ 1", "not 0")),
-    Expected("unknown-requirement-key.yaml", "unknown-key", "unknown-requirement-key.yaml", 7, 16,
-             "components.lab-app.requires.any_off", ("unknown key 'any_off'", "requirement"),
-             "did you mean 'any_of'"),
-    Expected("number-requirement.yaml", "bad-requirement", "number-requirement.yaml", 5, 22,
-             "components.lab-app.requires[1]", ("int", "2024"), "quote names"),
-    Expected("self-requirement.yaml", "cycle", "self-requirement.yaml", 4, 16,
-             "components.lab-app.requires[0]", ("'lab-app' requires itself",),
-             "remove the self-reference", "component:lab-app"),
-    Expected("cycle.yaml", "cycle", "cycle.yaml", 4, 16, "components.app-a.requires[0]",
-             ("dependency cycle: app-a → app-b → app-c → app-a",), "remove one edge",
-             "component:app-a"),
-    Expected("scenario-unknown-fail.yaml", "unknown-reference", "scenario-unknown-fail.yaml",
-             7, 12, "scenarios.outage.fail[0]", ("unknown site 'dc-nort'",),
-             "did you mean 'dc-north'?", "scenario:outage"),
-    Expected("scenario-bad-ref.yaml", "bad-reference", "scenario-bad-ref.yaml", 7, 12,
-             "scenarios.outage.fail[0]", ("'dc-north' is not a reference", "site:NAME"),
-             None, "scenario:outage"),
-    Expected("scenario-function-fail.yaml", "bad-reference", "scenario-function-fail.yaml",
-             11, 12, "scenarios.outage.fail[0]",
-             ("'function:lab-results'", "only sites, providers and components can fail"),
-             "fail what the function requires", "scenario:outage"),
-    Expected("scenario-no-timezone.yaml", "missing-timezone", "scenario-no-timezone.yaml", 5, 12,
-             "scenarios.outage.start", ("'outage'", "no time zone"), "timezone: Europe/Paris",
-             "scenario:outage"),
-    Expected("missing-include/model.yaml", "bad-include", "model.yaml", 3, 5, "include[0]",
-             ("include 'sites.yaml' matches no file",), "did you mean 'site.yaml'"),
-    Expected("not-utf8.yaml", "encoding", "not-utf8.yaml", 5, None, None,
-             ("not UTF-8", "byte 105"), "save the file as UTF-8"),
-    Expected("json-syntax.json", "json-syntax", "json-syntax.json", 3, 39, None,
-             ("JSON syntax error", "property name"), None),
+    Expected(
+        "yaml-syntax.yaml",
+        "yaml-syntax",
+        "yaml-syntax.yaml",
+        4,
+        1,
+        None,
+        ("YAML syntax error", "tab"),
+        "indentation",
+    ),
+    Expected(
+        "duplicate-key.yaml",
+        "duplicate-key",
+        "duplicate-key.yaml",
+        5,
+        5,
+        "components.lab-app.kind",
+        ("'kind'", "twice", "line 3"),
+        "remove or rename",
+    ),
+    Expected(
+        "not-a-mapping.yaml",
+        "bad-file",
+        "not-a-mapping.yaml",
+        1,
+        1,
+        None,
+        ("mapping of sections", "list"),
+    ),
+    Expected(
+        "unknown-top-level-key.yaml",
+        "unknown-key",
+        "unknown-top-level-key.yaml",
+        2,
+        1,
+        "componets",
+        ("unknown top-level key 'componets'",),
+        "did you mean 'components'?",
+    ),
+    Expected(
+        "section-not-mapping.yaml",
+        "bad-section",
+        "section-not-mapping.yaml",
+        2,
+        3,
+        "sites",
+        ("'sites'", "not be a list"),
+        "one 'id: {...}' per line",
+    ),
+    Expected(
+        "invalid-id.yaml",
+        "bad-id",
+        "invalid-id.yaml",
+        4,
+        3,
+        "components.lab app",
+        ("'lab app' is not a valid id", "no ':' or spaces"),
+    ),
+    Expected(
+        "component-function-collision.yaml",
+        "duplicate-id",
+        "component-function-collision.yaml",
+        5,
+        3,
+        "functions.billing",
+        ("'billing'", "function", "component-function-collision.yaml:2"),
+        "share one namespace",
+    ),
+    Expected(
+        "unknown-key-entity.yaml",
+        "unknown-key",
+        "unknown-key-entity.yaml",
+        7,
+        5,
+        "components.lab-app.sitee",
+        ("unknown key 'sitee'",),
+        "did you mean 'site'",
+        "component:lab-app",
+    ),
+    Expected(
+        "unknown-key-nested.yaml",
+        "unknown-key",
+        "unknown-key-nested.yaml",
+        6,
+        7,
+        "components.lab-app.recovery.restrat",
+        ("unknown key 'restrat'",),
+        "did you mean 'restart'",
+        "component:lab-app",
+    ),
+    Expected(
+        "missing-required-key.yaml",
+        "missing-key",
+        "missing-required-key.yaml",
+        3,
+        5,
+        "components.lab-app.kind",
+        ("missing required key 'kind'",),
+        "add 'kind:' to component 'lab-app'",
+        "component:lab-app",
+    ),
+    Expected(
+        "invalid-enum.yaml",
+        "bad-value",
+        "invalid-enum.yaml",
+        3,
+        11,
+        "components.lab-vm.kind",
+        ("'vmx' is not a valid kind", "vm", "database"),
+        "did you mean 'vm'?",
+        "component:lab-vm",
+    ),
+    Expected(
+        "duration-without-unit.yaml",
+        "bad-value",
+        "duration-without-unit.yaml",
+        5,
+        13,
+        "components.lab-app.failure.mtbf",
+        ("2000", "no unit", "'2000h'"),
+    ),
+    Expected(
+        "bad-duration-unit.yaml",
+        "bad-value",
+        "bad-duration-unit.yaml",
+        5,
+        16,
+        "components.lab-app.recovery.restart",
+        ("unknown unit 'hours'", "'3hours'"),
+    ),
+    Expected(
+        "backwards-range.yaml",
+        "bad-value",
+        "backwards-range.yaml",
+        5,
+        16,
+        "components.lab-app.recovery.restart",
+        ("'4h..1h'", "backwards"),
+    ),
+    Expected(
+        "invalid-jurisdiction.yaml",
+        "bad-value",
+        "invalid-jurisdiction.yaml",
+        4,
+        19,
+        "providers.colo-co.jurisdiction",
+        ("'France'", "ISO 3166-1 alpha-2", "'FR'"),
+        None,
+        "provider:colo-co",
+    ),
+    Expected(
+        "invalid-timezone.yaml",
+        "bad-value",
+        "invalid-timezone.yaml",
+        4,
+        15,
+        "teams.systems.timezone",
+        ("unknown time zone 'Europe/Pariss'", "Europe/Paris"),
+        None,
+        "team:systems",
+    ),
+    Expected(
+        "unknown-site.yaml",
+        "unknown-reference",
+        "unknown-site.yaml",
+        7,
+        11,
+        "components.lab-app.site",
+        ("unknown site 'dc-nort'", "'lab-app'"),
+        "did you mean 'dc-north'?",
+        "component:lab-app",
+    ),
+    Expected(
+        "unknown-provider.yaml",
+        "unknown-reference",
+        "unknown-provider.yaml",
+        7,
+        15,
+        "sites.dc-north.provider",
+        ("unknown provider 'colo-c0'",),
+        "did you mean 'colo-co'?",
+        "site:dc-north",
+    ),
+    Expected(
+        "unknown-team.yaml",
+        "unknown-reference",
+        "unknown-team.yaml",
+        8,
+        11,
+        "components.lab-app.team",
+        ("unknown team 'sytems'",),
+        "did you mean 'systems'?",
+    ),
+    Expected(
+        "unknown-tenant.yaml",
+        "unknown-reference",
+        "unknown-tenant.yaml",
+        10,
+        30,
+        "sites.dc-north.shared_with[1]",
+        ("unknown provider 'bank-crop'",),
+        "did you mean 'bank-corp'?",
+        "site:dc-north",
+    ),
+    Expected(
+        "unknown-requirement.yaml",
+        "unknown-reference",
+        "unknown-requirement.yaml",
+        6,
+        16,
+        "components.lab-app.requires[0]",
+        ("unknown component or function 'lab-bd'",),
+        "'lab-db'",
+        "component:lab-app",
+    ),
+    Expected(
+        "unknown-skill.yaml",
+        "unknown-reference",
+        "unknown-skill.yaml",
+        11,
+        14,
+        "components.lab-app.recovery.skill",
+        ("skill 'virtualisation'",),
+        "did you mean 'virtualization'?",
+        "component:lab-app",
+    ),
+    Expected(
+        "empty-requirement-list.yaml",
+        "bad-requirement",
+        "empty-requirement-list.yaml",
+        4,
+        24,
+        "components.lab-app.requires.any_of",
+        ("empty list",),
+        "remove the key",
+    ),
+    Expected(
+        "at-least-too-many.yaml",
+        "bad-requirement",
+        "at-least-too-many.yaml",
+        7,
+        17,
+        "components.lab-app.requires.at_least",
+        ("at_least 3 of only 2", "never be met"),
+        "at most 2",
+    ),
+    Expected(
+        "at-least-zero.yaml",
+        "bad-requirement",
+        "at-least-zero.yaml",
+        7,
+        17,
+        "components.lab-app.requires.at_least",
+        ("at_least", "≥ 1", "not 0"),
+    ),
+    Expected(
+        "unknown-requirement-key.yaml",
+        "unknown-key",
+        "unknown-requirement-key.yaml",
+        7,
+        16,
+        "components.lab-app.requires.any_off",
+        ("unknown key 'any_off'", "requirement"),
+        "did you mean 'any_of'",
+    ),
+    Expected(
+        "number-requirement.yaml",
+        "bad-requirement",
+        "number-requirement.yaml",
+        5,
+        22,
+        "components.lab-app.requires[1]",
+        ("int", "2024"),
+        "quote names",
+    ),
+    Expected(
+        "self-requirement.yaml",
+        "cycle",
+        "self-requirement.yaml",
+        4,
+        16,
+        "components.lab-app.requires[0]",
+        ("'lab-app' requires itself",),
+        "remove the self-reference",
+        "component:lab-app",
+    ),
+    Expected(
+        "cycle.yaml",
+        "cycle",
+        "cycle.yaml",
+        4,
+        16,
+        "components.app-a.requires[0]",
+        ("dependency cycle: app-a → app-b → app-c → app-a",),
+        "remove one edge",
+        "component:app-a",
+    ),
+    Expected(
+        "scenario-unknown-fail.yaml",
+        "unknown-reference",
+        "scenario-unknown-fail.yaml",
+        7,
+        12,
+        "scenarios.outage.fail[0]",
+        ("unknown site 'dc-nort'",),
+        "did you mean 'dc-north'?",
+        "scenario:outage",
+    ),
+    Expected(
+        "scenario-bad-ref.yaml",
+        "bad-reference",
+        "scenario-bad-ref.yaml",
+        7,
+        12,
+        "scenarios.outage.fail[0]",
+        ("'dc-north' is not a reference", "site:NAME"),
+        None,
+        "scenario:outage",
+    ),
+    Expected(
+        "scenario-function-fail.yaml",
+        "bad-reference",
+        "scenario-function-fail.yaml",
+        11,
+        12,
+        "scenarios.outage.fail[0]",
+        ("'function:lab-results'", "only sites, providers and components can fail"),
+        "fail what the function requires",
+        "scenario:outage",
+    ),
+    Expected(
+        "scenario-no-timezone.yaml",
+        "missing-timezone",
+        "scenario-no-timezone.yaml",
+        5,
+        12,
+        "scenarios.outage.start",
+        ("'outage'", "no time zone"),
+        "timezone: Europe/Paris",
+        "scenario:outage",
+    ),
+    Expected(
+        "missing-include/model.yaml",
+        "bad-include",
+        "model.yaml",
+        3,
+        5,
+        "include[0]",
+        ("include 'sites.yaml' matches no file",),
+        "did you mean 'site.yaml'",
+    ),
+    Expected(
+        "not-utf8.yaml",
+        "encoding",
+        "not-utf8.yaml",
+        5,
+        None,
+        None,
+        ("not UTF-8", "byte 105"),
+        "save the file as UTF-8",
+    ),
+    Expected(
+        "json-syntax.json",
+        "json-syntax",
+        "json-syntax.json",
+        3,
+        39,
+        None,
+        ("JSON syntax error", "property name"),
+        None,
+    ),
 ]
 
 
@@ -219,7 +497,10 @@ def _write(tmp_path: Path, text: str, name: str = "model.yaml") -> Path:
 
 
 def test_yaml_12_booleans_keep_country_codes_and_times_as_text(tmp_path: Path) -> None:
-    model = load_model(_write(tmp_path, """
+    model = load_model(
+        _write(
+            tmp_path,
+            """
 providers:
   nordic-cloud: {kind: cloud, jurisdiction: NO, name: yes}
   swiss-co: {kind: other, jurisdiction: CH, name: off}
@@ -227,7 +508,9 @@ teams:
   ops:
     skills: [on, y]
     weekday: {hours: 08:00-18:00, people: 2}
-"""))
+""",
+        )
+    )
     assert model.providers["nordic-cloud"].jurisdiction == "NO"
     assert model.providers["nordic-cloud"].name == "yes"
     assert model.providers["swiss-co"].name == "off"
@@ -236,7 +519,10 @@ teams:
 
 
 def test_yaml_integers_and_booleans_are_typed(tmp_path: Path) -> None:
-    model = load_model(_write(tmp_path, """
+    model = load_model(
+        _write(
+            tmp_path,
+            """
 components:
   a: {kind: database}
   b: {kind: database}
@@ -244,14 +530,19 @@ components:
   app: {kind: application, requires: {at_least: 2, of: [a, b, c]}}
 functions:
   f: {tier: vital, patient_safety: true, requires: [app]}
-"""))
+""",
+        )
+    )
     req = model.requirements["app"]
     assert getattr(req, "k", None) == 2
     assert model.functions["f"].patient_safety is True
 
 
 def test_merge_keys(tmp_path: Path) -> None:
-    model = load_model(_write(tmp_path, """
+    model = load_model(
+        _write(
+            tmp_path,
+            """
 components:
   esx-1: &esx {kind: compute, site: dc, team: systems, tags: [esx]}
   esx-2:
@@ -263,7 +554,9 @@ sites:
   dc2: {kind: datacenter}
 teams:
   systems: {skills: [virtualization], weekday: {people: 3}}
-"""))
+""",
+        )
+    )
     assert model.components["esx-2"].kind == "compute"
     assert model.components["esx-2"].site == "dc"
     assert model.components["esx-2"].tags == ["esx", "spare"]  # explicit key wins
@@ -272,29 +565,41 @@ teams:
 
 
 def test_json_model_file_loads(tmp_path: Path) -> None:
-    model = load_model(_write(tmp_path, """{
+    model = load_model(
+        _write(
+            tmp_path,
+            """{
   "sites": {"dc": {"kind": "datacenter"}},
   "components": {"app": {"kind": "application", "site": "dc"}}
-}""", "model.json"))
+}""",
+            "model.json",
+        )
+    )
     assert model.components["app"].site == "dc"
 
 
 def test_json_duplicate_key(tmp_path: Path) -> None:
-    path = _write(tmp_path, '{"components": {"a": {"kind": "vm"}, "a": {"kind": "vm"}}}',
-                  "model.json")
+    path = _write(
+        tmp_path, '{"components": {"a": {"kind": "vm"}, "a": {"kind": "vm"}}}', "model.json"
+    )
     codes = [p.code for p in problems_of(path)]
     assert codes == ["duplicate-key"]
 
 
 def test_model_timezone_covers_scenarios(tmp_path: Path) -> None:
-    model = load_model(_write(tmp_path, """
+    model = load_model(
+        _write(
+            tmp_path,
+            """
 timezone: Europe/Paris
 sites:
   dc: {kind: datacenter}
 scenarios:
   outage: {start: 2024-08-03T11:00, fail: [site:dc], duration: 90min}
-"""))
-    assert model.scenario_start("outage").utcoffset().total_seconds() == 2 * 3600  # CEST
+""",
+        )
+    )
+    assert model.scenario_start("outage").utcoffset() == timedelta(hours=2)  # CEST
     assert model.scenarios["outage"].duration == 5400.0
 
 
@@ -318,9 +623,21 @@ def test_did_you_mean() -> None:
 
 
 def test_problem_where_and_dict() -> None:
-    p = Problem("cycle", "loop", file="m.yaml", line=3, column=7, key="components.a",
-                suggestion="fix it")
+    p = Problem(
+        "cycle", "loop", file="m.yaml", line=3, column=7, key="components.a", suggestion="fix it"
+    )
     assert p.where == "m.yaml:3:7"
     assert Problem("x", "y").where == "<input>"
     assert str(p) == "m.yaml:3:7: loop [components.a] — fix it"
     assert p.to_dict()["line"] == 3
+
+
+def test_float_duration_without_unit(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "sites:\n  dc: {kind: datacenter}\nscenarios:\n  cut:\n"
+        "    start: 2024-08-03T11:00+02:00\n    fail: [site:dc]\n    duration: 3.5\n",
+    )
+    [p] = problems_of(path)
+    assert (p.code, p.line, p.key) == ("bad-value", 7, "scenarios.cut.duration")
+    assert "no unit" in p.message

@@ -127,7 +127,7 @@ class SourceFile:
             file=self.label,
             line=line,
             column=column,
-            key=dotted(path),
+            key=dotted(path) or None,
             **extra,
         )
 

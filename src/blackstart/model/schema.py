@@ -35,9 +35,6 @@ _DIST_PATTERN = (
 
 
 def _to_seconds(value: Any) -> float:
-    if isinstance(value, float) and not isinstance(value, bool):
-        # already-normalised models (e.g. built in Python) pass seconds through
-        return value
     return parse_seconds(value)
 
 

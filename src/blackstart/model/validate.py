@@ -52,6 +52,7 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
                     f"{other.source.label}" + (f":{line}" if line else ""),
                     fentry.path,
                     key=True,
+                    element=f"function:{fid}",
                     suggestion="component and function ids share one namespace; rename one",
                 )
             )

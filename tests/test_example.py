@@ -1,0 +1,85 @@
+"""The bundled example (examples/hospital-group): size, coverage of the functions named
+in the seed issue, and the August 2024 colocation power cut as publicly reported.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from blackstart import api
+from blackstart.cli.app import app
+from blackstart.model.model import Model
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "hospital-group"
+
+# functions named in the issue -> their ids in the example
+ISSUE_FUNCTIONS = {
+    "messaging / e-mail": "messaging",
+    "telephony": "telephony",
+    "internet access": "internet-access",
+    "site-to-hospital links": "hospital-connectivity",
+    "patient record": "patient-record",
+    "doctor information sharing": "doctor-information-sharing",
+    "lab results": "lab-results",
+    "imaging results": "imaging-results",
+    "emergency admissions": "emergency-admissions",
+    "pharmacy": "pharmacy",
+    "identity / directory": "identity-directory",
+    "billing": "billing",
+    "HR / payroll": "hr-payroll",
+    "purchasing": "purchasing",
+}
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    return api.load(EXAMPLE)
+
+
+def test_example_is_bundled_with_the_package() -> None:
+    assert api.example_path().resolve() == EXAMPLE.resolve()
+
+
+def test_size(model: Model) -> None:
+    assert len(model.components) >= 150
+    assert len(model.functions) >= 15
+    assert len(model.sites) >= 2
+    assert len(model.providers) >= 2
+
+
+@pytest.mark.parametrize("what", sorted(ISSUE_FUNCTIONS))
+def test_issue_functions_present(model: Model, what: str) -> None:
+    assert ISSUE_FUNCTIONS[what] in model.functions
+
+
+def test_colo_power_cut_timing(model: Model) -> None:
+    start = model.scenario_start("colo-power-cut")
+    assert start.astimezone(UTC) == datetime(2024, 8, 3, 9, 0, tzinfo=UTC)  # 11:00 CEST
+    assert start.replace(tzinfo=None) == datetime(2024, 8, 3, 11, 0)
+    assert model.scenarios["colo-power-cut"].duration == 3.5 * 3600
+
+
+def test_colo_power_cut_impact(model: Model) -> None:
+    report = api.impact(model, scenario="colo-power-cut")
+    down = {f.id for f in report.functions_down}
+    assert {"messaging", "telephony", "lab-results", "patient-record"} <= down
+    assert "emergency-dispatch" not in down
+    assert "emergency-dispatch" in report.functions_up
+    # every consequence traces back to what the scenario fails
+    failed = set(report.failed)
+    assert failed == set(model.scenarios["colo-power-cut"].fail)
+    for f in report.functions_down:
+        assert f.causes and set(f.causes) <= failed
+        assert f.chain[0] == f.id
+
+
+def test_demo() -> None:
+    result = CliRunner().invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "colo-power-cut" in result.stdout
+    assert "Try next" in result.stdout
+    assert "blackstart impact" in result.stdout
