@@ -28,7 +28,7 @@ groups, each with its own data centres, hospitals, teams and components (ids pre
 
 Measured (seed 0, 10^6 components): 2.36 leaf requirement references per component
 (2.36 at 2*10^4, see ``tests/test_generate.py``), 125 sites, 5000 functions; generation
-7-9 s, writing 11 s as YAML (144 MB) or 7 s as JSON (176 MB); peak RSS 660 MB.
+6-9 s, writing 9-11 s as YAML (144 MB) or 7 s as JSON (176 MB); peak RSS 660 MB.
 """
 
 from __future__ import annotations
