@@ -1,0 +1,117 @@
+"""Task durations: medians for the plan, samples for the forecast, conditioned samples for
+tasks in progress.
+
+Owns the inverse-CDF sampling of the four duration distributions (fixed, uniform,
+triangular, lognormal given median and 90th percentile) in minutes, vectorised over runs
+and tasks. Conditioning on a task having already run ``e`` minutes samples the tail:
+``u ~ U(F(e), 1)``, ``d = F⁻¹(u)`` (the distribution truncated below at ``e``).
+Randomness comes only from the ``numpy.random.Generator`` passed in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import ndtr, ndtri
+
+from blackstart.engine.schedule import (
+    DIST_FIXED,
+    DIST_LOGNORMAL,
+    DIST_TRIANGULAR,
+    DIST_UNIFORM,
+    RecoveryProblem,
+)
+
+Z90 = 1.2815515655446004
+"""Standard normal 90th percentile."""
+
+F64 = npt.NDArray[np.float64]
+
+
+def _inverse(kind: npt.NDArray[np.int8], par: F64, u: F64) -> F64:
+    """Quantile function of each task's distribution at ``u`` (broadcast over runs)."""
+    a, b, c = par[:, 0], par[:, 1], par[:, 2]
+    out = np.empty(np.broadcast(u, a).shape, dtype=np.float64)
+    fixed = kind == DIST_FIXED
+    uni = kind == DIST_UNIFORM
+    tri = kind == DIST_TRIANGULAR
+    logn = kind == DIST_LOGNORMAL
+    out[..., fixed] = a[fixed]
+    out[..., uni] = a[uni] + u[..., uni] * (b[uni] - a[uni])
+    if tri.any():
+        lo, mode, hi = a[tri], b[tri], c[tri]
+        span = np.maximum(hi - lo, 1e-12)
+        fm = (mode - lo) / span
+        ut = u[..., tri]
+        left = lo + np.sqrt(ut * span * (mode - lo))
+        right = hi - np.sqrt((1 - ut) * span * (hi - mode))
+        out[..., tri] = np.where(ut < fm, left, right)
+    if logn.any():
+        med, p90 = a[logn], b[logn]
+        sigma = np.log(p90 / med) / Z90
+        out[..., logn] = med * np.exp(sigma * ndtri(np.clip(u[..., logn], 1e-12, 1 - 1e-12)))
+    return out
+
+
+def _cdf(kind: npt.NDArray[np.int8], par: F64, x: F64) -> F64:
+    """Cumulative distribution of each task's duration at ``x`` minutes."""
+    a, b, c = par[:, 0], par[:, 1], par[:, 2]
+    out = np.zeros_like(x, dtype=np.float64)
+    fixed = kind == DIST_FIXED
+    uni = kind == DIST_UNIFORM
+    tri = kind == DIST_TRIANGULAR
+    logn = kind == DIST_LOGNORMAL
+    out[fixed] = (x[fixed] >= a[fixed]).astype(np.float64)
+    span = np.maximum(b - a, 1e-12)
+    out[uni] = np.clip((x[uni] - a[uni]) / span[uni], 0, 1)
+    if tri.any():
+        lo, mode, hi, xt = a[tri], b[tri], c[tri], x[tri]
+        width = np.maximum(hi - lo, 1e-12)
+        left = (xt - lo) ** 2 / (width * np.maximum(mode - lo, 1e-12))
+        right = 1 - (hi - xt) ** 2 / (width * np.maximum(hi - mode, 1e-12))
+        out[tri] = np.clip(np.where(xt <= mode, left, right), 0, 1)
+        out[tri] = np.where(xt <= lo, 0.0, np.where(xt >= hi, 1.0, out[tri]))
+    if logn.any():
+        med, p90, xl = a[logn], b[logn], np.maximum(x[logn], 1e-12)
+        sigma = np.log(p90 / med) / Z90
+        out[logn] = ndtr((np.log(xl) - np.log(med)) / sigma)
+    return out
+
+
+def _minutes(x: F64) -> npt.NDArray[np.int64]:
+    """Whole minutes, rounded up (a non-zero duration lasts at least a minute)."""
+    return np.ceil(np.maximum(x, 0.0) - 1e-9).astype(np.int64)
+
+
+def median_durations(problem: RecoveryProblem) -> npt.NDArray[np.int64]:
+    """Each task's median duration; a restore only when it is more likely than not."""
+    half = np.full(problem.n_tasks, 0.5)
+    d = _minutes(_inverse(problem.dist_kind, problem.dist_params, half))
+    d[problem.task_prob < 0.5] = 0
+    return d
+
+
+def sample_durations(
+    problem: RecoveryProblem,
+    rng: np.random.Generator,
+    runs: int,
+    *,
+    elapsed: npt.NDArray[np.int64] | None = None,
+) -> npt.NDArray[np.int64]:
+    """``(runs, tasks)`` sampled durations in minutes; uncertain tasks (restores) drawn
+    with their probability. ``elapsed[k] >= 0`` conditions task ``k`` on having already
+    run that long (and on being needed)."""
+    k = problem.n_tasks
+    u = rng.random((runs, k))
+    needed = rng.random((runs, k)) < problem.task_prob
+    if elapsed is not None and (elapsed >= 0).any():
+        running = elapsed >= 0
+        floor = _cdf(problem.dist_kind, problem.dist_params, elapsed.astype(np.float64))
+        u[:, running] = floor[running] + u[:, running] * (1 - floor[running])
+        needed[:, running] = True
+    d = _minutes(_inverse(problem.dist_kind, problem.dist_params, u))
+    if elapsed is not None:
+        running = elapsed >= 0
+        d[:, running] = np.maximum(d[:, running], elapsed[running] + 1)
+    d[~needed] = 0
+    return d
