@@ -6,6 +6,7 @@ renders; user errors become a table (or JSON ``errors``) and an exit code:
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -27,7 +28,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=False)
+# piped output is not cut to 80 columns: tables stay whole for grep and less
+out = Console(
+    highlight=False,
+    soft_wrap=False,
+    width=None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "140")),
+)
 err = Console(stderr=True, highlight=False)
 
 T = TypeVar("T")
@@ -150,6 +156,114 @@ def impact(
         render.impact(out, report)
 
 
+ScenarioOpt = Annotated[
+    str, typer.Option("--scenario", "-s", help="A scenario of the model.", show_default=False)
+]
+
+
+@app.command()
+def plan(
+    model: ModelArg,
+    scenario: ScenarioOpt,
+    optimize: Annotated[
+        bool,
+        typer.Option(
+            "--optimize", help="Also solve with OR-Tools CP-SAT and keep the better plan."
+        ),
+    ] = False,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="CP-SAT time limit, seconds.")
+    ] = 10.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """The recovery plan: who restarts and verifies what, when; when each function is
+    back, and its critical path."""
+    from blackstart import planning
+
+    m = _guard(as_json, lambda: api.load(model))
+    report = _guard(
+        as_json, lambda: planning.plan(m, scenario, optimize_plan=optimize, time_limit_s=time_limit)
+    )
+    if as_json:
+        _emit_json(report.to_dict())
+    else:
+        render.plan(out, report.to_dict())
+
+
+@app.command()
+def forecast(
+    model: ModelArg,
+    scenario: ScenarioOpt,
+    runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Monte Carlo runs.")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="When the progress below was known: ISO time (scenario time zone "
+            "unless it has an offset) or +DURATION after the start.",
+            show_default=False,
+        ),
+    ] = None,
+    done: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--done",
+            help="A task done (component/action, or a component for all its steps), "
+            "optionally @TIME; repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    started: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--started",
+            help="A task in progress since TIME: TASK@TIME; repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Honest ETAs: P50 / P80 / P95 restoration per function, per tier and for everything,
+    RTO breach and degraded-mode exhaustion probabilities; re-forecast from progress."""
+    from rich.progress import Progress
+
+    from blackstart import planning
+
+    m = _guard(as_json, lambda: api.load(model))
+    with Progress(console=err, transient=True, disable=as_json or runs < 5000) as bar:
+        task = bar.add_task("forecast", total=runs)
+        report = _guard(as_json, lambda: planning.run_forecast(
+            m, scenario, runs=runs, seed=seed, as_of=as_of, done=done or [],
+            started=started or [],
+            on_progress=lambda d, t: bar.update(task, completed=d)))  # fmt: skip
+    if as_json:
+        _emit_json(report.to_dict())
+    else:
+        render.forecast(out, report.to_dict())
+
+
+@app.command()
+def explain(
+    model: ModelArg,
+    scenario: ScenarioOpt,
+    function: Annotated[
+        str, typer.Option("--function", "-F", help="The function to explain.", show_default=False)
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Why a function comes back when it does: its critical path, split into waiting for
+    a dependency, waiting for a person, working and verifying."""
+    from blackstart import planning
+
+    m = _guard(as_json, lambda: api.load(model))
+    report = _guard(as_json, lambda: planning.explain(m, scenario, function))
+    if as_json:
+        _emit_json(report)
+    else:
+        render.explain(out, report)
+
+
 @app.command()
 def schema(
     output: Annotated[
@@ -196,6 +310,8 @@ def demo() -> None:
     """Replay the seed incident on the bundled example and suggest what to try next."""
     path = api.example_path()
     m = _guard(False, lambda: api.load(path))
+    shown = os.path.relpath(path)
+    shown = shown if not shown.startswith("..") else str(path)
     sc = m.scenarios["colo-power-cut"]
     out.rule(f"[bold]{m.name}[/]")
     out.print(f"Scenario [bold]colo-power-cut[/]: {sc.description or ''}")
@@ -204,11 +320,25 @@ def demo() -> None:
         f"{sc.duration / 3600:g} h.\n"
     )
     render.impact(out, api.impact(m, scenario="colo-power-cut"), max_components=15)
+    from blackstart import planning
+
+    out.rule("[bold]When will it be back?[/]")
+    ctx = planning.context(m, "colo-power-cut")
+    fc = planning.run_forecast(m, "colo-power-cut", runs=10_000, seed=0, ctx=ctx).to_dict()
+    render.forecast(out, fc)
+    care = [f for f in fc["functions"] if f["tier"] == "care" and f["was_down"]]
+    slowest = max(care, key=lambda f: f["p50"])["id"]
+    out.rule(f"[bold]Why {slowest} takes so long[/]")
+    render.explain(out, planning.explain(m, "colo-power-cut", slowest, graph=ctx.graph))
     out.print("\n[bold]Try next:[/]")
     for line in (
-        f"blackstart show {path}",
-        f"blackstart impact {path} --scenario colo-site-loss",
-        f"blackstart impact {path} --fail provider:global-switch --json",
+        f"blackstart show {shown}",
+        f"blackstart impact {shown} --scenario colo-site-loss",
+        f"blackstart impact {shown} --fail provider:global-switch --json",
+        f"blackstart plan {shown} --scenario colo-power-cut --optimize",
+        f"blackstart explain {shown} -s colo-power-cut --function lab-results",
+        f"blackstart forecast {shown} -s colo-power-cut --as-of 2024-08-04T12:00 "
+        "--done colo-san-array-1",
         "blackstart generate --components 10000 -o /tmp/big && blackstart validate /tmp/big",
         "blackstart schema -o blackstart.schema.json   # editor completion for model files",
     ):

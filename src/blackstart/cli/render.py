@@ -149,3 +149,118 @@ def show(console: Console, summary: dict[str, Any]) -> None:
             f"{len(p['components'])} components",
         )
     console.print(provs)
+
+
+def _short(iso: str) -> str:
+    """``2024-08-04T21:37+02:00`` -> ``Sun 04 21:37``."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).strftime("%a %d %H:%M")
+
+
+def _hours(seconds: float) -> str:
+    return format_seconds(seconds) if seconds else "–"
+
+
+def plan(console: Console, payload: dict[str, Any], *, max_tasks: int = 30) -> None:
+    """When each function is back (by tier) with its RTO, then the schedule by start."""
+    console.print(
+        f"[bold]Recovery plan[/] — scenario {payload['scenario']}: failure "
+        f"{_short(payload['start'])} → {_short(payload['failure_end'])} (median durations)"
+    )
+    fns = Table(title="Functions", title_justify="left", title_style="bold")
+    for col in ("tier", "function", "back", "after", "RTO", "met"):
+        fns.add_column(col)
+    for f in payload["functions"]:
+        met = "–" if f["rto_met"] is None else ("[green]yes[/]" if f["rto_met"] else "[red]no[/]")
+        fns.add_row(
+            Text(f["tier"], style=TIER_STYLE[f["tier"]]),
+            f["id"] + (" ⚕" if f["patient_safety"] else ""),
+            _short(f["restored_at"]) if f["was_down"] else "never down",
+            format_seconds(f["restored_after_s"]),
+            format_seconds(f["rto_s"]) if f["rto_s"] is not None else "–",
+            met,
+        )
+    console.print(fns)
+    tiers = " · ".join(f"{t} {_short(v['restored_at'])}" for t, v in payload["tiers"].items())
+    console.print(f"Tiers back: {tiers} · everything: {_short(payload['all']['restored_at'])}")
+    tasks = Table(title=f"Schedule ({len(payload['tasks'])} steps)", title_justify="left",
+                  title_style="bold")  # fmt: skip
+    for col in ("start", "end", "step", "team", "waited"):
+        tasks.add_column(col)
+    for t in payload["tasks"][:max_tasks]:
+        tasks.add_row(_short(t["start"]), _short(t["end"]), t["id"], t["team"] or "(automatic)",
+                      _hours(t["waited_for_person_s"]))  # fmt: skip
+    console.print(tasks)
+    if len(payload["tasks"]) > max_tasks:
+        console.print(f"  … {len(payload['tasks']) - max_tasks} more steps (--json lists all)",
+                      style="dim")  # fmt: skip
+    if "optimization" in payload:
+        o = payload["optimization"]
+        console.print(
+            f"CP-SAT ({o['status']}, {o['time_limit_s']:g} s): weighted restoration "
+            f"{o['cp_sat_objective_min']:.0f} vs list {o['list_objective_min']:.0f} min → "
+            f"{100 * o['improvement']:.1f} % better; plan shown: {o['used']}"
+        )
+    for w in payload["warnings"]:
+        console.print(f"[yellow]warning:[/] {w}")
+
+
+def forecast(console: Console, payload: dict[str, Any]) -> None:
+    """Bands per tier and everything, then per function with RTO and degraded-mode risks."""
+    console.print(
+        f"[bold]Forecast[/] — scenario {payload['scenario']}, {payload['runs']} runs, seed "
+        f"{payload['seed']}, as of {_short(payload['as_of'])}"
+    )
+    tiers = Table(title="Back by (P50 / P80 / P95)", title_justify="left", title_style="bold")
+    for col in ("", "P50", "P80", "P95"):
+        tiers.add_column(col)
+    for t, b in payload["tiers"].items():
+        tiers.add_row(Text(t, style=TIER_STYLE[t]), _short(b["p50"]), _short(b["p80"]),
+                      _short(b["p95"]))  # fmt: skip
+    a = payload["all"]
+    tiers.add_row(Text("everything", style="bold"), _short(a["p50"]), _short(a["p80"]),
+                  _short(a["p95"]))  # fmt: skip
+    console.print(tiers)
+    fns = Table(title="Functions", title_justify="left", title_style="bold")
+    for col in ("tier", "function", "P50", "P80", "P95", "P(RTO missed)", "P(fallback runs out)"):
+        fns.add_column(col)
+    for f in payload["functions"]:
+        if not f["was_down"]:
+            continue
+
+        def pct(x: float | None) -> str:
+            return "–" if x is None else f"{100 * x:.0f} %"
+
+        fns.add_row(Text(f["tier"], style=TIER_STYLE[f["tier"]]), f["id"], _short(f["p50"]),
+                    _short(f["p80"]), _short(f["p95"]), pct(f["rto_breach_probability"]),
+                    pct(f["degraded_mode_exhaustion_probability"]))  # fmt: skip
+    console.print(fns)
+    if payload["runs_beyond_horizon"]:
+        console.print(f"[yellow]warning:[/] {payload['runs_beyond_horizon']} runs needed staff "
+                      "beyond the calendar horizon")  # fmt: skip
+
+
+def explain(console: Console, payload: dict[str, Any]) -> None:
+    """The critical path of one function with the time split by cause."""
+    b = payload["breakdown_s"]
+    console.print(
+        f"[bold]{payload['function']}[/] ({payload['tier']}) back "
+        f"{_short(payload['restored_at'])}, {format_seconds(payload['restored_after_s'])} "
+        f"after the failure: outage {_hours(b['outage'])} · waiting for a person "
+        f"{_hours(b['waiting_for_person'])} · working {_hours(b['working'])} · verifying "
+        f"{_hours(b['verifying'])}"
+    )
+    table = Table(title="Critical path", title_justify="left", title_style="bold")
+    for col in ("start", "end", "step", "team", "waited for deps", "waited for person"):
+        table.add_column(col)
+    for s in payload["steps"]:
+        table.add_row(
+            _short(s["start"]),
+            _short(s["end"]),
+            s["task"] or f"{s['component']} outage",
+            s["team"] or "–",
+            _hours(s["waiting_for_dependency_s"]),
+            _hours(s["waiting_for_person_s"]),
+        )
+    console.print(table)

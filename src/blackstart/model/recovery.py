@@ -113,7 +113,7 @@ _DIST_CODE = {
     "lognormal": DIST_LOGNORMAL,
 }
 
-TIER_RANK = {t: i for i, t in enumerate(TIERS)}
+TIER_RANK: dict[str, int] = {t: i for i, t in enumerate(TIERS)}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,464 @@
+"""The Python API for recovery: plan, optimise, forecast and explain a scenario.
+
+Owns the translation between names and calendar times on one side, the recovery engine's
+node ids, task indices and minutes on the other, and the JSON-ready payloads of
+``blackstart plan``, ``forecast`` and ``explain``. Times are ISO 8601 with the offset of
+the scenario's time zone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+from blackstart.api import display, provenance
+from blackstart.engine.critical import breakdown, critical_path
+from blackstart.engine.durations import median_durations
+from blackstart.engine.forecast import Progress, forecast
+from blackstart.engine.graph import CompiledGraph
+from blackstart.engine.optimize import optimize, weighted_completion
+from blackstart.engine.schedule import ACTIONS, RecoveryProblem, Schedule, run_once
+from blackstart.errors import UsageError, did_you_mean
+from blackstart.model.compile import compile_model
+from blackstart.model.model import Model
+from blackstart.model.recovery import TIER_RANK, Scenario, build_problem, scenario_of
+from blackstart.model.schema import TIERS
+from blackstart.units import parse_seconds
+
+TIER_WEIGHT = {"vital": 100.0, "care": 10.0, "administrative": 1.0}
+"""Objective weights of the optimised plan (doubled for patient-safety functions)."""
+
+
+@dataclass
+class Context:
+    """A scenario's recovery problem with everything needed to name its results."""
+
+    model: Model
+    graph: CompiledGraph
+    scenario: Scenario
+    problem: RecoveryProblem
+    warnings: list[str]
+    timings: dict[str, float]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        tzinfo = self.scenario.start.tzinfo
+        return tzinfo if isinstance(tzinfo, ZoneInfo) else ZoneInfo(self.model.timezone or "UTC")
+
+    def at(self, minutes: float) -> datetime:
+        """Calendar time ``minutes`` after the scenario start."""
+        return (self.scenario.start + timedelta(minutes=float(minutes))).astimezone(self.tz)
+
+    def iso(self, minutes: float) -> str:
+        return self.at(minutes).isoformat(timespec="minutes")
+
+    def function_nodes(self) -> list[tuple[str, int]]:
+        return [(f, self.graph.index[f"function:{f}"]) for f in self.model.functions]
+
+    def weights(self) -> dict[int, float]:
+        return {
+            v: TIER_WEIGHT[self.model.functions[f].tier]
+            * (2.0 if self.model.functions[f].patient_safety else 1.0)
+            for f, v in self.function_nodes()
+        }
+
+    def task_index(self) -> dict[str, int]:
+        return {label: i for i, label in enumerate(self.problem.task_labels)}
+
+
+def context(
+    model: Model, scenario: str, *, graph: CompiledGraph | None = None, duration: str | None = None
+) -> Context:
+    """Build the recovery problem of a named scenario (optionally with another duration)."""
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    graph = graph or compile_model(model)
+    timings["compile"] = time.perf_counter() - t
+    duration_s = parse_seconds(duration) if duration is not None else None
+    sc = scenario_of(model, scenario, duration_s=duration_s)
+    t = time.perf_counter()
+    problem, warnings = build_problem(model, graph, sc)
+    timings["build"] = time.perf_counter() - t
+    return Context(model, graph, sc, problem, warnings, timings)
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def _task_rows(ctx: Context, sched: Schedule) -> list[dict[str, Any]]:
+    p = ctx.problem
+    rows = []
+    order = np.lexsort((np.arange(p.n_tasks), sched.start))
+    for k in order.tolist():
+        if sched.end[k] <= sched.start[k]:
+            continue
+        comp, _, action = p.task_labels[k].partition("/")
+        team = int(sched.team[k])
+        rows.append(
+            {
+                "id": p.task_labels[k],
+                "component": comp,
+                "action": action,
+                "team": p.team_names[team] if team >= 0 else None,
+                "ready": ctx.iso(sched.ready[k]),
+                "start": ctx.iso(sched.start[k]),
+                "end": ctx.iso(sched.end[k]),
+                "waited_for_person_s": int(max(0, sched.start[k] - sched.ready[k]) * 60),
+                "duration_s": int((sched.end[k] - sched.start[k]) * 60),
+            }
+        )
+    return rows
+
+
+def _function_rows(ctx: Context, sched: Schedule) -> list[dict[str, Any]]:
+    rows = []
+    for fid, v in ctx.function_nodes():
+        fn = ctx.model.functions[fid]
+        down = bool(ctx.problem.down[v])
+        minutes = int(sched.back[v])
+        path = critical_path(ctx.problem, sched, v) if down else []
+        rows.append(
+            {
+                "id": fid,
+                "tier": fn.tier,
+                "patient_safety": fn.patient_safety,
+                "was_down": down,
+                "restored_at": ctx.iso(minutes),
+                "restored_after_s": minutes * 60,
+                "rto_s": fn.rto,
+                "rto_met": None if fn.rto is None else minutes * 60 <= fn.rto,
+                "critical_path": [ctx.problem.task_labels[s.task] for s in path if s.task >= 0],
+            }
+        )
+    rows.sort(key=lambda r: (TIER_RANK[str(r["tier"])], r["restored_after_s"], r["id"]))
+    return rows
+
+
+def _tier_rows(ctx: Context, sched: Schedule) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for tier in TIERS:
+        times = [int(sched.back[v]) for f, v in ctx.function_nodes()
+                 if ctx.model.functions[f].tier == tier]  # fmt: skip
+        out[tier] = {"restored_at": ctx.iso(max(times, default=0))}
+    return out
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    """The recovery plan of a scenario (and its CP-SAT optimisation, if asked)."""
+
+    payload: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.payload
+
+
+def plan(
+    model: Model,
+    scenario: str,
+    *,
+    optimize_plan: bool = False,
+    time_limit_s: float = 10.0,
+    graph: CompiledGraph | None = None,
+) -> PlanReport:
+    """The schedule (task, component, action, team, start, end), each function's
+    restoration time and critical path; with ``optimize_plan``, the CP-SAT schedule and
+    how much better it is on the weighted restoration times."""
+    ctx = context(model, scenario, graph=graph)
+    durations = median_durations(ctx.problem)
+    t = time.perf_counter()
+    sched = run_once(ctx.problem, durations)
+    ctx.timings["list_schedule"] = time.perf_counter() - t
+    weights = ctx.weights()
+    result: dict[str, Any] = {}
+    chosen = sched
+    if optimize_plan:
+        opt = optimize(ctx.problem, durations, weights, sched, time_limit_s=time_limit_s)
+        ctx.timings["cp_sat"] = opt.wall_s
+        list_obj = weighted_completion(sched, weights)
+        opt_obj = weighted_completion(opt.schedule, weights)
+        better = opt_obj < list_obj
+        chosen = opt.schedule if better else sched
+        result = {
+            "optimization": {
+                "solver": "OR-Tools CP-SAT",
+                "status": opt.status,
+                "time_limit_s": time_limit_s,
+                "list_objective_min": list_obj,
+                "cp_sat_objective_min": opt_obj,
+                "lower_bound_min": opt.bound,
+                "improvement": (list_obj - opt_obj) / list_obj if list_obj > 0 else 0.0,
+                "used": "cp-sat" if better else "list",
+            }
+        }
+    payload = _plan_payload(ctx, chosen)
+    payload.update(result)
+    payload["provenance"] = provenance(
+        model, ctx.timings, scenario=scenario, durations="median", optimize=optimize_plan
+    )
+    return PlanReport(payload)
+
+
+def _plan_payload(ctx: Context, sched: Schedule) -> dict[str, Any]:
+    fns = _function_rows(ctx, sched)
+    everything = max((r["restored_after_s"] for r in fns), default=0) // 60
+    warnings = list(ctx.warnings)
+    if sched.beyond_horizon:
+        warnings.append("some steps found no free person within the horizon")
+    return {
+        "scenario": ctx.scenario.name,
+        "start": ctx.iso(0),
+        "failure_end": ctx.iso(ctx.scenario.duration_min),
+        "tasks": _task_rows(ctx, sched),
+        "functions": fns,
+        "tiers": _tier_rows(ctx, sched),
+        "all": {"restored_at": ctx.iso(everything)},
+        "warnings": warnings,
+    }
+
+
+# --------------------------------------------------------------------------- forecast
+
+
+def _parse_time(ctx: Context, text: str, what: str) -> int:
+    """Minutes from the scenario start of an ISO time (local to the scenario if naive) or
+    of ``+DURATION`` after the start."""
+    text = text.strip()
+    if text.startswith("+"):
+        try:
+            return int(parse_seconds(text[1:]) // 60)
+        except ValueError as exc:
+            raise UsageError(f"{what}: {exc}") from None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"{what}: cannot read time {text!r}",
+            suggestion="write e.g. 2024-08-04T09:00 (scenario time zone), "
+            "2024-08-04T09:00+02:00, or +22h after the start",
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ctx.tz)
+    return int((when - ctx.scenario.start).total_seconds() // 60)
+
+
+def _tasks_of(ctx: Context, ref: str) -> list[int]:
+    index = ctx.task_index()
+    if ref in index:
+        return [index[ref]]
+    mine = [i for label, i in index.items() if label.partition("/")[0] == ref]
+    if mine:
+        return mine
+    raise UsageError(
+        f"no recovery task '{ref}' in this scenario",
+        suggestion=did_you_mean(ref, list(index))
+        or "see `blackstart plan` for the task ids "
+        "(component/action, e.g. lis-app/verify; a component alone means all its steps)",
+    )
+
+
+def progress_of(ctx: Context, as_of: str | None, done: list[str], started: list[str]) -> Progress:
+    """Progress from the command line: ``--as-of``, ``--done TASK[@TIME]``,
+    ``--started TASK@TIME``."""
+    k = ctx.problem.n_tasks
+    now = _parse_time(ctx, as_of, "--as-of") if as_of else 0
+    done_end = np.full(k, -1, np.int64)
+    start = np.full(k, -1, np.int64)
+    if (done or started) and not as_of:
+        raise UsageError("--done and --started need --as-of (when the progress was known)")
+    for item in done:
+        ref, _, when = item.partition("@")
+        minute = _parse_time(ctx, when, "--done") if when else now
+        if minute > now:
+            raise UsageError(f"--done {item}: done after --as-of")
+        for i in _tasks_of(ctx, ref):
+            done_end[i] = minute
+    for item in started:
+        ref, sep, when = item.partition("@")
+        if not sep:
+            raise UsageError(f"--started {item}: give the start time, e.g. {ref}@+20h")
+        minute = _parse_time(ctx, when, "--started")
+        if minute > now:
+            raise UsageError(f"--started {item}: started after --as-of")
+        for i in _tasks_of(ctx, ref):
+            start[i] = minute
+    return Progress(as_of=now, done_end=done_end, started=start)
+
+
+@dataclass(frozen=True)
+class ForecastReport:
+    """P50/P80/P95 restoration times per function, tier and for everything."""
+
+    payload: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.payload
+
+
+def run_forecast(
+    model: Model,
+    scenario: str,
+    *,
+    runs: int = 10_000,
+    seed: int = 0,
+    as_of: str | None = None,
+    done: list[str] | None = None,
+    started: list[str] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    graph: CompiledGraph | None = None,
+    ctx: Context | None = None,
+) -> ForecastReport:
+    """Monte Carlo forecast of a scenario's recovery, optionally conditioned on progress."""
+    if runs < 1:
+        raise UsageError("--runs must be at least 1")
+    ctx = ctx or context(model, scenario, graph=graph)
+    prog = progress_of(ctx, as_of, done or [], started or [])
+    fnodes = ctx.function_nodes()
+    watch = np.array([v for _, v in fnodes], np.int64)
+    t = time.perf_counter()
+    res = forecast(ctx.problem, watch, runs=runs, seed=seed, progress=prog,
+                   on_progress=on_progress)  # fmt: skip
+    ctx.timings["forecast"] = time.perf_counter() - t
+    q = res.quantiles()
+    rto = np.array([np.nan if (r := model.functions[f].rto) is None else r / 60 for f, _ in fnodes])
+    holds = np.array(
+        [np.nan if (dm := model.functions[f].degraded_mode) is None else dm.holds_for / 60
+         for f, _ in fnodes]
+    )  # fmt: skip
+    breach = res.exceed_probability(rto)
+    exhausted = res.exceed_probability(holds)
+
+    def band(values: npt.NDArray[np.int64]) -> dict[str, str]:
+        qs = np.quantile(values, (0.5, 0.8, 0.95))
+        return {"p50": ctx.iso(qs[0]), "p80": ctx.iso(qs[1]), "p95": ctx.iso(qs[2])}
+
+    functions = []
+    for j, (fid, v) in enumerate(fnodes):
+        fn = model.functions[fid]
+        functions.append(
+            {
+                "id": fid,
+                "tier": fn.tier,
+                "patient_safety": fn.patient_safety,
+                "was_down": bool(ctx.problem.down[v]),
+                "p50": ctx.iso(q[0, j]),
+                "p80": ctx.iso(q[1, j]),
+                "p95": ctx.iso(q[2, j]),
+                "rto_s": fn.rto,
+                "rto_breach_probability": _prob(breach[j]),
+                "degraded_mode_holds_s": fn.degraded_mode.holds_for if fn.degraded_mode else None,
+                "degraded_mode_exhaustion_probability": _prob(exhausted[j]),
+            }
+        )
+    functions.sort(key=lambda r: (TIER_RANK[str(r["tier"])], r["p50"], r["id"]))
+    tiers = {}
+    for tier in TIERS:
+        cols = [j for j, (f, _) in enumerate(fnodes) if model.functions[f].tier == tier]
+        tiers[tier] = band(res.group_max(cols))
+    payload = {
+        "scenario": ctx.scenario.name,
+        "start": ctx.iso(0),
+        "failure_end": ctx.iso(ctx.scenario.duration_min),
+        "as_of": ctx.iso(prog.as_of),
+        "runs": runs,
+        "seed": seed,
+        "functions": functions,
+        "tiers": tiers,
+        "all": band(res.group_max(list(range(len(fnodes))))),
+        "runs_beyond_horizon": int((~res.fits).sum()),
+        "warnings": list(ctx.warnings),
+        "provenance": provenance(
+            model,
+            ctx.timings,
+            scenario=scenario,
+            runs=runs,
+            seed=seed,
+            as_of=as_of,
+            done=list(done or []),
+            started=list(started or []),
+        ),
+    }
+    return ForecastReport(payload)
+
+
+def _prob(x: float) -> float | None:
+    return None if np.isnan(x) else round(float(x), 4)
+
+
+# --------------------------------------------------------------------------- explain
+
+
+def explain(model: Model, scenario: str, function: str, *, graph: CompiledGraph | None = None
+            ) -> dict[str, Any]:  # fmt: skip
+    """Why ``function`` comes back when it does in the plan: its critical path, each step
+    split into waiting for a dependency, waiting for a person, working and verifying."""
+    if function not in model.functions:
+        raise UsageError(
+            f"no function '{function}' in model '{model.name}'",
+            suggestion=did_you_mean(function, list(model.functions)),
+        )
+    ctx = context(model, scenario, graph=graph)
+    sched = run_once(ctx.problem, median_durations(ctx.problem))
+    v = ctx.graph.index[f"function:{function}"]
+    restored = int(sched.back[v])
+    path = critical_path(ctx.problem, sched, v)
+    parts = breakdown(ctx.problem, path, restored)
+    outage_end = max((s.end for s in path if s.task < 0), default=0)
+    steps = []
+    previous_node = -1
+    for s in path:
+        first_of_component = s.node != previous_node
+        previous_node = s.node
+        if s.task < 0:
+            steps.append({"component": display(ctx.graph.names[s.node]), "action": "outage",
+                          "task": None, "team": None, "start": ctx.iso(s.start),
+                          "end": ctx.iso(s.end), "waiting_for_dependency_s": 0,
+                          "waiting_for_person_s": 0, "working_s": 0, "verifying_s": 0,
+                          "outage_s": (s.end - s.start) * 60})  # fmt: skip
+            continue
+        action = ACTIONS[int(ctx.problem.task_action[s.task])]
+        team = int(sched.team[s.task])
+        length = (s.end - s.start) * 60
+        steps.append(
+            {
+                "component": display(ctx.graph.names[s.node]),
+                "action": action,
+                "task": ctx.problem.task_labels[s.task],
+                "team": ctx.problem.team_names[team] if team >= 0 else None,
+                "ready": ctx.iso(s.ready),
+                "start": ctx.iso(s.start),
+                "end": ctx.iso(s.end),
+                # only a component's first step waits for dependencies; later ones follow it
+                "waiting_for_dependency_s": (
+                    max(0, s.ready - outage_end) * 60 if first_of_component else 0
+                ),
+                "waiting_for_person_s": s.waiting_for_person * 60,
+                "working_s": 0 if action == "verify" else length,
+                "verifying_s": length if action == "verify" else 0,
+                "outage_s": 0,
+            }
+        )
+    fn = model.functions[function]
+    return {
+        "scenario": scenario,
+        "function": function,
+        "tier": fn.tier,
+        "was_down": bool(ctx.problem.down[v]),
+        "restored_at": ctx.iso(restored),
+        "restored_after_s": restored * 60,
+        "breakdown_s": {
+            "outage": parts.outage * 60,
+            "waiting_for_person": parts.waiting_for_person * 60,
+            "working": parts.working * 60,
+            "verifying": parts.verifying * 60,
+        },
+        "steps": steps,
+        "provenance": provenance(model, ctx.timings, scenario=scenario, function=function),
+    }
