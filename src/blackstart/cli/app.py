@@ -310,7 +310,7 @@ def demo() -> None:
     """Replay the seed incident on the bundled example and suggest what to try next."""
     path = api.example_path()
     m = _guard(False, lambda: api.load(path))
-    shown = os.path.relpath(path)
+    shown = os.path.relpath(os.path.realpath(path))
     shown = shown if not shown.startswith("..") else str(path)
     sc = m.scenarios["colo-power-cut"]
     out.rule(f"[bold]{m.name}[/]")
