@@ -158,8 +158,12 @@ def run_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     t = time.perf_counter()
     data = generate_model(n, seed=args.seed)
     out["generate_s"] = time.perf_counter() - t
+    out["rss_generate_gb"] = peak_rss_gb()
     out["load_data_s"], model = timed(lambda: load_data(data), rep, slow)
+    out["rss_load_gb"] = peak_rss_gb()
     out["compile_s"], graph = timed(lambda: compile_model(model), rep, slow)
+    out["rss_compile_gb"] = peak_rss_gb()
+    gc.freeze()  # the model's millions of objects: keep gc.collect() out of the way
     out["nodes"], out["edges"] = graph.n, graph.n_edges
     out["groups"] = len(graph.groups)
     out["levels"] = int(graph.level.max()) + 1
@@ -255,14 +259,16 @@ def report(results: list[dict[str, Any]]) -> str:
     parts = [table(rows)]
 
     detail = [["size", "generate s", "levels", "groups", "pack s", "propagate-64 s",
-               "nx build s", "nx nodes", "nx edges", "down comps", "down fns"]]  # fmt: skip
+               "nx build s", "nx nodes", "nx edges", "down comps", "down fns",
+               "RSS gen GB", "RSS +load GB", "RSS +compile GB"]]  # fmt: skip
     for r in results:
         g = r.get
         detail.append([
             f"{r['size']:.0e}", fmt(g("generate_s")), fmt(g("levels")), fmt(g("groups")),
             fmt(g("pack_s")), fmt(g("propagate64_s")), fmt(g("nx_build_s")),
             fmt(g("nx_nodes")), fmt(g("nx_edges")), fmt(g("one_components_down")),
-            fmt(g("one_functions_down")),
+            fmt(g("one_functions_down")), fmt(g("rss_generate_gb")), fmt(g("rss_load_gb")),
+            fmt(g("rss_compile_gb")),
         ])  # fmt: skip
     parts.append(table(detail))
 

@@ -54,7 +54,8 @@ class Context:
 
     def at(self, minutes: float) -> datetime:
         """Calendar time ``minutes`` after the scenario start."""
-        return (self.scenario.start + timedelta(minutes=float(minutes))).astimezone(self.tz)
+        utc = self.scenario.start.astimezone(ZoneInfo("UTC"))  # same-zone arithmetic is wall time
+        return (utc + timedelta(minutes=float(minutes))).astimezone(self.tz)
 
     def iso(self, minutes: float) -> str:
         return self.at(minutes).isoformat(timespec="minutes")
@@ -246,7 +247,7 @@ def _parse_time(ctx: Context, text: str, what: str) -> int:
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=ctx.tz)
-    return int((when - ctx.scenario.start).total_seconds() // 60)
+    return int((when.timestamp() - ctx.scenario.start.timestamp()) // 60)
 
 
 def _tasks_of(ctx: Context, ref: str) -> list[int]:
@@ -435,7 +436,8 @@ def explain(model: Model, scenario: str, function: str, *, graph: CompiledGraph 
                 "ready": ctx.iso(s.ready),
                 "start": ctx.iso(s.start),
                 "end": ctx.iso(s.end),
-                # only a component's first step waits for dependencies; later ones follow it
+                # a component's first step: how long after the failure ended its
+                # dependencies were back (later steps follow the previous one)
                 "waiting_for_dependency_s": (
                     max(0, s.ready - outage_end) * 60 if first_of_component else 0
                 ),

@@ -252,7 +252,7 @@ def explain(console: Console, payload: dict[str, Any]) -> None:
         f"{_hours(b['verifying'])}"
     )
     table = Table(title="Critical path", title_justify="left", title_style="bold")
-    for col in ("start", "end", "step", "team", "waited for deps", "waited for person"):
+    for col in ("start", "end", "step", "team", "deps back after failure end", "waited for person"):
         table.add_column(col)
     for s in payload["steps"]:
         table.add_row(

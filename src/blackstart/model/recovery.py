@@ -270,7 +270,8 @@ def build_problem(
         comp = model.components[cid]
         rec = _merged(comp.recovery, comp.kind)
         steps = ACTIONS if cid in hit else ("verify",)
-        teams_for = _candidates(rec.skill, comp.team, by_skill, team_ix)
+        explicit = comp.recovery.skill if comp.recovery is not None else None
+        teams_for = _candidates(explicit, rec.skill, comp.team, by_skill, team_ix)
         mine = []
         for action in steps:
             dist: Distribution | None = getattr(rec, action)
@@ -326,19 +327,57 @@ def build_problem(
         task_labels=tuple(labels),
         team_names=tuple(teams),
     )
-    return problem, warnings
+    return problem, warnings + staffing_warnings(problem)
 
 
 def _candidates(
-    skill: str | None, team: str | None, by_skill: dict[str, list[int]], team_ix: dict[str, int]
+    explicit: str | None,
+    default: str | None,
+    team: str | None,
+    by_skill: dict[str, list[int]],
+    team_ix: dict[str, int],
 ) -> list[int]:
-    if skill is not None and skill in by_skill:
-        own = team_ix.get(team or "", -1)
-        teams = by_skill[skill]
-        return sorted(teams, key=lambda t: t != own)  # the component's own team first
-    if team is not None and team in team_ix:
-        return [team_ix[team]]
+    """Teams that can do a component's manual steps, the preferred one first.
+
+    The component's own ``recovery.skill`` wins (any team with it, its own team first);
+    else its owning ``team``; else any team with the kind's default skill.
+    """
+    own = team_ix.get(team or "", -1)
+    if explicit is not None and explicit in by_skill:
+        return sorted(by_skill[explicit], key=lambda t: t != own)
+    if own >= 0:
+        return [own]
+    if default is not None and default in by_skill:
+        return list(by_skill[default])
     return []
+
+
+def staffing_warnings(problem: RecoveryProblem) -> list[str]:
+    """Steps that can last longer than any uninterrupted staffed stretch of their teams:
+    such draws wait for a long enough stretch, possibly beyond the horizon."""
+    longest: list[int] = []
+    for row in problem.capacity:
+        staffed = np.concatenate([[0], (row > 0).astype(np.int8), [0]])
+        edges = np.flatnonzero(np.diff(staffed))
+        runs = edges[1::2] - edges[0::2]
+        longest.append(int(runs.max()) if len(runs) else 0)
+    out = []
+    for k, label in enumerate(problem.task_labels):
+        teams = problem.cand_team[problem.cand_ptr[k] : problem.cand_ptr[k + 1]].tolist()
+        if not teams:
+            continue
+        kind = int(problem.dist_kind[k])
+        a, b, c = (float(x) for x in problem.dist_params[k])
+        # the largest plausible draw: the bound, or about the 99.9th percentile of a lognormal
+        top = {DIST_FIXED: a, DIST_UNIFORM: b, DIST_TRIANGULAR: c}.get(kind, a * (b / a) ** 2.4)
+        best = max(longest[t] for t in teams)
+        if top > best:
+            out.append(
+                f"{label} can last up to {top / 60:.1f} h but its teams are never staffed "
+                f"for more than {best / 60:.1f} h in a row: longer draws wait for such a "
+                "stretch; consider on-call cover or splitting the step"
+            )
+    return out
 
 
 def _dist_params(d: Distribution) -> tuple[int, float, float, float]:
