@@ -265,15 +265,37 @@ def _tasks_of(ctx: Context, ref: str) -> list[int]:
     )
 
 
-def progress_of(ctx: Context, as_of: str | None, done: list[str], started: list[str]) -> Progress:
+def progress_of(
+    ctx: Context,
+    as_of: str | None,
+    done: list[str],
+    started: list[str],
+    *,
+    on_plan: bool = False,
+) -> Progress:
     """Progress from the command line: ``--as-of``, ``--done TASK[@TIME]``,
-    ``--started TASK@TIME``."""
-    k = ctx.problem.n_tasks
+    ``--started TASK@TIME``, ``--on-plan``.
+
+    A task done means its component's earlier steps are done, and that what the
+    component needed was back: the prerequisites are taken as done too (for an any-of or
+    at-least requirement, the alternatives the plan brings back first). ``--on-plan``
+    takes every step the plan finishes before ``--as-of`` as done at its planned end, and
+    those it has running then as started at their planned start. A component named in
+    ``--started`` means its first step not yet done.
+    """
+    p = ctx.problem
+    k = p.n_tasks
     now = _parse_time(ctx, as_of, "--as-of") if as_of else 0
     done_end = np.full(k, -1, np.int64)
     start = np.full(k, -1, np.int64)
-    if (done or started) and not as_of:
-        raise UsageError("--done and --started need --as-of (when the progress was known)")
+    if (done or started or on_plan) and not as_of:
+        raise UsageError("--done, --started and --on-plan need --as-of (when progress was known)")
+    plan_sched = run_once(p, median_durations(p))
+    if on_plan:
+        finished = plan_sched.end <= now
+        running = (plan_sched.start <= now) & ~finished & (plan_sched.end > plan_sched.start)
+        done_end[finished] = plan_sched.end[finished]
+        start[running] = plan_sched.start[running]
     for item in done:
         ref, _, when = item.partition("@")
         minute = _parse_time(ctx, when, "--done") if when else now
@@ -281,6 +303,7 @@ def progress_of(ctx: Context, as_of: str | None, done: list[str], started: list[
             raise UsageError(f"--done {item}: done after --as-of")
         for i in _tasks_of(ctx, ref):
             done_end[i] = minute
+    _imply_prerequisites(p, plan_sched, done_end)
     for item in started:
         ref, sep, when = item.partition("@")
         if not sep:
@@ -288,9 +311,43 @@ def progress_of(ctx: Context, as_of: str | None, done: list[str], started: list[
         minute = _parse_time(ctx, when, "--started")
         if minute > now:
             raise UsageError(f"--started {item}: started after --as-of")
-        for i in _tasks_of(ctx, ref):
+        tasks = _tasks_of(ctx, ref)
+        if "/" not in ref:  # a component: its first step not done yet
+            tasks = [i for i in tasks if done_end[i] < 0][:1]
+        for i in tasks:
             start[i] = minute
     return Progress(as_of=now, done_end=done_end, started=start)
+
+
+def _imply_prerequisites(
+    p: RecoveryProblem, plan_sched: Schedule, done_end: npt.NDArray[np.int64]
+) -> None:
+    """Mark as done what must have been back for the done tasks to be done (in place)."""
+    stack: list[tuple[int, int]] = []
+    for v in np.unique(p.task_node[done_end >= 0]).tolist():
+        a, b = int(p.task_ptr[v]), int(p.task_ptr[v + 1])
+        last = max(i for i in range(a, b) if done_end[i] >= 0)
+        when = int(done_end[last])
+        for i in range(a, last):
+            if done_end[i] < 0 or done_end[i] > when:
+                done_end[i] = when
+        stack.append((v, int(done_end[a : last + 1].min())))
+    seen: set[int] = set()
+    while stack:
+        v, when = stack.pop()
+        kids = [int(c) for c in p.child_idx[p.child_ptr[v] : p.child_ptr[v + 1]] if p.down[c]]
+        need = len(kids) - int(p.threshold[v]) + 1
+        if need <= 0:
+            continue
+        for c in sorted(kids, key=lambda c: (int(plan_sched.back[c]), c))[:need]:
+            if c in seen:
+                continue
+            seen.add(c)
+            a, b = int(p.task_ptr[c]), int(p.task_ptr[c + 1])
+            for i in range(a, b):
+                if done_end[i] < 0 or done_end[i] > when:
+                    done_end[i] = when
+            stack.append((c, when))
 
 
 @dataclass(frozen=True)
@@ -312,6 +369,7 @@ def run_forecast(
     as_of: str | None = None,
     done: list[str] | None = None,
     started: list[str] | None = None,
+    on_plan: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
     graph: CompiledGraph | None = None,
     ctx: Context | None = None,
@@ -320,7 +378,7 @@ def run_forecast(
     if runs < 1:
         raise UsageError("--runs must be at least 1")
     ctx = ctx or context(model, scenario, graph=graph)
-    prog = progress_of(ctx, as_of, done or [], started or [])
+    prog = progress_of(ctx, as_of, done or [], started or [], on_plan=on_plan)
     fnodes = ctx.function_nodes()
     watch = np.array([v for _, v in fnodes], np.int64)
     t = time.perf_counter()
@@ -384,6 +442,7 @@ def run_forecast(
             as_of=as_of,
             done=list(done or []),
             started=list(started or []),
+            on_plan=on_plan,
         ),
     }
     return ForecastReport(payload)

@@ -263,12 +263,6 @@ def test_quantiles_and_probabilities() -> None:
             assert f["rto_breach_probability"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a task marked done does not imply that what it needed was back: the "
-    "prerequisites (not listed as done) are rescheduled after --as-of, and the done "
-    "component is back only after them",
-)
 def test_done_component_is_back_when_done() -> None:
     """Power then app, both on the failed site (failure ends at 60). As of +5h the app is
     reported done: it is back at +5h, so is the function."""
@@ -288,12 +282,6 @@ def test_done_component_is_back_when_done() -> None:
     assert f["p50"] == ctx.iso(300)  # actual: 06:00 later, power redone after as-of
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: --started COMPONENT@TIME starts every step of the component at TIME: they "
-    "run in parallel (over the team's head-count) and the restore is forced even with "
-    "restart_fails 0",
-)
 def test_started_component_means_its_first_step() -> None:
     """Restart started at 70 (known at 80): restart 70-100, data check 100-130, verify
     130-160; the restore never happens (restart_fails 0)."""

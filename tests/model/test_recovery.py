@@ -186,11 +186,6 @@ def test_calendar_in_the_team_time_zone() -> None:
     assert (cap[360:840] == 6).all() and cap[840] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a shift across midnight (hours 22:00-06:00) passes validation but its "
-    "people are never scheduled: _team_calendar drops the [open, close) span",
-)
 def test_overnight_shift_is_supported_or_rejected() -> None:
     team = {
         "skills": ["apps"],

@@ -222,6 +222,14 @@ def forecast(
             show_default=False,
         ),
     ] = None,
+    on_plan: Annotated[
+        bool,
+        typer.Option(
+            "--on-plan",
+            help="Take the steps the plan finishes before --as-of as done (and "
+            "those it has running as started); then correct with --done / --started.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Honest ETAs: P50 / P80 / P95 restoration per function, per tier and for everything,
@@ -235,7 +243,7 @@ def forecast(
         task = bar.add_task("forecast", total=runs)
         report = _guard(as_json, lambda: planning.run_forecast(
             m, scenario, runs=runs, seed=seed, as_of=as_of, done=done or [],
-            started=started or [],
+            started=started or [], on_plan=on_plan,
             on_progress=lambda d, t: bar.update(task, completed=d)))  # fmt: skip
     if as_json:
         _emit_json(report.to_dict())
@@ -337,8 +345,8 @@ def demo() -> None:
         f"blackstart impact {shown} --fail provider:global-switch --json",
         f"blackstart plan {shown} --scenario colo-power-cut --optimize",
         f"blackstart explain {shown} -s colo-power-cut --function lab-results",
-        f"blackstart forecast {shown} -s colo-power-cut --as-of 2024-08-04T12:00 "
-        "--done colo-san-array-1",
+        f"blackstart forecast {shown} -s colo-power-cut --as-of 2024-08-04T12:00 --on-plan "
+        "--started db-lis@2024-08-04T11:30",
         "blackstart generate --components 10000 -o /tmp/big && blackstart validate /tmp/big",
         "blackstart schema -o blackstart.schema.json   # editor completion for model files",
     ):

@@ -279,6 +279,18 @@ class Shift(Strict):
     """Working hours and head-count on weekdays."""
 
     hours: str = Field("08:00-18:00", pattern=_HOURS.pattern)
+
+    @field_validator("hours")
+    @classmethod
+    def _same_day(cls, v: str) -> str:
+        start, _, end = v.partition("-")
+        if end <= start:
+            raise ValueError(
+                f"working hours {v!r} must end after they start on the same day; "
+                "cover nights with 'night: {on_call: N}'"
+            )
+        return v
+
     people: int = Field(ge=0)
     days: list[Weekday] = Field(default_factory=lambda: list(WORKDAYS))
 
