@@ -168,22 +168,52 @@ def _requirement_time(
 
 
 @numba.njit(cache=True, nogil=True)
-def _earliest_fit(rem: npt.NDArray[np.int16], team: int, ready: int, d: int) -> int:
+def _next_free(rem: npt.NDArray[np.int16], nxt: npt.NDArray[np.int32], team: int, t: int) -> int:
+    """First minute ``>= t`` with a free person of ``team`` (the horizon if none).
+
+    ``nxt[team, m]`` points past booked minutes (initially ``m + 1``); the walk compresses
+    the path it took, so booked stretches and closed nights are jumped over once and for
+    all (path compression, as in Tarjan's disjoint sets, 1975).
+    """
+    horizon = rem.shape[1]
+    root = t
+    while root < horizon and rem[team, root] <= 0:
+        root = nxt[team, root]
+    while t < root:
+        following = nxt[team, t]
+        if following < root:
+            nxt[team, t] = root
+        t = following if following > t else t + 1
+    return root
+
+
+@numba.njit(cache=True, nogil=True)
+def _earliest_fit(
+    rem: npt.NDArray[np.int16],
+    nxt: npt.NDArray[np.int32],
+    team: int,
+    ready: int,
+    d: int,
+    touched: I64,
+) -> int:
     """First ``s >= ready`` with a free person of ``team`` on every minute of
-    ``[s, s + d)``; -1 if none within the horizon."""
+    ``[s, s + d)``; -1 if none within the horizon. ``touched[team]`` is raised to the
+    furthest minute whose skip pointer may have changed."""
     horizon = rem.shape[1]
     if d <= 0:
         return ready
-    run = 0
-    t = ready
-    while t < horizon:
-        if rem[team, t] > 0:
-            run += 1
-            if run == d:
-                return t - d + 1
-        else:
-            run = 0
-        t += 1
+    s = _next_free(rem, nxt, team, ready)
+    while s + d <= horizon:
+        m = s
+        end = s + d
+        while m < end and rem[team, m] > 0:
+            m += 1
+        if m == end:
+            if s > touched[team]:
+                touched[team] = s
+            return s
+        s = _next_free(rem, nxt, team, m)
+    touched[team] = horizon
     return -1
 
 
@@ -206,6 +236,7 @@ def schedule_run(
     fixed_end: I64,
     not_before: int,
     rem: npt.NDArray[np.int16],
+    nxt: npt.NDArray[np.int32],
     touched: I64,
     start: I64,
     end: I64,
@@ -218,11 +249,17 @@ def schedule_run(
     ``dur[k]`` is the sampled duration of task ``k`` (0: skipped). ``fixed_end[k] >= 0``
     marks a task already done at that minute, ``fixed_start[k] >= 0`` one in progress
     since then; other tasks cannot start before ``not_before``. ``rem`` is the remaining
-    head-count, consumed in place; ``touched[team]`` records the last minute used, so the
-    caller can restore ``rem`` cheaply. Returns False if a task did not fit in the
+    head-count, consumed in place, and ``nxt`` its skip pointers (``nxt[t, m] = m + 1``
+    initially); ``touched[team]`` records the last minute either was changed at, so the
+    caller can restore both cheaply. Returns False if a task did not fit in the
     horizon (it is then placed at its ready time regardless of staff).
     """
     ok = True
+    horizon = rem.shape[1]
+    # a search that failed from minute fail_r for duration fail_d fails for any later
+    # start and longer duration too: capacity only shrinks during a run
+    fail_r = np.full(rem.shape[0], horizon, np.int64)
+    fail_d = np.full(rem.shape[0], horizon + 1, np.int64)
     pending = np.zeros(n, np.int64)
     heap = np.empty(n, np.int64)
     size = 0
@@ -319,10 +356,18 @@ def schedule_run(
             best = -1
             best_team = -1
             for c in range(a, b):
-                s = _earliest_fit(rem, cand_team[c], r, d)
-                if s >= 0 and (best < 0 or s < best):
+                tm = cand_team[c]
+                if r >= fail_r[tm] and d >= fail_d[tm]:
+                    continue
+                s = _earliest_fit(rem, nxt, tm, r, d, touched)
+                if s < 0:
+                    if r <= fail_r[tm] and d <= fail_d[tm]:
+                        fail_r[tm] = r
+                        fail_d[tm] = d
+                    continue
+                if best < 0 or s < best:
                     best = s
-                    best_team = cand_team[c]
+                    best_team = tm
             if best < 0:
                 ok = False
                 best = r
@@ -349,6 +394,16 @@ def schedule_run(
     return ok
 
 
+@numba.njit(cache=True, nogil=True)
+def fresh_pointers(teams: int, horizon: int) -> npt.NDArray[np.int32]:
+    """Skip pointers of an untouched calendar: every minute points to the next."""
+    nxt = np.empty((teams, horizon), np.int32)
+    for tm in range(teams):
+        for m in range(horizon):
+            nxt[tm, m] = m + 1
+    return nxt
+
+
 def run_once(
     problem: RecoveryProblem,
     durations: I64,
@@ -363,6 +418,7 @@ def run_once(
     fs = np.full(k, -1, np.int64) if fixed_start is None else fixed_start
     fe = np.full(k, -1, np.int64) if fixed_end is None else fixed_end
     rem = p.capacity.copy()
+    nxt = fresh_pointers(rem.shape[0], rem.shape[1])
     touched = np.zeros(rem.shape[0], np.int64)
     start = np.zeros(k, np.int64)
     end = np.zeros(k, np.int64)
@@ -372,7 +428,7 @@ def run_once(
     ok = schedule_run(
         p.n, p.child_ptr, p.child_idx, p.parent_ptr, p.parent_idx, p.threshold, p.down,
         p.inj_end, p.task_ptr, p.cand_ptr, p.cand_team, p.priority,
-        np.asarray(durations, np.int64), fs, fe, int(not_before), rem, touched,
+        np.asarray(durations, np.int64), fs, fe, int(not_before), rem, nxt, touched,
         start, end, team, ready, back,
     )  # fmt: skip
     return Schedule(start, end, team, ready, back, beyond_horizon=not ok)
@@ -406,6 +462,7 @@ def _many(
     per = (runs + chunks - 1) // chunks
     for c in numba.prange(chunks):
         rem = capacity.copy()
+        nxt = fresh_pointers(rem.shape[0], rem.shape[1])
         touched = np.zeros(rem.shape[0], np.int64)
         start = np.zeros(k, np.int64)
         end = np.zeros(k, np.int64)
@@ -416,13 +473,15 @@ def _many(
             ok[r] = schedule_run(
                 n, child_ptr, child_idx, parent_ptr, parent_idx, threshold, down, inj_end,
                 task_ptr, cand_ptr, cand_team, priority, durations[r], fixed_start,
-                fixed_end, not_before, rem, touched, start, end, team, ready, back,
+                fixed_end, not_before, rem, nxt, touched, start, end, team, ready, back,
             )  # fmt: skip
             for i in range(watch.shape[0]):
                 out[r, i] = back[watch[i]]
             for tm in range(rem.shape[0]):
                 hi = min(touched[tm] + 1, rem.shape[1])
                 rem[tm, :hi] = capacity[tm, :hi]
+                for m in range(hi):
+                    nxt[tm, m] = m + 1
                 touched[tm] = 0
 
 
