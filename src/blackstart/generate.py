@@ -834,13 +834,16 @@ def generate_model(components: int, *, seed: int = 0, establishments: int = 1) -
             sites[f"{p}dc-{i + 1:02d}"] = {"kind": "datacenter"}
         for i in range(sz.hosp_per_group[g]):
             sites[f"{p}hosp-{i + 1:02d}"] = {"kind": "hospital"}
+        # head-counts are sized for ~1,000 components; larger estates have larger teams
+        # (staff ~ size^0.75, on-call ~ its square root) so recoveries stay feasible
+        scale = max(1.0, budgets[g] / 1000) ** 0.75
         for t, (skill, people, weekend, night) in _TEAMS.items():
             teams[p + t] = {
                 "skills": [skill],
                 "timezone": TIMEZONE,
-                "weekday": {"hours": "08:00-18:00", "people": people},
-                "weekend": {"on_call": weekend},
-                "night": {"on_call": night},
+                "weekday": {"hours": "08:00-18:00", "people": round(people * scale)},
+                "weekend": {"on_call": round(weekend * scale**0.5)},
+                "night": {"on_call": round(night * scale**0.5)},
             }
         _establishment(
             b,
