@@ -28,7 +28,7 @@ from blackstart.engine.schedule import ACTIONS, RecoveryProblem, Schedule, run_o
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.compile import compile_model
 from blackstart.model.model import Model
-from blackstart.model.recovery import TIER_RANK, Scenario, build_problem, scenario_of
+from blackstart.model.recovery import TIER_RANK, ResolvedScenario, build_problem, scenario_of
 from blackstart.model.schema import TIERS
 from blackstart.units import parse_seconds
 
@@ -42,7 +42,7 @@ class Context:
 
     model: Model
     graph: CompiledGraph
-    scenario: Scenario
+    scenario: ResolvedScenario
     problem: RecoveryProblem
     warnings: list[str]
     timings: dict[str, float]

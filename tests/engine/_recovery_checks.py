@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from blackstart.engine.schedule import ACTIONS, AUTOMATIC_ACTIONS, RecoveryProblem, Schedule
 from blackstart.model.model import Model, parse_ref
-from blackstart.model.recovery import Scenario, recovery_of
+from blackstart.model.recovery import ResolvedScenario, recovery_of
 from blackstart.model.requirements import Gate, Ref, Requirement
 from blackstart.model.schema import Team
 
@@ -81,7 +81,7 @@ class Semantics:
     def __init__(
         self,
         model: Model,
-        scenario: Scenario,
+        scenario: ResolvedScenario,
         problem: RecoveryProblem,
         schedule: Schedule,
     ) -> None:
@@ -198,7 +198,7 @@ def capable_teams(model: Model, component: str) -> list[str]:
 
 def check_schedule(
     model: Model,
-    scenario: Scenario,
+    scenario: ResolvedScenario,
     problem: RecoveryProblem,
     schedule: Schedule,
     durations: npt.NDArray[np.int64],

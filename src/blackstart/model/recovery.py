@@ -117,8 +117,8 @@ TIER_RANK: dict[str, int] = {t: i for i, t in enumerate(TIERS)}
 
 
 @dataclass(frozen=True)
-class Scenario:
-    """What fails, from when, for how long (minutes), whatever its source."""
+class ResolvedScenario:
+    """A scenario made concrete: what fails, from when (aware), for how long (minutes)."""
 
     name: str
     start: datetime
@@ -133,7 +133,7 @@ def scenario_of(
     fail: list[str] | None = None,
     start: datetime | None = None,
     duration_s: float | None = None,
-) -> Scenario:
+) -> ResolvedScenario:
     """A named scenario of the model, or an ad-hoc one (``fail`` with start and duration)."""
     if name is not None:
         if name not in model.scenarios:
@@ -145,7 +145,7 @@ def scenario_of(
                 or ("scenarios: " + ", ".join(model.scenarios)),
             )
         sc = model.scenarios[name]
-        return Scenario(
+        return ResolvedScenario(
             name,
             start or model.scenario_start(name),
             _minutes(duration_s if duration_s is not None else sc.duration),
@@ -153,7 +153,7 @@ def scenario_of(
         )
     if not fail or start is None or duration_s is None:
         raise UsageError("an ad-hoc scenario needs failures, a start and a duration")
-    return Scenario("ad-hoc", start, _minutes(duration_s), tuple(fail))
+    return ResolvedScenario("ad-hoc", start, _minutes(duration_s), tuple(fail))
 
 
 def _minutes(seconds: float) -> int:
@@ -232,7 +232,7 @@ def _team_calendar(
 def build_problem(
     model: Model,
     graph: CompiledGraph,
-    scenario: Scenario,
+    scenario: ResolvedScenario,
     *,
     horizon_days: int = HORIZON_DAYS,
 ) -> tuple[RecoveryProblem, list[str]]:
@@ -322,7 +322,7 @@ def build_problem(
         task_prob=np.asarray(task_prob, dtype=np.float64),
         cand_ptr=np.asarray(cand_ptr, dtype=np.int64),
         cand_team=np.asarray(cand, dtype=np.int64),
-        priority=_priorities(model, graph, down),
+        priority=_priorities(model, graph),
         capacity=cap,
         task_labels=tuple(labels),
         team_names=tuple(teams),
@@ -401,9 +401,7 @@ def _transpose(graph: CompiledGraph) -> tuple[npt.NDArray[np.int64], npt.NDArray
     return ptr, parent[order]
 
 
-def _priorities(
-    model: Model, graph: CompiledGraph, down: npt.NDArray[np.bool_]
-) -> npt.NDArray[np.int64]:
+def _priorities(model: Model, graph: CompiledGraph) -> npt.NDArray[np.int64]:
     """Rank of every node for the list scheduler: lower is more urgent.
 
     A node inherits the most urgent key of the functions that need it (tier, then
