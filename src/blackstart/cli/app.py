@@ -273,6 +273,20 @@ def explain(
 
 
 @app.command()
+def concentration(model: ModelArg, as_json: JsonOpt = False) -> None:
+    """Per provider, site, owner group and jurisdiction: the functions and tiers lost if
+    it fails; non-EU jurisdictions flagged for health-data hosting."""
+    from blackstart import resilience
+
+    m = _guard(as_json, lambda: api.load(model))
+    payload = resilience.concentration(m)
+    if as_json:
+        _emit_json(payload)
+    else:
+        render.concentration(out, payload)
+
+
+@app.command()
 def schema(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file.")

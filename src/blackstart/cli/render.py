@@ -264,3 +264,35 @@ def explain(console: Console, payload: dict[str, Any]) -> None:
             _hours(s["waiting_for_person_s"]),
         )
     console.print(table)
+
+
+def concentration(console: Console, payload: dict[str, Any]) -> None:
+    """One table per kind of concentration, worst first."""
+    for key, title in (
+        ("providers", "Providers"),
+        ("owners", "Owner groups"),
+        ("jurisdictions", "Jurisdictions"),
+        ("sites", "Sites"),
+    ):
+        table = Table(title=f"{title}: what their failure takes down", title_justify="left",
+                      title_style="bold")  # fmt: skip
+        table.add_column(title[:-1].lower())
+        for tier in ("vital", "care", "administrative"):
+            table.add_column(tier, justify="right", style=TIER_STYLE[tier])
+        table.add_column("note")
+        for row in payload[key]:
+            note = []
+            if row.get("non_eu"):
+                note.append("non-EU jurisdiction: health data under foreign law?")
+            if row.get("owner"):
+                note.append(f"owner {row['owner']}")
+            if row.get("jurisdiction"):
+                note.append(row["jurisdiction"])
+            if row.get("providers"):
+                note.append("providers " + ", ".join(row["providers"]))
+            if row.get("shared_with"):
+                note.append("shared with " + ", ".join(row["shared_with"]))
+            t = row["by_tier"]
+            table.add_row(row["id"], str(t["vital"]), str(t["care"]), str(t["administrative"]),
+                          "; ".join(note))  # fmt: skip
+        console.print(table)

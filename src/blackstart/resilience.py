@@ -1,0 +1,164 @@
+"""The Python API for resilience analysis: concentration, single points of failure,
+cut sets, probabilities, importance and availability.
+
+Owns the translation between a model (YAML, or an Open-PSA MEF fault tree) and the
+fault-tree engine's indices, and the JSON-ready payloads of ``blackstart concentration``,
+``spof``, ``cutsets``, ``probability``, ``importance`` and ``availability``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from blackstart import api
+from blackstart.engine.faulttree import FaultTree
+from blackstart.errors import UsageError, did_you_mean
+from blackstart.model.compile import compile_model
+from blackstart.model.faulttree import model_fault_tree
+from blackstart.model.model import Model
+from blackstart.model.schema import TIERS
+
+EU = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+    ]
+)
+"""EU member states (ISO 3166-1 alpha-2), for the health-data hosting flag."""
+
+HOURS_PER_YEAR = 8760.0
+
+
+def concentration(model: Model) -> dict[str, Any]:
+    """Per provider, site, owner and jurisdiction: the functions and tiers lost if it fails.
+
+    A provider's failure takes its operated sites and the components naming it; an owner
+    group's failure is all its providers at once; a jurisdiction's, all providers under
+    it. Providers under a non-EU jurisdiction are flagged: health data hosted there may
+    fall under foreign law.
+    """
+    graph = compile_model(model)
+
+    def lost(refs: list[str]) -> dict[str, Any]:
+        if not refs:
+            return {"functions_down": [], "by_tier": {t: 0 for t in TIERS}}
+        report = api.impact(model, fail=refs, graph=graph)
+        by_tier = {t: sum(1 for f in report.functions_down if f.tier == t) for t in TIERS}
+        return {"functions_down": [f.id for f in report.functions_down], "by_tier": by_tier}
+
+    def rank(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return sorted(rows, key=lambda r: (*(-r["by_tier"][t] for t in TIERS), r["id"]))
+
+    providers = []
+    for pid, prov in model.providers.items():
+        row = {"id": pid, "kind": prov.kind, "owner": prov.owner,
+               "jurisdiction": prov.jurisdiction,
+               "non_eu": prov.jurisdiction is not None and prov.jurisdiction not in EU,
+               **lost([f"provider:{pid}"])}  # fmt: skip
+        providers.append(row)
+    sites = [{"id": sid, "kind": site.kind, "provider": site.provider,
+              "shared_with": list(site.shared_with), **lost([f"site:{sid}"])}
+             for sid, site in model.sites.items()]  # fmt: skip
+    owners: dict[str, list[str]] = {}
+    places: dict[str, list[str]] = {}
+    for pid, prov in model.providers.items():
+        if prov.owner:
+            owners.setdefault(prov.owner, []).append(pid)
+        if prov.jurisdiction:
+            places.setdefault(prov.jurisdiction, []).append(pid)
+    owner_rows = [{"id": o, "providers": ps, **lost([f"provider:{p}" for p in ps])}
+                  for o, ps in owners.items()]  # fmt: skip
+    jurisdiction_rows = [{"id": j, "non_eu": j not in EU, "providers": ps,
+                          **lost([f"provider:{p}" for p in ps])}
+                         for j, ps in places.items()]  # fmt: skip
+    return {
+        "providers": rank(providers),
+        "sites": rank(sites),
+        "owners": rank(owner_rows),
+        "jurisdictions": rank(jurisdiction_rows),
+        "provenance": api.provenance(model, {}),
+    }
+
+
+# --------------------------------------------------------------------------- fault trees
+
+
+@dataclass
+class Tree:
+    """A fault tree with where it came from and its targets by name."""
+
+    tree: FaultTree
+    source: str
+    model: Model | None
+    unknown_probabilities: list[str]
+
+    def targets(self, wanted: Sequence[str] | None) -> list[tuple[str, int]]:
+        """``(name, gate index)`` of the wanted targets (all tops by default)."""
+        gates = self.tree.gate_index()
+        tops = [(self._name(self.tree.gates[i].name), i) for i in self.tree.tops]
+        if not wanted:
+            return tops
+        out = []
+        names = {self._name(g.name): i for i, g in enumerate(self.tree.gates)}
+        for w in wanted:
+            key = w if w in names else self._name(w)
+            if key not in names and w not in gates:
+                raise UsageError(f"no target '{w}' in {self.source}",
+                                 suggestion=did_you_mean(w, [n for n, _ in tops]))  # fmt: skip
+            out.append((key, names.get(key, gates.get(w, -1))))
+        return out
+
+    def _name(self, gate_name: str) -> str:
+        return gate_name.removeprefix("function:") if self.model is not None else gate_name
+
+    def event_name(self, i: int) -> str:
+        """A basic event's display name (``~name`` for a negated literal ``-(i+1)``)."""
+        if i < 0:
+            return "~" + self.event_name(-i - 1)
+        return api.display(self.tree.events[i]) if self.model else self.tree.events[i]
+
+
+def load_tree(paths: Sequence[str | Path]) -> Tree:
+    """A YAML model (targets: its functions) or Open-PSA MEF files (targets: top gates;
+    several files, or a directory of them, form one model)."""
+    files = [Path(x) for x in paths]
+    xml = [f for f in files if f.suffix.lower() == ".xml"]
+    xml += [x for f in files if f.is_dir() for x in sorted(f.glob("*.xml"))]
+    if xml:
+        import importlib
+
+        read_mef = importlib.import_module("blackstart.io.mef").read_mef
+        return Tree(read_mef(xml), ", ".join(str(f) for f in files), None, [])
+    if len(files) != 1:
+        raise UsageError("give one YAML model (file or directory), or Open-PSA MEF .xml files")
+    p = files[0]
+    model = api.load(p)
+    tree, unknown = model_fault_tree(model, compile_model(model))
+    return Tree(tree, str(p), model, unknown)
