@@ -152,9 +152,8 @@ def load_tree(paths: Sequence[str | Path]) -> Tree:
     xml = [f for f in files if f.suffix.lower() == ".xml"]
     xml += [x for f in files if f.is_dir() for x in sorted(f.glob("*.xml"))]
     if xml:
-        import importlib
+        from blackstart.io.mef import read_mef
 
-        read_mef = importlib.import_module("blackstart.io.mef").read_mef
         return Tree(read_mef(xml), ", ".join(str(f) for f in files), None, [])
     if len(files) != 1:
         raise UsageError("give one YAML model (file or directory), or Open-PSA MEF .xml files")

@@ -37,6 +37,8 @@ class Node:
     line: int
     column: int
     children: list[Node] = field(default_factory=list)
+    base: str = ""
+    """For a ``<parameter>`` reference: the container whose names it sees first."""
 
     def problem(
         self, code: str, message: str, *, element: str | None = None, suggestion: str | None = None
@@ -179,6 +181,7 @@ class Evaluator:
         self._parameter = parameter
         self._values: dict[str, float] = {}
         self._active: list[str] = []
+        self._failed: dict[str, Problem] = {}
 
     def value(self, node: Node) -> float:
         """The point value of expression ``node`` (raises :class:`ExprError`)."""
@@ -232,6 +235,8 @@ class Evaluator:
 
     def _param(self, node: Node) -> float:
         key, definition = self._parameter(node)
+        if key in self._failed:
+            raise ExprError(self._failed[key])
         if key in self._values:
             return self._values[key]
         if key in self._active:
@@ -251,6 +256,9 @@ class Evaluator:
         self._active.append(key)
         try:
             result = self.value(body[0])
+        except ExprError as exc:
+            self._failed[key] = exc.problem
+            raise
         finally:
             self._active.pop()
         self._values[key] = result
