@@ -15,8 +15,9 @@ formulas become anonymous gates named after their gate and position (``G1.1``,
 ``G1.2``…); house events become ``true``/``false`` gates named after the event; a private
 element of a component is named by its path (``Tree.component.G``).
 
-XML is parsed with :mod:`defusedxml`: entity declarations (the "billion laughs") and
-external entities are refused with a located ``xml-forbidden`` problem.
+XML is parsed by ``io/mef_xml.py`` with :mod:`defusedxml`: entity declarations (the
+"billion laughs") and external entities are refused with a located ``xml-forbidden``
+problem.
 
 Not supported yet (reported as ``unsupported``): event trees, initiating events,
 sequences, rules, substitutions, alignments and phases, SCRAM project files.
@@ -37,25 +38,21 @@ sequences, rules, substitutions, alignments and phases, SCRAM project files.
 from __future__ import annotations
 
 import math
-import xml.etree.ElementTree as ET  # for ParseError only; parsing is defusedxml's
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import XMLParser
 
 from blackstart.engine.faulttree import FaultTree, Gate, gate_ref
 from blackstart.errors import ModelError, Problem, did_you_mean
 from blackstart.io.mef_ccf import CCF_MODELS, expand, first_level, level_probabilities
 from blackstart.io.mef_expr import EXPRESSION_TAGS, Evaluator, ExprError, Node, number
+from blackstart.io.mef_xml import load_xml
 
 DEFAULT_MISSION_TIME = 8760.0
 """Hours: one year, SCRAM's default."""
 
-_XI = "{http://www.w3.org/2001/XInclude}include"
 _UNSUPPORTED = frozenset(
     {
         "define-event-tree",
@@ -76,115 +73,6 @@ _NARY = {"and": 1, "or": 1, "nand": 1, "nor": 1}
 _BINARY = {"xor", "iff", "imply"}
 _FORMULAS = frozenset({*_NARY, *_BINARY, "not", "atleast", "cardinality"})
 _REFERENCES = {"gate": "gate", "basic-event": "basic event", "house-event": "house event"}
-
-
-# ---------------------------------------------------------------- parse (with positions)
-
-
-class _Builder:
-    """An ElementTree parser target that builds :class:`Node` with expat's positions."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.expat: Any = None
-        self.stack: list[Node] = []
-        self.root: Node | None = None
-
-    def start(self, tag: str, attrib: dict[str, str]) -> None:
-        node = Node(
-            "xi:include" if tag == _XI else tag,
-            dict(attrib),
-            self.label,
-            self.expat.CurrentLineNumber,
-            self.expat.CurrentColumnNumber + 1,
-        )
-        if self.stack:
-            self.stack[-1].children.append(node)
-        else:
-            self.root = node
-        self.stack.append(node)
-
-    def end(self, tag: str) -> None:
-        self.stack.pop()
-
-    def data(self, text: str) -> None:
-        pass
-
-    def close(self) -> Node | None:
-        return self.root
-
-
-def _parse(path: Path, label: str) -> tuple[Node | None, list[Problem]]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem("unreadable", f"cannot read file: {exc.strerror}", file=label)]
-    builder = _Builder(label)
-    parser = XMLParser(target=builder)  # entities and external references forbidden
-    builder.expat = parser.parser
-    try:
-        parser.feed(data)
-        parser.close()
-    except ET.ParseError as exc:
-        line, column = exc.position
-        message = str(exc).split(": line ")[0]
-        return None, [
-            Problem(
-                "xml-syntax",
-                f"XML syntax error: {message}",
-                file=label,
-                line=line,
-                column=column + 1,
-            )
-        ]
-    except DefusedXmlException as exc:
-        name = getattr(exc, "name", None)
-        external = getattr(exc, "system_id", None) or getattr(exc, "sysid", None)
-        what = f"entity '{name}'" if name else "external reference"
-        if external:
-            what += f" to '{external}'"
-        return None, [
-            Problem(
-                "xml-forbidden",
-                f"refused {what}: MEF files must not declare entities nor load external "
-                "content (entity expansion and external entities are attack vectors)",
-                file=label,
-                line=parser.parser.CurrentLineNumber,
-                column=parser.parser.CurrentColumnNumber + 1,
-                suggestion="remove the <!DOCTYPE …> declarations",
-            )
-        ]
-    if builder.root is None:
-        return None, [Problem("xml-syntax", "empty XML document", file=label)]
-    return builder.root, []
-
-
-def _load(path: Path, label: str, seen: tuple[Path, ...]) -> tuple[Node | None, list[Problem]]:
-    """Parse ``path`` and splice in the files it ``xi:include``s (local files only)."""
-    root, problems = _parse(path, label)
-    if root is None:
-        return None, problems
-    spliced: list[Node] = []
-    for child in root.children:
-        if child.tag != "xi:include":
-            spliced.append(child)
-            continue
-        href = child.attrib.get("href", "")
-        pointer = child.attrib.get("xpointer", "xpointer(/opsa-mef/*)").replace(" ", "")
-        target = (path.parent / href).resolve()
-        if not href or "://" in href or pointer != "xpointer(/opsa-mef/*)":
-            problems.append(
-                child.problem("unsupported", f"xi:include of '{href}' ({pointer}) is not supported")
-            )
-        elif target in seen:
-            problems.append(child.problem("cycle", f"'{href}' includes itself"))
-        else:
-            sub, sub_problems = _load(target, str(Path(label).parent / href), (*seen, target))
-            problems += sub_problems
-            if sub is not None:
-                spliced += sub.children
-    root.children = spliced
-    return root, problems
 
 
 # ---------------------------------------------------------------- register
@@ -744,7 +632,7 @@ def read_mef(paths: Sequence[Path], *, mission_time: float | None = None) -> Fau
     """
     model = _Model()
     for path in paths:
-        root, problems = _load(Path(path), str(path), (Path(path).resolve(),))
+        root, problems = load_xml(Path(path), str(path), (Path(path).resolve(),))
         model.problems += problems
         if root is None:
             continue
