@@ -8,10 +8,13 @@ fault-tree engine's indices, and the JSON-ready payloads of ``blackstart concent
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from blackstart import api
 from blackstart.engine.faulttree import FaultTree
@@ -161,3 +164,143 @@ def load_tree(paths: Sequence[str | Path]) -> Tree:
     model = api.load(p)
     tree, unknown = model_fault_tree(model, compile_model(model))
     return Tree(tree, str(p), model, unknown)
+
+
+def cutsets(
+    tree: Tree, targets: Sequence[str] | None, *, max_order: int | None, limit: int
+) -> dict[str, Any]:
+    """Minimal cut sets (prime implicants if non-coherent) of each target, counted
+    without enumeration; at most ``limit`` listed per target, smallest first."""
+    from blackstart.engine.cutsets import minimal_cut_sets
+
+    rows: list[dict[str, Any]] = []
+    for name, top in tree.targets(targets):
+        res = minimal_cut_sets(tree.tree, top, max_order=max_order)
+        rows.append(
+            {
+                "id": name,
+                "coherent": res.coherent,
+                "cut_set_count": res.count,
+                "order_distribution": list(res.order_distribution),
+                "cut_sets": [[tree.event_name(e) for e in s] for s in res.sets(limit)],
+            }
+        )
+    return {"source": tree.source, "max_order": max_order, "limit": limit, "targets": rows}
+
+
+def probabilities(tree: Tree, targets: Sequence[str] | None) -> dict[str, Any]:
+    """Exact top-event probability (BDD), with the rare-event and min-cut upper bound
+    approximations beside it."""
+    from blackstart.engine.bdd import build_bdd
+    from blackstart.engine.bdd import probability as exact
+    from blackstart.engine.cutsets import minimal_cut_sets
+
+    rows: list[dict[str, Any]] = []
+    for name, top in tree.targets(targets):
+        compiled = build_bdd(tree.tree, top)
+        res = minimal_cut_sets(tree.tree, top, compiled=compiled)
+        rows.append(
+            {
+                "id": name,
+                "probability": exact(tree.tree, top, compiled=compiled),
+                "rare_event": res.rare_event,
+                "mcub": res.mcub,
+                "cut_set_count": res.count,
+            }
+        )
+    return {"source": tree.source, "targets": rows,
+            "unknown_probabilities": tree.unknown_probabilities}  # fmt: skip
+
+
+def importance_of(tree: Tree, target: str) -> dict[str, Any]:
+    """Birnbaum, Fussell–Vesely, criticality, RAW and RRW of every basic event the target
+    depends on, most important (Fussell–Vesely) first. RRW is infinite when the event's
+    removal makes the target impossible."""
+    from blackstart.engine.importance import importance
+
+    [(name, top)] = tree.targets([target])
+    res = importance(tree.tree, top)
+    rows: list[dict[str, Any]] = []
+    for i in np.flatnonzero(res.in_support).tolist():
+        e = res.event(i)
+        rows.append(
+            {
+                "event": tree.event_name(i),
+                "probability": e.probability,
+                "birnbaum": e.birnbaum,
+                "fussell_vesely": e.fussell_vesely,
+                "criticality": e.criticality,
+                "raw": e.raw,
+                "rrw": None if math.isinf(e.rrw) else e.rrw,
+                "rrw_infinite": math.isinf(e.rrw),
+            }
+        )
+    rows.sort(key=lambda r: (-r["fussell_vesely"], -r["birnbaum"], r["event"]))
+    return {"source": tree.source, "target": name, "probability": res.p_top, "events": rows}
+
+
+def spof(model: Model) -> dict[str, Any]:
+    """Per function, ranked by tier: its single points of failure (order-1 cut sets) and
+    its redundant pairs (order-2 cut sets) that share a site, a provider or a team — the
+    common causes that make "redundant" pairs fail together or be recovered one by one."""
+    from blackstart.engine.cutsets import minimal_cut_sets
+
+    tree = Tree(model_fault_tree(model, compile_model(model))[0], model.name, model, [])
+
+    def common(a: str, b: str) -> list[str]:
+        ka, _, na = a.partition(":")
+        kb, _, nb = b.partition(":")
+        if ka != "component" or kb != "component":
+            return []
+        ca, cb = model.components[na], model.components[nb]
+        out = []
+        if ca.site and ca.site == cb.site:
+            out.append(f"site:{ca.site}")
+        pa = {ca.provider, model.sites[ca.site].provider if ca.site else None} - {None}
+        pb = {cb.provider, model.sites[cb.site].provider if cb.site else None} - {None}
+        out += [f"provider:{p}" for p in sorted(pa & pb)]  # type: ignore[type-var]
+        if ca.team and ca.team == cb.team:
+            out.append(f"team:{ca.team}")
+        return out
+
+    rows: list[dict[str, Any]] = []
+    for name, top in tree.targets(None):
+        fn = model.functions[name]
+        res = minimal_cut_sets(tree.tree, top, max_order=2)
+        singles: list[str] = []
+        pairs: list[dict[str, Any]] = []
+        for s in res.sets():
+            names = [tree.tree.events[e] for e in s]
+            if len(names) == 1:
+                singles.append(names[0])
+            else:
+                shared = common(names[0], names[1])
+                if shared:
+                    pairs.append({"pair": names, "shared": shared})
+        kind_rank = {"provider": 0, "site": 1, "component": 2}
+        singles.sort(key=lambda e: (kind_rank.get(e.partition(":")[0], 3), e))
+        rows.append({"id": name, "tier": str(fn.tier), "patient_safety": fn.patient_safety,
+                     "single_points_of_failure": singles, "order_2_cut_sets":
+                     res.order_distribution[2] if len(res.order_distribution) > 2 else 0,
+                     "pairs_with_common_cause": pairs})  # fmt: skip
+    rank: dict[str, int] = {t: i for i, t in enumerate(TIERS)}
+    rows.sort(key=lambda r: (rank[str(r["tier"])], -len(r["single_points_of_failure"]), r["id"]))
+    return {"functions": rows, "provenance": api.provenance(model, {})}
+
+
+def availability(model: Model) -> dict[str, Any]:
+    """Each function's steady-state unavailability (exact, by BDD, from the components'
+    MTBF/MTTR or failure probability) and its expected downtime in hours per year."""
+    from blackstart.engine.bdd import probability as exact
+
+    tree, unknown = model_fault_tree(model, compile_model(model))
+    rows: list[dict[str, Any]] = []
+    for fid, top in zip(model.functions, tree.tops, strict=True):
+        q = exact(tree, top)
+        fn = model.functions[fid]
+        rows.append({"id": fid, "tier": fn.tier, "unavailability": q,
+                     "downtime_hours_per_year": q * HOURS_PER_YEAR})  # fmt: skip
+    rank: dict[str, int] = {t: i for i, t in enumerate(TIERS)}
+    rows.sort(key=lambda r: (rank[str(r["tier"])], -float(r["unavailability"]), str(r["id"])))
+    return {"functions": rows, "unknown_probabilities": unknown,
+            "provenance": api.provenance(model, {})}  # fmt: skip

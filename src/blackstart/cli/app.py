@@ -286,6 +286,112 @@ def concentration(model: ModelArg, as_json: JsonOpt = False) -> None:
         render.concentration(out, payload)
 
 
+TreeArg = Annotated[
+    list[Path],
+    typer.Argument(
+        help="A YAML model (file or directory; targets are its functions) or Open-PSA MEF .xml "
+        "files (targets are the top gates).",
+        show_default=False,
+    ),
+]
+TargetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--target",
+        "-t",
+        help="A function or top gate (repeatable; default: all).",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def cutsets(
+    model: TreeArg,
+    target: TargetOpt = None,
+    max_order: Annotated[
+        int | None,
+        typer.Option(
+            "--max-order", min=1, help="Drop cut sets with more events.", show_default=False
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Cut sets listed per target.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Minimal cut sets of each target (prime implicants for non-coherent trees), counted
+    without enumerating them."""
+    from blackstart import resilience
+
+    tree = _guard(as_json, lambda: resilience.load_tree(model))
+    payload = _guard(as_json, lambda: resilience.cutsets(tree, target, max_order=max_order,
+                                                         limit=limit))  # fmt: skip
+    if as_json:
+        _emit_json(payload)
+    else:
+        render.cutsets(out, payload)
+
+
+@app.command()
+def probability(model: TreeArg, target: TargetOpt = None, as_json: JsonOpt = False) -> None:
+    """Exact top-event probability (BDD), with the rare-event and min-cut upper bound
+    approximations."""
+    from blackstart import resilience
+
+    tree = _guard(as_json, lambda: resilience.load_tree(model))
+    payload = _guard(as_json, lambda: resilience.probabilities(tree, target))
+    if as_json:
+        _emit_json(payload)
+    else:
+        render.probabilities(out, payload)
+
+
+@app.command()
+def importance(
+    model: TreeArg,
+    target: Annotated[
+        str, typer.Option("--target", "-t", help="A function or top gate.", show_default=False)
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Birnbaum, Fussell–Vesely, criticality, RAW and RRW of every basic event."""
+    from blackstart import resilience
+
+    tree = _guard(as_json, lambda: resilience.load_tree(model))
+    payload = _guard(as_json, lambda: resilience.importance_of(tree, target))
+    if as_json:
+        _emit_json(payload)
+    else:
+        render.importance(out, payload)
+
+
+@app.command()
+def spof(model: ModelArg, as_json: JsonOpt = False) -> None:
+    """Per function, ranked by tier: single points of failure, and redundant pairs that
+    share a site, provider or team."""
+    from blackstart import resilience
+
+    m = _guard(as_json, lambda: api.load(model))
+    payload = resilience.spof(m)
+    if as_json:
+        _emit_json(payload)
+    else:
+        render.spof(out, payload)
+
+
+@app.command()
+def availability(model: ModelArg, as_json: JsonOpt = False) -> None:
+    """Each function's unavailability and expected downtime per year, from the
+    components' MTBF and MTTR (or failure probability)."""
+    from blackstart import resilience
+
+    m = _guard(as_json, lambda: api.load(model))
+    payload = resilience.availability(m)
+    if as_json:
+        _emit_json(payload)
+    else:
+        render.availability(out, payload)
+
+
 @app.command()
 def schema(
     output: Annotated[

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from blackstart.api import ImpactReport
+from blackstart.api import ImpactReport, display
 from blackstart.errors import Problem
 from blackstart.units import format_seconds
 
@@ -296,3 +296,86 @@ def concentration(console: Console, payload: dict[str, Any]) -> None:
             table.add_row(row["id"], str(t["vital"]), str(t["care"]), str(t["administrative"]),
                           "; ".join(note))  # fmt: skip
         console.print(table)
+
+
+def cutsets(console: Console, payload: dict[str, Any]) -> None:
+    """Per target: count, order distribution, the smallest cut sets."""
+    for t in payload["targets"]:
+        dist = ", ".join(f"{n}×{o}" for o, n in enumerate(t["order_distribution"]) if n)
+        kind = "minimal cut sets" if t["coherent"] else "prime implicants"
+        console.print(f"[bold]{t['id']}[/]: {t['cut_set_count']} {kind} (count×order: {dist})")
+        for s in t["cut_sets"]:
+            console.print("  {" + ", ".join(s) + "}")
+        hidden = t["cut_set_count"] - len(t["cut_sets"])
+        if hidden > 0:
+            console.print(f"  … {hidden} more (--limit)", style="dim")
+
+
+def probabilities(console: Console, payload: dict[str, Any]) -> None:
+    """Exact probability beside its approximations."""
+    table = Table(title="Top-event probability", title_justify="left", title_style="bold")
+    for col in ("target", "exact (BDD)", "rare event", "MCUB", "cut sets"):
+        table.add_column(col, justify="right" if col != "target" else "left")
+    for t in payload["targets"]:
+        mcub = "–" if t["mcub"] is None else f"{t['mcub']:.6g}"
+        table.add_row(t["id"], f"{t['probability']:.6g}", f"{t['rare_event']:.6g}", mcub,
+                      str(t["cut_set_count"]))  # fmt: skip
+    console.print(table)
+    if payload.get("unknown_probabilities"):
+        console.print(f"[yellow]note:[/] {len(payload['unknown_probabilities'])} elements have "
+                      "no failure data and count as never failing")  # fmt: skip
+
+
+def importance(console: Console, payload: dict[str, Any], *, max_rows: int = 40) -> None:
+    """Measures per basic event, most important first."""
+    console.print(f"[bold]{payload['target']}[/]: P = {payload['probability']:.6g}")
+    table = Table(title_justify="left")
+    for col in ("event", "p", "Birnbaum", "Fussell–Vesely", "criticality", "RAW", "RRW"):
+        table.add_column(col, justify="left" if col == "event" else "right")
+    for e in payload["events"][:max_rows]:
+        rrw = "∞ (top impossible without it)" if e["rrw_infinite"] else f"{e['rrw']:.4g}"
+        table.add_row(e["event"], f"{e['probability']:.3g}", f"{e['birnbaum']:.4g}",
+                      f"{e['fussell_vesely']:.4g}", f"{e['criticality']:.4g}",
+                      f"{e['raw']:.4g}", rrw)  # fmt: skip
+    console.print(table)
+
+
+def spof(console: Console, payload: dict[str, Any], *, max_items: int = 8) -> None:
+    """Single points of failure and common-cause pairs, by tier."""
+    for f in payload["functions"]:
+        singles = f["single_points_of_failure"]
+        head = Text(f"{f['tier']:<15}", style=TIER_STYLE[f["tier"]]) + Text(f["id"], style="bold")
+        pairs = len(f["pairs_with_common_cause"])
+        head.append(
+            f"  {len(singles)} single points of failure, "
+            f"{pairs} redundant pairs with a common cause"
+        )
+        console.print(head)
+        if singles:
+            names = [display(e) for e in singles[:max_items]]
+            shown = ", ".join(names) + (" …" if len(singles) > max_items else "")
+            console.print(Text("    SPOF: ", style="dim") + Text(shown))
+        for p in f["pairs_with_common_cause"][:3]:
+            text = f"{' + '.join(p['pair'])} share {', '.join(p['shared'])}"
+            console.print(Text("    pair: ", style="dim") + Text(text))
+
+
+def availability(console: Console, payload: dict[str, Any]) -> None:
+    """Unavailability and downtime per function."""
+    table = Table(title="Steady-state availability", title_justify="left", title_style="bold")
+    for col in ("tier", "function", "unavailability", "downtime h/year"):
+        table.add_column(col, justify="right" if col not in ("tier", "function") else "left")
+    for f in payload["functions"]:
+        table.add_row(
+            Text(f["tier"], style=TIER_STYLE[f["tier"]]),
+            f["id"],
+            f"{f['unavailability']:.3g}",
+            f"{f['downtime_hours_per_year']:.1f}",
+        )
+    console.print(table)
+    if payload["unknown_probabilities"]:
+        n = len(payload["unknown_probabilities"])
+        console.print(
+            f"[yellow]note:[/] {n} elements have no failure data (MTBF/MTTR or probability) "
+            "and count as never failing"
+        )

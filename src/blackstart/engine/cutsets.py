@@ -1,0 +1,286 @@
+"""Minimal cut sets and prime implicants of a fault-tree top, as a ZBDD.
+
+Owns :func:`minimal_cut_sets` and its :class:`CutSetsResult`. The BDD comes from
+:mod:`blackstart.engine.bdd`; the result is a zero-suppressed BDD (Minato 1993) over
+*literals* (code ``2·level`` for a failed event, ``2·level + 1`` for a working one),
+held in a small pure-Python ZBDD store. Counts, the distribution by order and the
+rare-event sum are path sums over that ZBDD: no cut set is enumerated for them, so
+trees with 10^8 cut sets are counted in the time of their ZBDD.
+
+- *Coherent trees* (Rauzy 1993): ``MCS(ite(x, f1, f0)) = MCS(f0) ∪ x·(MCS(f1) ∖ MCS(f0))``.
+  Rauzy's ``without`` (drop the sets that contain a set of ``MCS(f0)``) reduces to
+  plain set difference here: ``f0 ≤ f1``, so a minimal solution of ``f1`` containing
+  one of ``f0`` is one of ``f0``.
+- *Non-coherent trees* (Rauzy & Dutuit 1997): prime implicants,
+  ``PI(f) = PI(f1·f0) ∪ x·(PI(f1) ∖ PI(f1·f0)) ∪ ¬x·(PI(f0) ∖ PI(f1·f0))``, the
+  consensus ``f1·f0`` computed by CUDD.
+- *Minimal solutions* of a non-coherent tree (``prime_implicants=False``, SCRAM's
+  default): ``MS(f) = MS(f0) ∪ x·without(MS(f1), MS(f0))`` (Rauzy 1993), the minimal
+  sets of failed events that make the top true when all other events work.
+- *Order limit* (as SCRAM's ``limit-order``): products with more than ``max_order``
+  literals are dropped during the recursion (a budget per call, capped by the number
+  of remaining levels so that the untruncated case visits each BDD node once). For
+  minimal cut sets with a limit of at least ``TRUNCATE_AFTER`` the family is computed
+  untruncated and truncated afterwards: on the Aralia set this is 3-4x faster.
+- *MCUB* ``1 - Π(1 - P(c))``: ``log Π = -Σ_m S_m / m`` with ``S_m = Σ_c P(c)^m``, each a
+  path sum over the ZBDD with literal weights raised to the power ``m``; a series
+  that converges geometrically when every product probability is below 1.
+
+Literals are reported as signed event indices: ``i`` for event ``i`` failed, ``-(i + 1)``
+for event ``i`` working (only in prime implicants).
+
+References:
+    A. Rauzy, "New algorithms for fault trees analysis", Reliability Engineering and
+    System Safety 40(3), 1993.
+    A. Rauzy, Y. Dutuit, "Exact and truncated computations of prime implicants of
+    coherent and non-coherent fault trees within Aralia", Reliability Engineering and
+    System Safety 58(2), 1997.
+    S. Minato, "Zero-suppressed BDDs for set manipulation in combinatorial problems",
+    DAC 1993.
+
+Example:
+    >>> import numpy as np
+    >>> from blackstart.engine.faulttree import FaultTree, Gate
+    >>> t = FaultTree(events=("a", "b", "c"), probabilities=np.full(3, 0.1),
+    ...               gates=(Gate("g", "and", (1, 2)), Gate("top", "or", (0, -1))), tops=(1,))
+    >>> r = minimal_cut_sets(t, 1)
+    >>> r.count, r.order_distribution, list(r.sets())
+    (2, (0, 1, 1), [(0,), (1, 2)])
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from blackstart.engine.bdd import Function, TopBdd, build_bdd
+from blackstart.engine.faulttree import FaultTree
+from blackstart.engine.zbdd import BASE, EMPTY, Zbdd
+
+__all__ = ["CutSetsResult", "minimal_cut_sets"]
+
+TRUNCATE_AFTER = 10
+"""From this order limit on, minimal cut sets are computed without the limit (one call
+per BDD node instead of one per node and budget) and truncated afterwards."""
+MCUB_SERIES_MAX_P = 0.95
+"""The MCUB series is used only when every product probability is at most this."""
+
+
+@dataclass(frozen=True, eq=False)
+class CutSetsResult:
+    """Minimal cut sets (prime implicants for non-coherent trees) of one top."""
+
+    top: int
+    """Gate index of the top."""
+    coherent: bool
+    """True when the tree is coherent (no negation)."""
+    prime_implicants: bool
+    """True: prime implicants (literals may be negative); false: minimal cut sets
+    (for a non-coherent tree, its minimal solutions: failed events only)."""
+    max_order: int | None
+    count: int
+    """Number of products (exact, from the ZBDD, without enumeration)."""
+    order_distribution: tuple[int, ...]
+    """Number of products of each order (index = order)."""
+    rare_event: float
+    """Σ P(product): the rare-event approximation (an upper bound for coherent trees)."""
+    mcub: float | None
+    """``1 - Π(1 - P(product))``, or None when it could not be computed."""
+    zbdd_nodes: int
+    events: tuple[str, ...] = field(repr=False)
+    _zbdd: Zbdd = field(repr=False)
+    _root: int = field(repr=False)
+    _literal: tuple[int, ...] = field(repr=False)
+    """ZBDD variable code -> signed event index."""
+
+    def sets(self, limit: int | None = None) -> Iterator[tuple[int, ...]]:
+        """Products as tuples of signed event indices, by order and then by names.
+
+        Each order is enumerated in full to sort it (products of order ``o`` cost
+        O(count of order o · log limit)); ``limit`` stops after that many products.
+        """
+        left = math.inf if limit is None else limit
+        for order, n in enumerate(self.order_distribution):
+            if left <= 0:
+                return
+            if n == 0:
+                continue
+            found = (self._named(s) for s in self._zbdd.enumerate(self._root, order))
+            best = heapq.nsmallest(int(min(left, n)), found)
+            for _, s in best:
+                yield s
+            left -= len(best)
+
+    def _named(
+        self, codes: tuple[int, ...]
+    ) -> tuple[tuple[tuple[str, bool], ...], tuple[int, ...]]:
+        lits = sorted(
+            (self.events[lit if lit >= 0 else -lit - 1], lit < 0, lit)
+            for lit in (self._literal[c] for c in codes)
+        )
+        return tuple((name, neg) for name, neg, _ in lits), tuple(lit for *_, lit in lits)
+
+
+@contextmanager
+def _recursion(depth: int) -> Iterator[None]:
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, depth))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def minimal_cut_sets(
+    tree: FaultTree,
+    top: int | str,
+    *,
+    max_order: int | None = None,
+    prime_implicants: bool = True,
+    mcub_enumeration_limit: int = 10_000,
+    reorder: bool = False,
+    compiled: TopBdd | None = None,
+) -> CutSetsResult:
+    """Minimal cut sets of ``top`` (prime implicants if the tree is not coherent).
+
+    For a non-coherent tree, ``prime_implicants=False`` gives instead its minimal
+    solutions: the minimal sets of failed events (positive literals only) that make
+    the top true, the others working, as SCRAM reports by default.
+
+    ``max_order`` drops products with more literals (SCRAM's order limit). MCUB is
+    computed exactly by enumeration up to ``mcub_enumeration_limit`` products, by its
+    series beyond (when every product probability is at most 0.95), else None.
+
+    Complexity: the ZBDD construction is O(BDD nodes · order budget) calls to the
+    set difference, memoised; counts and sums are O(ZBDD nodes · order).
+    """
+    b = compiled if compiled is not None else build_bdd(tree, top, reorder=reorder)
+    n_levels = b.order.size
+    budget = n_levels if max_order is None else min(max_order, n_levels)
+    z = Zbdd()
+    mgr = b.manager
+    coherent = tree.coherent
+    prime = prime_implicants and not coherent
+    memo: dict[tuple[Function, int], int] = {}
+
+    levels, highs, lows = b.level.tolist(), b.high.tolist(), b.low.tolist()
+    memo_ref: dict[tuple[int, int], int] = {}
+
+    def minimal(ref: int, k: int) -> int:
+        """Minimal cut sets (coherent) or minimal solutions, on the exported BDD."""
+        if ref <= 1:
+            return BASE if ref == 0 else EMPTY
+        if k <= 0 and coherent:
+            return EMPTY  # a non-constant monotone function is false on the empty set
+        node, neg = ref >> 1, ref & 1
+        lvl = levels[node]
+        k = min(k, n_levels - lvl)
+        key = (ref, k)
+        got = memo_ref.get(key)
+        if got is not None:
+            return got
+        common = minimal(lows[node] ^ neg, k)
+        if k <= 0:
+            pos = EMPTY
+        elif coherent:
+            pos = z.diff(minimal(highs[node] ^ neg, k - 1), common)
+        else:
+            pos = z.without(minimal(highs[node] ^ neg, k - 1), common)
+        r = z.node(2 * lvl, pos, common)
+        memo_ref[key] = r
+        return r
+
+    def prime_implicants_of(u: Function, k: int) -> int:
+        """Prime implicants, on CUDD (the consensus ``f1·f0`` is a new BDD)."""
+        if u == mgr.true:
+            return BASE
+        if u == mgr.false or k <= 0:
+            return EMPTY  # the empty product only implies the constant true
+        lvl, lo, hi = mgr.succ(u)
+        k = min(k, n_levels - lvl)
+        key = (u, k)
+        got = memo.get(key)
+        if got is not None:
+            return got
+        if u.negated:
+            lo, hi = ~lo, ~hi
+        common = prime_implicants_of(hi & lo, k)
+        neg = z.diff(prime_implicants_of(lo, k - 1), common)
+        pos = z.diff(prime_implicants_of(hi, k - 1), common)
+        r = z.node(2 * lvl, pos, z.node(2 * lvl + 1, neg, common))
+        memo[key] = r
+        return r
+
+    with _recursion(8 * n_levels + 2000):
+        if prime:
+            root = prime_implicants_of(b.root, budget)
+        elif budget >= TRUNCATE_AFTER or budget == n_levels:
+            root = z.truncate(minimal(b.root_ref, n_levels), budget)
+        else:
+            root = minimal(b.root_ref, budget)
+    memo_ref.clear()
+    memo.clear()
+    z.clear_caches()
+
+    order = b.order.tolist()
+    literal = tuple(
+        order[c >> 1] if c % 2 == 0 else -order[c >> 1] - 1 for c in range(2 * n_levels)
+    )
+    p_level = b.event_probabilities()
+    weight = np.empty(2 * n_levels)
+    weight[0::2] = p_level
+    weight[1::2] = 1.0 - p_level
+    dist = z.order_counts(root, budget)
+    while len(dist) > 1 and dist[-1] == 0:
+        dist.pop()
+    count = sum(dist)
+    rare = z.weighted_sum(root, weight)
+    return CutSetsResult(
+        top=b.top,
+        coherent=coherent,
+        prime_implicants=prime,
+        max_order=max_order,
+        count=count,
+        order_distribution=tuple(dist),
+        rare_event=rare,
+        mcub=_mcub(z, root, weight, count, mcub_enumeration_limit, rare),
+        zbdd_nodes=z.size(root),
+        events=tree.events,
+        _zbdd=z,
+        _root=root,
+        _literal=literal,
+    )
+
+
+def _mcub(
+    z: Zbdd, root: int, weight: npt.NDArray[np.float64], count: int, limit: int, rare: float
+) -> float | None:
+    """``1 - Π(1 - P(c))`` by enumeration (small families) or by its log series."""
+    if count == 0:
+        return 0.0
+    if count <= limit:
+        log_prod = 0.0
+        for s in z.enumerate(root, None):
+            q = math.prod(weight[c] for c in s)
+            if q >= 1.0:
+                return 1.0
+            log_prod += math.log1p(-q)
+        return -math.expm1(log_prod)
+    p_max = z.max_product(root, weight)
+    if p_max >= 1.0:
+        return 1.0
+    if p_max > MCUB_SERIES_MAX_P:
+        return None
+    log_prod, s_m, m = -rare, rare, 1
+    while s_m / m > 1e-17 * abs(log_prod) and m < 2000:
+        m += 1
+        s_m = z.weighted_sum(root, weight**m)
+        log_prod -= s_m / m
+    return -math.expm1(log_prod)

@@ -1,0 +1,98 @@
+"""Known answers of the BDD analyses: the two-train system of SCRAM's tests.
+
+TOP = AND(OR(ValveOne, PumpOne), OR(ValveTwo, PumpTwo)), valves 0.5, pumps 0.7:
+exact P = 0.85² = 0.7225 with 4 minimal cut sets (``TwoTrain/two_train.xml``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from blackstart.engine.bdd import build_bdd, dfs_order, probability
+from blackstart.engine.cutsets import minimal_cut_sets
+from blackstart.engine.faulttree import FaultTree, Gate
+from blackstart.engine.importance import importance
+
+
+@pytest.fixture
+def two_train() -> FaultTree:
+    return FaultTree(
+        events=("ValveOne", "ValveTwo", "PumpOne", "PumpTwo"),
+        probabilities=np.array([0.5, 0.5, 0.7, 0.7]),
+        gates=(
+            Gate("TrainOne", "or", (0, 2)),
+            Gate("TrainTwo", "or", (1, 3)),
+            Gate("TopEvent", "and", (-1, -2)),
+        ),
+        tops=(2,),
+        name="TwoTrain",
+    )
+
+
+def test_two_train_probability(two_train: FaultTree) -> None:
+    assert math.isclose(probability(two_train, 2), 0.7225, rel_tol=1e-12)
+    assert math.isclose(probability(two_train, "TopEvent"), 0.7225, rel_tol=1e-12)
+
+
+def test_two_train_cut_sets(two_train: FaultTree) -> None:
+    r = minimal_cut_sets(two_train, 2)
+    assert r.count == 4
+    assert r.order_distribution == (0, 0, 4)
+    names = [tuple(two_train.events[i] for i in s) for s in r.sets()]
+    assert names == [
+        ("PumpOne", "PumpTwo"),
+        ("PumpOne", "ValveTwo"),
+        ("PumpTwo", "ValveOne"),
+        ("ValveOne", "ValveTwo"),
+    ]
+    assert math.isclose(r.rare_event, 0.49 + 0.35 + 0.35 + 0.25)
+    assert r.mcub is not None
+    assert math.isclose(r.mcub, 1 - 0.51 * 0.65 * 0.65 * 0.75)
+    assert minimal_cut_sets(two_train, 2, max_order=1).count == 0
+
+
+def test_variable_order_is_dfs_first_appearance(two_train: FaultTree) -> None:
+    events, cone = dfs_order(two_train, 2)
+    assert events == [0, 2, 1, 3]
+    assert cone == [0, 1, 2]
+    b = build_bdd(two_train, 2)
+    assert b.order.tolist() == [0, 2, 1, 3]
+    assert math.isclose(probability(two_train, 2, compiled=b), 0.7225)
+    assert math.isclose(probability(two_train, 2, reorder=True), 0.7225)
+
+
+def test_two_train_importance(two_train: FaultTree) -> None:
+    r = importance(two_train, 2)
+    # P(top | ValveOne) = 0.85, P(top | not ValveOne) = 0.7·0.85
+    assert math.isclose(r.birnbaum[0], 0.85 - 0.595)
+    assert math.isclose(r.raw[0], 0.85 / 0.7225)
+    assert math.isclose(r.rrw[0], 0.7225 / 0.595)
+    assert math.isclose(r.fussell_vesely[0], (0.7225 - 0.595) / 0.7225)
+    assert math.isclose(r.criticality[0], (0.85 - 0.595) * 0.5 / 0.7225)
+
+
+def test_constants_and_non_coherent_gates() -> None:
+    tree = FaultTree(
+        events=("a", "b"),
+        probabilities=np.array([0.2, 0.6]),
+        gates=(
+            Gate("t", "true", ()),
+            Gate("x", "xor", (0, 1)),
+            Gate("top", "and", (-1, -2)),
+            Gate("n", "nor", (0, 1)),
+            Gate("f", "false", ()),
+        ),
+        tops=(2, 3, 4),
+    )
+    assert math.isclose(probability(tree, 2), 0.2 * 0.4 + 0.8 * 0.6)
+    pi = minimal_cut_sets(tree, 2)
+    assert sorted(pi.sets()) == sorted([(0, -2), (-1, 1)])
+    assert math.isclose(pi.rare_event, 0.2 * 0.4 + 0.8 * 0.6)
+    ms = minimal_cut_sets(tree, 2, prime_implicants=False)
+    assert sorted(ms.sets()) == [(0,), (1,)]
+    assert math.isclose(probability(tree, 3), 0.8 * 0.4)
+    assert probability(tree, 4) == 0.0
+    assert minimal_cut_sets(tree, 4).count == 0
