@@ -1,0 +1,131 @@
+"""Resilience analyses of YAML models through the CLI: cut sets, probability,
+importance, single points of failure and availability, on a model small enough to
+derive every answer by hand."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from blackstart.cli import app
+
+MODEL = {
+    "timezone": "Europe/Paris",
+    "providers": {"colo-op": {"kind": "colocation", "jurisdiction": "GB"}},
+    "sites": {
+        "colo": {"kind": "colocation", "provider": "colo-op"},
+        "own": {"kind": "datacenter"},
+    },
+    "components": {
+        # a "redundant" database pair in the same building
+        "db-a": {"kind": "database", "site": "colo", "team": "dba",
+                 "failure": {"probability": 0.1}},
+        "db-b": {"kind": "database", "site": "colo", "team": "dba",
+                 "failure": {"mtbf": "90h", "mttr": "10h"}},  # also 0.1
+        "app": {"kind": "application", "site": "own", "requires": {"any_of": ["db-a", "db-b"]},
+                "failure": {"probability": 0.02}},
+        "net": {"kind": "network", "site": "own", "failure": {"probability": 0.05}},
+    },
+    "functions": {
+        "records": {"tier": "care", "requires": ["app", "net"]},
+        "archive": {"tier": "administrative", "requires": "db-b"},
+    },
+    "teams": {"dba": {"skills": ["database"], "weekday": {"people": 1}}},
+}  # fmt: skip
+
+
+@pytest.fixture()
+def model(tmp_path: Path) -> str:
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(MODEL), "utf-8")
+    return str(path)
+
+
+def run(*args: str) -> dict[str, Any]:
+    res = CliRunner().invoke(app, [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    payload: dict[str, Any] = json.loads(res.stdout)
+    return payload
+
+
+def test_cut_sets_of_a_function(model: str) -> None:
+    [t] = run("cutsets", model, "--target", "records")["targets"]
+    # records fails if app, net, own site, colo site, the colo operator, or both databases
+    expected = {
+        ("app",), ("net",), ("site:own",), ("site:colo",), ("provider:colo-op",),
+        ("db-a", "db-b"),
+    }  # fmt: skip
+    assert {tuple(sorted(s)) for s in t["cut_sets"]} == expected
+    assert t["cut_set_count"] == 6
+    assert t["order_distribution"] == [0, 5, 1]
+
+
+def test_max_order_and_limit(model: str) -> None:
+    [t] = run("cutsets", model, "-t", "records", "--max-order", "1", "--limit", "2")["targets"]
+    assert t["cut_set_count"] == 5 and len(t["cut_sets"]) == 2
+
+
+def test_exact_probability_and_approximations(model: str) -> None:
+    rows = {t["id"]: t for t in run("probability", model)["targets"]}
+    # sites and providers have no failure data: probability 0
+    p_db = 0.1 * 0.1
+    q = 1 - (1 - 0.02) * (1 - 0.05) * (1 - p_db)
+    assert rows["records"]["probability"] == pytest.approx(q, rel=1e-12)
+    assert rows["records"]["rare_event"] == pytest.approx(0.02 + 0.05 + p_db, rel=1e-12)
+    mcub = 1 - (1 - 0.02) * (1 - 0.05) * (1 - p_db)
+    assert rows["records"]["mcub"] == pytest.approx(mcub, rel=1e-9)
+    assert rows["archive"]["probability"] == pytest.approx(0.1, rel=1e-12)
+
+
+def test_importance_measures(model: str) -> None:
+    payload = run("importance", model, "--target", "records")
+    events = {e["event"]: e for e in payload["events"]}
+    q = payload["probability"]
+    # net: a single point of failure; without it the top needs the others
+    q_without_net = 1 - (1 - 0.02) * (1 - 0.01)
+    net = events["net"]
+    assert net["birnbaum"] == pytest.approx(1 - q_without_net, rel=1e-9)
+    assert net["raw"] == pytest.approx(1 / q, rel=1e-9)
+    assert net["rrw"] == pytest.approx(q / q_without_net, rel=1e-9)
+    # db-a matters only with db-b down: Birnbaum = P(db-b) · P(app, net up)
+    assert events["db-a"]["birnbaum"] == pytest.approx(0.1 * 0.98 * 0.95, rel=1e-9)
+
+
+def test_rrw_is_infinite_for_the_only_cause(model: str) -> None:
+    payload = run("importance", model, "--target", "archive")
+    db_b = next(e for e in payload["events"] if e["event"] == "db-b")
+    assert db_b["rrw_infinite"] is True and db_b["rrw"] is None
+    assert db_b["fussell_vesely"] == pytest.approx(1.0)
+
+
+def test_single_points_of_failure_and_shared_building(model: str) -> None:
+    rows = {f["id"]: f for f in run("spof", model)["functions"]}
+    records = rows["records"]
+    assert set(records["single_points_of_failure"]) == {
+        "component:app", "component:net", "site:own", "site:colo", "provider:colo-op",
+    }  # fmt: skip
+    # the redundant pair shares the building, its operator and its team
+    [pair] = records["pairs_with_common_cause"]
+    assert sorted(pair["pair"]) == ["component:db-a", "component:db-b"]
+    assert set(pair["shared"]) == {"site:colo", "provider:colo-op", "team:dba"}
+    assert [f["id"] for f in run("spof", model)["functions"]] == ["records", "archive"]
+
+
+def test_availability_downtime(model: str) -> None:
+    rows = {f["id"]: f for f in run("availability", model)["functions"]}
+    q = 1 - 0.98 * 0.95 * (1 - 0.01)
+    assert rows["records"]["unavailability"] == pytest.approx(q, rel=1e-12)
+    assert rows["records"]["downtime_hours_per_year"] == pytest.approx(q * 8760, rel=1e-12)
+    assert math.isclose(rows["archive"]["downtime_hours_per_year"], 876.0, rel_tol=1e-12)
+
+
+def test_unknown_target_suggests(model: str) -> None:
+    res = CliRunner().invoke(app, ["cutsets", model, "--target", "record"])
+    assert res.exit_code == 2
+    assert "records" in res.stderr
