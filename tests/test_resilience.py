@@ -129,3 +129,35 @@ def test_unknown_target_suggests(model: str) -> None:
     res = CliRunner().invoke(app, ["cutsets", model, "--target", "record"])
     assert res.exit_code == 2
     assert "records" in res.stderr
+
+
+def test_export_to_mef_round_trips(model: str, tmp_path: Path) -> None:
+    """YAML → MEF → our importer gives the same probability for every function, and the
+    file names functions so another tool can find them."""
+    from blackstart.engine.bdd import probability
+    from blackstart.io.mef import read_mef
+
+    out = tmp_path / "m.xml"
+    res = CliRunner().invoke(app, ["export", model, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    tree = read_mef([out])
+    gates = tree.gate_index()
+    rows = {t["id"]: t for t in run("probability", model)["targets"]}
+    for fid in ("records", "archive"):
+        p = probability(tree, gates[f"function__{fid}"])
+        assert p == pytest.approx(rows[fid]["probability"], rel=1e-12)
+
+
+def test_example_exports_and_reimports(tmp_path: Path) -> None:
+    from blackstart import api
+    from blackstart.engine.bdd import probability
+    from blackstart.io.mef import read_mef
+
+    out = tmp_path / "example.xml"
+    assert (
+        CliRunner().invoke(app, ["export", str(api.example_path()), "-o", str(out)]).exit_code == 0
+    )
+    tree = read_mef([out])
+    p = probability(tree, tree.gate_index()["function__lab-results"])
+    expected = run("probability", str(api.example_path()), "-t", "lab-results")["targets"][0]
+    assert p == pytest.approx(expected["probability"], rel=1e-12)

@@ -392,6 +392,33 @@ def availability(model: ModelArg, as_json: JsonOpt = False) -> None:
         render.availability(out, payload)
 
 
+class ExportFormat(StrEnum):
+    mef = "mef"
+
+
+@app.command()
+def export(
+    model: ModelArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="Output format.")] = (
+        ExportFormat.mef
+    ),
+) -> None:
+    """Export a model's fault tree (one top per function) as Open-PSA MEF XML, to
+    cross-check it in another fault-tree tool."""
+    from blackstart.io.mef_export import write_mef
+    from blackstart.model.faulttree import model_fault_tree
+
+    m = _guard(False, lambda: api.load(model))
+    tree, unknown = model_fault_tree(m, api.compile_model(m))
+    write_mef(tree, output)
+    err.print(
+        f"wrote {len(tree.tops)} top events, {len(tree.gates)} gates and "
+        f"{len(tree.events)} basic events to {output}"
+        + (f" ({len(unknown)} without failure data, probability 0)" if unknown else "")
+    )
+
+
 @app.command()
 def schema(
     output: Annotated[
