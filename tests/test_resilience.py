@@ -161,3 +161,19 @@ def test_example_exports_and_reimports(tmp_path: Path) -> None:
     p = probability(tree, tree.gate_index()["function__lab-results"])
     expected = run("probability", str(api.example_path()), "-t", "lab-results")["targets"][0]
     assert p == pytest.approx(expected["probability"], rel=1e-12)
+
+
+def test_improve_ranks_the_redundant_peer_of_the_weakest_single_point(model: str) -> None:
+    payload = run("improve", model, "--budget", "3")
+    # records' downtime: 1 - 0.98·0.95·0.99 of a year; app (0.02) and net (0.05) are
+    # single points of failure at site "own" (a datacenter): a peer of net in the other
+    # hosting site ("colo", run by another operator) removes the most
+    q = 1 - 0.98 * 0.95 * 0.99
+    assert payload["care_downtime_hours_per_year"] == pytest.approx(q * 8760, rel=1e-9)
+    best = payload["candidates"][0]
+    assert (best["change"], best["component"], best["site"]) == ("add-peer", "net", "colo")
+    q_after = 1 - 0.98 * (1 - 0.05 * 0.05) * 0.99
+    assert best["care_downtime_saved_hours_per_year"] == pytest.approx((q - q_after) * 8760,
+                                                                       rel=1e-9)  # fmt: skip
+    savings = [c["care_downtime_saved_hours_per_year"] for c in payload["candidates"]]
+    assert savings == sorted(savings, reverse=True)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from blackstart import api
-from blackstart.engine.faulttree import FaultTree
+from blackstart.engine.faulttree import FaultTree, Gate, gate_ref
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.compile import compile_model
 from blackstart.model.faulttree import model_fault_tree
@@ -304,3 +304,126 @@ def availability(model: Model) -> dict[str, Any]:
     rows.sort(key=lambda r: (rank[str(r["tier"])], -float(r["unavailability"]), str(r["id"])))
     return {"functions": rows, "unknown_probabilities": unknown,
             "provenance": api.provenance(model, {})}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- improve
+
+
+def _rebuild(tree: FaultTree, after: int, extra: list[Gate], redirect: int | None) -> FaultTree:
+    """Insert ``extra`` gates right after gate ``after``; references to gate ``after``
+    from later gates go to the last extra gate when ``redirect`` is set. Extra gates
+    refer to existing gates by their old reference and to each other by
+    ``gate_ref(after + 1 + i)``."""
+    shift = len(extra)
+
+    def remap(r: int, *, outer: bool) -> int:
+        if r >= 0:
+            return r
+        g = -r - 1
+        if outer and redirect is not None and g == after:
+            return gate_ref(after + shift)
+        return gate_ref(g + shift) if g > after else r
+
+    gates: list[Gate] = []
+    for i, g in enumerate(tree.gates):
+        gates.append(g if i <= after else replace(g, args=tuple(remap(r, outer=True)
+                                                                for r in g.args)))  # fmt: skip
+        if i == after:
+            gates.extend(extra)
+    tops = tuple(t + shift if t > after else t for t in tree.tops)
+    return replace(tree, gates=tuple(gates), tops=tops)
+
+
+def _care_downtime(tree: FaultTree, tops: list[int]) -> float:
+    from blackstart.engine.bdd import probability as exact
+
+    return sum(exact(tree, t) for t in tops) * HOURS_PER_YEAR
+
+
+def improve(model: Model, *, budget: int = 10) -> dict[str, Any]:
+    """Candidate changes ranked by the expected vital and care downtime (hours per year,
+    summed over those functions) they remove: a redundant peer of a component in another
+    site (what needed it then needs either), or moving the component to another site.
+
+    Components are screened by the downtime their own failure causes to first order
+    (Σ Birnbaum × p over the vital and care functions, one BDD per function); the
+    ``2 × budget`` most important are then evaluated exactly, by BDD on the modified
+    fault tree. For equipment in a data centre the other site is the group's own data
+    centre first (a site not run by the same operator), else another hosting site; for
+    equipment in a hospital, a second unit in the same building.
+    """
+    from blackstart.engine.bdd import build_bdd
+    from blackstart.engine.importance import importance
+
+    graph = compile_model(model)
+    tree, unknown = model_fault_tree(model, graph)
+    gates = tree.gate_index()
+    events = tree.event_index()
+    care = [t for t, f in zip(tree.tops, model.functions, strict=True)
+            if model.functions[f].tier in ("vital", "care")]  # fmt: skip
+    score = np.zeros(len(tree.events))
+    base = 0.0
+    for t in care:
+        res = importance(tree, t, compiled=build_bdd(tree, t))
+        score += res.birnbaum * tree.probabilities
+        base += res.p_top * HOURS_PER_YEAR
+    order = [int(i) for i in np.argsort(-score, kind="stable") if score[i] > 0]
+    shortlist = [tree.events[i].partition(":")[2] for i in order
+                 if tree.events[i].startswith("component:")][: 2 * budget]  # fmt: skip
+
+    def site_ref(sid: str) -> int:
+        label = f"site:{sid}"
+        return gate_ref(gates[label]) if label in gates else events[label]
+
+    def other_site(site: str | None) -> str | None:
+        if site is not None and model.sites[site].kind not in ("datacenter", "colocation"):
+            return site  # a hospital's own equipment: a second unit in the same building
+        operator = model.sites[site].provider if site else None
+        options = [s for s, x in model.sites.items() if s != site
+                   and x.kind in ("datacenter", "colocation")
+                   and (x.provider is None or x.provider != operator)]  # fmt: skip
+        options.sort(key=lambda s: (model.sites[s].provider is not None, s))  # own DC first
+        return options[0] if options else None
+
+    rows: list[dict[str, Any]] = []
+    for cid in shortlist:
+        comp = model.components[cid]
+        label = f"component:{cid}"
+        other = other_site(comp.site)
+        if label not in gates or other is None:
+            continue
+        g = gates[label]
+        gate = tree.gates[g]
+        own_site = site_ref(comp.site) if comp.site else None
+        new_site = site_ref(other)
+        # (1) a peer at the other site, with the same requirements
+        peer_event = len(tree.events)
+        kept = [a for a in gate.args if a not in (events[label], own_site)]
+        peer = Gate(label + "#peer", "or", (peer_event, new_site, *kept))
+        both = Gate(label + "#pair", "and", (gate_ref(g), gate_ref(g + 1)))
+        widened = replace(tree, events=(*tree.events, label + "#peer"),
+                          probabilities=np.append(tree.probabilities,
+                                                  tree.probabilities[events[label]]))  # fmt: skip
+        t1 = _rebuild(widened, g, [peer, both], redirect=g)
+        saved = base - _care_downtime(t1, [t + 2 if t > g else t for t in care])
+        rows.append({"change": "add-peer", "component": cid, "site": other,
+                     "description": f"add a redundant peer of {cid} in {other}",
+                     "care_downtime_saved_hours_per_year": saved})  # fmt: skip
+        # (2) move it to the other site
+        if own_site is not None and other != comp.site:
+            moved = replace(gate, args=tuple(new_site if a == own_site else a
+                                             for a in gate.args))  # fmt: skip
+            t2 = replace(tree, gates=tuple(moved if i == g else x
+                                           for i, x in enumerate(tree.gates)))  # fmt: skip
+            saved = base - _care_downtime(t2, care)
+            rows.append({"change": "move", "component": cid, "site": other,
+                         "description": f"move {cid} from {comp.site} to {other}",
+                         "care_downtime_saved_hours_per_year": saved})  # fmt: skip
+    rows.sort(key=lambda r: (-r["care_downtime_saved_hours_per_year"], r["description"]))
+    return {
+        "care_downtime_hours_per_year": base,
+        "candidates": rows[:budget],
+        "evaluated": len(rows),
+        "unknown_probabilities": unknown,
+        "provenance": api.provenance(model, {}, budget=budget),
+    }

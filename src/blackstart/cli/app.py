@@ -392,6 +392,26 @@ def availability(model: ModelArg, as_json: JsonOpt = False) -> None:
         render.availability(out, payload)
 
 
+@app.command()
+def improve(
+    model: ModelArg,
+    budget: Annotated[
+        int, typer.Option("--budget", "-n", min=1, help="How many changes to list.")
+    ] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Resilience changes (a redundant peer in another site, a move) ranked by the expected
+    vital and care downtime they remove."""
+    from blackstart import resilience
+
+    m = _guard(as_json, lambda: api.load(model))
+    payload = resilience.improve(m, budget=budget)
+    if as_json:
+        _emit_json(payload)
+    else:
+        render.improve(out, payload)
+
+
 class ExportFormat(StrEnum):
     mef = "mef"
 

@@ -379,3 +379,23 @@ def availability(console: Console, payload: dict[str, Any]) -> None:
             f"[yellow]note:[/] {n} elements have no failure data (MTBF/MTTR or probability) "
             "and count as never failing"
         )
+
+
+def improve(console: Console, payload: dict[str, Any]) -> None:
+    """Changes ranked by downtime removed."""
+    console.print(
+        f"Expected vital + care downtime today: "
+        f"[bold]{payload['care_downtime_hours_per_year']:.1f} h/year[/] (sum over functions)"
+    )
+    table = Table(title="Best changes", title_justify="left", title_style="bold")
+    table.add_column("rank", justify="right")
+    table.add_column("change")
+    table.add_column("saves h/year", justify="right")
+    for i, c in enumerate(payload["candidates"], 1):
+        table.add_row(str(i), c["description"], f"{c['care_downtime_saved_hours_per_year']:.2f}")
+    console.print(table)
+    if payload["unknown_probabilities"]:
+        console.print(
+            f"[yellow]note:[/] {len(payload['unknown_probabilities'])} elements have no "
+            "failure data and are not ranked"
+        )
