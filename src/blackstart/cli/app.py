@@ -510,6 +510,9 @@ def demo() -> None:
         f"blackstart show {shown}",
         f"blackstart impact {shown} --scenario colo-site-loss",
         f"blackstart impact {shown} --fail provider:global-switch --json",
+        f"blackstart spof {shown}   # single points of failure and shared buildings",
+        f"blackstart concentration {shown}",
+        f"blackstart improve {shown} --budget 5",
         f"blackstart plan {shown} --scenario colo-power-cut --optimize",
         f"blackstart explain {shown} -s colo-power-cut --function lab-results",
         f"blackstart forecast {shown} -s colo-power-cut --as-of 2024-08-04T12:00 --on-plan "
