@@ -46,6 +46,14 @@ def _emit_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
+def _present(as_json: bool, payload: Any, renderer: Callable[[Console, Any], None]) -> None:
+    """Print ``payload`` as JSON, or hand it to its Rich renderer."""
+    if as_json:
+        _emit_json(payload)
+    else:
+        renderer(out, payload)
+
+
 def _guard(as_json: bool, action: Callable[[], T]) -> T:
     """Run ``action``; turn user errors into a report and an exit code."""
     try:
@@ -119,10 +127,7 @@ def show(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Summarise a model: counts by kind, functions by tier, what each site hosts."""
     m = _guard(as_json, lambda: api.load(model))
     summary = api.show(m)
-    if as_json:
-        _emit_json(summary)
-    else:
-        render.show(out, summary)
+    _present(as_json, summary, render.show)
 
 
 @app.command()
@@ -184,10 +189,7 @@ def plan(
     report = _guard(
         as_json, lambda: planning.plan(m, scenario, optimize_plan=optimize, time_limit_s=time_limit)
     )
-    if as_json:
-        _emit_json(report.to_dict())
-    else:
-        render.plan(out, report.to_dict())
+    _present(as_json, report.to_dict(), render.plan)
 
 
 @app.command()
@@ -245,10 +247,7 @@ def forecast(
             m, scenario, runs=runs, seed=seed, as_of=as_of, done=done or [],
             started=started or [], on_plan=on_plan,
             on_progress=lambda d, t: bar.update(task, completed=d)))  # fmt: skip
-    if as_json:
-        _emit_json(report.to_dict())
-    else:
-        render.forecast(out, report.to_dict())
+    _present(as_json, report.to_dict(), render.forecast)
 
 
 @app.command()
@@ -266,10 +265,7 @@ def explain(
 
     m = _guard(as_json, lambda: api.load(model))
     report = _guard(as_json, lambda: planning.explain(m, scenario, function))
-    if as_json:
-        _emit_json(report)
-    else:
-        render.explain(out, report)
+    _present(as_json, report, render.explain)
 
 
 @app.command()
@@ -280,10 +276,7 @@ def concentration(model: ModelArg, as_json: JsonOpt = False) -> None:
 
     m = _guard(as_json, lambda: api.load(model))
     payload = resilience.concentration(m)
-    if as_json:
-        _emit_json(payload)
-    else:
-        render.concentration(out, payload)
+    _present(as_json, payload, render.concentration)
 
 
 TreeArg = Annotated[
@@ -325,10 +318,7 @@ def cutsets(
     tree = _guard(as_json, lambda: resilience.load_tree(model))
     payload = _guard(as_json, lambda: resilience.cutsets(tree, target, max_order=max_order,
                                                          limit=limit))  # fmt: skip
-    if as_json:
-        _emit_json(payload)
-    else:
-        render.cutsets(out, payload)
+    _present(as_json, payload, render.cutsets)
 
 
 @app.command()
@@ -339,10 +329,7 @@ def probability(model: TreeArg, target: TargetOpt = None, as_json: JsonOpt = Fal
 
     tree = _guard(as_json, lambda: resilience.load_tree(model))
     payload = _guard(as_json, lambda: resilience.probabilities(tree, target))
-    if as_json:
-        _emit_json(payload)
-    else:
-        render.probabilities(out, payload)
+    _present(as_json, payload, render.probabilities)
 
 
 @app.command()
@@ -358,10 +345,7 @@ def importance(
 
     tree = _guard(as_json, lambda: resilience.load_tree(model))
     payload = _guard(as_json, lambda: resilience.importance_of(tree, target))
-    if as_json:
-        _emit_json(payload)
-    else:
-        render.importance(out, payload)
+    _present(as_json, payload, render.importance)
 
 
 @app.command()
@@ -372,10 +356,7 @@ def spof(model: ModelArg, as_json: JsonOpt = False) -> None:
 
     m = _guard(as_json, lambda: api.load(model))
     payload = resilience.spof(m)
-    if as_json:
-        _emit_json(payload)
-    else:
-        render.spof(out, payload)
+    _present(as_json, payload, render.spof)
 
 
 @app.command()
@@ -386,10 +367,7 @@ def availability(model: ModelArg, as_json: JsonOpt = False) -> None:
 
     m = _guard(as_json, lambda: api.load(model))
     payload = resilience.availability(m)
-    if as_json:
-        _emit_json(payload)
-    else:
-        render.availability(out, payload)
+    _present(as_json, payload, render.availability)
 
 
 @app.command()
@@ -406,10 +384,7 @@ def improve(
 
     m = _guard(as_json, lambda: api.load(model))
     payload = resilience.improve(m, budget=budget)
-    if as_json:
-        _emit_json(payload)
-    else:
-        render.improve(out, payload)
+    _present(as_json, payload, render.improve)
 
 
 class ExportFormat(StrEnum):
