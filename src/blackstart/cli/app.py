@@ -387,6 +387,39 @@ def improve(
     _present(as_json, payload, render.improve)
 
 
+@app.command()
+def serve(
+    model: ModelArg,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Store URL: a SQLite file (default ./blackstart.db) or postgresql+psycopg://…",
+            show_default=False,
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+) -> None:
+    """Serve the dashboard (overview, what-if, plan, resilience) and its JSON API."""
+    import uvicorn
+
+    from blackstart.store import StoreError
+    from blackstart.web import create_app
+
+    def start() -> Any:
+        try:
+            return create_app(model, db)
+        except StoreError as exc:
+            raise UsageError(exc.message, suggestion=exc.suggestion) from None
+
+    web_app = _guard(False, start)
+    store = web_app.state.dashboard.store
+    err.print(f"store: {store.path or store.url}")
+    err.print(f"dashboard: http://{host}:{port}/  (JSON API under /api/, schema /openapi.json)")
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
 class ExportFormat(StrEnum):
     mef = "mef"
 

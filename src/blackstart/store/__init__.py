@@ -1,0 +1,29 @@
+"""The dashboard's store: model versions seen and saved what-if scenarios.
+
+Owns the database schema (SQLAlchemy 2 tables), its Alembic migrations (shipped in the
+package and applied when the store is opened) and the few queries the web front end
+needs. SQLite by default, PostgreSQL with a ``postgresql+psycopg://`` URL. Does not know
+about HTTP, and does not check references against a model (the caller does).
+"""
+
+from blackstart.store.store import (
+    ModelVersionRow,
+    SavedWhatIfRow,
+    Store,
+    StoreError,
+    default_url,
+    open_store,
+)
+from blackstart.store.tables import Base, ModelVersion, SavedWhatIf
+
+__all__ = [
+    "Base",
+    "ModelVersion",
+    "ModelVersionRow",
+    "SavedWhatIf",
+    "SavedWhatIfRow",
+    "Store",
+    "StoreError",
+    "default_url",
+    "open_store",
+]

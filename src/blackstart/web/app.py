@@ -1,0 +1,56 @@
+"""The app factory: :func:`create_app` loads the model, opens the store and wires routes.
+
+The model is loaded and compiled once, before the app exists: an invalid model raises
+:class:`~blackstart.errors.ModelError` (with every problem) and no app is created. The
+store is opened and migrated, and the model version recorded, at the same time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from blackstart import __version__
+from blackstart.web import errors, pages, routes
+from blackstart.web.dashboard import Dashboard
+from blackstart.web.render import STATIC
+
+
+def create_app(model_path: str | Path, db_url: str | None = None) -> FastAPI:
+    """The dashboard app serving the model at ``model_path`` with the store at ``db_url``
+    (default: ``blackstart.db`` in the working directory, see
+    :func:`blackstart.store.default_url`).
+
+    Raises ``ModelError`` if the model is invalid and ``StoreError`` if the store cannot
+    be opened: the app refuses to start rather than serve errors.
+
+    ``/docs`` and ``/redoc`` are off: FastAPI would load their assets from a CDN, and the
+    dashboard makes no request to any other host. ``/openapi.json`` is served.
+    """
+    dashboard = Dashboard.open(model_path, db_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            dashboard.close()
+
+    app = FastAPI(
+        title="blackstart",
+        version=__version__,
+        description="Resilience digital twin: what breaks, why, and when it will be back.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.dashboard = dashboard
+    errors.install(app)
+    app.include_router(routes.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

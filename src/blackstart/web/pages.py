@@ -1,0 +1,145 @@
+"""Server-rendered pages (Jinja2, no JavaScript). Each renders the payload of its JSON
+twin: ``/`` ↔ ``/api/overview``, ``/what-if`` ↔ ``/api/what-if``, ``/plan`` ↔
+``/api/plan``, ``/resilience`` ↔ ``/api/spof`` and ``/api/concentration``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from blackstart.errors import UsageError
+from blackstart.model.schema import TIERS
+from blackstart.store import StoreError
+from blackstart.web.dashboard import Dashboard
+from blackstart.web.render import templates
+from blackstart.web.routes import Dash
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+
+def _page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    return templates.TemplateResponse(
+        request, name, {"tiers": TIERS, **context}, status_code=status
+    )
+
+
+@router.get("/")
+def overview_page(request: Request, dash: Dash) -> Response:
+    return _page(request, "overview.html", nav="overview", data=dash.overview())
+
+
+def _choices(dash: Dashboard) -> dict[str, list[str]]:
+    m = dash.model
+    return {
+        "site": sorted(m.sites),
+        "provider": sorted(m.providers),
+        "component": sorted(m.components),
+    }
+
+
+def _what_if_page(
+    request: Request,
+    dash: Dash,
+    fail: list[str],
+    *,
+    message: str | None = None,
+    status: int = 200,
+    duration: str | None = None,
+    error: dict[str, str | None] | None = None,
+) -> Response:
+    result = None
+    if fail:
+        try:
+            result = dash.what_if(fail)
+        except UsageError as exc:
+            error = {"error": exc.message, "suggestion": exc.suggestion}
+            status = 422
+    return _page(
+        request,
+        "what_if.html",
+        status,
+        nav="what-if",
+        choices=_choices(dash),
+        selected=set(fail),
+        duration=duration or "",
+        result=result,
+        error=error,
+        message=message,
+        saved=dash.saved_what_ifs(),
+    )
+
+
+@router.get("/what-if")
+def what_if_form(
+    request: Request,
+    dash: Dash,
+    fail: Annotated[list[str] | None, Query()] = None,
+    saved: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The form; ``?fail=site:X&fail=…`` or ``?saved=NAME`` also shows the result."""
+    refs = list(fail or [])
+    duration = None
+    if saved:
+        row = dash.saved_what_if(saved)
+        refs, duration = list(row.fail), row.duration
+    return _what_if_page(request, dash, refs, duration=duration)
+
+
+@router.post("/what-if")
+def what_if_submit(
+    request: Request,
+    dash: Dash,
+    fail: Annotated[list[str] | None, Form()] = None,
+    save_as: Annotated[str, Form(max_length=200)] = "",
+    duration: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    refs = [r for r in (fail or []) if r]
+    if not refs:
+        return _what_if_page(
+            request,
+            dash,
+            [],
+            status=422,
+            duration=duration,
+            error={"error": "nothing fails", "suggestion": "pick at least one element"},
+        )
+    message = None
+    status = 200
+    if save_as.strip():
+        try:
+            row = dash.save_what_if(save_as, refs, duration or None)
+            message = f"saved as '{row.name}'"
+        except (UsageError, StoreError) as exc:
+            message = f"not saved: {exc}"
+            status = 409 if isinstance(exc, StoreError) else 422
+    return _what_if_page(request, dash, refs, message=message, status=status, duration=duration)
+
+
+@router.get("/plan")
+def plan_page(
+    request: Request,
+    dash: Dash,
+    scenario: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    data = dash.plan(scenario) if scenario else None
+    return _page(
+        request,
+        "plan.html",
+        nav="plan",
+        scenarios=list(dash.model.scenarios),
+        scenario=scenario,
+        data=data,
+    )
+
+
+@router.get("/resilience")
+def resilience_page(request: Request, dash: Dash) -> Response:
+    return _page(
+        request,
+        "resilience.html",
+        nav="resilience",
+        spof=dash.spof(),
+        concentration=dash.concentration(),
+    )
