@@ -489,7 +489,12 @@ def generate(
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    serve_after: Annotated[
+        bool,
+        typer.Option("--serve", help="Then serve the dashboard on the example (127.0.0.1:8000)."),
+    ] = False,
+) -> None:
     """Replay the seed incident on the bundled example and suggest what to try next."""
     path = api.example_path()
     m = _guard(False, lambda: api.load(path))
@@ -529,6 +534,9 @@ def demo() -> None:
         "blackstart schema -o blackstart.schema.json   # editor completion for model files",
     ):
         out.print(f"  {line}")
+    if serve_after:
+        out.print("\nDashboard on the example: [bold]http://127.0.0.1:8000/[/] (Ctrl-C to stop)")
+        serve(path)
 
 
 def main() -> None:
