@@ -177,3 +177,35 @@ def test_improve_ranks_the_redundant_peer_of_the_weakest_single_point(model: str
                                                                        rel=1e-9)  # fmt: skip
     savings = [c["care_downtime_saved_hours_per_year"] for c in payload["candidates"]]
     assert savings == sorted(savings, reverse=True)
+
+
+def test_improve_removes_a_power_source_shared_by_a_redundant_pair(tmp_path: Path) -> None:
+    """Two redundant servers fed by one power distribution: the shared feed is a single
+    point of failure that a second feed for one of them removes (computed by hand)."""
+    model = {
+        "sites": {"hosp": {"kind": "hospital"}},
+        "components": {
+            "pdu": {"kind": "power", "site": "hosp", "failure": {"probability": 0.05}},
+            "srv-a": {"kind": "compute", "site": "hosp", "requires": "pdu",
+                      "failure": {"probability": 0.1}},
+            "srv-b": {"kind": "compute", "site": "hosp", "requires": "pdu",
+                      "failure": {"probability": 0.1}},
+            "lamp": {"kind": "power", "site": "hosp", "failure": {"probability": 0.01}},
+            "sign": {"kind": "application", "site": "hosp", "requires": "lamp"},
+            "desk": {"kind": "application", "site": "hosp", "requires": "lamp"},
+        },
+        "functions": {"ehr": {"tier": "care", "requires": {"any_of": ["srv-a", "srv-b"]}},
+                      "hall": {"tier": "care", "requires": ["sign", "desk"]}},
+    }  # fmt: skip
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(model), "utf-8")
+    payload = run("improve", str(path), "--budget", "20")
+    splits = [c for c in payload["candidates"] if c["change"] == "split-power"]
+    # lamp feeds two elements in series: splitting it only adds failures, never offered
+    assert [c["component"] for c in splits] == ["pdu"]
+    q_before = 1 - (1 - 0.05) * (1 - 0.1 * 0.1)  # pdu, or both servers
+    q_after = (1 - 0.95 * 0.9) ** 2  # each server with its own feed
+    assert splits[0]["care_downtime_saved_hours_per_year"] == pytest.approx(
+        (q_before - q_after) * 8760, rel=1e-9
+    )
+    assert "srv-b" in splits[0]["description"] and "srv-a" in splits[0]["description"]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from blackstart import api
 from blackstart.engine.faulttree import FaultTree, Gate, gate_ref
@@ -340,10 +341,105 @@ def _care_downtime(tree: FaultTree, tops: list[int]) -> float:
     return sum(exact(tree, t) for t in tops) * HOURS_PER_YEAR
 
 
+def _split_tree(tree: FaultTree, shared: int, parents: list[int]) -> FaultTree:
+    """``tree`` where every parent gate but the first gets its own copy of the element
+    ``shared`` (a signed reference): a new basic event with the same probability and,
+    when the element is a gate, the same requirements (its site, its own supply)."""
+    label = tree.events[shared] if shared >= 0 else tree.gates[-shared - 1].name
+    n_ev = len(tree.events)
+    copies = [f"{label}#{i + 2}" for i in range(len(parents) - 1)]
+    p_own = tree.probabilities[shared if shared >= 0 else _own_event(tree, -shared - 1)]
+    widened = replace(tree, events=(*tree.events, *copies),
+                      probabilities=np.append(tree.probabilities,
+                                              np.full(len(copies), p_own)))  # fmt: skip
+    if shared >= 0:  # a leaf element: its copies are plain basic events
+        new_refs = [n_ev + i for i in range(len(copies))]
+        out = widened
+        shifted = parents
+    else:
+        g = -shared - 1
+        own = _own_event(tree, g)
+        extra = [replace(tree.gates[g], name=c,
+                         args=tuple(n_ev + i if a == own else a for a in tree.gates[g].args))
+                 for i, c in enumerate(copies)]  # fmt: skip
+        out = _rebuild(widened, g, extra, redirect=None)
+        new_refs = [gate_ref(g + 1 + i) for i in range(len(copies))]
+        shifted = [j + len(extra) if j > g else j for j in parents]
+        shared = gate_ref(g)
+    gates = list(out.gates)
+    for j, ref in zip(shifted[1:], new_refs, strict=True):
+        gates[j] = replace(gates[j], args=tuple(ref if a == shared else a for a in gates[j].args))
+    return replace(out, gates=tuple(gates))
+
+
+def _own_event(tree: FaultTree, g: int) -> int:
+    """The basic event of the element whose gate is ``g`` (its own failure)."""
+    own = tree.event_index().get(tree.gates[g].name)
+    if own is None:
+        raise ValueError(f"gate {tree.gates[g].name} has no event of its own")
+    return own
+
+
+def _split_power(
+    model: Model,
+    tree: FaultTree,
+    care: list[int],
+    base: float,
+    score: npt.NDArray[np.float64],
+    budget: int,
+) -> list[dict[str, Any]]:
+    """ "Remove a shared power source" from redundant elements: where two or more
+    alternatives of one redundancy (an ``any_of``/``at_least`` requirement: an ``and`` or
+    ``atleast`` gate of the tree) are fed directly by the same power component, each
+    alternative but the first gets a power source of its own, with the same upstream
+    supply and building, so that the power component's own failure no longer takes the
+    whole redundancy down. Only changes that remove downtime are kept (splitting the
+    supply of elements in series adds failures, it never helps)."""
+    gates = tree.gate_index()
+    events = tree.event_index()
+    power = [c for c, comp in model.components.items()
+             if comp.kind == "power" and score[events[f"component:{c}"]] > 0]  # fmt: skip
+    power.sort(key=lambda c: (-score[events[f"component:{c}"]], c))
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[str, tuple[int, ...]]] = set()
+    for cid in power[: 2 * budget]:
+        label = f"component:{cid}"
+        ref = gate_ref(gates[label]) if label in gates else events[label]
+        for red in tree.gates:
+            if red.op not in ("and", "atleast"):
+                continue
+            alts = tuple(-a - 1 for a in red.args if a < 0 and ref in tree.gates[-a - 1].args)
+            if len(alts) < 2 or (cid, alts) in seen:
+                continue
+            seen.add((cid, alts))
+            split = _split_tree(tree, ref, list(alts))
+            shift = len(split.gates) - len(tree.gates)
+            g0 = -ref - 1 if ref < 0 else len(tree.gates)  # copies sit right after gate g0
+            saved = base - _care_downtime(split, [t + shift if t > g0 else t for t in care])
+            if saved <= 0:
+                continue
+            fed = [_element_of(tree, j) for j in alts]
+            rows.append({"change": "split-power", "component": cid,
+                         "site": model.components[cid].site,
+                         "description": f"give {', '.join(fed[1:])} a power source of its own "
+                                        f"(not {cid}, shared with {fed[0]})",
+                         "care_downtime_saved_hours_per_year": saved})  # fmt: skip
+    return rows
+
+
+def _element_of(tree: FaultTree, g: int) -> str:
+    """The named element a gate belongs to (anonymous requirement gates carry their
+    owner's name before ``#``)."""
+    name = tree.gates[g].name
+    return name.partition(":")[2].split("#")[0] or name
+
+
 def improve(model: Model, *, budget: int = 10) -> dict[str, Any]:
     """Candidate changes ranked by the expected vital and care downtime (hours per year,
     summed over those functions) they remove: a redundant peer of a component in another
-    site (what needed it then needs either), or moving the component to another site.
+    site (what needed it then needs either), moving the component to another site, or
+    removing a shared power source (each element a power component feeds gets one of its
+    own, with the same upstream supply and building: ``split-power``).
 
     Components are screened by the downtime their own failure causes to first order
     (Σ Birnbaum × p over the vital and care functions, one BDD per function); the
@@ -419,6 +515,7 @@ def improve(model: Model, *, budget: int = 10) -> dict[str, Any]:
             rows.append({"change": "move", "component": cid, "site": other,
                          "description": f"move {cid} from {comp.site} to {other}",
                          "care_downtime_saved_hours_per_year": saved})  # fmt: skip
+    rows.extend(_split_power(model, tree, care, base, score, budget))
     rows.sort(key=lambda r: (-r["care_downtime_saved_hours_per_year"], r["description"]))
     return {
         "care_downtime_hours_per_year": base,

@@ -378,8 +378,9 @@ def improve(
     ] = 10,
     as_json: JsonOpt = False,
 ) -> None:
-    """Resilience changes (a redundant peer in another site, a move) ranked by the expected
-    vital and care downtime they remove."""
+    """Resilience changes (a redundant peer in another site, a move, a power source of its
+    own for one of a redundant pair) ranked by the expected vital and care downtime they
+    remove."""
     from blackstart import resilience
 
     m = _guard(as_json, lambda: api.load(model))
