@@ -35,16 +35,21 @@ import yaml
 
 from blackstart.errors import ModelError, Problem, did_you_mean
 from blackstart.io.importing import (
-    ImportResult,
     Importer,
+    ImportResult,
     Record,
     make_id,
     not_found,
     sorted_sections,
 )
-from blackstart.io.source import _Converter, _Loader, _syntax_problem, SourceFile
-from blackstart.model.schema import ComponentKind, TIERS
+from blackstart.io.source import SourceFile, _Converter, _syntax_problem
+from blackstart.model.schema import TIERS, ComponentKind
 from blackstart.units import parse_distribution, parse_seconds
+
+try:  # libyaml is part of PyYAML's wheels; fall back to the pure loader if absent
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 PREFIX = "blackstart.io/"
 KINDS = frozenset(get_args(ComponentKind))
@@ -92,23 +97,62 @@ TYPE_KINDS: tuple[tuple[str, str], ...] = (
 
 _META = ("name", "namespace", "title", "description", "tags", "annotations", "uid", "etag")
 _SPEC = {
-    "Component": ("type", "lifecycle", "owner", "system", "subcomponentOf", "providesApis",
-                  "consumesApis", "dependsOn", "dependencyOf"),
+    "Component": (
+        "type",
+        "lifecycle",
+        "owner",
+        "system",
+        "subcomponentOf",
+        "providesApis",
+        "consumesApis",
+        "dependsOn",
+        "dependencyOf",
+    ),
     "Resource": ("type", "owner", "system", "dependsOn", "dependencyOf"),
     "System": ("owner", "domain", "type"),
     "Domain": ("owner", "subdomainOf", "type"),
     "Group": ("type", "profile", "parent", "children", "members"),
     "User": ("memberOf", "profile"),
     "API": ("type", "lifecycle", "owner", "system", "definition"),
-}  # fmt: skip
-_DEFAULT_KIND = {"owner": "group", "system": "system", "domain": "domain", "memberOf": "group",
-                 "members": "user", "subcomponentOf": "component", "providesApis": "api",
-                 "consumesApis": "api"}  # fmt: skip
-_COMPONENT_ANN = ("kind", "site", "provider", "team", "requires", "requires-any",
-                  "redundancy-group", "redundancy-min", "boot", "restart", "data-check",
-                  "restore", "verify", "restart-fails", "skill", "mtbf", "mttr")  # fmt: skip
-_SYSTEM_ANN = ("tier", "rto", "mtpd", "rpo", "patient-safety", "degraded-mode",
-               "degraded-holds-for")  # fmt: skip
+}
+_DEFAULT_KIND = {
+    "owner": "group",
+    "system": "system",
+    "domain": "domain",
+    "memberOf": "group",
+    "members": "user",
+    "subcomponentOf": "component",
+    "providesApis": "api",
+    "consumesApis": "api",
+}
+_COMPONENT_ANN = (
+    "kind",
+    "site",
+    "provider",
+    "team",
+    "requires",
+    "requires-any",
+    "redundancy-group",
+    "redundancy-min",
+    "boot",
+    "restart",
+    "data-check",
+    "restore",
+    "verify",
+    "restart-fails",
+    "skill",
+    "mtbf",
+    "mttr",
+)
+_SYSTEM_ANN = (
+    "tier",
+    "rto",
+    "mtpd",
+    "rpo",
+    "patient-safety",
+    "degraded-mode",
+    "degraded-holds-for",
+)
 _GROUP_ANN = ("skills", "weekday-hours", "weekday-people", "weekend-on-call", "night-on-call")
 
 
@@ -192,10 +236,14 @@ class _Catalog:
             if key in self.by_key:
                 first = self.by_key[key].rec
                 line, _ = first.source.locate(("metadata", "name"))
-                imp.problem(rec, "duplicate-entity",
-                            f"{rec.kind} '{ent.id}' is also defined in {first.source.label}"
-                            + (f":{line}" if line else ""), "metadata",
-                            suggestion="remove one, or give them different names or namespaces")  # fmt: skip
+                imp.problem(
+                    rec,
+                    "duplicate-entity",
+                    f"{rec.kind} '{ent.id}' is also defined in {first.source.label}"
+                    + (f":{line}" if line else ""),
+                    "metadata",
+                    suggestion="remove one, or give them different names or namespaces",
+                )
                 continue
             self.by_key[key] = ent
             self.entities.append(ent)
@@ -239,8 +287,12 @@ class _Catalog:
         for i, text in enumerate(value if many else [value]):
             where = Record(ent.rec.kind, ent.spec, ent.rec.source, ("spec", key))
             if not isinstance(text, str):
-                self.imp.problem(where, "wrong-type", f"'{key}' items must be entity "
-                                 f"references (text), not {text!r}", i)  # type: ignore[arg-type]  # fmt: skip
+                self.imp.problem(
+                    where,
+                    "wrong-type",
+                    f"'{key}' items must be entity references (text), not {text!r}",
+                    i,
+                )
                 continue
             target = self.resolve(text, _DEFAULT_KIND.get(key), kinds)
             if target is None:
@@ -279,8 +331,13 @@ def _duration(imp: Importer, ent: _Entity, name: str, *, dist: bool = False) -> 
         (parse_distribution if dist else parse_seconds)(value)
     except (ValueError, TypeError) as exc:
         rec = Record(ent.rec.kind, ent.ann, ent.rec.source, ("metadata", "annotations"))
-        imp.problem(rec, "bad-value", f"annotation {PREFIX}{name}: {exc}", PREFIX + name,
-                    suggestion="write a duration with a unit, e.g. 4h, 45min, 1h..4h")  # fmt: skip
+        imp.problem(
+            rec,
+            "bad-value",
+            f"annotation {PREFIX}{name}: {exc}",
+            PREFIX + name,
+            suggestion="write a duration with a unit, e.g. 4h, 45min, 1h..4h",
+        )
         return None
     return str(value)
 
@@ -309,7 +366,10 @@ def import_backstage(path: Path) -> ImportResult:
         for api in cat.refs(ent, "providesApis", ("api",)):
             api_providers.setdefault(api.id, []).append(ent.id)
     system_domain = {
-        e.id: d.id for e in cat.entities if e.kind == "system" for d in cat.refs(e, "domain", ("domain",))
+        e.id: d.id
+        for e in cat.entities
+        if e.kind == "system"
+        for d in cat.refs(e, "domain", ("domain",))
     }
     groups = {e.id: e for e in cat.entities if e.kind == "group"}
     skipped: set[str] = set()
@@ -326,11 +386,16 @@ def import_backstage(path: Path) -> ImportResult:
             if v := ent.ann.get(PREFIX + key):
                 entry[key] = make_id(v)
         owners = cat.refs(ent, "owner", ("group", "user"))
-        team = ent.ann.get(PREFIX + "team") or next((o.id for o in owners if o.kind == "group"), None)
+        team = ent.ann.get(PREFIX + "team") or next(
+            (o.id for o in owners if o.kind == "group"), None
+        )
         if team:
             entry["team"] = make_id(team)
-        recovery = {k.replace("-", "_"): v for k in ("boot", "restart", "data-check", "restore", "verify")
-                    if (v := _duration(imp, ent, k, dist=True)) is not None}  # fmt: skip
+        recovery = {
+            k.replace("-", "_"): v
+            for k in ("boot", "restart", "data-check", "restore", "verify")
+            if (v := _duration(imp, ent, k, dist=True)) is not None
+        }
         if recovery:
             rf = ent.ann.get(PREFIX + "restart-fails")
             if rf is not None:
@@ -361,15 +426,20 @@ def import_backstage(path: Path) -> ImportResult:
         for api in cat.refs(ent, "consumesApis", ("api",)):
             d += api_providers.get(api.id, [])
             if api.id not in api_providers:
-                imp.notes.append(f"{ent.rec.source.label}: API '{api.id}' consumed by "
-                                 f"'{ent.id}' has no provider in the catalog")  # fmt: skip
+                imp.notes.append(
+                    f"{ent.rec.source.label}: API '{api.id}' consumed by "
+                    f"'{ent.id}' has no provider in the catalog"
+                )
         for other in cat.refs(ent, "dependencyOf", ("component", "resource")):
             deps.setdefault(other.id, []).append(ent.id)
         for parent in cat.refs(ent, "subcomponentOf", ("component",)):
             deps.setdefault(parent.id, []).append(ent.id)
     groups_of = {e.id: e.ann.get(PREFIX + "redundancy-group") for e in comps}
-    min_of = {e.ann[PREFIX + "redundancy-group"]: e for e in comps
-              if PREFIX + "redundancy-min" in e.ann and PREFIX + "redundancy-group" in e.ann}  # fmt: skip
+    min_of = {
+        e.ann[PREFIX + "redundancy-group"]: e
+        for e in comps
+        if PREFIX + "redundancy-min" in e.ann and PREFIX + "redundancy-group" in e.ann
+    }
     for cid, entry in doc["components"].items():
         ent = cat.by_key.get(("component", cid)) or cat.by_key[("resource", cid)]
         req = _grouped([d for d in deps.get(cid, []) if d not in skipped], groups_of, min_of, imp)
@@ -390,17 +460,25 @@ def import_backstage(path: Path) -> ImportResult:
             _note_meta(imp, ent)
         else:
             imp.counts[ent.rec.kind] += 1
-            imp.notes.append(f"{ent.rec.source.label}: {ent.rec.kind} '{ent.id}' ignored "
-                             "(no blackstart concept)")  # fmt: skip
+            imp.notes.append(
+                f"{ent.rec.source.label}: {ent.rec.kind} '{ent.id}' ignored (no blackstart concept)"
+            )
     for cid in sorted(skipped):
-        imp.notes.append(f"component '{cid}' skipped: spec.type library/documentation is not "
-                         "deployed (set blackstart.io/kind to keep it)")  # fmt: skip
+        imp.notes.append(
+            f"component '{cid}' skipped: spec.type library/documentation is not "
+            "deployed (set blackstart.io/kind to keep it)"
+        )
     clash = set(doc["components"]) & set(doc["functions"])
     for ident in sorted(clash):
         ent = cat.by_key[("system", ident)]
-        imp.problem(ent.rec, "id-clash", f"System '{ident}' has the name of a Component or "
-                    "Resource; functions and components share one namespace", "metadata",
-                    suggestion="rename one, or give the System another namespace")  # fmt: skip
+        imp.problem(
+            ent.rec,
+            "id-clash",
+            f"System '{ident}' has the name of a Component or "
+            "Resource; functions and components share one namespace",
+            "metadata",
+            suggestion="rename one, or give the System another namespace",
+        )
     imp.fail_if_problems()
     return ImportResult("backstage", sorted_sections(doc), imp.warnings(), dict(imp.counts))
 
@@ -425,9 +503,14 @@ def _component_kind(imp: Importer, ent: _Entity) -> str | None:
     explicit = ent.ann.get(PREFIX + "kind")
     if explicit is not None:
         if explicit not in KINDS:
-            imp.problem(_ann_rec(ent), "bad-value", f"{explicit!r} is not a component kind",
-                        PREFIX + "kind", suggestion=did_you_mean(explicit, sorted(KINDS))
-                        or "kinds: " + ", ".join(sorted(KINDS)))  # fmt: skip
+            imp.problem(
+                _ann_rec(ent),
+                "bad-value",
+                f"{explicit!r} is not a component kind",
+                PREFIX + "kind",
+                suggestion=did_you_mean(explicit, sorted(KINDS))
+                or "kinds: " + ", ".join(sorted(KINDS)),
+            )
         return explicit
     srec = Record(ent.rec.kind, ent.spec, ent.rec.source, ("spec",))
     typ = (imp.get(srec, "type", str, required=True) or "").lower()
@@ -437,8 +520,10 @@ def _component_kind(imp: Importer, ent: _Entity) -> str | None:
         if word in typ.replace("_", "-").split("-") or typ == word:
             return kind
     fallback = "application" if ent.kind == "component" else "other"
-    imp.notes.append(f"{ent.rec.source.label}: {ent.rec.kind} '{ent.id}' spec.type '{typ}' "
-                     f"has no kind rule: kind {fallback} (set blackstart.io/kind)")  # fmt: skip
+    imp.notes.append(
+        f"{ent.rec.source.label}: {ent.rec.kind} '{ent.id}' spec.type '{typ}' "
+        f"has no kind rule: kind {fallback} (set blackstart.io/kind)"
+    )
     return fallback
 
 
@@ -448,8 +533,12 @@ def _number(imp: Importer, ent: _Entity, name: str, value: str) -> float | None:
     except ValueError:
         p = -1.0
     if not 0.0 <= p <= 1.0:
-        imp.problem(_ann_rec(ent), "bad-value", f"annotation {PREFIX}{name} must be a "
-                    f"probability between 0 and 1, not {value!r}", PREFIX + name)  # fmt: skip
+        imp.problem(
+            _ann_rec(ent),
+            "bad-value",
+            f"annotation {PREFIX}{name} must be a probability between 0 and 1, not {value!r}",
+            PREFIX + name,
+        )
         return None
     return p
 
@@ -480,9 +569,14 @@ def _grouped(
             raw = ent.ann[PREFIX + "redundancy-min"]
             k = int(raw) if str(raw).isdigit() else 0
             if not 1 <= k <= len(items):
-                imp.problem(_ann_rec(ent), "bad-value", f"{PREFIX}redundancy-min {raw!r} must "
-                            f"be a whole number from 1 to {len(items)} (the group's members "
-                            "required together)", PREFIX + "redundancy-min")  # fmt: skip
+                imp.problem(
+                    _ann_rec(ent),
+                    "bad-value",
+                    f"{PREFIX}redundancy-min {raw!r} must "
+                    f"be a whole number from 1 to {len(items)} (the group's members "
+                    "required together)",
+                    PREFIX + "redundancy-min",
+                )
                 k = 1
         if len(items) == 1:
             out.append(items[0])
@@ -503,16 +597,22 @@ def _team(imp: Importer, ent: _Entity, doc: dict[str, Any], users: int) -> None:
     raw_people = ent.ann.get(PREFIX + "weekday-people")
     if raw_people is not None:
         if not str(raw_people).isdigit():
-            imp.problem(_ann_rec(ent), "bad-value", f"{PREFIX}weekday-people must be a whole "
-                        f"number, not {raw_people!r}", PREFIX + "weekday-people")  # fmt: skip
+            imp.problem(
+                _ann_rec(ent),
+                "bad-value",
+                f"{PREFIX}weekday-people must be a whole number, not {raw_people!r}",
+                PREFIX + "weekday-people",
+            )
         else:
             people = int(raw_people)
     team: dict[str, Any] = {}
     if name := (profile or {}).get("displayName") or ent.meta.get("title"):
         team["name"] = str(name)
     team["skills"] = _skills(ent)
-    team["weekday"] = {"hours": ent.ann.get(PREFIX + "weekday-hours", "08:00-18:00"),
-                       "people": people}  # fmt: skip
+    team["weekday"] = {
+        "hours": ent.ann.get(PREFIX + "weekday-hours", "08:00-18:00"),
+        "people": people,
+    }
     for key in ("weekend", "night"):
         raw = ent.ann.get(f"{PREFIX}{key}-on-call")
         if raw is not None and str(raw).isdigit():
@@ -537,43 +637,61 @@ def _function(
     tier = ent.ann.get(PREFIX + "tier")
     if tier is None:
         tier = "administrative"
-        imp.notes.append(f"{ent.rec.source.label}: System '{ent.id}' has no {PREFIX}tier: "
-                         "tier administrative (set it in the overlay)")  # fmt: skip
+        imp.notes.append(
+            f"{ent.rec.source.label}: System '{ent.id}' has no {PREFIX}tier: "
+            "tier administrative (set it in the overlay)"
+        )
     elif tier not in TIERS:
-        imp.problem(_ann_rec(ent), "bad-value", f"{tier!r} is not a tier", PREFIX + "tier",
-                    suggestion=did_you_mean(tier, TIERS) or "tiers: " + ", ".join(TIERS))  # fmt: skip
+        imp.problem(
+            _ann_rec(ent),
+            "bad-value",
+            f"{tier!r} is not a tier",
+            PREFIX + "tier",
+            suggestion=did_you_mean(tier, TIERS) or "tiers: " + ", ".join(TIERS),
+        )
     fn["tier"] = tier
     if title := ent.meta.get("title"):
         fn["name"] = str(title)
     members = [
-        e.id for e in cat.entities
-        if e.kind in ("component", "resource") and e.id not in skipped
+        e.id
+        for e in cat.entities
+        if e.kind in ("component", "resource")
+        and e.id not in skipped
         and any(s.id == ent.id for s in cat.refs(e, "system", ("system",)))
-    ]  # fmt: skip
+    ]
     used = {d for m in members for d in deps.get(m, [])}
     roots = [m for m in members if m not in used]
     if roots:
         fn["requires"] = _grouped(roots, groups_of, min_of, imp)
     else:
-        imp.notes.append(f"{ent.rec.source.label}: System '{ent.id}' has no Component or "
-                         "Resource: its function requires nothing")  # fmt: skip
+        imp.notes.append(
+            f"{ent.rec.source.label}: System '{ent.id}' has no Component or "
+            "Resource: its function requires nothing"
+        )
     for key in ("rto", "mtpd", "rpo"):
         if (v := _duration(imp, ent, key)) is not None:
             fn[key] = v
     ps = ent.ann.get(PREFIX + "patient-safety")
     if ps is not None:
         if str(ps).lower() not in ("true", "false"):
-            imp.problem(_ann_rec(ent), "bad-value", f"{PREFIX}patient-safety must be \"true\" "
-                        f"or \"false\", not {ps!r}", PREFIX + "patient-safety")  # fmt: skip
+            imp.problem(
+                _ann_rec(ent),
+                "bad-value",
+                f'{PREFIX}patient-safety must be "true" or "false", not {ps!r}',
+                PREFIX + "patient-safety",
+            )
         fn["patient_safety"] = str(ps).lower() == "true"
     procedure = ent.ann.get(PREFIX + "degraded-mode")
     holds = _duration(imp, ent, "degraded-holds-for")
     if procedure and holds:
         fn["degraded_mode"] = {"procedure": procedure, "holds_for": holds}
     elif procedure or holds:
-        imp.problem(_ann_rec(ent), "missing-field", "a degraded mode needs both "
-                    f"{PREFIX}degraded-mode and {PREFIX}degraded-holds-for",
-                    PREFIX + ("degraded-holds-for" if procedure else "degraded-mode"))  # fmt: skip
+        imp.problem(
+            _ann_rec(ent),
+            "missing-field",
+            f"a degraded mode needs both {PREFIX}degraded-mode and {PREFIX}degraded-holds-for",
+            PREFIX + ("degraded-holds-for" if procedure else "degraded-mode"),
+        )
     owners = cat.refs(ent, "owner", ("group", "user"))
     if owners:
         fn["owner"] = owners[0].id

@@ -64,14 +64,14 @@ class Importer:
         rec: Record,
         code: str,
         message: str,
-        key: str | None = None,
+        key: str | int | None = None,
         *,
         suggestion: str | None = None,
     ) -> None:
         """Record a problem located at ``rec``'s ``key`` (or at the record)."""
         path = (*rec.path, key) if key is not None else rec.path
         self.problems.append(
-            rec.source.problem(code, message, path, key=key is not None, suggestion=suggestion)
+            rec.source.problem(code, message, path, key=isinstance(key, str), suggestion=suggestion)
         )
 
     def get(
@@ -105,11 +105,11 @@ class Importer:
         expected = types if isinstance(types, tuple) else (types,)
         if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
             names = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in expected)
+            got = _TYPE_NAMES.get(type(value), type(value).__name__)
             self.problem(
                 rec,
                 "wrong-type",
-                f"'{key}' of {rec.kind} must be {names}, not {_TYPE_NAMES.get(type(value), type(value).__name__)} "
-                f"{_short(value)}",
+                f"'{key}' of {rec.kind} must be {names}, not {got} {_short(value)}",
                 key,
                 suggestion=f"write '{key}' as {names}" + (f" ({what})" if what else ""),
             )
@@ -244,9 +244,7 @@ def endpoint_records(
     base = path if path.is_dir() else path.parent
     files = json_files(path)
     if not files:
-        raise ModelError(
-            [Problem("empty-export", f"no .json file in {path}", file=str(path))]
-        )
+        raise ModelError([Problem("empty-export", f"no .json file in {path}", file=str(path))])
     out: dict[str, list[Record]] = {kind: [] for kind in dict.fromkeys(aliases.values())}
     for src in read_json_sources(files, base):
         if path.is_dir():
