@@ -14,6 +14,7 @@ refers to ids keeps working after a refresh (see :mod:`blackstart.model.overlay`
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,12 +30,16 @@ _NOT_ID = re.compile(r"[^a-z0-9_.\-]+")
 
 
 def make_id(text: str) -> str:
-    """A model id from a source name: lower case, runs of other characters become ``-``.
+    """A model id from a source name: accents dropped, lower case, runs of other
+    characters become ``-``.
 
     >>> make_id("Global Switch Paris 2 (GS-P2)")
     'global-switch-paris-2-gs-p2'
+    >>> make_id("Téléphonie IPBX")
+    'telephonie-ipbx'
     """
-    out = _NOT_ID.sub("-", str(text).strip().lower()).strip("-._")
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    out = _NOT_ID.sub("-", plain.strip().lower()).strip("-._")
     return out or "unnamed"
 
 
