@@ -295,6 +295,13 @@ class _Catalog:
                 )
                 continue
             target = self.resolve(text, _DEFAULT_KIND.get(key), kinds)
+            if target is None and key in ("owner", "memberOf", "members"):
+                # owners often live in another catalogue (LDAP sync): not an error
+                self.imp.notes.append(
+                    f"{ent.rec.source.label}: {ent.rec.kind} '{ent.id}' {key} '{text}' is not "
+                    "in the catalog: no team set"
+                )
+                continue
             if target is None:
                 pool = [e.id for e in self.entities if e.kind in kinds]
                 name = _parse_ref(text, None)[1]

@@ -97,7 +97,7 @@ class Importer:
                     rec.source.problem(
                         "missing-field",
                         f"{rec.kind} has no '{key}'" + (f" ({what})" if what else ""),
-                        rec.path,
+                        (*rec.path, key),
                         suggestion=f"add '{key}' to this {rec.kind}"
                         + (
                             "; " + hint
