@@ -40,9 +40,7 @@ def test_imports_a_hospital_catalogue_that_validates() -> None:
     result = import_backstage(DATA)
     model = load_data(result.document, label="backstage.yaml")
     deployed = [
-        e
-        for e in raw
-        if e["kind"] in ("Component", "Resource") and e["spec"]["type"] != "library"
+        e for e in raw if e["kind"] in ("Component", "Resource") and e["spec"]["type"] != "library"
     ]
     assert set(model.components) == {e["metadata"]["name"] for e in deployed}
     assert set(model.functions) == {e["metadata"]["name"] for e in raw if e["kind"] == "System"}
@@ -62,7 +60,11 @@ def test_dependencies_redundancy_groups_and_apis() -> None:
     ]
     assert service["kind"] == "application"
     assert service["team"] == "clinical-apps"
-    assert service["recovery"] == {"restart": "15min..45min", "verify": "30min..2h", "skill": "apps"}
+    assert service["recovery"] == {
+        "restart": "15min..45min",
+        "verify": "30min..2h",
+        "skill": "apps",
+    }
     assert "domain:clinical" in service["tags"]
     assert doc["components"]["lab-results-db-a"]["kind"] == "database"
     assert doc["components"]["k8s-north"]["kind"] == "cluster"
