@@ -141,7 +141,7 @@ class Importer:
     def fail_if_problems(self) -> None:
         """Raise :class:`ModelError` with every problem recorded so far."""
         if self.problems:
-            raise ModelError(self.problems)
+            raise ModelError(list(dict.fromkeys(self.problems)))  # each problem once
 
     def warnings(self) -> list[str]:
         """The unmapped-field summary, then other notes: nothing is silently dropped."""
