@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from blackstart.cli.app import app
 from blackstart.errors import ModelError, Problem
-from blackstart.io.csv_import import TEMPLATES, import_csv
+from blackstart.io.csv_import import import_csv
+from blackstart.io.csv_templates import TEMPLATES
 from blackstart.model.load import load_data
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "import" / "csv"

@@ -111,7 +111,7 @@ def template_csv(
     directory: Annotated[Path, typer.Argument(help="Directory to write.", show_default=False)],
 ) -> None:
     """Empty CSV templates (header rows) and a README.md explaining every column."""
-    from blackstart.io.csv_import import write_templates
+    from blackstart.io.csv_templates import write_templates
 
     files = write_templates(directory)
     out.print(f"wrote {len(files)} files to {directory}: " + ", ".join(f.name for f in files))

@@ -27,72 +27,46 @@ docs/import.md for the full list. Everything else is listed as unmapped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
-import yaml
-
-from blackstart.errors import ModelError, Problem, did_you_mean
+from blackstart.errors import ModelError, did_you_mean
+from blackstart.io.backstage_catalog import Catalog, Entity, read_entities
 from blackstart.io.importing import (
     Importer,
     ImportResult,
     Record,
     make_id,
-    not_found,
     sorted_sections,
 )
-from blackstart.io.source import SourceFile, _Converter, _syntax_problem
 from blackstart.model.schema import TIERS, ComponentKind
 from blackstart.units import parse_distribution, parse_seconds
-
-try:  # libyaml is part of PyYAML's wheels; fall back to the pure loader if absent
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 PREFIX = "blackstart.io/"
 KINDS = frozenset(get_args(ComponentKind))
 
 #: ``spec.type`` of a Component or Resource -> component kind (first matching word).
-TYPE_KINDS: tuple[tuple[str, str], ...] = (
-    ("database", "database"),
-    ("db", "database"),
-    ("postgres", "database"),
-    ("mysql", "database"),
-    ("oracle", "database"),
-    ("bucket", "storage"),
-    ("storage", "storage"),
-    ("san", "storage"),
-    ("nas", "storage"),
-    ("backup", "backup"),
-    ("kubernetes", "cluster"),
-    ("cluster", "cluster"),
-    ("vm", "vm"),
-    ("virtual-machine", "vm"),
-    ("server", "compute"),
-    ("host", "compute"),
-    ("queue", "middleware"),
-    ("broker", "middleware"),
-    ("kafka", "middleware"),
-    ("middleware", "middleware"),
-    ("integration", "middleware"),
-    ("directory", "directory"),
-    ("ldap", "directory"),
-    ("identity", "directory"),
-    ("dns", "dns"),
-    ("load-balancer", "network"),
-    ("network", "network"),
-    ("vpn", "network"),
-    ("firewall", "firewall"),
-    ("saas", "saas"),
-    ("mail", "messaging"),
-    ("messaging", "messaging"),
-    ("pbx", "pbx"),
-    ("telephony", "telephony"),
-    ("service", "application"),
-    ("website", "application"),
-    ("application", "application"),
+TYPE_KINDS: tuple[tuple[str, str], ...] = tuple(
+    (word, kind)
+    for kind, words in (
+        ("database", "database db postgres mysql oracle"),
+        ("storage", "bucket storage san nas"),
+        ("backup", "backup"),
+        ("cluster", "kubernetes cluster"),
+        ("vm", "vm virtual-machine"),
+        ("compute", "server host"),
+        ("middleware", "queue broker kafka middleware integration"),
+        ("directory", "directory ldap identity"),
+        ("dns", "dns"),
+        ("network", "load-balancer network vpn"),
+        ("firewall", "firewall"),
+        ("saas", "saas"),
+        ("messaging", "mail messaging"),
+        ("pbx", "pbx"),
+        ("telephony", "telephony"),
+        ("application", "service website application"),
+    )
+    for word in words.split()
 )
 
 _META = ("name", "namespace", "title", "description", "tags", "annotations", "uid", "etag")
@@ -114,16 +88,6 @@ _SPEC = {
     "Group": ("type", "profile", "parent", "children", "members"),
     "User": ("memberOf", "profile"),
     "API": ("type", "lifecycle", "owner", "system", "definition"),
-}
-_DEFAULT_KIND = {
-    "owner": "group",
-    "system": "system",
-    "domain": "domain",
-    "memberOf": "group",
-    "members": "user",
-    "subcomponentOf": "component",
-    "providesApis": "api",
-    "consumesApis": "api",
 }
 _COMPONENT_ANN = (
     "kind",
@@ -156,181 +120,7 @@ _SYSTEM_ANN = (
 _GROUP_ANN = ("skills", "weekday-hours", "weekday-people", "weekend-on-call", "night-on-call")
 
 
-class _Document(SourceFile):
-    """One document of a multi-document YAML file (positions within that document)."""
-
-    def __init__(self, path: Path, data: Any, label: str, node: yaml.Node) -> None:
-        super().__init__(path, data, label, _root=node, _composed=True)
-
-
-def read_entities(path: Path, imp: Importer) -> list[Record]:
-    """Every entity of a descriptor file or of a directory of them, with positions."""
-    if not path.exists():
-        raise not_found(path, "a catalog-info.yaml file or a directory of them")
-    files = (
-        sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-        if path.is_dir()
-        else [path]
-    )
-    base = path if path.is_dir() else path.parent
-    out: list[Record] = []
-    for file in files:
-        label = str(file.relative_to(base)) if path.is_dir() else str(file)
-        try:
-            nodes = list(yaml.compose_all(file.read_text("utf-8"), Loader=_Loader))
-        except yaml.MarkedYAMLError as exc:
-            imp.problems.append(_syntax_problem(label, exc))
-            continue
-        except (OSError, UnicodeDecodeError) as exc:
-            imp.problems.append(Problem("unreadable", f"cannot read: {exc}", file=label))
-            continue
-        for node in nodes:
-            if node is None:
-                continue
-            conv = _Converter(label)
-            data = conv.convert(node)
-            imp.problems.extend(conv.problems)
-            doc = _Document(file, data, label, node)
-            if not isinstance(data, dict):
-                imp.problems.append(
-                    doc.problem("bad-entity", "an entity is a mapping (apiVersion, kind…)", ())
-                )
-                continue
-            out.append(Record(str(data.get("kind", "?")), data, doc, ()))
-    return out
-
-
-@dataclass
-class _Entity:
-    rec: Record
-    kind: str  # lower-case Backstage kind
-    id: str
-    meta: dict[str, Any]
-    spec: dict[str, Any]
-    ann: dict[str, str]
-
-
-def _parse_ref(text: str, default_kind: str | None) -> tuple[str | None, str]:
-    """``[kind:][namespace/]name`` -> (kind, id); the id is ``name`` in the default
-    namespace, ``namespace.name`` otherwise (Backstage's entity reference syntax)."""
-    kind, sep, rest = text.partition(":")
-    if not sep:
-        kind, rest = default_kind or "", text
-    ns, slash, name = rest.rpartition("/")
-    ns = ns if slash else "default"
-    ident = make_id(name) if ns.lower() == "default" else make_id(f"{ns}.{name}")
-    return (kind.lower() or None), ident
-
-
-class _Catalog:
-    def __init__(self, records: list[Record], imp: Importer) -> None:
-        self.imp = imp
-        self.by_key: dict[tuple[str, str], _Entity] = {}
-        self.entities: list[_Entity] = []
-        self._refs: dict[tuple[int, str], list[_Entity]] = {}
-        for rec in records:
-            ent = self._entity(rec)
-            if ent is None:
-                continue
-            key = (ent.kind, ent.id)
-            if key in self.by_key:
-                first = self.by_key[key].rec
-                line, _ = first.source.locate(("metadata", "name"))
-                imp.problem(
-                    rec,
-                    "duplicate-entity",
-                    f"{rec.kind} '{ent.id}' is also defined in {first.source.label}"
-                    + (f":{line}" if line else ""),
-                    "metadata",
-                    suggestion="remove one, or give them different names or namespaces",
-                )
-                continue
-            self.by_key[key] = ent
-            self.entities.append(ent)
-
-    def _entity(self, rec: Record) -> _Entity | None:
-        imp = self.imp
-        kind = imp.get(rec, "kind", str, required=True, what="Component, Resource, System…")
-        if imp.get(rec, "apiVersion", str, required=True, what="backstage.io/v1alpha1") is None:
-            return None
-        meta = imp.get(rec, "metadata", dict, required=True)
-        spec = imp.get(rec, "spec", dict) or {}
-        if kind is None or meta is None:
-            return None
-        mrec = Record(kind, meta, rec.source, ("metadata",))
-        name = imp.get(mrec, "name", str, required=True, what="the entity's name")
-        ns = imp.get(mrec, "namespace", str) or "default"
-        ann = imp.get(mrec, "annotations", dict) or {}
-        if name is None:
-            return None
-        ident = make_id(name) if ns == "default" else make_id(f"{ns}.{name}")
-        return _Entity(rec, kind.lower(), ident, meta, spec, {str(k): v for k, v in ann.items()})
-
-    def refs(self, ent: _Entity, key: str, kinds: tuple[str, ...]) -> list[_Entity]:
-        """The entities named by ``spec[key]`` (a reference or a list of them); problems
-        are reported once."""
-        memo = (id(ent), key)
-        if memo not in self._refs:
-            self._refs[memo] = self._read_refs(ent, key, kinds)
-        return self._refs[memo]
-
-    def _read_refs(self, ent: _Entity, key: str, kinds: tuple[str, ...]) -> list[_Entity]:
-        raw = ent.spec.get(key)
-        if raw is None:
-            return []
-        many = key not in ("owner", "system", "domain", "subcomponentOf", "parent")
-        srec = Record(ent.rec.kind, ent.spec, ent.rec.source, ("spec",))
-        value = self.imp.get(srec, key, list if many else str)
-        if value is None:
-            return []
-        out = []
-        for i, text in enumerate(value if many else [value]):
-            where = Record(ent.rec.kind, ent.spec, ent.rec.source, ("spec", key))
-            if not isinstance(text, str):
-                self.imp.problem(
-                    where,
-                    "wrong-type",
-                    f"'{key}' items must be entity references (text), not {text!r}",
-                    i,
-                )
-                continue
-            target = self.resolve(text, _DEFAULT_KIND.get(key), kinds)
-            if target is None and key in ("owner", "memberOf", "members"):
-                # owners often live in another catalogue (LDAP sync): not an error
-                self.imp.notes.append(
-                    f"{ent.rec.source.label}: {ent.rec.kind} '{ent.id}' {key} '{text}' is not "
-                    "in the catalog: no team set"
-                )
-                continue
-            if target is None:
-                pool = [e.id for e in self.entities if e.kind in kinds]
-                name = _parse_ref(text, None)[1]
-                self.imp.problems.append(
-                    ent.rec.source.problem(
-                        "unknown-reference",
-                        f"{ent.rec.kind} '{ent.id}': {key} refers to '{text}', which is not "
-                        "in the catalog" + (f" as a {' or '.join(kinds)}" if kinds else ""),
-                        ("spec", key, i) if many else ("spec", key),
-                        suggestion=did_you_mean(name, pool)
-                        or "add that entity to the catalog, or use the "
-                        "blackstart.io/requires annotation for ids from other sources",
-                    )
-                )
-                continue
-            out.append(target)
-        return out
-
-    def resolve(self, text: str, default: str | None, kinds: tuple[str, ...]) -> _Entity | None:
-        kind, ident = _parse_ref(text, default)
-        if kind is None or (":" not in text and len(kinds) > 1):
-            found = [self.by_key[(k, ident)] for k in kinds if (k, ident) in self.by_key]
-            return found[0] if len(found) == 1 else None
-        if kinds and kind not in kinds:
-            return None
-        return self.by_key.get((kind, ident))
-
-
-def _duration(imp: Importer, ent: _Entity, name: str, *, dist: bool = False) -> Any:
+def _duration(imp: Importer, ent: Entity, name: str, *, dist: bool = False) -> Any:
     value = ent.ann.get(PREFIX + name)
     if value is None:
         return None
@@ -349,7 +139,7 @@ def _duration(imp: Importer, ent: _Entity, name: str, *, dist: bool = False) -> 
     return str(value)
 
 
-def _ann_rec(ent: _Entity) -> Record:
+def _ann_rec(ent: Entity) -> Record:
     return Record(ent.rec.kind, ent.ann, ent.rec.source, ("metadata", "annotations"))
 
 
@@ -358,7 +148,7 @@ def import_backstage(path: Path) -> ImportResult:
     document; :class:`ModelError` with every located problem if it cannot."""
     imp = Importer("backstage")
     records = read_entities(Path(path), imp)
-    cat = _Catalog(records, imp)
+    cat = Catalog(records, imp)
     imp.fail_if_problems()
     doc: dict[str, Any] = {"components": {}, "functions": {}, "teams": {}}
     members: dict[str, int] = {}
@@ -490,14 +280,14 @@ def import_backstage(path: Path) -> ImportResult:
     return ImportResult("backstage", sorted_sections(doc), imp.warnings(), dict(imp.counts))
 
 
-def _note(imp: Importer, ent: _Entity, anns: tuple[str, ...]) -> None:
+def _note(imp: Importer, ent: Entity, anns: tuple[str, ...]) -> None:
     imp.note_unmapped(ent.rec, ("apiVersion", "kind", "metadata", "spec", "relations"))
     srec = Record(ent.rec.kind, ent.spec, ent.rec.source, ("spec",))
     imp.note_unmapped(srec, _SPEC.get(ent.rec.kind, ()), count=False)
     _note_meta(imp, ent, anns)
 
 
-def _note_meta(imp: Importer, ent: _Entity, anns: tuple[str, ...] = ()) -> None:
+def _note_meta(imp: Importer, ent: Entity, anns: tuple[str, ...] = ()) -> None:
     mrec = Record(f"{ent.rec.kind}.metadata", ent.meta, ent.rec.source, ("metadata",))
     imp.note_unmapped(mrec, _META, count=False)
     known = {PREFIX + a for a in anns}
@@ -506,7 +296,7 @@ def _note_meta(imp: Importer, ent: _Entity, anns: tuple[str, ...] = ()) -> None:
             imp.unmapped[(f"{ent.rec.kind}.metadata.annotations", key)] += 1
 
 
-def _component_kind(imp: Importer, ent: _Entity) -> str | None:
+def _component_kind(imp: Importer, ent: Entity) -> str | None:
     explicit = ent.ann.get(PREFIX + "kind")
     if explicit is not None:
         if explicit not in KINDS:
@@ -534,7 +324,7 @@ def _component_kind(imp: Importer, ent: _Entity) -> str | None:
     return fallback
 
 
-def _number(imp: Importer, ent: _Entity, name: str, value: str) -> float | None:
+def _number(imp: Importer, ent: Entity, name: str, value: str) -> float | None:
     try:
         p = float(value)
     except ValueError:
@@ -557,7 +347,7 @@ def _id_list(text: str | None) -> list[str]:
 def _grouped(
     ids: list[str],
     groups_of: dict[str, str | None],
-    min_of: dict[str, _Entity],
+    min_of: dict[str, Entity],
     imp: Importer,
 ) -> list[Any]:
     """Requirements from dependency ids: members of one redundancy group become one
@@ -592,12 +382,12 @@ def _grouped(
     return out
 
 
-def _skills(group: _Entity) -> list[str]:
+def _skills(group: Entity) -> list[str]:
     text = group.ann.get(PREFIX + "skills")
     return [s.strip() for s in text.split(",") if s.strip()] if text else [group.id]
 
 
-def _team(imp: Importer, ent: _Entity, doc: dict[str, Any], users: int) -> None:
+def _team(imp: Importer, ent: Entity, doc: dict[str, Any], users: int) -> None:
     _note(imp, ent, _GROUP_ANN)
     profile = ent.spec.get("profile") if isinstance(ent.spec.get("profile"), dict) else {}
     people = len(ent.spec.get("members") or []) or users or 1
@@ -631,12 +421,12 @@ def _team(imp: Importer, ent: _Entity, doc: dict[str, Any], users: int) -> None:
 
 def _function(
     imp: Importer,
-    cat: _Catalog,
-    ent: _Entity,
+    cat: Catalog,
+    ent: Entity,
     doc: dict[str, Any],
     deps: dict[str, list[str]],
     groups_of: dict[str, str | None],
-    min_of: dict[str, _Entity],
+    min_of: dict[str, Entity],
     skipped: set[str],
 ) -> None:
     _note(imp, ent, _SYSTEM_ANN)

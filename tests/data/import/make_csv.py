@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from blackstart.io.csv_import import TEMPLATES
+from blackstart.io.csv_templates import TEMPLATES
 
 OUT = Path(__file__).resolve().parent / "csv"
 
