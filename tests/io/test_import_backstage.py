@@ -12,6 +12,7 @@ values are read from the fixture files independently of the importer.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +215,17 @@ def test_missing_file_suggests_a_close_name(tmp_path: Path) -> None:
     with pytest.raises(ModelError) as exc:
         import_backstage(tmp_path / "catalog-infos.yaml")
     assert exc.value.problems[0].suggestion == "did you mean 'catalog-info.yaml'?"
+
+
+def test_cli_reports_located_errors_as_json_and_exit_code_1(tmp_path: Path) -> None:
+    f = tmp_path / "catalog-info.yaml"
+    f.write_text(GOOD.replace("[resource:ehr-db]", "[resource:ehr-bd]"))
+    res = CliRunner().invoke(
+        app, ["import", "backstage", str(f), "-o", str(tmp_path / "out.yaml"), "--json"]
+    )
+    assert res.exit_code == 1
+    payload = json.loads(res.output)
+    assert payload["ok"] is False
+    (error,) = payload["errors"]
+    assert (error["line"], error["key"]) == (9, "spec.dependsOn[0]")
+    assert not (tmp_path / "out.yaml").exists()
