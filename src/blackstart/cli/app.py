@@ -421,33 +421,6 @@ def serve(
     uvicorn.run(web_app, host=host, port=port, log_level="warning")
 
 
-class ExportFormat(StrEnum):
-    mef = "mef"
-
-
-@app.command()
-def export(
-    model: ModelArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="Output format.")] = (
-        ExportFormat.mef
-    ),
-) -> None:
-    """Export a model's fault tree (one top per function) as Open-PSA MEF XML, to
-    cross-check it in another fault-tree tool."""
-    from blackstart.io.mef_export import write_mef
-    from blackstart.model.faulttree import model_fault_tree
-
-    m = _guard(False, lambda: api.load(model))
-    tree, unknown = model_fault_tree(m, api.compile_model(m))
-    write_mef(tree, output)
-    err.print(
-        f"wrote {len(tree.tops)} top events, {len(tree.gates)} gates and "
-        f"{len(tree.events)} basic events to {output}"
-        + (f" ({len(unknown)} without failure data, probability 0)" if unknown else "")
-    )
-
-
 @app.command()
 def schema(
     output: Annotated[
@@ -538,6 +511,11 @@ def demo(
     if serve_after:
         out.print("\nDashboard on the example: [bold]http://127.0.0.1:8000/[/] (Ctrl-C to stop)")
         serve(path)
+
+
+from blackstart.cli.importing import register  # noqa: E402 (import, template, export)
+
+register(app)
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from blackstart.errors import ModelError, Problem, did_you_mean
 from blackstart.io.source import PathKey, SourceFile, read_source
 from blackstart.model.model import Model
+from blackstart.model.overlay import apply_overlays
 from blackstart.model.schema import SECTIONS, TOP_LEVEL_SCALARS, Strict, _check_timezone
 
 MODEL_SUFFIXES = (".yaml", ".yml", ".json")
@@ -52,6 +53,8 @@ class Registry:
     scalars: dict[str, tuple[Any, SourceFile]]
     entries: dict[str, dict[str, Entry]]
     problems: list[Problem]
+    overlays: list[tuple[SourceFile, Any]] = field(default_factory=list)
+    """``overlay:`` blocks in file order, applied by :func:`apply_overlays`."""
 
 
 # --------------------------------------------------------------------------- collect
@@ -154,7 +157,7 @@ def collect(path: Path) -> tuple[list[SourceFile], list[Problem]]:
 def register(sources: Iterable[SourceFile], problems: list[Problem]) -> Registry:
     """Index every entity by section and id; report shape errors of the files."""
     reg = Registry(list(sources), {}, {s: {} for s in SECTIONS}, problems)
-    allowed = (*TOP_LEVEL_SCALARS, *SECTIONS)
+    allowed = (*TOP_LEVEL_SCALARS, *SECTIONS, "overlay")
     for src in reg.sources:
         data = src.data
         if data is None:
@@ -184,6 +187,8 @@ def register(sources: Iterable[SourceFile], problems: list[Problem]) -> Registry
                 continue
             if key in SECTIONS:
                 _register_section(reg, src, key, value)
+            elif key == "overlay":
+                reg.overlays.append((src, value))
             elif key != "include":
                 if key in reg.scalars and reg.scalars[key][0] != value:
                     other = reg.scalars[key][1]
@@ -230,11 +235,13 @@ def _register_section(reg: Registry, src: SourceFile, section: str, value: Any) 
             continue
         if ident in table:
             first = table[ident]
+            if first.raw == ({} if raw is None else raw):
+                continue  # the same definition from two sources is no conflict
             line, _ = first.source.locate(first.path, key=True)
             reg.problems.append(
                 src.problem(
                     "duplicate-id",
-                    f"{section[:-1]} '{ident}' is already defined in "
+                    f"{section[:-1]} '{ident}' is already defined (differently) in "
                     f"{first.source.label}" + (f":{line}" if line else ""),
                     (section, ident),
                     key=True,
@@ -355,13 +362,29 @@ def canonical_hash(reg: Registry) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def build(sources: list[SourceFile], problems: list[Problem]) -> Model:
-    """Run register, shape and reference validation; freeze into a :class:`Model`."""
+def _build(sources: list[SourceFile], problems: list[Problem]) -> tuple[Model, Registry]:
     from blackstart.model.validate import resolve
 
     reg = register(sources, problems)
+    apply_overlays(reg)
     check_shapes(reg)
-    return resolve(reg, canonical_hash)
+    return resolve(reg, canonical_hash), reg
+
+
+def build(sources: list[SourceFile], problems: list[Problem]) -> Model:
+    """Run register, overlay, shape and reference validation; freeze into a :class:`Model`."""
+    return _build(sources, problems)[0]
+
+
+def load_document(path: str | Path) -> tuple[Model, dict[str, Any]]:
+    """Load a model, and its content as ONE plain model document: includes followed,
+    overlays applied (what ``blackstart export --format json`` writes)."""
+    model, reg = _build(*collect(Path(path)))
+    doc: dict[str, Any] = {k: v for k, (v, _) in reg.scalars.items() if k != "include"}
+    for section, table in reg.entries.items():
+        if table:
+            doc[section] = {i: e.raw for i, e in table.items()}
+    return model, doc
 
 
 def load_model(path: str | Path) -> Model:

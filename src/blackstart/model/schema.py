@@ -263,6 +263,9 @@ class Function(Strict):
     requires: RequirementSpec = None
     rto: Seconds | None = Field(None, description="Recovery time objective.")
     mtpd: Seconds | None = Field(None, description="Maximum tolerable period of disruption.")
+    rpo: Seconds | None = Field(
+        None, description="Recovery point objective: the most data (as time) one may lose."
+    )
     patient_safety: bool = False
     degraded_mode: DegradedMode | None = None
     owner: str | None = None
@@ -352,6 +355,11 @@ class Document(Strict):
     description: str | None = None
     timezone: str | None = Field(None, description="Default time zone of the model.")
     include: list[str] = Field(default_factory=list, description="Other files, relative paths.")
+    overlay: dict[str, dict[Id, dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="Changes by id to entities defined in other files: section -> id -> "
+        "keys (mappings merge, other values replace, null removes).",
+    )
     providers: dict[Id, Provider] = Field(default_factory=dict)
     sites: dict[Id, Site] = Field(default_factory=dict)
     components: dict[Id, Component] = Field(default_factory=dict)
