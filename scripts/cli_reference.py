@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+import click
 from typer.main import get_command
 from typer.testing import CliRunner
 
@@ -30,10 +31,17 @@ def render() -> str:
     ]
     top = runner.invoke(app, ["--help"], env=env, terminal_width=100)
     parts += ["## blackstart", "", "```text", top.output.rstrip(), "```", ""]
-    group = get_command(app)
-    for name in sorted(group.commands):  # type: ignore[attr-defined]
-        res = runner.invoke(app, [name, "--help"], env=env, terminal_width=100)
-        parts += [f"## blackstart {name}", "", "```text", res.output.rstrip(), "```", ""]
+
+    def walk(command: click.Command, path: list[str]) -> None:
+        """Each command's help, then its sub-commands' (``import backstage``...)."""
+        for name in sorted(getattr(command, "commands", {})):
+            sub = command.commands[name]  # type: ignore[attr-defined]
+            res = runner.invoke(app, [*path, name, "--help"], env=env, terminal_width=100)
+            title = " ".join(["blackstart", *path, name])
+            parts.extend([f"## {title}", "", "```text", res.output.rstrip(), "```", ""])
+            walk(sub, [*path, name])
+
+    walk(get_command(app), [])
     return "\n".join(line.rstrip() for line in "\n".join(parts).splitlines()) + "\n"
 
 
