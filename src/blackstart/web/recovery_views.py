@@ -13,10 +13,16 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from blackstart import planning
+from blackstart.errors import UsageError
 from blackstart.model.model import Model
 from blackstart.model.schema import Team
 from blackstart.web import charts
+from blackstart.web.dashboard import Dashboard
+from blackstart.web.recovery_routes import what_if_forecast
 
+PLAN_RUNS = 1000
+"""Monte Carlo runs of the plan page's forecast (its JSON twin takes ``runs``)."""
 NO_TEAM = "(automatic)"
 """Row of the steps no person runs (boot, restore)."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -122,3 +128,38 @@ def tier_bands(forecast: dict[str, Any]) -> Markup:
 def breakdown(explained: dict[str, Any]) -> Markup:
     """The critical path's outage / waiting / working / verifying split."""
     return charts.breakdown({k: float(v) for k, v in explained["breakdown_s"].items()})
+
+
+def what_if_bands(
+    dash: Dashboard, fail: list[str], duration: str, start: str | None
+) -> dict[str, Any]:
+    """The what-if page's forecast: the payload and its tier and function bands."""
+    when = None
+    if start and start.strip():
+        try:
+            when = datetime.fromisoformat(start.strip())
+        except ValueError:
+            raise UsageError(
+                f"start: cannot read time {start!r}", suggestion="write e.g. 2024-08-03T14:30"
+            ) from None
+    payload = what_if_forecast(dash, fail, duration, start=when)
+    return {"forecast": payload, "tiers": tier_bands(payload), "functions": eta_bands(payload)}
+
+
+def plan_charts(dash: Dashboard, plan: dict[str, Any], function: str | None) -> dict[str, Any]:
+    """The plan page's charts: the Gantt chart, the forecast bands and, for ``function``,
+    its critical path (:func:`blackstart.planning.explain`)."""
+    scenario = str(plan["scenario"])
+    forecast = dash.forecast(scenario, runs=PLAN_RUNS, seed=0)
+    out: dict[str, Any] = {
+        "gantt": gantt(dash.model, plan),
+        "forecast": forecast,
+        "eta": eta_bands(forecast),
+        "tier_eta": tier_bands(forecast),
+        "explained": None,
+    }
+    if function:
+        explained = planning.explain(dash.model, scenario, function, graph=dash.graph)
+        out["explained"] = explained
+        out["breakdown"] = breakdown(explained)
+    return out
