@@ -91,7 +91,7 @@ def _axis(t0: datetime, span: float, top: float, height: float) -> list[str]:
 
 def _svg(height: float, body: list[str], title: str) -> Markup:
     return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{WIDTH}" '
+        f'<svg class="chart" width="{WIDTH}" '
         f'height="{height:.0f}" viewBox="0 0 {WIDTH} {height:.0f}" role="img" '
         f'aria-label="{escape(title)}" font-family="system-ui, sans-serif">'
         f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
