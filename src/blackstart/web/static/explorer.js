@@ -43,6 +43,7 @@
       (data.collapse === "none" ? "" : " (collapsed by " + data.collapse + ")") +
       " · drawn in " + ms + " ms";
     window.explorerReady = { nodes: data.visible_nodes, ms: ms };
+    window.explorerGraph = cy;
     container.setAttribute("data-ready", "true");
     if (focus) await select(focus);
   }

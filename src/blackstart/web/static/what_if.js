@@ -61,6 +61,7 @@
       sel.addEventListener("change", function () { mark(cy); });
     }
     mark(cy);
+    window.whatIfGraph = cy;
     container.setAttribute("data-ready", "true");
   }).catch(function (err) { status.textContent = String(err.message); });
 })();
