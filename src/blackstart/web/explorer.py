@@ -31,11 +31,13 @@ from blackstart.api import display
 from blackstart.engine.graph import AND, ATLEAST, GATE, KIND_NAMES, CompiledGraph
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.model import Model
+from blackstart.web.layout import DAGRE_MAX, layered
 
 LIMIT = 2000
 """Most nodes the explorer draws before it collapses (Cytoscape + dagre stay usable)."""
 
 Collapse = Literal["auto", "none", "site", "kind"]
+Layout = Literal["auto", "dagre", "layered"]
 VIA = {AND: "any_of", ATLEAST: "at_least"}  # failure-space op of a gate → up-space name
 
 
@@ -55,6 +57,8 @@ class ViewGraph:
     group_kind: tuple[str, ...]
     """Aggregate of each node in ``kind`` mode."""
     detail: tuple[dict[str, Any], ...]
+    depth: tuple[int, ...]
+    """Dependency depth: 0 for what needs nothing, else 1 + the deepest requirement."""
 
     @property
     def n(self) -> int:
@@ -138,6 +142,10 @@ def view_graph(model: Model, graph: CompiledGraph) -> ViewGraph:
             group_site.append("")
             group_kind.append("")
             detail.append({})
+    # view nodes keep the compiled order, children before parents: one pass gives depths
+    depth = [0] * len(ids)
+    for s, d in sorted(zip(src, dst, strict=True)):
+        depth[s] = max(depth[s], depth[d] + 1)
     return ViewGraph(
         ids,
         kinds,
@@ -148,6 +156,7 @@ def view_graph(model: Model, graph: CompiledGraph) -> ViewGraph:
         tuple(group_site),
         tuple(group_kind),
         tuple(detail),
+        tuple(depth),
     )
 
 
@@ -194,8 +203,11 @@ def graph_payload(
     collapse: Collapse = "auto",
     expand: list[str] | None = None,
     limit: int = LIMIT,
+    layout: Layout = "auto",
 ) -> dict[str, Any]:
-    """Nodes and edges to draw (``auto`` collapse resolved against ``limit``)."""
+    """Nodes and edges to draw (``auto`` collapse resolved against ``limit``). With the
+    ``layered`` layout (``auto``: beyond :data:`~blackstart.web.layout.DAGRE_MAX` visible
+    nodes) each node carries its ``position``; with ``dagre`` the browser lays it out."""
     mode = choose_mode(vg, collapse, limit)
     groups = _groups(vg, mode)
     known = {g for g in groups if g}
@@ -245,8 +257,13 @@ def graph_payload(
         else:
             e["count"] += 1
     visible = sum(1 for n in nodes if not (n["kind"] == "group" and n["expanded"]))
+    if layout == "auto":
+        layout = "dagre" if visible <= DAGRE_MAX else "layered"
+    if layout == "layered":
+        _place(vg, nodes, edges, shown)
     return {
         "collapse": mode,
+        "layout": layout,
         "limit": limit,
         "total_nodes": vg.n,
         "visible_nodes": visible,
@@ -254,6 +271,25 @@ def graph_payload(
         "edges": [{"id": f"e{i}", **e} for i, e in enumerate(edges.values())],
         "groups": {g: [vg.ids[v] for v in vs] for g, vs in sorted(members.items())},
     }
+
+
+def _place(
+    vg: ViewGraph,
+    nodes: list[dict[str, Any]],
+    edges: dict[tuple[str, str], dict[str, Any]],
+    shown: list[str],
+) -> None:
+    """Give each drawn node (not the boxes of expanded aggregates) a ``position``."""
+    placed = [n for n in nodes if not (n["kind"] == "group" and n["expanded"])]
+    at = {n["id"]: i for i, n in enumerate(placed)}
+    depth = [0] * len(placed)
+    for v in range(vg.n):
+        i = at.get(shown[v])
+        if i is not None:
+            depth[i] = max(depth[i], vg.depth[v])
+    pairs = [(at[a], at[b]) for a, b in edges if a in at and b in at]
+    for node, (x, y) in zip(placed, layered([n["id"] for n in placed], depth, pairs), strict=True):
+        node["position"] = {"x": round(x, 1), "y": round(y, 1)}
 
 
 def node_payload(vg: ViewGraph, ref: str) -> dict[str, Any]:

@@ -11,8 +11,17 @@ from fastapi.responses import HTMLResponse, Response
 
 from blackstart.model.schema import TIERS
 from blackstart.web.errors import ERROR_SCHEMA
-from blackstart.web.explorer import LIMIT, Collapse, ViewGraph, graph_payload, node_payload, search
+from blackstart.web.explorer import (
+    LIMIT,
+    Collapse,
+    Layout,
+    ViewGraph,
+    graph_payload,
+    node_payload,
+    search,
+)
 from blackstart.web.explorer import view_graph as build_view_graph
+from blackstart.web.layout import DAGRE_MAX
 from blackstart.web.render import templates
 from blackstart.web.routes import Dash
 
@@ -42,10 +51,13 @@ def graph(
     collapse: Collapse = "auto",
     expand: Annotated[list[str] | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=10, le=20_000)] = LIMIT,
+    layout: Layout = "auto",
 ) -> dict[str, Any]:
     """Nodes (``provider:…``, ``site:…``, ``component:…``, ``function:…`` and aggregates
     ``group:site:…``, ``group:kind:…``, ``group:tier:…``) and ``requires`` edges."""
-    return graph_payload(vg, collapse=collapse, expand=list(expand or []), limit=limit)
+    return graph_payload(
+        vg, collapse=collapse, expand=list(expand or []), limit=limit, layout=layout
+    )
 
 
 @api.get("/node", summary="What a node requires, what requires it, its dependency cone")
@@ -61,5 +73,7 @@ def find(vg: View, q: Name) -> list[dict[str, Any]]:
 @page.get("/explorer")
 def explorer_page(request: Request, vg: View) -> Response:
     return templates.TemplateResponse(
-        request, "explorer.html", {"nav": "explorer", "tiers": TIERS, "total": vg.n, "limit": LIMIT}
+        request,
+        "explorer.html",
+        {"nav": "explorer", "tiers": TIERS, "total": vg.n, "limit": LIMIT, "dagre_max": DAGRE_MAX},
     )

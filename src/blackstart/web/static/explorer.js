@@ -7,6 +7,7 @@
   const details = document.getElementById("details");
   const hits = document.getElementById("hits");
   const collapse = document.getElementById("collapse");
+  const layout = document.getElementById("layout");
   let cy = null;
   let expand = [];
 
@@ -31,7 +32,7 @@
   }
 
   async function load(focus) {
-    const params = new URLSearchParams({ collapse: collapse.value });
+    const params = new URLSearchParams({ collapse: collapse.value, layout: layout.value });
     for (const g of expand) params.append("expand", g);
     status.textContent = "loading…";
     const t0 = performance.now();
@@ -41,8 +42,10 @@
     const ms = Math.round(performance.now() - t0);
     status.textContent = data.visible_nodes + " of " + data.total_nodes + " nodes shown" +
       (data.collapse === "none" ? "" : " (collapsed by " + data.collapse + ")") +
+      ", " + data.layout + " layout" +
       " · drawn in " + ms + " ms";
-    window.explorerReady = { nodes: data.visible_nodes, ms: ms };
+    window.explorerReady = { nodes: data.visible_nodes, edges: data.edges.length, ms: ms,
+                             sinceNavigation: Math.round(performance.now()), layout: data.layout };
     window.explorerGraph = cy;
     container.setAttribute("data-ready", "true");
     if (focus) await select(focus);
@@ -116,10 +119,12 @@
     } catch (err) { hits.appendChild(el("li", String(err.message), { class: "error" })); }
   });
   collapse.addEventListener("change", function () { expand = []; load(); });
+  layout.addEventListener("change", function () { load(); });
   document.getElementById("clear").addEventListener("click", function () {
     if (cy) B.highlight(cy, null); hits.replaceChildren();
   });
   const initial = new URLSearchParams(location.search);
   if (initial.get("collapse")) collapse.value = initial.get("collapse");
+  if (initial.get("layout")) layout.value = initial.get("layout");
   load(initial.get("node")).catch(function (err) { status.textContent = String(err.message); });
 })();

@@ -1,5 +1,7 @@
 // blackstart: draw a /api/explorer payload with Cytoscape.js and the dagre layered layout.
 // Shared by the explorer and the what-if pages. Everything is served by this server.
+// Views of more than a few hundred nodes arrive with positions computed by the server
+// (a layered layout of the same kind, web/layout.py): dagre would take minutes there.
 (function () {
   "use strict";
   if (window.cytoscape && window.cytoscapeDagre) {
@@ -53,7 +55,9 @@
     for (const n of data.nodes) {
       const d = Object.assign({}, n);
       if (n.kind === "group") d.caption = n.label + " (" + n.members + ")";
-      out.push({ group: "nodes", data: d });
+      const ele = { group: "nodes", data: d };
+      if (n.position) ele.position = n.position;
+      out.push(ele);
     }
     for (const e of data.edges) out.push({ group: "edges", data: e });
     return out;
@@ -67,8 +71,11 @@
         container: container,
         elements: elements(data),
         style: STYLE,
-        layout: { name: "dagre", rankDir: "LR", nodeSep: 6, rankSep: big ? 80 : 60,
-                  edgeSep: 4, animate: false, fit: true, padding: 10 },
+        // small views: dagre here; big ones come with the server's layered positions
+        layout: data.layout === "layered"
+          ? { name: "preset", fit: true, padding: 10 }
+          : { name: "dagre", rankDir: "LR", nodeSep: 6, rankSep: 60, edgeSep: 4,
+              animate: false, fit: true, padding: 10 },
         minZoom: 0.02, maxZoom: 4,
         textureOnViewport: big, hideEdgesOnViewport: big, pixelRatio: 1,
       });
