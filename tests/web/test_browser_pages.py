@@ -97,8 +97,8 @@ def test_fail_the_colocation_site_by_clicking_it(page: Page, server: str, hosts:
         "window.whatIfGraph.fit(window.whatIfGraph.getElementById('site:colo-paris'), 200)"
     )
     pos = page.evaluate(
-        "(() => { const p = window.whatIfGraph.getElementById('site:colo-paris').renderedPosition();"
-        " return [p.x, p.y]; })()"
+        "(() => { const n = window.whatIfGraph.getElementById('site:colo-paris');"
+        " const p = n.renderedPosition(); return [p.x, p.y]; })()"
     )
     box = page.locator("#whatif-graph").bounding_box()
     assert box is not None

@@ -134,3 +134,19 @@ def test_explorer_api(client: httpx.Client) -> None:
     assert bad.json()["suggestion"].startswith("did you mean 'function:lab-results'")
     bad = client.get("/api/explorer", params={"collapse": "sites"})
     assert bad.status_code == 422 and "collapse" in bad.json()["error"]
+
+
+def test_layered_layout_puts_requirers_left_of_what_they_require() -> None:
+    model = bs.load_data(generate_model(1940, seed=2))
+    vg = view_graph(model, compile_model(model))
+    p = graph_payload(vg, collapse="none")
+    assert p["layout"] == "layered" and p["visible_nodes"] > 400
+    x = {n["id"]: n["position"]["x"] for n in p["nodes"]}
+    assert len(x) == vg.n
+    for e in p["edges"]:
+        assert x[e["source"]] < x[e["target"]], e
+    # no two nodes on one spot
+    spots = {(n["position"]["x"], n["position"]["y"]) for n in p["nodes"]}
+    assert len(spots) == vg.n
+    small = graph_payload(vg, collapse="site")
+    assert small["layout"] == "dagre" and all("position" not in n for n in small["nodes"])

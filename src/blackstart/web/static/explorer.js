@@ -39,6 +39,9 @@
     const data = await B.getJSON("/api/explorer?" + params.toString());
     if (cy) cy.destroy();
     cy = await B.draw(container, data, function (node) { select(node.id()); });
+    if (document.getElementById("all-edges").checked) B.allEdges(cy, true);
+    // drawn = the first frame after the layout has been painted
+    await new Promise(function (r) { requestAnimationFrame(function () { requestAnimationFrame(r); }); });
     const ms = Math.round(performance.now() - t0);
     status.textContent = data.visible_nodes + " of " + data.total_nodes + " nodes shown" +
       (data.collapse === "none" ? "" : " (collapsed by " + data.collapse + ")") +
@@ -49,6 +52,11 @@
     window.explorerGraph = cy;
     container.setAttribute("data-ready", "true");
     if (focus) await select(focus);
+  }
+
+  function shownEle(id) {
+    const s = cy.shownAs(id);
+    return s ? cy.getElementById(s) : cy.collection();
   }
 
   async function showGroup(id) {
@@ -97,6 +105,8 @@
     list("required by", node.required_by, nodeLink);
     cy.batch(function () {
       cy.elements().removeClass("cone requires required-by chosen faded");
+      B.allEdges(cy, document.getElementById("all-edges").checked);
+      shownEle(node.id).connectedEdges().removeClass("quiet");
       for (const r of node.requires) {
         const s = cy.shownAs(r.id); if (s) cy.getElementById(s).addClass("requires");
       }
@@ -120,6 +130,9 @@
   });
   collapse.addEventListener("change", function () { expand = []; load(); });
   layout.addEventListener("change", function () { load(); });
+  document.getElementById("all-edges").addEventListener("change", function (evt) {
+    if (cy) B.allEdges(cy, evt.target.checked);
+  });
   document.getElementById("clear").addEventListener("click", function () {
     if (cy) B.highlight(cy, null); hits.replaceChildren();
   });

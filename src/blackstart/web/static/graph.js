@@ -38,6 +38,7 @@
     { selector: "edge[via = 'any_of']", style: { "line-style": "dashed" } },
     { selector: "edge[via = 'at_least']", style: { "line-style": "dotted" } },
     { selector: ".faded", style: { "opacity": 0.15 } },
+    { selector: "edge.quiet", style: { "display": "none" } },
     { selector: "node.cone", style: { "border-width": 3, "border-color": "#e0a100" } },
     { selector: "edge.cone", style: { "line-color": "#e0a100", "target-arrow-color": "#e0a100", "width": 2 } },
     { selector: "node.requires", style: { "border-width": 3, "border-color": "#0b5cad" } },
@@ -50,7 +51,12 @@
     { selector: "node:selected", style: { "border-width": 4, "border-color": "#0b5cad" } },
   ];
 
+  // Beyond this many nodes, edges are drawn only around what is selected or highlighted
+  // (or all of them on request): they halve the first paint and are a hairball anyway.
+  const QUIET_EDGES = 1000;
+
   function elements(data) {
+    const quiet = data.nodes.length > QUIET_EDGES ? "quiet" : "";
     const out = [];
     for (const n of data.nodes) {
       const d = Object.assign({}, n);
@@ -59,7 +65,7 @@
       if (n.position) ele.position = n.position;
       out.push(ele);
     }
-    for (const e of data.edges) out.push({ group: "edges", data: e });
+    for (const e of data.edges) out.push({ group: "edges", data: e, classes: quiet });
     return out;
   }
 
@@ -104,11 +110,21 @@
       }
       keep.addClass(cls);
       const edges = keep.edgesWith(keep);
-      edges.addClass(cls);
+      edges.addClass(cls).removeClass("quiet");
       cy.elements().not(keep).not(edges).not(keep.ancestors()).addClass("faded");
       if (cls === "cone" && keep.nonempty()) cy.fit(keep, 30);
     });
   }
 
-  window.Blackstart = { getJSON: getJSON, draw: draw, highlight: highlight };
+  // Show all edges (``on``) or, for big graphs, only those around highlighted nodes.
+  function allEdges(cy, on) {
+    const big = cy.nodes().length > QUIET_EDGES;
+    cy.batch(function () {
+      if (on || !big) cy.edges().removeClass("quiet");
+      else cy.edges().not(".cone").addClass("quiet");
+    });
+  }
+
+  window.Blackstart = { getJSON: getJSON, draw: draw, highlight: highlight, allEdges: allEdges,
+                        QUIET_EDGES: QUIET_EDGES };
 })();
