@@ -80,7 +80,7 @@
         // small views: dagre here; big ones come with the server's layered positions
         layout: data.layout === "layered"
           ? { name: "preset", fit: true, padding: 10 }
-          : { name: "dagre", rankDir: "LR", nodeSep: 6, rankSep: 60, edgeSep: 4,
+          : { name: "dagre", rankDir: "LR", nodeSep: 4, rankSep: 150, edgeSep: 2,
               animate: false, fit: true, padding: 10 },
         minZoom: 0.02, maxZoom: 4,
         textureOnViewport: big, hideEdgesOnViewport: big, pixelRatio: 1,
