@@ -1,6 +1,9 @@
-"""Server-rendered pages (Jinja2, no JavaScript). Each renders the payload of its JSON
-twin: ``/`` ↔ ``/api/overview``, ``/what-if`` ↔ ``/api/what-if``, ``/plan`` ↔
-``/api/plan``, ``/resilience`` ↔ ``/api/spof`` and ``/api/concentration``."""
+"""Server-rendered pages (Jinja2; the what-if page adds a graph to click, from static
+JavaScript). Each renders the payload of its JSON twin: ``/`` ↔ ``/api/overview``,
+``/what-if`` ↔ ``/api/what-if`` and ``/api/what-if/forecast``, ``/plan`` ↔ ``/api/plan``,
+``/api/forecast`` and ``/api/explain`` (charts drawn as SVG on the server),
+``/resilience`` ↔ ``/api/spof`` and ``/api/concentration``. The explorer and ``/docs``
+live in :mod:`blackstart.web.explorer_routes` and :mod:`blackstart.web.docs`."""
 
 from __future__ import annotations
 
