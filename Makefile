@@ -4,14 +4,30 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The dashboard's JavaScript and CSS: from npm (package-lock.json), served by the package.
+VENDOR := src/blackstart/web/static/vendor
+VENDOR_FILES := node_modules/cytoscape/dist/cytoscape.min.js \
+	node_modules/dagre/dist/dagre.min.js \
+	node_modules/cytoscape-dagre/cytoscape-dagre.js \
+	node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+	node_modules/swagger-ui-dist/swagger-ui.css
 
-.PHONY: demo test lint install bench docs clean
+.PHONY: demo test lint install vendor bench docs clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json package-lock.json
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(MAKE) vendor
 	touch $(STAMP)
+
+# npm ci with --ignore-scripts: no install script runs (one would report to a host).
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cp $(VENDOR_FILES) $(VENDOR)/
+	for p in cytoscape cytoscape-dagre dagre swagger-ui-dist; do \
+		cp node_modules/$$p/LICENSE $(VENDOR)/$$p.LICENSE; done
 
 install: $(STAMP)
 
@@ -34,4 +50,4 @@ docs: $(STAMP)
 	$(BIN)/python scripts/cli_reference.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info
+	rm -rf $(VENV) build *.egg-info src/*.egg-info node_modules $(VENDOR)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from blackstart import __version__
-from blackstart.engine.graph import COMPONENT, FUNCTION, PROVIDER, SITE, CompiledGraph
+from blackstart.engine.graph import COMPONENT, FUNCTION, GATE, PROVIDER, SITE, CompiledGraph
 from blackstart.engine.impact import ImpactResult
 from blackstart.engine.impact import impact as _impact
 from blackstart.errors import UsageError, did_you_mean
@@ -199,15 +199,63 @@ def impact(
     )
 
 
+class _Explainer:
+    """Causes and causal chain of down nodes, as names; the same answers as
+    :meth:`ImpactResult.causes` and :meth:`ImpactResult.chain`, memoised: nodes share
+    cause sets and chain suffixes, so a site failure taking thousands of components down
+    is explained in one pass over plain lists rather than per-node array walks."""
+
+    def __init__(self, graph: CompiledGraph, result: ImpactResult) -> None:
+        self.names = graph.names
+        self.failed = list(result.failed)
+        self.pred: list[int] = result.predecessor.tolist()
+        self.is_gate: list[bool] = (graph.kind == GATE).tolist()
+        self.bits: list[list[int]] = result.cause_bits.tolist()
+        self.causes: dict[tuple[int, ...], tuple[str, ...]] = {}
+        self.chains: dict[int, tuple[str, ...]] = {}
+
+    def _causes(self, v: int) -> tuple[str, ...]:
+        key = tuple(self.bits[v])
+        found = self.causes.get(key)
+        if found is None:
+            ids = []
+            for w, word in enumerate(key):
+                while word:
+                    low = word & -word
+                    ids.append(self.failed[w * 64 + low.bit_length() - 1])
+                    word ^= low
+            found = self.causes[key] = tuple(sorted(self.names[c] for c in ids))
+        return found
+
+    def _chain(self, v: int) -> tuple[str, ...]:
+        stack = []
+        u = v
+        while u not in self.chains:
+            stack.append(u)
+            if self.pred[u] < 0:
+                break
+            u = self.pred[u]
+        tail = self.chains.get(u, ())
+        if stack and stack[-1] == u:  # reached the failed node: its chain is itself
+            stack.pop()
+            tail = () if self.is_gate[u] else (display(self.names[u]),)
+            self.chains[u] = tail
+        while stack:
+            w = stack.pop()
+            if not self.is_gate[w]:
+                tail = (display(self.names[w]), *tail)
+            self.chains[w] = tail
+        return self.chains[v]
+
+    def __call__(self, v: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return self._causes(v), self._chain(v)
+
+
 def _report(
     model: Model, graph: CompiledGraph, result: ImpactResult, scenario: str | None
 ) -> ImpactReport:
     names = graph.names
-
-    def explain(v: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        causes = tuple(sorted(names[c] for c in result.causes(v)))
-        chain = tuple(display(names[u]) for u in result.chain(v, graph))
-        return causes, chain
+    explain = _Explainer(graph, result)
 
     functions_down = []
     for v in result.down_nodes(FUNCTION, graph).tolist():

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from blackstart.api import display, provenance
+from blackstart.api import display, provenance, resolve_refs
 from blackstart.engine.critical import breakdown, critical_path
 from blackstart.engine.durations import median_durations
 from blackstart.engine.forecast import Progress, forecast
@@ -84,6 +84,35 @@ def context(
     timings["compile"] = time.perf_counter() - t
     duration_s = parse_seconds(duration) if duration is not None else None
     sc = scenario_of(model, scenario, duration_s=duration_s)
+    t = time.perf_counter()
+    problem, warnings = build_problem(model, graph, sc)
+    timings["build"] = time.perf_counter() - t
+    return Context(model, graph, sc, problem, warnings, timings)
+
+
+def adhoc_context(
+    model: Model,
+    fail: list[str],
+    *,
+    start: datetime,
+    duration: str,
+    graph: CompiledGraph | None = None,
+) -> Context:
+    """The recovery problem of an ad-hoc failure (a what-if): ``fail`` (``site:X``, …)
+    from ``start`` (aware) for ``duration`` (e.g. ``3.5h``). ``UsageError`` if a
+    reference or the duration is wrong."""
+    refs = [str(r) for r in resolve_refs(model, fail)]
+    if not refs:
+        raise UsageError("nothing fails", suggestion="give at least one site:NAME")
+    try:
+        duration_s = parse_seconds(duration)
+    except ValueError as exc:
+        raise UsageError(f"duration: {exc}", suggestion="write e.g. 45min, 3.5h or 2d") from None
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    graph = graph or compile_model(model)
+    timings["compile"] = time.perf_counter() - t
+    sc = scenario_of(model, fail=refs, start=start, duration_s=duration_s)
     t = time.perf_counter()
     problem, warnings = build_problem(model, graph, sc)
     timings["build"] = time.perf_counter() - t

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from blackstart import __version__
-from blackstart.web import errors, pages, routes
+from blackstart.web import docs, errors, explorer_routes, pages, recovery_routes, routes
 from blackstart.web.dashboard import Dashboard
 from blackstart.web.render import STATIC
 
@@ -28,8 +28,9 @@ def create_app(model_path: str | Path, db_url: str | None = None) -> FastAPI:
     Raises ``ModelError`` if the model is invalid and ``StoreError`` if the store cannot
     be opened: the app refuses to start rather than serve errors.
 
-    ``/docs`` and ``/redoc`` are off: FastAPI would load their assets from a CDN, and the
-    dashboard makes no request to any other host. ``/openapi.json`` is served.
+    FastAPI's ``/docs`` and ``/redoc`` are off: they would load their assets from a CDN,
+    and the dashboard makes no request to any other host. ``/docs`` is Swagger UI from the
+    package's own static files instead (:mod:`blackstart.web.docs`).
     """
     dashboard = Dashboard.open(model_path, db_url)
 
@@ -51,6 +52,10 @@ def create_app(model_path: str | Path, db_url: str | None = None) -> FastAPI:
     app.state.dashboard = dashboard
     errors.install(app)
     app.include_router(routes.router)
+    app.include_router(recovery_routes.router)
+    app.include_router(explorer_routes.api)
     app.include_router(pages.router)
+    app.include_router(explorer_routes.page)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -1,6 +1,9 @@
-"""Server-rendered pages (Jinja2, no JavaScript). Each renders the payload of its JSON
-twin: ``/`` ↔ ``/api/overview``, ``/what-if`` ↔ ``/api/what-if``, ``/plan`` ↔
-``/api/plan``, ``/resilience`` ↔ ``/api/spof`` and ``/api/concentration``."""
+"""Server-rendered pages (Jinja2; the what-if page adds a graph to click, from static
+JavaScript). Each renders the payload of its JSON twin: ``/`` ↔ ``/api/overview``,
+``/what-if`` ↔ ``/api/what-if`` and ``/api/what-if/forecast``, ``/plan`` ↔ ``/api/plan``,
+``/api/forecast`` and ``/api/explain`` (charts drawn as SVG on the server),
+``/resilience`` ↔ ``/api/spof`` and ``/api/concentration``. The explorer and ``/docs``
+live in :mod:`blackstart.web.explorer_routes` and :mod:`blackstart.web.docs`."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from blackstart.errors import UsageError
 from blackstart.model.schema import TIERS
 from blackstart.store import StoreError
 from blackstart.web.dashboard import Dashboard
+from blackstart.web.recovery_views import plan_charts, what_if_bands
 from blackstart.web.render import templates
 from blackstart.web.routes import Dash
 
@@ -47,12 +51,16 @@ def _what_if_page(
     message: str | None = None,
     status: int = 200,
     duration: str | None = None,
+    start: str | None = None,
     error: dict[str, str | None] | None = None,
 ) -> Response:
     result = None
+    bands = None
     if fail:
         try:
             result = dash.what_if(fail)
+            if duration and duration.strip():
+                bands = what_if_bands(dash, fail, duration, start)
         except UsageError as exc:
             error = {"error": exc.message, "suggestion": exc.suggestion}
             status = 422
@@ -64,7 +72,9 @@ def _what_if_page(
         choices=_choices(dash),
         selected=set(fail),
         duration=duration or "",
+        start=start or "",
         result=result,
+        bands=bands,
         error=error,
         message=message,
         saved=dash.saved_what_ifs(),
@@ -77,14 +87,16 @@ def what_if_form(
     dash: Dash,
     fail: Annotated[list[str] | None, Query()] = None,
     saved: Annotated[str | None, Query()] = None,
+    duration: Annotated[str | None, Query(max_length=64)] = None,
+    start: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """The form; ``?fail=site:X&fail=…`` or ``?saved=NAME`` also shows the result."""
+    """The form; ``?fail=site:X&fail=…`` (``&duration=6h`` for the forecast) or
+    ``?saved=NAME`` also shows the result."""
     refs = list(fail or [])
-    duration = None
     if saved:
         row = dash.saved_what_if(saved)
         refs, duration = list(row.fail), row.duration
-    return _what_if_page(request, dash, refs, duration=duration)
+    return _what_if_page(request, dash, refs, duration=duration, start=start)
 
 
 @router.post("/what-if")
@@ -94,6 +106,7 @@ def what_if_submit(
     fail: Annotated[list[str] | None, Form()] = None,
     save_as: Annotated[str, Form(max_length=200)] = "",
     duration: Annotated[str, Form(max_length=64)] = "",
+    start: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     refs = [r for r in (fail or []) if r]
     if not refs:
@@ -114,7 +127,9 @@ def what_if_submit(
         except (UsageError, StoreError) as exc:
             message = f"not saved: {exc}"
             status = 409 if isinstance(exc, StoreError) else 422
-    return _what_if_page(request, dash, refs, message=message, status=status, duration=duration)
+    return _what_if_page(
+        request, dash, refs, message=message, status=status, duration=duration, start=start
+    )
 
 
 @router.get("/plan")
@@ -122,15 +137,21 @@ def plan_page(
     request: Request,
     dash: Dash,
     scenario: Annotated[str | None, Query(max_length=200)] = None,
+    function: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
+    """The plan, its Gantt chart by team, the forecast bands and, with ``function``, that
+    function's critical path."""
     data = dash.plan(scenario) if scenario else None
+    charts = plan_charts(dash, data, function) if scenario and data else {}
     return _page(
         request,
         "plan.html",
         nav="plan",
         scenarios=list(dash.model.scenarios),
         scenario=scenario,
+        function=function,
         data=data,
+        **charts,
     )
 
 

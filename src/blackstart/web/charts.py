@@ -1,0 +1,236 @@
+"""Server-rendered SVG charts of the pages: the recovery Gantt chart by team (off-hours
+shaded), ETA bands (P50/P80/P95) and a critical path's breakdown.
+
+Owns drawing only: inputs are minutes from a start time and labels, output is an SVG
+string (no JavaScript, no external resource). Calendar logic (which minutes are off
+hours) is computed by the caller (:mod:`blackstart.web.recovery_views`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from markupsafe import Markup, escape
+
+WIDTH = 1200
+LABEL_W = 190
+ROW_H = 16
+AXIS_H = 34
+TIER_COLOUR = {"vital": "#b3261e", "care": "#b26a00", "administrative": "#44617b"}
+ACTION_COLOUR = {
+    "boot": "#3f7fbf",
+    "restart": "#0b5cad",
+    "restore": "#5a3fa0",
+    "data_check": "#b26a00",
+    "verify": "#1e7a3c",
+}
+STEP_COLOUR = {
+    "outage": "#9aa3ab",
+    "waiting_for_person": "#e0a100",
+    "working": "#0b5cad",
+    "verifying": "#1e7a3c",
+}
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One task on the Gantt chart, in minutes from the start."""
+
+    label: str
+    start: float
+    end: float
+    action: str
+
+
+@dataclass(frozen=True)
+class Band:
+    """One ETA row: P50, P80 and P95 in minutes from the start."""
+
+    label: str
+    p50: float
+    p80: float
+    p95: float
+    tier: str
+    rto: float | None = None
+
+
+def _scale(span: float) -> float:
+    return (WIDTH - LABEL_W - 20) / max(span, 1.0)
+
+
+def _tick_step(span: float) -> int:
+    for step in (15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080):
+        if span / step <= 12:
+            return step
+    return 20160
+
+
+def _axis(t0: datetime, span: float, top: float, height: float) -> list[str]:
+    """Vertical grid lines with local-time labels at round times."""
+    k = _scale(span)
+    step = _tick_step(span)
+    local0 = t0.replace(second=0, microsecond=0)
+    first = (-(local0.hour * 60 + local0.minute)) % step if step <= 1440 else 0
+    out = []
+    m = float(first)
+    while m <= span:
+        x = LABEL_W + m * k
+        when = t0 + timedelta(minutes=m)
+        text = when.strftime("%a %H:%M") if step < 1440 else when.strftime("%a %d %b")
+        out.append(
+            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + height}" '
+            'stroke="#d8dde2" stroke-width="1"/>'
+            f'<text x="{x:.1f}" y="{top - 6}" font-size="10" text-anchor="middle" '
+            f'fill="#68717a">{escape(text)}</text>'
+        )
+        m += step
+    return out
+
+
+def _svg(height: float, body: list[str], title: str) -> Markup:
+    return Markup(
+        f'<svg class="chart" width="{WIDTH}" '
+        f'height="{height:.0f}" viewBox="0 0 {WIDTH} {height:.0f}" role="img" '
+        f'aria-label="{escape(title)}" font-family="system-ui, sans-serif">'
+        f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
+    )
+
+
+def _lanes(bars: Sequence[Bar]) -> list[int]:
+    """Greedy lane of each bar so that bars in one lane do not overlap."""
+    ends: list[float] = []
+    out = []
+    for b in bars:
+        for i, e in enumerate(ends):
+            if e <= b.start:
+                ends[i] = b.end
+                out.append(i)
+                break
+        else:
+            ends.append(b.end)
+            out.append(len(ends) - 1)
+    return out
+
+
+def gantt(
+    t0: datetime,
+    rows: dict[str, list[Bar]],
+    off_hours: dict[str, list[tuple[float, float]]],
+    *,
+    failure_end: float,
+) -> Markup:
+    """Tasks by team, one lane per concurrent task; off-hours shaded grey; the end of the
+    failure as a dashed red line."""
+    span = max([b.end for bars in rows.values() for b in bars] + [failure_end, 60.0])
+    k = _scale(span)
+    body: list[str] = []
+    y = float(AXIS_H)
+    grid_top = y
+    for team, unsorted in rows.items():
+        bars = sorted(unsorted, key=lambda b: (b.start, b.end))
+        lanes = _lanes(bars)
+        n = max(lanes, default=0) + 1
+        h = n * ROW_H + 6
+        body.append(f'<g class="team" data-team="{escape(team)}">')
+        for a, b in off_hours.get(team, []):
+            a, b = max(a, 0.0), min(b, span)
+            if b > a:
+                body.append(
+                    f'<rect class="off-hours" x="{LABEL_W + a * k:.1f}" y="{y:.1f}" '
+                    f'width="{(b - a) * k:.1f}" height="{h}" fill="#eceff2"/>'
+                )
+        body.append(
+            f'<line x1="0" y1="{y + h:.1f}" x2="{WIDTH}" y2="{y + h:.1f}" '
+            'stroke="#d8dde2"/>'
+            f'<text x="4" y="{y + 13:.1f}" font-size="12" font-weight="600">'
+            f"{escape(team)}</text>"
+        )
+        for bar, lane in zip(bars, lanes, strict=True):
+            x = LABEL_W + bar.start * k
+            w = max((bar.end - bar.start) * k, 1.5)
+            colour = ACTION_COLOUR.get(bar.action, "#0b5cad")
+            body.append(
+                f'<rect class="task" x="{x:.1f}" y="{y + 3 + lane * ROW_H:.1f}" '
+                f'width="{w:.1f}" height="{ROW_H - 3}" fill="{colour}" rx="2">'
+                f"<title>{escape(bar.label)}</title></rect>"
+            )
+        body.append("</g>")
+        y += h
+    body[:0] = _axis(t0, span, grid_top, y - grid_top)
+    xf = LABEL_W + failure_end * k
+    body.append(
+        f'<line x1="{xf:.1f}" y1="{grid_top}" x2="{xf:.1f}" y2="{y:.1f}" '
+        'stroke="#b3261e" stroke-dasharray="4 3"><title>failure ends</title></line>'
+    )
+    return _svg(y + 8, body, "Recovery plan by team (grey: off hours)")
+
+
+def bands(t0: datetime, rows: Sequence[Band], *, failure_end: float, title: str) -> Markup:
+    """One row per function: a thin line P50–P95, a thick bar P50–P80, a dot at P50; the
+    RTO (if any) as a small black tick."""
+    span = max([r.p95 for r in rows] + [failure_end, 60.0]) * 1.02
+    k = _scale(span)
+    top = float(AXIS_H)
+    body: list[str] = []
+    y = top
+    for r in rows:
+        c = TIER_COLOUR.get(r.tier, "#0b5cad")
+        x50, x80, x95 = (LABEL_W + v * k for v in (r.p50, r.p80, r.p95))
+        mid = y + ROW_H / 2
+        body.append(
+            f'<g class="band" data-id="{escape(r.label)}">'
+            f'<text x="{LABEL_W - 6}" y="{mid + 4:.1f}" font-size="11" text-anchor="end">'
+            f"{escape(r.label)}</text>"
+            f'<line x1="{x50:.1f}" y1="{mid:.1f}" x2="{x95:.1f}" y2="{mid:.1f}" stroke="{c}" '
+            'stroke-width="2"/>'
+            f'<rect x="{x50:.1f}" y="{mid - 4:.1f}" width="{max(x80 - x50, 1.5):.1f}" '
+            f'height="8" fill="{c}" opacity="0.55"/>'
+            f'<circle cx="{x50:.1f}" cy="{mid:.1f}" r="3.5" fill="{c}"/>'
+            f"<title>{escape(r.label)}: P50 {r.p50:.0f} min, P80 {r.p80:.0f} min, "
+            f"P95 {r.p95:.0f} min</title>"
+        )
+        if r.rto is not None and r.rto <= span:
+            xr = LABEL_W + r.rto * k
+            body.append(
+                f'<line x1="{xr:.1f}" y1="{mid - 6:.1f}" x2="{xr:.1f}" '
+                f'y2="{mid + 6:.1f}" stroke="#000" stroke-width="1.5"/>'
+            )
+        body.append("</g>")
+        y += ROW_H + 2
+    body[:0] = _axis(t0, span, top, y - top)
+    xf = LABEL_W + failure_end * k
+    body.append(
+        f'<line x1="{xf:.1f}" y1="{top}" x2="{xf:.1f}" y2="{y:.1f}" stroke="#b3261e" '
+        'stroke-dasharray="4 3"><title>failure ends</title></line>'
+    )
+    return _svg(y + 8, body, title)
+
+
+def breakdown(parts: dict[str, float]) -> Markup:
+    """A critical path's time split (outage, waiting for a person, working, verifying)
+    as one stacked bar with a legend."""
+    total = sum(parts.values()) or 1.0
+    width = WIDTH - 20
+    x = 10.0
+    body: list[str] = []
+    for name, seconds in parts.items():
+        w = width * seconds / total
+        if w > 0:
+            body.append(
+                f'<rect class="part" data-part="{escape(name)}" x="{x:.1f}" y="6" '
+                f'width="{w:.1f}" height="18" fill="{STEP_COLOUR.get(name, "#888")}">'
+                f"<title>{escape(name)}: {seconds / 60:.0f} min</title></rect>"
+            )
+        x += w
+    lx = 10.0
+    for name, seconds in parts.items():
+        body.append(
+            f'<rect x="{lx:.1f}" y="32" width="10" height="10" '
+            f'fill="{STEP_COLOUR.get(name, "#888")}"/>'
+            f'<text x="{lx + 14:.1f}" y="41" font-size="11">'
+            f"{escape(name.replace('_', ' '))} {seconds / 3600:.1f} h</text>"
+        )
+        lx += 210
+    return _svg(50, body, "Critical path breakdown")
