@@ -4,6 +4,8 @@ and what to do."""
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -13,7 +15,10 @@ from hypothesis import HealthCheck, settings
 import blackstart.api as bs
 from blackstart.web import create_app
 
+# schemathesis parametrizes at collection time, so the app (and its store) exist then;
+# the store's folder is removed when the test process ends
 _DB = Path(tempfile.mkdtemp(prefix="blackstart-schemathesis-")) / "dashboard.db"
+atexit.register(shutil.rmtree, _DB.parent, ignore_errors=True)
 app = create_app(bs.example_path(), f"sqlite:///{_DB}")
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
