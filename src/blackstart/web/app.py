@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from blackstart import __version__
-from blackstart.web import errors, pages, routes
+from blackstart.web import errors, incidents, pages, routes
 from blackstart.web.dashboard import Dashboard
 from blackstart.web.render import STATIC
 
@@ -52,5 +52,6 @@ def create_app(model_path: str | Path, db_url: str | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(routes.router)
     app.include_router(pages.router)
+    incidents.install(app, dashboard)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
