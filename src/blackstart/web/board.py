@@ -39,6 +39,57 @@ def parse_when(text: str | None, tz: ZoneInfo, what: str) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=tz)
 
 
+def board_of(store: IncidentStore, incident_id: int) -> dict[str, Any]:
+    """The board's JSON: the incident, tasks with their state, unplanned tasks,
+    forecasts kept, announcements and messages."""
+    snap = store.snapshot(incident_id)
+    if snap is None:
+        raise NotFound(f"no incident {incident_id}", suggestion="see /incidents")
+    inc = snap.incident
+    states = incident.task_states(snap)
+
+    def state(task: str) -> dict[str, Any]:
+        st = states.get(task, {})
+        kind = next((k for k in ("verified", "done", "started") if k in st), "todo")
+        return {"state": kind, **{k: st[k].to_dict() for k in st}}
+
+    tasks = [{**t, **state(t["id"])} for t in inc.plan["tasks"]]
+    forecasts = store.forecasts(incident_id)
+    latest = forecasts[-1].payload if forecasts else None
+    return {
+        "incident": inc.summary(),
+        "now": incident.clock_now(inc).isoformat(timespec="seconds"),
+        "plan": {
+            k: inc.plan[k]
+            for k in (
+                "scenario",
+                "start",
+                "failure_end",
+                "functions",
+                "tiers",
+                "all",
+                "warnings",
+            )
+        },
+        "tasks": tasks,
+        "unplanned": [{**u.to_dict(), **state(u.key)} for u in snap.unplanned],
+        "forecast": latest,
+        "forecasts": [
+            {
+                "version": f.incident_version,
+                "as_of": f.payload["as_of"],
+                "tiers": f.payload["tiers"],
+                "all": f.payload["all"],
+            }
+            for f in forecasts
+        ],
+        "announcements": [a.to_dict() for a in snap.announcements],
+        "messages": [m.to_dict() for m in snap.messages],
+        "events": [e.to_dict() for e in snap.events],
+        "review": inc.review,
+    }
+
+
 @dataclass
 class IncidentService:
     """Incidents of the served model."""
@@ -329,52 +380,9 @@ class IncidentService:
     # ------------------------------------------------------------------ views
 
     def board(self, incident_id: int) -> dict[str, Any]:
-        """The board's JSON: the incident, tasks with their state, unplanned tasks,
-        forecasts kept, announcements and messages."""
-        snap = self.snapshot(incident_id)
-        inc = snap.incident
-        states = incident.task_states(snap)
-
-        def state(task: str) -> dict[str, Any]:
-            st = states.get(task, {})
-            kind = next((k for k in ("verified", "done", "started") if k in st), "todo")
-            return {"state": kind, **{k: st[k].to_dict() for k in st}}
-
-        tasks = [{**t, **state(t["id"])} for t in inc.plan["tasks"]]
-        forecasts = self.store.forecasts(incident_id)
-        latest = forecasts[-1].payload if forecasts else None
-        return {
-            "incident": inc.summary(),
-            "now": incident.clock_now(inc).isoformat(timespec="seconds"),
-            "plan": {
-                k: inc.plan[k]
-                for k in (
-                    "scenario",
-                    "start",
-                    "failure_end",
-                    "functions",
-                    "tiers",
-                    "all",
-                    "warnings",
-                )
-            },
-            "tasks": tasks,
-            "unplanned": [{**u.to_dict(), **state(u.key)} for u in snap.unplanned],
-            "forecast": latest,
-            "forecasts": [
-                {
-                    "version": f.incident_version,
-                    "as_of": f.payload["as_of"],
-                    "tiers": f.payload["tiers"],
-                    "all": f.payload["all"],
-                }
-                for f in forecasts
-            ],
-            "announcements": [a.to_dict() for a in snap.announcements],
-            "messages": [m.to_dict() for m in snap.messages],
-            "events": [e.to_dict() for e in snap.events],
-            "review": inc.review,
-        }
+        """The board's JSON (:func:`board_of`)."""
+        self.get(incident_id)
+        return board_of(self.store, incident_id)
 
     def public_status(self) -> dict[str, Any]:
         """``/status.json``: functions by tier with state and ETA range, published
