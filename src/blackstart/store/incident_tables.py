@@ -11,7 +11,7 @@ PostgreSQL. Times are UTC.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -24,9 +24,31 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from blackstart.store.tables import Base
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware time stored in UTC (SQLite keeps no offset: a time at +02:00 would come
+    back two hours off) and read back aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("a naive time cannot be stored: give its offset")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class User(Base):
@@ -39,7 +61,7 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     role: Mapped[str] = mapped_column(String(20), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(300), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 class LoginSession(Base):
@@ -50,8 +72,8 @@ class LoginSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     csrf: Mapped[str] = mapped_column(String(100), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 class Incident(Base):
@@ -63,22 +85,22 @@ class Incident(Base):
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     scenario: Mapped[str | None] = mapped_column(String(200), nullable=True)
     fail: Mapped[list[Any]] = mapped_column(JSON, nullable=False)
-    start_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    failure_end_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    failure_end_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     """When power or the provider came back (``None``: the scenario's duration)."""
     drill: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     clock: Mapped[str] = mapped_column(String(20), nullable=False, default="real")
-    sim_now: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sim_now: Mapped[datetime | None] = mapped_column(UtcDateTime)
     """Current time of a simulated clock."""
     state: Mapped[str] = mapped_column(String(20), nullable=False, default="open")
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     model_hash: Mapped[str] = mapped_column(String(128), nullable=False)
     plan: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     review: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_by: Mapped[str] = mapped_column(String(100), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 class TaskEvent(Base):
@@ -90,10 +112,10 @@ class TaskEvent(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), nullable=False)
     task: Mapped[str] = mapped_column(String(300), nullable=False)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     user: Mapped[str] = mapped_column(String(100), nullable=False)
     comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 class UnplannedTask(Base):
@@ -110,7 +132,7 @@ class UnplannedTask(Base):
     after: Mapped[list[Any]] = mapped_column(JSON, nullable=False)
     blocks: Mapped[list[Any]] = mapped_column(JSON, nullable=False)
     created_by: Mapped[str] = mapped_column(String(100), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 class ForecastRecord(Base):
@@ -122,8 +144,8 @@ class ForecastRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), nullable=False)
     incident_version: Mapped[int] = mapped_column(Integer, nullable=False)
-    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    as_of: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
 
 
@@ -135,8 +157,8 @@ class Announcement(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), nullable=False)
     tier: Mapped[str] = mapped_column(String(30), nullable=False)
-    eta: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    announced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    eta: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    announced_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     user: Mapped[str] = mapped_column(String(100), nullable=False)
 
 
@@ -150,9 +172,9 @@ class StatusMessage(Base):
     body: Mapped[str] = mapped_column(Text, nullable=False)
     state: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
     created_by: Mapped[str] = mapped_column(String(100), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     published_by: Mapped[str | None] = mapped_column(String(100))
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class AuditEntry(Base):
@@ -161,7 +183,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     user: Mapped[str] = mapped_column(String(100), nullable=False)
     action: Mapped[str] = mapped_column(String(100), nullable=False)
     target: Mapped[str] = mapped_column(String(300), nullable=False)
