@@ -5,7 +5,6 @@ time T, ten days after the start, so every function that was down came back exac
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
