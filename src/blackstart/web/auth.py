@@ -45,7 +45,7 @@ SESSION_TTL = timedelta(hours=12)
 MAX_FAILURES = 5
 WINDOW_S = 300.0
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PUBLIC = ("/status", "/status.json", "/login")
+PUBLIC = ("/status", "/status.json", "/login", "/favicon.ico")
 PUBLIC_PREFIXES = ("/static/",)
 ALWAYS_LOGIN = ("/incidents", "/api/incidents", "/admin", "/api/admin", "/logout")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}

@@ -38,7 +38,11 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_page(request: Request, *, next_: str, error: str | None, status: int) -> Response:
-    token = secrets.token_urlsafe(32)
+    # keep the browser's token if it has one: a second tab (or a background request
+    # redirected here) must not invalidate the form already shown
+    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if len(token) != 43 or not token.replace("-", "").replace("_", "").isalnum():
+        token = secrets.token_urlsafe(32)
     response = templates.TemplateResponse(
         request,
         "login.html",
