@@ -17,24 +17,44 @@ PARIS_SUMMER = timezone(timedelta(hours=2))
 def _check(url: str) -> None:
     store = open_store(url)
     insp = inspect(store.engine)
-    for table in ("users", "sessions", "incidents", "task_events", "unplanned_tasks",
-                  "forecasts", "announcements", "status_messages", "audit_log"):  # fmt: skip
+    for table in (
+        "users",
+        "sessions",
+        "incidents",
+        "task_events",
+        "unplanned_tasks",
+        "forecasts",
+        "announcements",
+        "status_messages",
+        "audit_log",
+    ):
         assert {c["name"] for c in insp.get_columns(table)} == set(
             Base.metadata.tables[table].columns.keys()
         )
     ist = IncidentStore(store)
     start = datetime(2024, 8, 3, 11, 0, tzinfo=PARIS_SUMMER)
-    row = ist.create_incident(by="t", title="t", scenario="s", fail=[], start_at=start,
-                              failure_end_at=None, drill=False, clock="real", sim_now=None,
-                              model_hash="h", plan={"tasks": []})  # fmt: skip
+    row = ist.create_incident(
+        by="t",
+        title="t",
+        scenario="s",
+        fail=[],
+        start_at=start,
+        failure_end_at=None,
+        drill=False,
+        clock="real",
+        sim_now=None,
+        model_hash="h",
+        plan={"tasks": []},
+    )
     again = ist.incident(row.id)
     assert again is not None and again.start_at == start  # the same instant
     assert again.start_at.utcoffset() == timedelta(0)
     v = ist.add_event(row.id, task="a/restart", kind="done", at=start, user="u", comment="")
     assert v == 2
     with pytest.raises(Conflict):
-        ist.add_event(row.id, task="a/verify", kind="done", at=start, user="u", comment="",
-                      expected_version=1)  # fmt: skip
+        ist.add_event(
+            row.id, task="a/verify", kind="done", at=start, user="u", comment="", expected_version=1
+        )
     snap = ist.snapshot(row.id)
     assert snap is not None and [e.task for e in snap.events] == ["a/restart"]
     assert snap.events[0].at == start

@@ -55,12 +55,14 @@ def _check_no_lost_update(url: str) -> None:
 
         def post(body: dict[str, object]) -> httpx.Response:
             with httpx.Client(base_url=base, cookies=cookies, timeout=120) as c:
-                return c.post(f"/api/incidents/{iid}/events", json=body,
-                              headers={"x-csrf-token": csrf})  # fmt: skip
+                return c.post(
+                    f"/api/incidents/{iid}/events", json=body, headers={"x-csrf-token": csrf}
+                )
 
         # 1. no version named: every change kept
-        done = _race(THREADS, lambda i: post({"task": tasks[i], "kind": "done",
-                                              "comment": f"op{i}"}))  # fmt: skip
+        done = _race(
+            THREADS, lambda i: post({"task": tasks[i], "kind": "done", "comment": f"op{i}"})
+        )
         assert [r.status_code for r in done] == [201] * THREADS, [r.text for r in done]
         assert sorted(r.json()["version"] for r in done) == list(range(2, THREADS + 2))
         board = client.get(f"/api/incidents/{iid}").json()
@@ -70,16 +72,21 @@ def _check_no_lost_update(url: str) -> None:
         )
         # 2. all name the same version: exactly one wins
         seen = board["incident"]["version"]
-        raced = _race(THREADS, lambda i: post({"task": tasks[THREADS + i], "kind": "started",
-                                               "expected_version": seen}))  # fmt: skip
+        raced = _race(
+            THREADS,
+            lambda i: post(
+                {"task": tasks[THREADS + i], "kind": "started", "expected_version": seen}
+            ),
+        )
         codes = sorted(r.status_code for r in raced)
         assert codes == [201] + [409] * (THREADS - 1), [r.text for r in raced]
         after = client.get(f"/api/incidents/{iid}").json()
         assert after["incident"]["version"] == seen + 1
         assert len(after["events"]) == THREADS + 1
         login(client, "ada")
-        audit = [r for r in client.get("/api/admin/audit").json()
-                 if r["target"] == f"incident:{iid}"]  # fmt: skip
+        audit = [
+            r for r in client.get("/api/admin/audit").json() if r["target"] == f"incident:{iid}"
+        ]
         assert len(audit) == 1 + THREADS + 1  # declare, N events, the one winner
 
 

@@ -48,19 +48,32 @@ def test_marking_every_task_done_restores_every_function(board: httpx.Client) ->
     """Independent check of the conditioning: once every task is done at time T, every
     function that was down is back, in every run, by T."""
     csrf = login(board, "olga")
-    b = declare(board, csrf, title="all done", start="2024-08-03T11:00",
-                failure_end="2024-08-03T14:30", drill=True, clock="simulated")  # fmt: skip
+    b = declare(
+        board,
+        csrf,
+        title="all done",
+        start="2024-08-03T11:00",
+        failure_end="2024-08-03T14:30",
+        drill=True,
+        clock="simulated",
+    )
     iid = b["incident"]["id"]
-    r = board.post(f"/api/incidents/{iid}/clock", json={"sim_now": "2024-08-04T20:00"},
-                   headers={"x-csrf-token": csrf})  # fmt: skip
+    r = board.post(
+        f"/api/incidents/{iid}/clock",
+        json={"sim_now": "2024-08-04T20:00"},
+        headers={"x-csrf-token": csrf},
+    )
     assert r.status_code == 200, r.text
     last: dict[str, str] = {}  # a component's last step done means its earlier steps are
     for t in b["tasks"]:
         last[t["component"]] = t["id"]
     tasks = list(last.values())
     for task in tasks:
-        r = board.post(f"/api/incidents/{iid}/events", json={"task": task, "kind": "done"},
-                       headers={"x-csrf-token": csrf})  # fmt: skip
+        r = board.post(
+            f"/api/incidents/{iid}/events",
+            json={"task": task, "kind": "done"},
+            headers={"x-csrf-token": csrf},
+        )
         assert r.status_code == 201, r.text
     fc = r.json()["forecast"]
     as_of = _t(fc["as_of"])
@@ -75,17 +88,26 @@ def test_marking_every_task_done_restores_every_function(board: httpx.Client) ->
 
 def test_progress_moves_the_forecast_earlier_than_no_progress(board: httpx.Client) -> None:
     csrf = login(board, "olga")
-    b = declare(board, csrf, title="progress", start="2024-08-03T11:00",
-                failure_end="2024-08-03T14:30", drill=True, clock="simulated")  # fmt: skip
+    b = declare(
+        board,
+        csrf,
+        title="progress",
+        start="2024-08-03T11:00",
+        failure_end="2024-08-03T14:30",
+        drill=True,
+        clock="simulated",
+    )
     iid = b["incident"]["id"]
     h = {"x-csrf-token": csrf}
     board.post(f"/api/incidents/{iid}/clock", json={"sim_now": "2024-08-03T20:00"}, headers=h)
     before = board.get(f"/api/incidents/{iid}").json()["forecast"]
     # work faster than planned: the first 40 planned tasks done by 20:00
     for t in b["tasks"][:40]:
-        r = board.post(f"/api/incidents/{iid}/events",
-                       json={"task": t["id"], "kind": "done", "at": "2024-08-03T19:59"},
-                       headers=h)  # fmt: skip
+        r = board.post(
+            f"/api/incidents/{iid}/events",
+            json={"task": t["id"], "kind": "done", "at": "2024-08-03T19:59"},
+            headers=h,
+        )
         assert r.status_code == 201, r.text
     after = r.json()["forecast"]
     assert _t(after["all"]["p50"]) <= _t(before["all"]["p50"])
@@ -95,16 +117,30 @@ def test_progress_moves_the_forecast_earlier_than_no_progress(board: httpx.Clien
 def test_unplanned_task_blocking_a_component_delays_what_needs_it(board: httpx.Client) -> None:
     csrf = login(board, "olga")
     h = {"x-csrf-token": csrf}
-    b = declare(board, csrf, title="unplanned", start="2024-08-03T11:00",
-                failure_end="2024-08-03T14:30", drill=True, clock="simulated")  # fmt: skip
+    b = declare(
+        board,
+        csrf,
+        title="unplanned",
+        start="2024-08-03T11:00",
+        failure_end="2024-08-03T14:30",
+        drill=True,
+        clock="simulated",
+    )
     iid = b["incident"]["id"]
     plan_fns = {f["id"]: f for f in b["plan"]["functions"]}
     lab = plan_fns["lab-results"]
     first = lab["critical_path"][-1].partition("/")[0]  # the last component lab results needs
     before = board.get(f"/api/incidents/{iid}").json()["forecast"]
-    r = board.post(f"/api/incidents/{iid}/unplanned", headers=h, json={
-        "key": "restore-lis-config", "description": "config lost", "estimate": "5d",
-        "blocks": [first]})  # fmt: skip
+    r = board.post(
+        f"/api/incidents/{iid}/unplanned",
+        headers=h,
+        json={
+            "key": "restore-lis-config",
+            "description": "config lost",
+            "estimate": "5d",
+            "blocks": [first],
+        },
+    )
     assert r.status_code == 201, r.text
     after = r.json()["forecast"]
     lab_after = next(f for f in after["functions"] if f["id"] == "lab-results")
@@ -114,8 +150,11 @@ def test_unplanned_task_blocking_a_component_delays_what_needs_it(board: httpx.C
     assert (_t(lab_after["p50"]) - start).total_seconds() >= 5 * 86400
     assert _t(lab_after["p50"]) > _t(lab_before["p50"])
     # marking it done releases the block
-    r = board.post(f"/api/incidents/{iid}/events", headers=h,
-                   json={"task": "restore-lis-config", "kind": "done"})  # fmt: skip
+    r = board.post(
+        f"/api/incidents/{iid}/events",
+        headers=h,
+        json={"task": "restore-lis-config", "kind": "done"},
+    )
     assert r.status_code == 201
     lab_done = next(f for f in r.json()["forecast"]["functions"] if f["id"] == "lab-results")
     assert _t(lab_done["p50"]) < _t(lab_after["p50"])
@@ -125,19 +164,20 @@ def test_bad_input_gets_a_clear_4xx(board: httpx.Client) -> None:
     csrf = login(board, "olga")
     h = {"x-csrf-token": csrf}
     iid = declare(board, csrf, title="errors")["incident"]["id"]
-    r = board.post(f"/api/incidents/{iid}/events", json={"task": "lis-ap/restart",
-                   "kind": "done"}, headers=h)  # fmt: skip
+    r = board.post(
+        f"/api/incidents/{iid}/events", json={"task": "lis-ap/restart", "kind": "done"}, headers=h
+    )
     assert r.status_code == 422
     assert "no task 'lis-ap/restart'" in r.json()["error"]
-    r = board.post("/api/incidents", json={"title": "x", "scenario": "colo-power-cutt"},
-                   headers=h)  # fmt: skip
+    r = board.post("/api/incidents", json={"title": "x", "scenario": "colo-power-cutt"}, headers=h)
     assert r.status_code == 422 and "colo-power-cut" in (r.json()["suggestion"] or "")
     r = board.get("/api/incidents/999")
     assert r.status_code == 404
     r = board.post("/api/incidents", json={"title": "x", "fail": ["site:nowhere"]}, headers=h)
     assert r.status_code == 422
-    r = board.post(f"/api/incidents/{iid}/announcements", json={"tier": "vip", "eta": "x"},
-                   headers=h)  # fmt: skip
+    r = board.post(
+        f"/api/incidents/{iid}/announcements", json={"tier": "vip", "eta": "x"}, headers=h
+    )
     assert r.status_code == 422 and "unknown tier" in r.json()["error"]
 
 
@@ -146,11 +186,17 @@ def test_stale_version_is_refused_with_409(board: httpx.Client) -> None:
     h = {"x-csrf-token": csrf}
     b = declare(board, csrf, title="stale")
     iid, task = b["incident"]["id"], b["tasks"][0]["id"]
-    ok = board.post(f"/api/incidents/{iid}/events", headers=h,
-                    json={"task": task, "kind": "started", "expected_version": 1})  # fmt: skip
+    ok = board.post(
+        f"/api/incidents/{iid}/events",
+        headers=h,
+        json={"task": task, "kind": "started", "expected_version": 1},
+    )
     assert ok.status_code == 201 and ok.json()["version"] == 2
-    stale = board.post(f"/api/incidents/{iid}/events", headers=h,
-                       json={"task": task, "kind": "done", "expected_version": 1})  # fmt: skip
+    stale = board.post(
+        f"/api/incidents/{iid}/events",
+        headers=h,
+        json={"task": task, "kind": "done", "expected_version": 1},
+    )
     assert stale.status_code == 409
     assert "reload" in stale.json()["suggestion"]
 
@@ -160,8 +206,9 @@ def test_status_messages_and_announcements_and_close(board: httpx.Client) -> Non
     h = {"x-csrf-token": csrf}
     b = declare(board, csrf, title="messages")
     iid = b["incident"]["id"]
-    r = board.post(f"/api/incidents/{iid}/messages", json={"body": "Lab results by phone."},
-                   headers=h)  # fmt: skip
+    r = board.post(
+        f"/api/incidents/{iid}/messages", json={"body": "Lab results by phone."}, headers=h
+    )
     assert r.status_code == 201
     mid = r.json()["messages"][0]["id"]
     assert "Lab results by phone." not in board.get("/status").text  # a draft is not public
@@ -169,8 +216,9 @@ def test_status_messages_and_announcements_and_close(board: httpx.Client) -> Non
     time.sleep(1.1)  # the public status is cached for a second
     assert "Lab results by phone." in board.get("/status").text
     eta = b["forecast"]["tiers"]["care"]["p80"]
-    r = board.post(f"/api/incidents/{iid}/announcements", json={"tier": "care", "eta": eta},
-                   headers=h)  # fmt: skip
+    r = board.post(
+        f"/api/incidents/{iid}/announcements", json={"tier": "care", "eta": eta}, headers=h
+    )
     assert r.status_code == 201
     page = board.get(f"/incidents/{iid}")
     assert page.status_code == 200 and 'class="announced"' in page.text
@@ -185,8 +233,11 @@ def test_every_change_is_in_the_audit_log_with_before_and_after(board: httpx.Cli
     csrf = login(board, "olga")
     b = declare(board, csrf, title="audited")
     iid, task = b["incident"]["id"], b["tasks"][0]["id"]
-    board.post(f"/api/incidents/{iid}/events", json={"task": task, "kind": "started",
-               "comment": "on it"}, headers={"x-csrf-token": csrf})  # fmt: skip
+    board.post(
+        f"/api/incidents/{iid}/events",
+        json={"task": task, "kind": "started", "comment": "on it"},
+        headers={"x-csrf-token": csrf},
+    )
     login(board, "ada")
     rows = board.get("/api/admin/audit").json()
     mine = [r for r in rows if r["target"] == f"incident:{iid}"]
@@ -203,3 +254,23 @@ def test_board_page_renders_tasks_chart_and_forms(board: httpx.Client, tmp_path:
     assert "<svg" in page and "eta-care-p80" in page
     assert page.count('name="csrf_token"') > 100  # every form carries the token
     assert board.get(f"/incidents/{iid}/eta.svg").headers["content-type"].startswith("image/svg")
+
+
+def test_power_back_later_than_assumed_moves_every_eta_past_it(board: httpx.Client) -> None:
+    csrf = login(board, "olga")
+    h = {"x-csrf-token": csrf}
+    b = declare(
+        board, csrf, title="long cut", start="2024-08-03T11:00", drill=True, clock="simulated"
+    )
+    iid = b["incident"]["id"]
+    assert b["plan"]["failure_end"].startswith("2024-08-03T14:30")  # the scenario's 3.5 h
+    board.post(f"/api/incidents/{iid}/clock", json={"sim_now": "2024-08-04T09:00"}, headers=h)
+    r = board.post(f"/api/incidents/{iid}/failure-end", json={"at": "2024-08-04T08:00"}, headers=h)
+    assert r.status_code == 200, r.text
+    power = _t("2024-08-04T08:00+02:00")
+    for f in r.json()["forecast"]["functions"]:
+        if f["was_down"]:
+            assert _t(f["p50"]) >= power, f
+    assert board.get(f"/api/incidents/{iid}").json()["incident"]["failure_end_at"]
+    r = board.post(f"/api/incidents/{iid}/failure-end", json={"at": "2024-08-05T08:00"}, headers=h)
+    assert r.status_code == 422 and "future" in r.json()["error"]

@@ -40,8 +40,7 @@ def _cone(function: str) -> list[str]:
             if p.down[c] and c not in seen:
                 seen.add(c)
                 stack.append(c)
-    return sorted(g.names[v].partition(":")[2] for v in seen
-                  if p.task_ptr[v + 1] > p.task_ptr[v])  # fmt: skip
+    return sorted(g.names[v].partition(":")[2] for v in seen if p.task_ptr[v + 1] > p.task_ptr[v])
 
 
 def _public(page: Page, base: str) -> dict[str, str]:
@@ -82,8 +81,13 @@ def test_crisis_cell_in_chromium(page: Page, base: str) -> None:
     board = json.loads(page.context.request.get(f"{base}/api/incidents/{iid}").text())
     last_of = {t["component"]: t["id"] for t in board["tasks"]}
     website = [last_of[c] for c in _cone("public-information")]
-    vital_steps = sorted({f["critical_path"][-1] for f in board["plan"]["functions"]
-                          if f["tier"] == "vital" and f["was_down"]})  # fmt: skip
+    vital_steps = sorted(
+        {
+            f["critical_path"][-1]
+            for f in board["plan"]["functions"]
+            if f["tier"] == "vital" and f["was_down"]
+        }
+    )
     clicks = vital_steps + website
     for task in clicks:
         page.locator(f'tr[data-task="{task}"] button[value="done"]').click()

@@ -33,8 +33,9 @@ def _server(db: str, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("ab") as out:
         proc = subprocess.Popen(
             [str(BIN), "serve", str(bs.example_path()), "--db", db, "--port", str(port)],
-            stdout=out, stderr=out,
-        )  # fmt: skip
+            stdout=out,
+            stderr=out,
+        )
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -56,8 +57,10 @@ def test_sigkill_mid_incident_loses_nothing_acknowledged(tmp_path: Path) -> None
     db = f"sqlite:///{tmp_path / 'store.db'}"
     add = subprocess.run(
         [str(BIN), "user", "add", "olga", "--role", "operator", "--db", db, "--password-stdin"],
-        input=b"olga-password-1\n", capture_output=True, timeout=120,
-    )  # fmt: skip
+        input=b"olga-password-1\n",
+        capture_output=True,
+        timeout=120,
+    )
     assert add.returncode == 0, add.stderr
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -75,9 +78,11 @@ def test_sigkill_mid_incident_loses_nothing_acknowledged(tmp_path: Path) -> None
                     if stop.is_set():
                         return
                     try:
-                        r = oc.post(f"/api/incidents/{iid}/events",
-                                    json={"task": task, "kind": "started", "comment": f"n{i}"},
-                                    headers={"x-csrf-token": csrf})  # fmt: skip
+                        r = oc.post(
+                            f"/api/incidents/{iid}/events",
+                            json={"task": task, "kind": "started", "comment": f"n{i}"},
+                            headers={"x-csrf-token": csrf},
+                        )
                     except httpx.TransportError:
                         return
                     if r.status_code == 201:

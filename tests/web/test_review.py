@@ -25,13 +25,28 @@ def closed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     db = tmp_path_factory.mktemp("review") / "r.db"
     app = create_app(bs.example_path(), f"sqlite:///{db}")
     svc: IncidentService = app.state.incidents
-    row = svc.declare("olga", title="annual exercise", scenario="colo-power-cut", fail=[],
-                      start=START, failure_end=None, drill=True, clock="simulated")  # fmt: skip
+    row = svc.declare(
+        "olga",
+        title="annual exercise",
+        scenario="colo-power-cut",
+        fail=[],
+        start=START,
+        failure_end=None,
+        drill=True,
+        clock="simulated",
+    )
     board = svc.board(row.id)
     t = _t(START) + timedelta(days=10)
     svc.set_clock(row.id, "olga", sim_now=t.isoformat())
-    svc.add_unplanned(row.id, "olga", key="call-vendor", description="LIS licence server",
-                      estimate="1h", after=[], blocks=[])  # fmt: skip
+    svc.add_unplanned(
+        row.id,
+        "olga",
+        key="call-vendor",
+        description="LIS licence server",
+        estimate="1h",
+        after=[],
+        blocks=[],
+    )
     last: dict[str, str] = {}
     for task in board["tasks"]:
         last[task["component"]] = task["id"]

@@ -57,8 +57,9 @@ def test_with_a_user_everything_but_status_and_login_needs_a_login(secured: http
 
 def test_session_cookie_is_httponly_and_samesite_strict(secured: httpx.Client) -> None:
     token = csrf_of(secured.get("/login").text)
-    r = secured.post("/login", data={"name": "olga", "password": "olga-password-1",
-                                     "csrf_token": token})  # fmt: skip
+    r = secured.post(
+        "/login", data={"name": "olga", "password": "olga-password-1", "csrf_token": token}
+    )
     assert r.status_code == 303
     cookie = next(
         c for c in r.headers.get_list("set-cookie") if c.startswith("blackstart_session=")
@@ -72,8 +73,9 @@ def test_login_form_without_its_csrf_token_is_refused(secured: httpx.Client) -> 
     secured.get("/login")
     r = secured.post("/login", data={"name": "olga", "password": "olga-password-1"})
     assert r.status_code == 403
-    r = secured.post("/login", data={"name": "olga", "password": "olga-password-1",
-                                     "csrf_token": "forged"})  # fmt: skip
+    r = secured.post(
+        "/login", data={"name": "olga", "password": "olga-password-1", "csrf_token": "forged"}
+    )
     assert r.status_code == 403
 
 
@@ -89,8 +91,12 @@ def test_csrf_missing_or_wrong_is_403_on_api_and_forms(secured: httpx.Client) ->
     form = f"/incidents/{iid}/events"
     assert secured.post(form, data=body).status_code == 403
     assert secured.post(form, data={**body, "csrf_token": "wrong"}).status_code == 403
-    assert secured.post("/api/incidents", json={"title": "t", "scenario": "colo-power-cut"}
-                        ).status_code == 403  # fmt: skip
+    assert (
+        secured.post(
+            "/api/incidents", json={"title": "t", "scenario": "colo-power-cut"}
+        ).status_code
+        == 403
+    )
     assert secured.post("/logout").status_code == 403
     # nothing was recorded by the refused requests
     assert secured.get(f"/api/incidents/{iid}").json()["events"] == []
@@ -120,8 +126,12 @@ def test_a_viewer_can_read_but_change_nothing(secured: httpx.Client) -> None:
         r = secured.post(url, json=body, headers=h)
         assert r.status_code == 403, url
         assert "viewer" in r.json()["error"]
-    assert secured.post(f"/incidents/{iid}/events", data={"task": task, "kind": "done",
-                        "csrf_token": vcsrf}).status_code == 403  # fmt: skip
+    assert (
+        secured.post(
+            f"/incidents/{iid}/events", data={"task": task, "kind": "done", "csrf_token": vcsrf}
+        ).status_code
+        == 403
+    )
     assert secured.get("/admin/audit").status_code == 403
     assert secured.get("/api/admin/audit").status_code == 403
     after = secured.get(f"/api/incidents/{iid}").json()
@@ -143,17 +153,18 @@ def test_login_is_rate_limited_per_user_and_address(secured: httpx.Client) -> No
     secured.cookies.clear()
     token = csrf_of(secured.get("/login").text)
     for _ in range(MAX_FAILURES):
-        r = secured.post("/login", data={"name": "olga", "password": "nope",
-                                         "csrf_token": token})  # fmt: skip
+        r = secured.post("/login", data={"name": "olga", "password": "nope", "csrf_token": token})
         assert r.status_code == 401
         token = csrf_of(r.text)  # each login form carries a fresh token
-    r = secured.post("/login", data={"name": "olga", "password": "olga-password-1",
-                                     "csrf_token": token})  # fmt: skip
+    r = secured.post(
+        "/login", data={"name": "olga", "password": "olga-password-1", "csrf_token": token}
+    )
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
     token = csrf_of(r.text)
     # another user from the same address is not locked out
-    r = secured.post("/login", data={"name": "ada", "password": "ada-password-1",
-                                     "csrf_token": token})  # fmt: skip
+    r = secured.post(
+        "/login", data={"name": "ada", "password": "ada-password-1", "csrf_token": token}
+    )
     assert r.status_code == 303
 
 
@@ -178,8 +189,9 @@ def test_public_status_never_shows_an_internal_name_or_id(secured: httpx.Client)
     b = declare(secured, csrf, title="provider", scenario="colo-provider-failure")
     iid = b["incident"]["id"]
     h = {"x-csrf-token": csrf}
-    mid = secured.post(f"/api/incidents/{iid}/messages", json={"body": "We are on it."},
-                       headers=h).json()["messages"][0]["id"]  # fmt: skip
+    mid = secured.post(
+        f"/api/incidents/{iid}/messages", json={"body": "We are on it."}, headers=h
+    ).json()["messages"][0]["id"]
     secured.post(f"/api/incidents/{iid}/messages/{mid}/publish", headers=h)
     time.sleep(1.1)
     secured.cookies.clear()
@@ -202,8 +214,9 @@ def test_drills_never_appear_on_the_public_page(secured: httpx.Client) -> None:
     h = {"x-csrf-token": csrf}
     b = declare(secured, csrf, title="exercise", drill=True, clock="simulated")
     iid = b["incident"]["id"]
-    mid = secured.post(f"/api/incidents/{iid}/messages", json={"body": "Drill message"},
-                       headers=h).json()["messages"][0]["id"]  # fmt: skip
+    mid = secured.post(
+        f"/api/incidents/{iid}/messages", json={"body": "Drill message"}, headers=h
+    ).json()["messages"][0]["id"]
     secured.post(f"/api/incidents/{iid}/messages/{mid}/publish", headers=h)
     time.sleep(1.1)
     status = secured.get("/status.json").json()

@@ -647,6 +647,23 @@ class IncidentStore:
 
         return self.change(incident_id, user, "clock.set", apply, expected_version=expected_version)
 
+    def set_failure_end(
+        self, incident_id: int, at: datetime, *, user: str, expected_version: int | None = None
+    ) -> int:
+        """Record when power or the provider came back."""
+
+        def apply(_s: Session, row: Incident) -> tuple[Any, Any]:
+            before = _aware(row.failure_end_at)
+            row.failure_end_at = at
+            return (
+                {"failure_end_at": before.isoformat() if before else None},
+                {"failure_end_at": at.isoformat()},
+            )
+
+        return self.change(
+            incident_id, user, "incident.failure-end", apply, expected_version=expected_version
+        )
+
     def close(
         self,
         incident_id: int,

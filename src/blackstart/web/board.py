@@ -127,8 +127,11 @@ class IncidentService:
     def context(self, inc: IncidentRow) -> planning.Context:
         with self._guard:
             ctx = self._contexts.get(inc.id)
-        if ctx is None or ctx.scenario.start != inc.start_at:
-            sc = incident.incident_scenario(self.dash.model, inc)
+        sc = incident.incident_scenario(self.dash.model, inc)
+        if ctx is None or (ctx.scenario.start, ctx.scenario.duration_min) != (
+            sc.start,
+            sc.duration_min,
+        ):
             ctx = incident.context_of(self.dash.model, self.dash.graph, sc)
             with self._guard:
                 self._contexts[inc.id] = ctx
@@ -339,6 +342,24 @@ class IncidentService:
                 suggestion=f"after {current.isoformat(timespec='minutes')}",
             )
         version = self.store.set_clock(
+            incident_id, when, user=user, expected_version=expected_version
+        )
+        self.reforecast(incident_id)
+        return version
+
+    def set_failure_end(
+        self, incident_id: int, user: str, at: str, expected_version: int | None = None
+    ) -> int:
+        """Power or the provider came back at ``at``: the recovery problem changes."""
+        inc = self.get(incident_id)
+        when = parse_when(at, self.tz, "failure ends")
+        if when is None:
+            raise UsageError("failure ends: give the time power or the provider came back")
+        if when <= inc.start_at:
+            raise UsageError("the failure must end after it started")
+        if when > incident.clock_now(inc) + timedelta(minutes=1):
+            raise UsageError("that time is in the future of the incident's clock")
+        version = self.store.set_failure_end(
             incident_id, when, user=user, expected_version=expected_version
         )
         self.reforecast(incident_id)

@@ -199,6 +199,14 @@ def clock_page(
     return _back(incident_id)
 
 
+@pages.post("/incidents/{incident_id}/failure-end")
+def failure_end_page(
+    request: Request, incident_id: int, svc: Svc, at: Annotated[str, Form(max_length=64)]
+) -> Response:
+    svc.set_failure_end(incident_id, _user(request), at)
+    return _back(incident_id)
+
+
 @pages.post("/incidents/{incident_id}/close")
 def close_page(request: Request, incident_id: int, svc: Svc) -> Response:
     svc.close(incident_id, _user(request))
@@ -274,6 +282,10 @@ class Announce(Versioned):
 
 class Draft(Versioned):
     body: str = Field(min_length=1, max_length=4000)
+
+
+class FailureEnd(Versioned):
+    at: str = Field(max_length=64, description="When power or the provider came back (ISO).")
 
 
 class Clock(Versioned):
@@ -372,6 +384,14 @@ def clock(incident_id: int, body: Clock, request: Request, svc: Svc) -> Payload:
         advance=body.advance,
         expected_version=body.expected_version,
     )
+    return _changed(svc, incident_id, version)
+
+
+@api.post(
+    "/incidents/{incident_id}/failure-end", summary="Record when power or the provider came back"
+)
+def failure_end(incident_id: int, body: FailureEnd, request: Request, svc: Svc) -> Payload:
+    version = svc.set_failure_end(incident_id, _user(request), body.at, body.expected_version)
     return _changed(svc, incident_id, version)
 
 
