@@ -100,6 +100,7 @@ class IncidentService:
     _locks: dict[int, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _status: tuple[float, dict[str, Any]] | None = None
+    _pages: tuple[dict[str, Any], bytes, bytes] | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -404,6 +405,31 @@ class IncidentService:
         """The board's JSON (:func:`board_of`)."""
         self.get(incident_id)
         return board_of(self.store, incident_id)
+
+    def status_pages(self) -> tuple[bytes, bytes]:
+        """``/status.json`` and ``/status`` as bytes, rendered once per status payload."""
+        payload = self.public_status()
+        pages = self._pages
+        if pages is None or pages[0] is not payload:
+            import json
+
+            from blackstart.web.render import templates
+
+            body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+            page = templates.env.get_template("status.html").render(s=payload).encode()
+            pages = (payload, body, page)
+            self._pages = pages
+        return pages[1], pages[2]
+
+    def status_fresh(self) -> bool:
+        """Whether :meth:`status_pages` would answer from its cache."""
+        cached = self._status
+        return (
+            cached is not None
+            and time.monotonic() - cached[0] < STATUS_TTL_S
+            and self._pages is not None
+            and self._pages[0] is cached[1]
+        )
 
     def public_status(self) -> dict[str, Any]:
         """``/status.json``: functions by tier with state and ETA range, published

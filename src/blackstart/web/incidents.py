@@ -425,3 +425,4 @@ def install(app: FastAPI, dashboard: Dashboard) -> None:
     app.include_router(api)
     app.include_router(pages)
     app.add_middleware(AuthGate, auth=app.state.auth)
+    app.add_middleware(status.StatusFastPath, service=app.state.incidents)
