@@ -274,3 +274,20 @@ def test_power_back_later_than_assumed_moves_every_eta_past_it(board: httpx.Clie
     assert board.get(f"/api/incidents/{iid}").json()["incident"]["failure_end_at"]
     r = board.post(f"/api/incidents/{iid}/failure-end", json={"at": "2024-08-05T08:00"}, headers=h)
     assert r.status_code == 422 and "future" in r.json()["error"]
+
+
+def test_verified_is_a_second_persons_check(board: httpx.Client) -> None:
+    csrf = login(board, "olga")
+    b = declare(board, csrf, title="four eyes")
+    iid, task = b["incident"]["id"], b["tasks"][0]["id"]
+    url = f"/api/incidents/{iid}/events"
+    r = board.post(url, json={"task": task, "kind": "verified"}, headers={"x-csrf-token": csrf})
+    assert r.status_code == 422 and "not done" in r.json()["error"]
+    board.post(url, json={"task": task, "kind": "done"}, headers={"x-csrf-token": csrf})
+    r = board.post(url, json={"task": task, "kind": "verified"}, headers={"x-csrf-token": csrf})
+    assert r.status_code == 422 and "second person" in r.json()["suggestion"]
+    acsrf = login(board, "ada")
+    r = board.post(url, json={"task": task, "kind": "verified"}, headers={"x-csrf-token": acsrf})
+    assert r.status_code == 201
+    row = next(t for t in board.get(f"/api/incidents/{iid}").json()["tasks"] if t["id"] == task)
+    assert row["state"] == "verified" and row["verified"]["user"] == "ada"

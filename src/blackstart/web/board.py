@@ -210,6 +210,15 @@ class IncidentService:
             raise UsageError(f"unknown event '{kind}'", suggestion=" / ".join(EVENT_KINDS))
         snap = self.snapshot(incident_id)
         incident.check_task(snap, task)
+        if kind == "verified":
+            done = incident.task_states(snap).get(task, {}).get("done")
+            if done is None:
+                raise UsageError(f"'{task}' is not done yet", suggestion="mark it done first")
+            if done.user == user:
+                raise UsageError(
+                    f"'{task}' was marked done by you",
+                    suggestion="verification is a second person's check",
+                )
         now = incident.clock_now(snap.incident)
         when = parse_when(at, self.tz, "at") or now
         if when > now + timedelta(minutes=1):
