@@ -291,3 +291,19 @@ def test_verified_is_a_second_persons_check(board: httpx.Client) -> None:
     assert r.status_code == 201
     row = next(t for t in board.get(f"/api/incidents/{iid}").json()["tasks"] if t["id"] == task)
     assert row["state"] == "verified" and row["verified"]["user"] == "ada"
+
+
+def test_version_endpoint_follows_every_change(board: httpx.Client) -> None:
+    csrf = login(board, "olga")
+    b = declare(board, csrf, title="poll")
+    iid, task = b["incident"]["id"], b["tasks"][0]["id"]
+    assert board.get(f"/api/incidents/{iid}/version").json()["version"] == 1
+    board.post(
+        f"/api/incidents/{iid}/events",
+        json={"task": task, "kind": "started"},
+        headers={"x-csrf-token": csrf},
+    )
+    assert board.get(f"/api/incidents/{iid}/version").json()["version"] == 2
+    page = board.get(f"/incidents/{iid}").text
+    assert 'data-version="2"' in page and "/static/board.js" in page
+    assert board.get("/static/board.js").status_code == 200

@@ -323,6 +323,12 @@ def board(incident_id: int, svc: Svc) -> Payload:
     return svc.board(incident_id)
 
 
+@api.get("/incidents/{incident_id}/version", summary="The incident's version (cheap polling)")
+def version(incident_id: int, svc: Svc) -> Payload:
+    row = svc.get(incident_id)
+    return {"version": row.version, "state": row.state, "updated_at": row.updated_at.isoformat()}
+
+
 @api.post("/incidents/{incident_id}/events", status_code=201, summary="Mark a task")
 def event(incident_id: int, body: Event, request: Request, svc: Svc) -> Payload:
     version = svc.record(
