@@ -226,3 +226,11 @@ def test_drills_never_appear_on_the_public_page(secured: httpx.Client) -> None:
     board = secured.get(f"/incidents/{iid}").text
     assert "DRILL" in board
     assert "DRILL" in secured.get("/incidents").text
+
+
+def test_head_status_for_uptime_monitors(secured: httpx.Client) -> None:
+    secured.cookies.clear()
+    for path in ("/status", "/status.json"):
+        r = secured.head(path)
+        assert r.status_code == 200 and r.content == b""
+        assert int(r.headers["content-length"]) == len(secured.get(path).content)

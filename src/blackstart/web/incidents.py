@@ -26,7 +26,14 @@ from blackstart.web.errors import ERROR_SCHEMA
 from blackstart.web.render import templates
 
 pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
-api = APIRouter(prefix="/api", tags=["incidents"], responses=ERROR_SCHEMA)
+_REFUSED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Login needed", "content": ERROR_SCHEMA[404]["content"]},
+    403: {
+        "description": "CSRF token missing or wrong, or the role may not do this",
+        "content": ERROR_SCHEMA[404]["content"],
+    },
+}
+api = APIRouter(prefix="/api", tags=["incidents"], responses={**ERROR_SCHEMA, **_REFUSED})
 Payload = dict[str, Any]
 
 

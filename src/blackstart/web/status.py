@@ -61,7 +61,7 @@ class StatusFastPath:
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         path = scope.get("path")
-        if scope["type"] != "http" or scope["method"] != "GET" or path not in PAGES:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or path not in PAGES:
             await self.app(scope, receive, send)
             return
         svc = self.service
@@ -72,7 +72,9 @@ class StatusFastPath:
         content, ctype = (body, _JSON) if path == "/status.json" else (page, _HTML)
         headers = [*ctype, *_COMMON, (b"content-length", str(len(content)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": content})
+        await send(
+            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else content}
+        )
 
 
 PAGES = frozenset({"/status", "/status.json"})
