@@ -1,4 +1,4 @@
-"""Queries of live incidents, users, sessions and the audit log.
+"""Queries of live incidents (users, sessions and the audit log: :mod:`.users`).
 
 Every change to an incident goes through :meth:`IncidentStore.change`: in one transaction
 it bumps the incident's ``version`` with ``UPDATE … WHERE version = v`` (optimistic
@@ -13,352 +13,72 @@ acknowledged. Does not know about HTTP, passwords or models.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from blackstart.store.incident_rows import (
+    AnnouncementRow,
+    AuditRow,
+    EventRow,
+    ForecastRow,
+    IncidentRow,
+    MessageRow,
+    Snapshot,
+    UnplannedRow,
+    UserRow,
+    _a,
+    _aware,
+    _incident,
+    now,
+)
 from blackstart.store.incident_tables import (
     Announcement,
-    AuditEntry,
     ForecastRecord,
     Incident,
-    LoginSession,
     StatusMessage,
     TaskEvent,
     UnplannedTask,
-    User,
 )
 from blackstart.store.store import Store, StoreError
+from blackstart.store.users import ROLES, UserQueries
 
-ROLES = ("viewer", "operator", "admin")
+__all__ = [
+    "EVENT_KINDS",
+    "ROLES",
+    "AnnouncementRow",
+    "AuditRow",
+    "Conflict",
+    "EventRow",
+    "ForecastRow",
+    "IncidentRow",
+    "IncidentStore",
+    "MessageRow",
+    "Snapshot",
+    "UnplannedRow",
+    "UserRow",
+    "now",
+]
+
 EVENT_KINDS = ("started", "done", "verified")
 RETRIES = 50
-
-
-class Conflict(StoreError):
-    """The incident changed since the version the caller saw (HTTP 409)."""
-
-
-def _aware(when: datetime | None) -> datetime | None:
-    if when is None:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
-def _a(when: datetime) -> datetime:
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
-def now() -> datetime:
-    """The current UTC time."""
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class UserRow:
-    id: int
-    name: str
-    role: str
-    password_hash: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "role": self.role}
-
-
-@dataclass(frozen=True)
-class IncidentRow:
-    id: int
-    title: str
-    scenario: str | None
-    fail: tuple[str, ...]
-    start_at: datetime
-    failure_end_at: datetime | None
-    drill: bool
-    clock: str
-    sim_now: datetime | None
-    state: str
-    closed_at: datetime | None
-    model_hash: str
-    plan: dict[str, Any]
-    review: dict[str, Any] | None
-    version: int
-    created_by: str
-    created_at: datetime
-    updated_at: datetime
-
-    def summary(self) -> dict[str, Any]:
-        """Everything but the plan and review."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "scenario": self.scenario,
-            "fail": list(self.fail),
-            "start_at": self.start_at.isoformat(),
-            "failure_end_at": self.failure_end_at.isoformat() if self.failure_end_at else None,
-            "drill": self.drill,
-            "clock": self.clock,
-            "sim_now": self.sim_now.isoformat() if self.sim_now else None,
-            "state": self.state,
-            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
-            "model_hash": self.model_hash,
-            "version": self.version,
-            "created_by": self.created_by,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-        }
-
-
-def _incident(r: Incident) -> IncidentRow:
-    return IncidentRow(
-        r.id,
-        r.title,
-        r.scenario,
-        tuple(str(x) for x in r.fail),
-        _a(r.start_at),
-        _aware(r.failure_end_at),
-        bool(r.drill),
-        r.clock,
-        _aware(r.sim_now),
-        r.state,
-        _aware(r.closed_at),
-        r.model_hash,
-        dict(r.plan),
-        r.review,
-        r.version,
-        r.created_by,
-        _a(r.created_at),
-        _a(r.updated_at),
-    )
-
-
-@dataclass(frozen=True)
-class EventRow:
-    id: int
-    task: str
-    kind: str
-    at: datetime
-    user: str
-    comment: str
-    recorded_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "task": self.task,
-            "kind": self.kind,
-            "at": self.at.isoformat(),
-            "user": self.user,
-            "comment": self.comment,
-            "recorded_at": self.recorded_at.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
-class UnplannedRow:
-    key: str
-    description: str
-    estimate_s: int
-    after: tuple[str, ...]
-    blocks: tuple[str, ...]
-    created_by: str
-    created_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "description": self.description,
-            "estimate_s": self.estimate_s,
-            "after": list(self.after),
-            "blocks": list(self.blocks),
-            "created_by": self.created_by,
-            "created_at": self.created_at.isoformat(),
-        }
-
-
-@dataclass(frozen=True)
-class ForecastRow:
-    id: int
-    incident_version: int
-    as_of: datetime
-    computed_at: datetime
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class AnnouncementRow:
-    tier: str
-    eta: datetime
-    announced_at: datetime
-    user: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "tier": self.tier,
-            "eta": self.eta.isoformat(),
-            "announced_at": self.announced_at.isoformat(),
-            "user": self.user,
-        }
-
-
-@dataclass(frozen=True)
-class MessageRow:
-    id: int
-    body: str
-    state: str
-    created_by: str
-    created_at: datetime
-    published_by: str | None
-    published_at: datetime | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "body": self.body,
-            "state": self.state,
-            "created_by": self.created_by,
-            "created_at": self.created_at.isoformat(),
-            "published_by": self.published_by,
-            "published_at": self.published_at.isoformat() if self.published_at else None,
-        }
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    id: int
-    at: datetime
-    user: str
-    action: str
-    target: str
-    before: Any
-    after: Any
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "at": self.at.isoformat(),
-            "user": self.user,
-            "action": self.action,
-            "target": self.target,
-            "before": self.before,
-            "after": self.after,
-        }
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """An incident and everything recorded on it, read together."""
-
-    incident: IncidentRow
-    events: list[EventRow] = field(default_factory=list)
-    unplanned: list[UnplannedRow] = field(default_factory=list)
-    announcements: list[AnnouncementRow] = field(default_factory=list)
-    messages: list[MessageRow] = field(default_factory=list)
 
 
 Change = Callable[[Session, Incident], tuple[Any, Any]]
 """Adds the change's rows to the session; returns (before, after) for the audit log."""
 
 
-class IncidentStore:
+class Conflict(StoreError):
+    """The incident changed since the version the caller saw (HTTP 409)."""
+
+
+class IncidentStore(UserQueries):
     """Incidents, users, sessions and the audit log on a :class:`Store`."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-
-    # ------------------------------------------------------------------ audit
-
-    @staticmethod
-    def _audit(s: Session, user: str, action: str, target: str, before: Any, after: Any) -> None:
-        s.add(
-            AuditEntry(
-                at=now(), user=user, action=action, target=target, before=before, after=after
-            )
-        )
-
-    def audit_log(self, *, limit: int = 500) -> list[AuditRow]:
-        """The newest ``limit`` audit entries, newest first."""
-        with self.store.session() as s:
-            rows = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
-            return [
-                AuditRow(r.id, _a(r.at), r.user, r.action, r.target, r.before, r.after)
-                for r in rows
-            ]
-
-    def record(self, user: str, action: str, target: str, before: Any, after: Any) -> None:
-        """Append an audit entry outside any incident change (login, user added, …)."""
-        with self.store.session() as s, s.begin():
-            self._audit(s, user, action, target, before, after)
-
-    # ------------------------------------------------------------------ users
-
-    def has_users(self) -> bool:
-        with self.store.session() as s:
-            return bool(s.scalar(select(func.count()).select_from(User)))
-
-    def add_user(self, name: str, role: str, password_hash: str, *, by: str) -> UserRow:
-        """A new user; :class:`StoreError` if the name is taken."""
-        if role not in ROLES:
-            raise StoreError(f"unknown role '{role}'", suggestion="one of " + ", ".join(ROLES))
-        row = User(name=name, role=role, password_hash=password_hash, created_at=now())
-        try:
-            with self.store.session() as s, s.begin():
-                s.add(row)
-                s.flush()
-                self._audit(s, by, "user.add", f"user:{name}", None, {"name": name, "role": role})
-        except IntegrityError:
-            raise StoreError(
-                f"a user named '{name}' exists", suggestion="choose another name"
-            ) from None
-        return UserRow(row.id, name, role, password_hash)
-
-    def user(self, name: str) -> UserRow | None:
-        with self.store.session() as s:
-            r = s.scalars(select(User).where(User.name == name)).first()
-            return None if r is None else UserRow(r.id, r.name, r.role, r.password_hash)
-
-    def set_password_hash(self, user_id: int, password_hash: str) -> None:
-        """Store a re-hashed password (argon2 parameters upgraded)."""
-        with self.store.session() as s, s.begin():
-            s.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
-
-    # ------------------------------------------------------------------ sessions
-
-    def open_session(self, token_hash: str, user_id: int, csrf: str, expires_at: datetime) -> None:
-        with self.store.session() as s, s.begin():
-            s.add(
-                LoginSession(
-                    token_hash=token_hash,
-                    user_id=user_id,
-                    csrf=csrf,
-                    created_at=now(),
-                    expires_at=expires_at,
-                )
-            )
-
-    def session_user(self, token_hash: str) -> tuple[UserRow, str] | None:
-        """The user and CSRF token of a live session, or ``None``."""
-        with self.store.session() as s:
-            found = s.execute(
-                select(LoginSession, User)
-                .join(User, User.id == LoginSession.user_id)
-                .where(LoginSession.token_hash == token_hash)
-            ).first()
-            if found is None:
-                return None
-            sess, u = found
-            if _a(sess.expires_at) <= now():
-                return None
-            return UserRow(u.id, u.name, u.role, u.password_hash), sess.csrf
-
-    def close_session(self, token_hash: str) -> None:
-        with self.store.session() as s, s.begin():
-            row = s.get(LoginSession, token_hash)
-            if row is not None:
-                s.delete(row)
 
     # ------------------------------------------------------------------ incidents
 
