@@ -1,6 +1,6 @@
-"""The incident board: pages (``/incidents…``) and their JSON twins (``/api/incidents…``),
-the ETA-history chart, the audit page, and :func:`install`, which wires all of it (and
-the auth gate, login and public status) into the dashboard app.
+"""The incident board's pages (``/incidents…``; their JSON twins are in
+:mod:`.incidents_api`), the ETA-history chart, the audit page, and :func:`install`, which
+wires all of it (and the auth gate, login and public status) into the dashboard app.
 
 Pages post plain forms (CSRF token in a hidden field) and redirect back (303); the API
 takes JSON (CSRF token in ``X-CSRF-Token``). A change may name the incident version it
@@ -14,26 +14,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from blackstart.model.schema import TIERS
 from blackstart.store.incidents import EVENT_KINDS, IncidentStore
-from blackstart.web import eta_chart, login, status
+from blackstart.web import eta_chart, incidents_api, login, status
 from blackstart.web.auth import Auth, AuthGate
 from blackstart.web.board import IncidentService
 from blackstart.web.dashboard import Dashboard
-from blackstart.web.errors import ERROR_SCHEMA
 from blackstart.web.render import templates
 
 pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
-_REFUSED: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Login needed", "content": ERROR_SCHEMA[404]["content"]},
-    403: {
-        "description": "CSRF token missing or wrong, or the role may not do this",
-        "content": ERROR_SCHEMA[404]["content"],
-    },
-}
-api = APIRouter(prefix="/api", tags=["incidents"], responses={**ERROR_SCHEMA, **_REFUSED})
 Payload = dict[str, Any]
 
 
@@ -242,189 +232,6 @@ def audit_page(request: Request, svc: Svc) -> Response:
     return templates.TemplateResponse(request, "audit.html", {"nav": "audit", "rows": rows})
 
 
-# --------------------------------------------------------------------------- JSON API
-
-
-class Declare(BaseModel):
-    """An incident to declare: a model scenario or ad-hoc failures."""
-
-    model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=200)
-    scenario: str | None = Field(default=None, max_length=200)
-    fail: list[str] = Field(default_factory=list, max_length=1000)
-    start: str | None = Field(default=None, max_length=64, description="Real start (ISO).")
-    failure_end: str | None = Field(
-        default=None, max_length=64, description="When power or the provider came back."
-    )
-    drill: bool = False
-    clock: str = Field(default="real", pattern="^(real|simulated)$")
-
-
-class Versioned(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    expected_version: int | None = Field(
-        default=None, ge=1, description="Refuse with 409 if the incident has moved on."
-    )
-
-
-class Event(Versioned):
-    task: str = Field(min_length=1, max_length=300)
-    kind: str = Field(pattern="^(started|done|verified)$")
-    comment: str = Field(default="", max_length=2000)
-    at: str | None = Field(default=None, max_length=64)
-
-
-class Unplanned(Versioned):
-    key: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=2000)
-    estimate: str = Field(min_length=1, max_length=64, examples=["2h"])
-    after: list[str] = Field(default_factory=list, max_length=100)
-    blocks: list[str] = Field(default_factory=list, max_length=100)
-
-
-class Announce(Versioned):
-    tier: str = Field(max_length=30)
-    eta: str = Field(max_length=64)
-
-
-class Draft(Versioned):
-    body: str = Field(min_length=1, max_length=4000)
-
-
-class FailureEnd(Versioned):
-    at: str = Field(max_length=64, description="When power or the provider came back (ISO).")
-
-
-class Clock(Versioned):
-    sim_now: str | None = Field(default=None, max_length=64)
-    advance: str | None = Field(default=None, max_length=64)
-
-
-def _changed(svc: IncidentService, incident_id: int, version: int) -> Payload:
-    latest = svc.store.latest_forecast(incident_id)
-    return {"version": version, "forecast": latest.payload if latest else None}
-
-
-@api.get("/incidents", summary="Incidents and drills")
-def list_incidents(svc: Svc) -> list[Payload]:
-    return [r.summary() for r in svc.store.incidents()]
-
-
-@api.post("/incidents", status_code=201, summary="Declare an incident or a drill")
-def declare(body: Declare, request: Request, svc: Svc) -> Payload:
-    row = svc.declare(
-        _user(request),
-        title=body.title,
-        scenario=body.scenario,
-        fail=list(body.fail),
-        start=body.start,
-        failure_end=body.failure_end,
-        drill=body.drill,
-        clock=body.clock,
-    )
-    return svc.board(row.id)
-
-
-@api.get("/incidents/{incident_id}", summary="The task board of an incident")
-def board(incident_id: int, svc: Svc) -> Payload:
-    return svc.board(incident_id)
-
-
-@api.get("/incidents/{incident_id}/version", summary="The incident's version (cheap polling)")
-def version(incident_id: int, svc: Svc) -> Payload:
-    row = svc.get(incident_id)
-    return {"version": row.version, "state": row.state, "updated_at": row.updated_at.isoformat()}
-
-
-@api.post("/incidents/{incident_id}/events", status_code=201, summary="Mark a task")
-def event(incident_id: int, body: Event, request: Request, svc: Svc) -> Payload:
-    version = svc.record(
-        incident_id,
-        _user(request),
-        task=body.task,
-        kind=body.kind,
-        comment=body.comment,
-        at=body.at,
-        expected_version=body.expected_version,
-    )
-    return _changed(svc, incident_id, version)
-
-
-@api.post("/incidents/{incident_id}/unplanned", status_code=201, summary="Add an unplanned task")
-def unplanned(incident_id: int, body: Unplanned, request: Request, svc: Svc) -> Payload:
-    version = svc.add_unplanned(
-        incident_id,
-        _user(request),
-        key=body.key,
-        description=body.description,
-        estimate=body.estimate,
-        after=list(body.after),
-        blocks=list(body.blocks),
-        expected_version=body.expected_version,
-    )
-    return _changed(svc, incident_id, version)
-
-
-@api.post("/incidents/{incident_id}/announcements", status_code=201, summary="Announce an ETA")
-def announce(incident_id: int, body: Announce, request: Request, svc: Svc) -> Payload:
-    version = svc.announce(
-        incident_id,
-        _user(request),
-        tier=body.tier,
-        eta=body.eta,
-        expected_version=body.expected_version,
-    )
-    return {"version": version}
-
-
-@api.post("/incidents/{incident_id}/messages", status_code=201, summary="Draft a message")
-def draft(incident_id: int, body: Draft, request: Request, svc: Svc) -> Payload:
-    version = svc.draft(incident_id, _user(request), body.body, body.expected_version)
-    return {"version": version, "messages": svc.board(incident_id)["messages"]}
-
-
-@api.post("/incidents/{incident_id}/messages/{message_id}/publish", summary="Publish a message")
-def publish(incident_id: int, message_id: int, request: Request, svc: Svc) -> Payload:
-    return {"version": svc.publish(incident_id, _user(request), message_id)}
-
-
-@api.post("/incidents/{incident_id}/clock", summary="Set or advance a drill's simulated clock")
-def clock(incident_id: int, body: Clock, request: Request, svc: Svc) -> Payload:
-    version = svc.set_clock(
-        incident_id,
-        _user(request),
-        sim_now=body.sim_now,
-        advance=body.advance,
-        expected_version=body.expected_version,
-    )
-    return _changed(svc, incident_id, version)
-
-
-@api.post(
-    "/incidents/{incident_id}/failure-end", summary="Record when power or the provider came back"
-)
-def failure_end(incident_id: int, body: FailureEnd, request: Request, svc: Svc) -> Payload:
-    version = svc.set_failure_end(incident_id, _user(request), body.at, body.expected_version)
-    return _changed(svc, incident_id, version)
-
-
-@api.post("/incidents/{incident_id}/close", summary="Close an incident and write its review")
-def close(incident_id: int, request: Request, svc: Svc) -> Payload:
-    svc.close(incident_id, _user(request))
-    return svc.board(incident_id)
-
-
-@api.get("/incidents/{incident_id}/review", summary="The review of a closed incident")
-def review(incident_id: int, svc: Svc) -> Payload:
-    data = svc.board(incident_id)
-    return {"incident": data["incident"], "review": data["review"]}
-
-
-@api.get("/admin/audit", summary="The audit log, newest first (admins)")
-def audit(svc: Svc) -> list[Payload]:
-    return [r.to_dict() for r in svc.store.audit_log()]
-
-
 # --------------------------------------------------------------------------- wiring
 
 
@@ -435,7 +242,7 @@ def install(app: FastAPI, dashboard: Dashboard) -> None:
     app.state.incidents = IncidentService(dashboard, store)
     app.include_router(status.router)
     app.include_router(login.router)
-    app.include_router(api)
+    app.include_router(incidents_api.router)
     app.include_router(pages)
     app.add_middleware(AuthGate, auth=app.state.auth)
     app.add_middleware(status.StatusFastPath, service=app.state.incidents)
