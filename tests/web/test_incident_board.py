@@ -307,3 +307,33 @@ def test_version_endpoint_follows_every_change(board: httpx.Client) -> None:
     page = board.get(f"/incidents/{iid}").text
     assert 'data-version="2"' in page and "/static/board.js" in page
     assert board.get("/static/board.js").status_code == 200
+
+
+def test_declare_from_ad_hoc_failures(board: httpx.Client) -> None:
+    csrf = login(board, "olga")
+    h = {"x-csrf-token": csrf}
+    r = board.post(
+        "/api/incidents",
+        headers=h,
+        json={"title": "site", "fail": ["site:colo-paris"], "start": "2024-04-26T02:00"},
+    )
+    assert r.status_code == 422 and "came back" in r.json()["error"]
+    r = board.post(
+        "/api/incidents",
+        headers=h,
+        json={
+            "title": "site",
+            "fail": ["site:colo-paris"],
+            "start": "2024-04-26T02:00",
+            "failure_end": "2024-04-28T02:00",
+        },
+    )
+    assert r.status_code == 201, r.text
+    b = r.json()
+    assert b["incident"]["scenario"] is None and b["incident"]["fail"] == ["site:colo-paris"]
+    # the same failures and duration as the model's colo-site-loss scenario: same plan
+    from blackstart import planning
+
+    expected = planning.plan(bs.load(bs.example_path()), "colo-site-loss").to_dict()
+    assert [t["id"] for t in b["tasks"]] == [t["id"] for t in expected["tasks"]]
+    assert b["plan"]["failure_end"] == expected["failure_end"]
