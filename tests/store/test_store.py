@@ -26,7 +26,12 @@ def test_migration_creates_the_tables(tmp_path: Path) -> None:
     cols = {c["name"] for c in insp.get_columns("model_versions")}
     assert cols >= {"hash", "name", "loaded_at"}
     with engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0001"
+        current = MigrationContext.configure(conn).get_current_revision()
+    from alembic.script import ScriptDirectory
+
+    from blackstart.store.store import migrations_config
+
+    assert current == ScriptDirectory.from_config(migrations_config(engine)).get_current_head()
     engine.dispose()
 
 

@@ -415,6 +415,9 @@ def serve(
             raise UsageError(exc.message, suggestion=exc.suggestion) from None
 
     web_app = _guard(False, start)
+    from blackstart.cli.incidents import check_open_access
+
+    _guard(False, lambda: check_open_access(host, web_app.state.auth.users_exist()))
     store = web_app.state.dashboard.store
     err.print(f"store: {store.path or store.url}")
     err.print(f"dashboard: http://{host}:{port}/  (JSON API under /api/, schema /openapi.json)")
@@ -521,3 +524,9 @@ register(app)
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+from blackstart.cli import incidents as _incidents  # noqa: E402  (needs _guard above)
+
+app.add_typer(_incidents.user_app)
+app.command("export-html")(_incidents.export_html)

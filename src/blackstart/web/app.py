@@ -15,7 +15,15 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from blackstart import __version__
-from blackstart.web import docs, errors, explorer_routes, pages, recovery_routes, routes
+from blackstart.web import (
+    docs,
+    errors,
+    explorer_routes,
+    incidents,
+    pages,
+    recovery_routes,
+    routes,
+)
 from blackstart.web.dashboard import Dashboard
 from blackstart.web.render import STATIC
 
@@ -57,5 +65,6 @@ def create_app(model_path: str | Path, db_url: str | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(explorer_routes.page)
     app.include_router(docs.router)
+    incidents.install(app, dashboard)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -1,0 +1,472 @@
+"""The incident board's service: declare, record, re-forecast, and the payloads of the
+board, its JSON twin and the public status.
+
+Every change is stored first (and acknowledged only once committed), then the incident is
+re-forecast from what the store holds, and the forecast kept. Recovery problems are
+cached per incident (they depend only on what failed and when). The public status is
+cached for :data:`STATUS_TTL_S` and dropped on every local change.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from blackstart import incident, planning
+from blackstart.errors import UsageError, did_you_mean
+from blackstart.model.schema import TIERS
+from blackstart.store.incidents import EVENT_KINDS, IncidentRow, IncidentStore, Snapshot
+from blackstart.units import parse_seconds
+from blackstart.web.dashboard import Dashboard, NotFound
+
+STATUS_TTL_S = 1.0
+
+
+def parse_when(text: str | None, tz: ZoneInfo, what: str) -> datetime | None:
+    """An ISO time (local to the model's zone if naive), or ``None`` if empty."""
+    if text is None or not text.strip():
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"{what}: cannot read time {text!r}", suggestion="write e.g. 2024-08-03T14:30"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=tz)
+
+
+def board_of(store: IncidentStore, incident_id: int) -> dict[str, Any]:
+    """The board's JSON: the incident, tasks with their state, unplanned tasks,
+    forecasts kept, announcements and messages."""
+    snap = store.snapshot(incident_id)
+    if snap is None:
+        raise NotFound(f"no incident {incident_id}", suggestion="see /incidents")
+    inc = snap.incident
+    states = incident.task_states(snap)
+
+    def state(task: str) -> dict[str, Any]:
+        st = states.get(task, {})
+        kind = next((k for k in ("verified", "done", "started") if k in st), "todo")
+        return {"state": kind, **{k: st[k].to_dict() for k in st}}
+
+    tasks = [{**t, **state(t["id"])} for t in inc.plan["tasks"]]
+    forecasts = store.forecasts(incident_id)
+    latest = forecasts[-1].payload if forecasts else None
+    return {
+        "incident": inc.summary(),
+        "now": incident.clock_now(inc).isoformat(timespec="seconds"),
+        "plan": {
+            k: inc.plan[k]
+            for k in (
+                "scenario",
+                "start",
+                "failure_end",
+                "functions",
+                "tiers",
+                "all",
+                "warnings",
+            )
+        },
+        "tasks": tasks,
+        "unplanned": [{**u.to_dict(), **state(u.key)} for u in snap.unplanned],
+        "forecast": latest,
+        "forecasts": [
+            {
+                "version": f.incident_version,
+                "as_of": f.payload["as_of"],
+                "tiers": f.payload["tiers"],
+                "all": f.payload["all"],
+            }
+            for f in forecasts
+        ],
+        "announcements": [a.to_dict() for a in snap.announcements],
+        "messages": [m.to_dict() for m in snap.messages],
+        "events": [e.to_dict() for e in snap.events],
+        "review": inc.review,
+    }
+
+
+@dataclass
+class IncidentService:
+    """Incidents of the served model."""
+
+    dash: Dashboard
+    store: IncidentStore
+    _contexts: dict[int, planning.Context] = field(default_factory=dict)
+    _locks: dict[int, threading.Lock] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+    _status: tuple[float, dict[str, Any]] | None = None
+    _pages: tuple[dict[str, Any], bytes, bytes] | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.dash.model.timezone or "UTC")
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, incident_id: int) -> IncidentRow:
+        row = self.store.incident(incident_id)
+        if row is None:
+            ids = [str(r.id) for r in self.store.incidents()]
+            raise NotFound(
+                f"no incident {incident_id}",
+                suggestion=did_you_mean(str(incident_id), ids) or "see /incidents",
+            )
+        return row
+
+    def snapshot(self, incident_id: int) -> Snapshot:
+        snap = self.store.snapshot(incident_id)
+        if snap is None:
+            self.get(incident_id)
+            raise AssertionError("unreachable")
+        return snap
+
+    def context(self, inc: IncidentRow) -> planning.Context:
+        with self._guard:
+            ctx = self._contexts.get(inc.id)
+        sc = incident.incident_scenario(self.dash.model, inc)
+        if ctx is None or (ctx.scenario.start, ctx.scenario.duration_min) != (
+            sc.start,
+            sc.duration_min,
+        ):
+            ctx = incident.context_of(self.dash.model, self.dash.graph, sc)
+            with self._guard:
+                self._contexts[inc.id] = ctx
+        return ctx
+
+    # ------------------------------------------------------------------ changing
+
+    def declare(
+        self,
+        user: str,
+        *,
+        title: str,
+        scenario: str | None,
+        fail: list[str],
+        start: str | None,
+        failure_end: str | None,
+        drill: bool,
+        clock: str,
+    ) -> IncidentRow:
+        """Declare an incident (or a drill), store its plan and first forecast."""
+        title = title.strip()
+        if not title:
+            raise UsageError("an incident needs a title")
+        if clock not in ("real", "simulated"):
+            raise UsageError(f"unknown clock '{clock}'", suggestion="real or simulated")
+        if clock == "simulated" and not drill:
+            raise UsageError(
+                "only a drill runs on a simulated clock",
+                suggestion="tick 'drill', or use the real clock",
+            )
+        model = self.dash.model
+        begin = parse_when(start, self.tz, "start") or datetime.now(UTC).replace(microsecond=0)
+        end = parse_when(failure_end, self.tz, "failure ends")
+        scenario = scenario or None
+        sc = incident.resolve(
+            model,
+            scenario=scenario,
+            fail=[] if scenario else fail,
+            start=begin.astimezone(self.tz),
+            failure_end=end,
+        )
+        ctx = incident.context_of(model, self.dash.graph, sc)
+        plan = incident.plan_payload(ctx)
+        row = self.store.create_incident(
+            by=user,
+            title=title,
+            scenario=scenario,
+            fail=list(sc.fail),
+            start_at=begin,
+            failure_end_at=end,
+            drill=drill,
+            clock=clock,
+            sim_now=begin if clock == "simulated" else None,
+            model_hash=model.hash,
+            plan=plan,
+        )
+        with self._guard:
+            self._contexts[row.id] = ctx
+        self.reforecast(row.id)
+        return row
+
+    def record(
+        self,
+        incident_id: int,
+        user: str,
+        *,
+        task: str,
+        kind: str,
+        comment: str = "",
+        at: str | None = None,
+        expected_version: int | None = None,
+    ) -> int:
+        """Mark a task started, done or verified; re-forecast; return the new version."""
+        if kind not in EVENT_KINDS:
+            raise UsageError(f"unknown event '{kind}'", suggestion=" / ".join(EVENT_KINDS))
+        snap = self.snapshot(incident_id)
+        incident.check_task(snap, task)
+        if kind == "verified":
+            done = incident.task_states(snap).get(task, {}).get("done")
+            if done is None:
+                raise UsageError(f"'{task}' is not done yet", suggestion="mark it done first")
+            if done.user == user:
+                raise UsageError(
+                    f"'{task}' was marked done by you",
+                    suggestion="verification is a second person's check",
+                )
+        now = incident.clock_now(snap.incident)
+        when = parse_when(at, self.tz, "at") or now
+        if when > now + timedelta(minutes=1):
+            raise UsageError(
+                "that time is in the future of the incident's clock",
+                suggestion=f"at most {now.isoformat(timespec='minutes')}",
+            )
+        version = self.store.add_event(
+            incident_id,
+            task=task,
+            kind=kind,
+            at=when,
+            user=user,
+            comment=comment.strip()[:2000],
+            expected_version=expected_version,
+        )
+        self.reforecast(incident_id)
+        return version
+
+    def add_unplanned(
+        self,
+        incident_id: int,
+        user: str,
+        *,
+        key: str,
+        description: str,
+        estimate: str,
+        after: list[str],
+        blocks: list[str],
+        expected_version: int | None = None,
+    ) -> int:
+        snap = self.snapshot(incident_id)
+        key = key.strip()
+        if not key or "@" in key:
+            raise UsageError("an unplanned task needs a short name without '@'")
+        if key in incident.task_ids(snap):
+            raise UsageError(f"task '{key}' is already on the board", suggestion="another name")
+        try:
+            seconds = int(parse_seconds(estimate.strip()))
+        except ValueError as exc:
+            raise UsageError(f"estimate: {exc}", suggestion="e.g. 45min or 2h") from None
+        after = [a.strip() for a in after if a.strip()]
+        for dep in after:
+            incident.check_task(snap, dep)
+        blocks = [b.strip() for b in blocks if b.strip()]
+        planned = {t["component"] for t in snap.incident.plan["tasks"]}
+        for b in blocks:
+            if b.partition("/")[0] not in planned:
+                raise UsageError(
+                    f"blocks: no component '{b}' on the board",
+                    suggestion=did_you_mean(b, sorted(planned)),
+                )
+        version = self.store.add_unplanned(
+            incident_id,
+            key=key,
+            description=description.strip(),
+            estimate_s=seconds,
+            after=after,
+            blocks=blocks,
+            user=user,
+            expected_version=expected_version,
+        )
+        self.reforecast(incident_id)
+        return version
+
+    def announce(
+        self,
+        incident_id: int,
+        user: str,
+        *,
+        tier: str,
+        eta: str,
+        expected_version: int | None = None,
+    ) -> int:
+        if tier not in (*TIERS, "all"):
+            raise UsageError(f"unknown tier '{tier}'", suggestion=", ".join((*TIERS, "all")))
+        when = parse_when(eta, self.tz, "eta")
+        if when is None:
+            raise UsageError("eta: give the announced time")
+        return self._changed(
+            self.store.announce(
+                incident_id, tier=tier, eta=when, user=user, expected_version=expected_version
+            )
+        )
+
+    def draft(
+        self, incident_id: int, user: str, body: str, expected_version: int | None = None
+    ) -> int:
+        body = body.strip()
+        if not body:
+            raise UsageError("the message is empty")
+        return self._changed(
+            self.store.draft_message(
+                incident_id, body=body[:4000], user=user, expected_version=expected_version
+            )
+        )
+
+    def publish(
+        self, incident_id: int, user: str, message_id: int, expected_version: int | None = None
+    ) -> int:
+        return self._changed(
+            self.store.publish_message(
+                incident_id, message_id, user=user, expected_version=expected_version
+            )
+        )
+
+    def set_clock(
+        self,
+        incident_id: int,
+        user: str,
+        *,
+        sim_now: str | None = None,
+        advance: str | None = None,
+        expected_version: int | None = None,
+    ) -> int:
+        inc = self.get(incident_id)
+        current = incident.clock_now(inc)
+        if advance and advance.strip():
+            try:
+                when = current + timedelta(seconds=parse_seconds(advance.strip()))
+            except ValueError as exc:
+                raise UsageError(f"advance: {exc}", suggestion="e.g. 30min or 2h") from None
+        else:
+            parsed = parse_when(sim_now, self.tz, "clock")
+            if parsed is None:
+                raise UsageError("give the new time or how far to advance")
+            when = parsed
+        if when < current:
+            raise UsageError(
+                "a simulated clock does not go back",
+                suggestion=f"after {current.isoformat(timespec='minutes')}",
+            )
+        version = self.store.set_clock(
+            incident_id, when, user=user, expected_version=expected_version
+        )
+        self.reforecast(incident_id)
+        return version
+
+    def set_failure_end(
+        self, incident_id: int, user: str, at: str, expected_version: int | None = None
+    ) -> int:
+        """Power or the provider came back at ``at``: the recovery problem changes."""
+        inc = self.get(incident_id)
+        when = parse_when(at, self.tz, "failure ends")
+        if when is None:
+            raise UsageError("failure ends: give the time power or the provider came back")
+        if when <= inc.start_at:
+            raise UsageError("the failure must end after it started")
+        if when > incident.clock_now(inc) + timedelta(minutes=1):
+            raise UsageError("that time is in the future of the incident's clock")
+        version = self.store.set_failure_end(
+            incident_id, when, user=user, expected_version=expected_version
+        )
+        self.reforecast(incident_id)
+        return version
+
+    def close(self, incident_id: int, user: str, expected_version: int | None = None) -> int:
+        from blackstart import incident_review
+
+        inc = self.get(incident_id)
+        at = incident.clock_now(inc)
+        final = self.reforecast(incident_id, as_of=at)
+        snap = self.snapshot(incident_id)
+        review = incident_review.review(
+            self.context(inc), snap, self.store.forecasts(incident_id), final
+        )
+        return self._changed(
+            self.store.close(
+                incident_id, at=at, review=review, user=user, expected_version=expected_version
+            )
+        )
+
+    def reforecast(self, incident_id: int, *, as_of: datetime | None = None) -> dict[str, Any]:
+        """Forecast from what the store holds now; keep it; return its summary."""
+        with self._guard:
+            lock = self._locks.setdefault(incident_id, threading.Lock())
+        with lock:
+            snap = self.snapshot(incident_id)
+            when = as_of or incident.clock_now(snap.incident)
+            payload = incident.forecast_payload(self.context(snap.incident), snap, as_of=when)
+            summary = incident.eta_summary(payload)
+            self.store.add_forecast(incident_id, snap.incident.version, when, summary)
+        self._status = None
+        return summary
+
+    def _changed(self, version: int) -> int:
+        self._status = None
+        return version
+
+    # ------------------------------------------------------------------ views
+
+    def board(self, incident_id: int) -> dict[str, Any]:
+        """The board's JSON (:func:`board_of`)."""
+        self.get(incident_id)
+        return board_of(self.store, incident_id)
+
+    def status_pages(self) -> tuple[bytes, bytes]:
+        """``/status.json`` and ``/status`` as bytes, rendered once per status payload."""
+        payload = self.public_status()
+        pages = self._pages
+        if pages is None or pages[0] is not payload:
+            import json
+
+            from blackstart.web.render import templates
+
+            body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+            page = templates.env.get_template("status.html").render(s=payload).encode()
+            pages = (payload, body, page)
+            self._pages = pages
+        return pages[1], pages[2]
+
+    def status_fresh(self) -> bool:
+        """Whether :meth:`status_pages` would answer from its cache."""
+        cached = self._status
+        return (
+            cached is not None
+            and time.monotonic() - cached[0] < STATUS_TTL_S
+            and self._pages is not None
+            and self._pages[0] is cached[1]
+        )
+
+    def public_status(self) -> dict[str, Any]:
+        """``/status.json``: functions by tier with state and ETA range, published
+        messages, last update. Drills never appear."""
+        cached = self._status
+        if cached is not None and time.monotonic() - cached[0] < STATUS_TTL_S:
+            return cached[1]
+        live = [r for r in self.store.incidents() if not r.drill and r.state == "open"]
+        tables, messages, updated = [], [], None
+        for inc in live:
+            fc = self.store.latest_forecast(inc.id)
+            tables.append(incident.public_functions(self.dash.model, fc.payload if fc else None))
+            snap = self.snapshot(inc.id)
+            messages += [
+                {"published_at": m.published_at.isoformat(timespec="seconds"), "body": m.body}
+                for m in snap.messages
+                if m.state == "published" and m.published_at
+            ]
+            updated = max(updated or inc.updated_at, inc.updated_at)
+        functions = incident.merge_public(tables) or incident.public_functions(
+            self.dash.model, None
+        )
+        messages.sort(key=lambda m: m["published_at"], reverse=True)
+        payload = {
+            "incident": bool(live),
+            "tiers": [{"tier": t, "functions": functions[t]} for t in TIERS],
+            "messages": messages,
+            "updated_at": updated.isoformat(timespec="seconds") if updated else None,
+        }
+        self._status = (time.monotonic(), payload)
+        return payload

@@ -1,0 +1,116 @@
+"""The ETA-history chart of an incident, as inline SVG (no script, no external resource).
+
+x: when each forecast was made (its as-of time); y: the ETA it gave. Per tier, the P50
+(dashed) and the P80 (solid) lines; the ETAs announced, as diamonds at (when announced,
+ETA announced) in the tier's colour. A forecast that tightens as work progresses shows
+as lines converging; an announced ETA above the P80 line was a promise it could keep.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from typing import Any
+
+from blackstart.model.schema import TIERS
+
+COLOURS = {"vital": "#b3261e", "care": "#b26a00", "administrative": "#44617b", "all": "#14212e"}
+W, H = 860, 360
+LEFT, RIGHT, TOP, BOTTOM = 120, 20, 20, 50
+
+
+def _t(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def _label(ts: float, tz: Any) -> str:
+    return datetime.fromtimestamp(ts, tz).strftime("%a %d %H:%M")
+
+
+def svg(board: dict[str, Any]) -> str:
+    """The chart of a board payload (:meth:`IncidentService.board`)."""
+    fcs = board["forecasts"]
+    anns = board["announcements"]
+    if not fcs:
+        return (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40" role="img">'
+            '<text x="10" y="25">no forecast yet</text></svg>'
+        )
+    tz = datetime.fromisoformat(fcs[0]["as_of"]).tzinfo
+    xs = [_t(f["as_of"]) for f in fcs] + [_t(a["announced_at"]) for a in anns]
+    ys = [_t(f["tiers"][t][q]) for f in fcs for t in TIERS for q in ("p50", "p80")]
+    ys += [_t(a["eta"]) for a in anns] + xs
+    x0, x1 = min(xs), max(xs)
+    if x1 - x0 < 600:
+        x1 = x0 + 600
+    y0, y1 = min(ys), max(ys)
+    if y1 - y0 < 600:
+        y1 = y0 + 600
+
+    def px(x: float) -> float:
+        return LEFT + (x - x0) / (x1 - x0) * (W - LEFT - RIGHT)
+
+    def py(y: float) -> float:
+        return H - BOTTOM - (y - y0) / (y1 - y0) * (H - TOP - BOTTOM)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" '
+        f'height="{H}" role="img" aria-label="ETA history: P50 and P80 per tier over time">',
+        f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" height="{H - TOP - BOTTOM}" '
+        'fill="#fafbfc" stroke="#d8dde2"/>',
+    ]
+    for i in range(5):
+        y = y0 + (y1 - y0) * i / 4
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{py(y) + 4:.1f}" text-anchor="end" '
+            f'font-size="11">{escape(_label(y, tz))}</text>'
+        )
+        parts.append(
+            f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{py(y):.1f}" y2="{py(y):.1f}" '
+            'stroke="#e8ebee"/>'
+        )
+    for i in range(4):
+        x = x0 + (x1 - x0) * i / 3
+        parts.append(
+            f'<text x="{px(x):.1f}" y="{H - BOTTOM + 16}" text-anchor="middle" '
+            f'font-size="11">{escape(_label(x, tz))}</text>'
+        )
+    parts.append(
+        f'<text x="{(LEFT + W) / 2}" y="{H - 8}" text-anchor="middle" font-size="11">'
+        "forecast made at</text>"
+    )
+    for tier in TIERS:
+        c = COLOURS[tier]
+        for q, dash in (("p50", ' stroke-dasharray="5 4"'), ("p80", "")):
+            pts = " ".join(
+                f"{px(_t(f['as_of'])):.1f},{py(_t(f['tiers'][tier][q])):.1f}" for f in fcs
+            )
+            parts.append(
+                f'<polyline class="eta-{tier}-{q}" points="{pts}" fill="none" '
+                f'stroke="{c}" stroke-width="2"{dash}/>'
+            )
+            for f in fcs:
+                parts.append(
+                    f'<circle cx="{px(_t(f["as_of"])):.1f}" '
+                    f'cy="{py(_t(f["tiers"][tier][q])):.1f}" r="2.5" fill="{c}">'
+                    f"<title>{tier} {q.upper()} {escape(f['tiers'][tier][q])} "
+                    f"(as of {escape(f['as_of'])})</title></circle>"
+                )
+    for a in anns:
+        c = COLOURS.get(a["tier"], "#000")
+        x, y = px(_t(a["announced_at"])), py(_t(a["eta"]))
+        parts.append(
+            f'<path class="announced" d="M{x:.1f},{y - 6:.1f} L{x + 6:.1f},{y:.1f} '
+            f'L{x:.1f},{y + 6:.1f} L{x - 6:.1f},{y:.1f} Z" fill="#fff" stroke="{c}" '
+            f'stroke-width="2"><title>announced for {escape(a["tier"])}: '
+            f"{escape(a['eta'])}</title></path>"
+        )
+    lx = LEFT + 8
+    for i, tier in enumerate(TIERS):
+        parts.append(
+            f'<text x="{lx + i * 150}" y="{TOP + 14}" font-size="11" '
+            f'fill="{COLOURS[tier]}">{tier}: ‒ ‒ P50, — P80</text>'
+        )
+    parts.append(f'<text x="{lx + 450}" y="{TOP + 14}" font-size="11">◇ announced ETA</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)

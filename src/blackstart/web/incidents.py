@@ -1,0 +1,248 @@
+"""The incident board's pages (``/incidents…``; their JSON twins are in
+:mod:`.incidents_api`), the ETA-history chart, the audit page, and :func:`install`, which
+wires all of it (and the auth gate, login and public status) into the dashboard app.
+
+Pages post plain forms (CSRF token in a hidden field) and redirect back (303); the API
+takes JSON (CSRF token in ``X-CSRF-Token``). A change may name the incident version it
+saw (``expected_version``/``version``): if the incident moved on, 409. Who may do what
+is the gate's job (:mod:`blackstart.web.auth`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from blackstart.model.schema import TIERS
+from blackstart.store.incidents import EVENT_KINDS, IncidentStore
+from blackstart.web import eta_chart, incidents_api, login, status
+from blackstart.web.auth import Auth, AuthGate
+from blackstart.web.board import IncidentService
+from blackstart.web.dashboard import Dashboard
+from blackstart.web.render import templates
+
+pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+Payload = dict[str, Any]
+
+
+def service(request: Request) -> IncidentService:
+    svc = request.app.state.incidents
+    assert isinstance(svc, IncidentService)
+    return svc
+
+
+Svc = Annotated[IncidentService, Depends(service)]
+
+
+def _user(request: Request) -> str:
+    user = getattr(request.state, "user", None)
+    return str(user.name) if user is not None else "anonymous"
+
+
+def _back(incident_id: int, anchor: str = "") -> Response:
+    return RedirectResponse(f"/incidents/{incident_id}{anchor}", status_code=303)
+
+
+def _version(text: str) -> int | None:
+    return int(text) if text.strip().isdigit() else None
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@pages.get("/incidents")
+def incidents_page(request: Request, svc: Svc) -> Response:
+    rows = [r.summary() for r in svc.store.incidents()]
+    return templates.TemplateResponse(
+        request,
+        "incidents.html",
+        {
+            "nav": "incidents",
+            "incidents": rows,
+            "scenarios": list(svc.dash.model.scenarios),
+        },
+    )
+
+
+@pages.post("/incidents")
+def declare_page(
+    request: Request,
+    svc: Svc,
+    title: Annotated[str, Form(max_length=200)],
+    scenario: Annotated[str, Form(max_length=200)] = "",
+    fail: Annotated[str, Form(max_length=10_000)] = "",
+    start: Annotated[str, Form(max_length=64)] = "",
+    failure_end: Annotated[str, Form(max_length=64)] = "",
+    drill: Annotated[str, Form(max_length=10)] = "",
+    clock: Annotated[str, Form(max_length=20)] = "real",
+) -> Response:
+    row = svc.declare(
+        _user(request),
+        title=title,
+        scenario=scenario or None,
+        fail=fail.split(),
+        start=start,
+        failure_end=failure_end,
+        drill=bool(drill),
+        clock=clock,
+    )
+    return _back(row.id)
+
+
+@pages.get("/incidents/{incident_id}")
+def board_page(request: Request, incident_id: int, svc: Svc) -> Response:
+    data = svc.board(incident_id)
+    return templates.TemplateResponse(
+        request,
+        "incident.html",
+        {
+            "nav": "incidents",
+            "b": data,
+            "tiers": TIERS,
+            "kinds": EVENT_KINDS,
+            "chart": eta_chart.svg(data),
+        },
+    )
+
+
+@pages.get("/incidents/{incident_id}/eta.svg")
+def eta_svg(incident_id: int, svc: Svc) -> Response:
+    return Response(eta_chart.svg(svc.board(incident_id)), media_type="image/svg+xml")
+
+
+@pages.post("/incidents/{incident_id}/events")
+def event_page(
+    request: Request,
+    incident_id: int,
+    svc: Svc,
+    task: Annotated[str, Form(max_length=300)],
+    kind: Annotated[str, Form(max_length=20)],
+    comment: Annotated[str, Form(max_length=2000)] = "",
+    at: Annotated[str, Form(max_length=64)] = "",
+    version: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    svc.record(
+        incident_id,
+        _user(request),
+        task=task,
+        kind=kind,
+        comment=comment,
+        at=at,
+        expected_version=_version(version),
+    )
+    return _back(incident_id, "#tasks")
+
+
+@pages.post("/incidents/{incident_id}/unplanned")
+def unplanned_page(
+    request: Request,
+    incident_id: int,
+    svc: Svc,
+    key: Annotated[str, Form(max_length=200)],
+    estimate: Annotated[str, Form(max_length=64)],
+    description: Annotated[str, Form(max_length=2000)] = "",
+    after: Annotated[str, Form(max_length=4000)] = "",
+    blocks: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    svc.add_unplanned(
+        incident_id,
+        _user(request),
+        key=key,
+        description=description,
+        estimate=estimate,
+        after=after.split(),
+        blocks=blocks.split(),
+    )
+    return _back(incident_id, "#unplanned")
+
+
+@pages.post("/incidents/{incident_id}/announce")
+def announce_page(
+    request: Request,
+    incident_id: int,
+    svc: Svc,
+    tier: Annotated[str, Form(max_length=30)],
+    eta: Annotated[str, Form(max_length=64)],
+) -> Response:
+    svc.announce(incident_id, _user(request), tier=tier, eta=eta)
+    return _back(incident_id, "#eta")
+
+
+@pages.post("/incidents/{incident_id}/messages")
+def draft_page(
+    request: Request, incident_id: int, svc: Svc, body: Annotated[str, Form(max_length=4000)]
+) -> Response:
+    svc.draft(incident_id, _user(request), body)
+    return _back(incident_id, "#status")
+
+
+@pages.post("/incidents/{incident_id}/messages/{message_id}/publish")
+def publish_page(request: Request, incident_id: int, message_id: int, svc: Svc) -> Response:
+    svc.publish(incident_id, _user(request), message_id)
+    return _back(incident_id, "#status")
+
+
+@pages.post("/incidents/{incident_id}/clock")
+def clock_page(
+    request: Request,
+    incident_id: int,
+    svc: Svc,
+    advance: Annotated[str, Form(max_length=64)] = "",
+    sim_now: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    svc.set_clock(incident_id, _user(request), sim_now=sim_now, advance=advance)
+    return _back(incident_id)
+
+
+@pages.post("/incidents/{incident_id}/failure-end")
+def failure_end_page(
+    request: Request, incident_id: int, svc: Svc, at: Annotated[str, Form(max_length=64)]
+) -> Response:
+    svc.set_failure_end(incident_id, _user(request), at)
+    return _back(incident_id)
+
+
+@pages.post("/incidents/{incident_id}/close")
+def close_page(request: Request, incident_id: int, svc: Svc) -> Response:
+    svc.close(incident_id, _user(request))
+    return RedirectResponse(f"/incidents/{incident_id}/review", status_code=303)
+
+
+@pages.get("/incidents/{incident_id}/review")
+def review_page(request: Request, incident_id: int, svc: Svc) -> Response:
+    data = svc.board(incident_id)
+    return templates.TemplateResponse(
+        request,
+        "review.html",
+        {
+            "nav": "incidents",
+            "b": data,
+            "r": data["review"],
+            "tiers": TIERS,
+            "chart": eta_chart.svg(data),
+        },
+    )
+
+
+@pages.get("/admin/audit")
+def audit_page(request: Request, svc: Svc) -> Response:
+    rows = [r.to_dict() for r in svc.store.audit_log()]
+    return templates.TemplateResponse(request, "audit.html", {"nav": "audit", "rows": rows})
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def install(app: FastAPI, dashboard: Dashboard) -> None:
+    """Add the incident board, login, public status and the auth gate to ``app``."""
+    store = IncidentStore(dashboard.store)
+    app.state.auth = Auth(store)
+    app.state.incidents = IncidentService(dashboard, store)
+    app.include_router(status.router)
+    app.include_router(login.router)
+    app.include_router(incidents_api.router)
+    app.include_router(pages)
+    app.add_middleware(AuthGate, auth=app.state.auth)
+    app.add_middleware(status.StatusFastPath, service=app.state.incidents)

@@ -1,0 +1,220 @@
+"""The incident board's JSON API under ``/api/incidents…`` and ``/api/admin/audit``: the
+twins of the board pages, described by ``/openapi.json``. A change may name the incident
+version it saw (``expected_version``): if the incident moved on, 409. The CSRF token goes
+in the ``X-CSRF-Token`` header (:mod:`blackstart.web.auth`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from blackstart.web.board import IncidentService
+from blackstart.web.errors import ERROR_SCHEMA
+
+Payload = dict[str, Any]
+
+
+def service(request: Request) -> IncidentService:
+    svc = request.app.state.incidents
+    assert isinstance(svc, IncidentService)
+    return svc
+
+
+Svc = Annotated[IncidentService, Depends(service)]
+
+
+def _user(request: Request) -> str:
+    user = getattr(request.state, "user", None)
+    return str(user.name) if user is not None else "anonymous"
+
+
+_REFUSED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Login needed", "content": ERROR_SCHEMA[404]["content"]},
+    403: {
+        "description": "CSRF token missing or wrong, or the role may not do this",
+        "content": ERROR_SCHEMA[404]["content"],
+    },
+}
+router = APIRouter(prefix="/api", tags=["incidents"], responses={**ERROR_SCHEMA, **_REFUSED})
+
+
+class Declare(BaseModel):
+    """An incident to declare: a model scenario or ad-hoc failures."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=200)
+    scenario: str | None = Field(default=None, max_length=200)
+    fail: list[str] = Field(default_factory=list, max_length=1000)
+    start: str | None = Field(default=None, max_length=64, description="Real start (ISO).")
+    failure_end: str | None = Field(
+        default=None, max_length=64, description="When power or the provider came back."
+    )
+    drill: bool = False
+    clock: str = Field(default="real", pattern="^(real|simulated)$")
+
+
+class Versioned(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    expected_version: int | None = Field(
+        default=None, ge=1, description="Refuse with 409 if the incident has moved on."
+    )
+
+
+class Event(Versioned):
+    task: str = Field(min_length=1, max_length=300)
+    kind: str = Field(pattern="^(started|done|verified)$")
+    comment: str = Field(default="", max_length=2000)
+    at: str | None = Field(default=None, max_length=64)
+
+
+class Unplanned(Versioned):
+    key: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    estimate: str = Field(min_length=1, max_length=64, examples=["2h"])
+    after: list[str] = Field(default_factory=list, max_length=100)
+    blocks: list[str] = Field(default_factory=list, max_length=100)
+
+
+class Announce(Versioned):
+    tier: str = Field(max_length=30)
+    eta: str = Field(max_length=64)
+
+
+class Draft(Versioned):
+    body: str = Field(min_length=1, max_length=4000)
+
+
+class FailureEnd(Versioned):
+    at: str = Field(max_length=64, description="When power or the provider came back (ISO).")
+
+
+class Clock(Versioned):
+    sim_now: str | None = Field(default=None, max_length=64)
+    advance: str | None = Field(default=None, max_length=64)
+
+
+def _changed(svc: IncidentService, incident_id: int, version: int) -> Payload:
+    latest = svc.store.latest_forecast(incident_id)
+    return {"version": version, "forecast": latest.payload if latest else None}
+
+
+@router.get("/incidents", summary="Incidents and drills")
+def list_incidents(svc: Svc) -> list[Payload]:
+    return [r.summary() for r in svc.store.incidents()]
+
+
+@router.post("/incidents", status_code=201, summary="Declare an incident or a drill")
+def declare(body: Declare, request: Request, svc: Svc) -> Payload:
+    row = svc.declare(
+        _user(request),
+        title=body.title,
+        scenario=body.scenario,
+        fail=list(body.fail),
+        start=body.start,
+        failure_end=body.failure_end,
+        drill=body.drill,
+        clock=body.clock,
+    )
+    return svc.board(row.id)
+
+
+@router.get("/incidents/{incident_id}", summary="The task board of an incident")
+def board(incident_id: int, svc: Svc) -> Payload:
+    return svc.board(incident_id)
+
+
+@router.get("/incidents/{incident_id}/version", summary="The incident's version (cheap polling)")
+def version(incident_id: int, svc: Svc) -> Payload:
+    row = svc.get(incident_id)
+    return {"version": row.version, "state": row.state, "updated_at": row.updated_at.isoformat()}
+
+
+@router.post("/incidents/{incident_id}/events", status_code=201, summary="Mark a task")
+def event(incident_id: int, body: Event, request: Request, svc: Svc) -> Payload:
+    version = svc.record(
+        incident_id,
+        _user(request),
+        task=body.task,
+        kind=body.kind,
+        comment=body.comment,
+        at=body.at,
+        expected_version=body.expected_version,
+    )
+    return _changed(svc, incident_id, version)
+
+
+@router.post("/incidents/{incident_id}/unplanned", status_code=201, summary="Add an unplanned task")
+def unplanned(incident_id: int, body: Unplanned, request: Request, svc: Svc) -> Payload:
+    version = svc.add_unplanned(
+        incident_id,
+        _user(request),
+        key=body.key,
+        description=body.description,
+        estimate=body.estimate,
+        after=list(body.after),
+        blocks=list(body.blocks),
+        expected_version=body.expected_version,
+    )
+    return _changed(svc, incident_id, version)
+
+
+@router.post("/incidents/{incident_id}/announcements", status_code=201, summary="Announce an ETA")
+def announce(incident_id: int, body: Announce, request: Request, svc: Svc) -> Payload:
+    version = svc.announce(
+        incident_id,
+        _user(request),
+        tier=body.tier,
+        eta=body.eta,
+        expected_version=body.expected_version,
+    )
+    return {"version": version}
+
+
+@router.post("/incidents/{incident_id}/messages", status_code=201, summary="Draft a message")
+def draft(incident_id: int, body: Draft, request: Request, svc: Svc) -> Payload:
+    version = svc.draft(incident_id, _user(request), body.body, body.expected_version)
+    return {"version": version, "messages": svc.board(incident_id)["messages"]}
+
+
+@router.post("/incidents/{incident_id}/messages/{message_id}/publish", summary="Publish a message")
+def publish(incident_id: int, message_id: int, request: Request, svc: Svc) -> Payload:
+    return {"version": svc.publish(incident_id, _user(request), message_id)}
+
+
+@router.post("/incidents/{incident_id}/clock", summary="Set or advance a drill's simulated clock")
+def clock(incident_id: int, body: Clock, request: Request, svc: Svc) -> Payload:
+    version = svc.set_clock(
+        incident_id,
+        _user(request),
+        sim_now=body.sim_now,
+        advance=body.advance,
+        expected_version=body.expected_version,
+    )
+    return _changed(svc, incident_id, version)
+
+
+@router.post(
+    "/incidents/{incident_id}/failure-end", summary="Record when power or the provider came back"
+)
+def failure_end(incident_id: int, body: FailureEnd, request: Request, svc: Svc) -> Payload:
+    version = svc.set_failure_end(incident_id, _user(request), body.at, body.expected_version)
+    return _changed(svc, incident_id, version)
+
+
+@router.post("/incidents/{incident_id}/close", summary="Close an incident and write its review")
+def close(incident_id: int, request: Request, svc: Svc) -> Payload:
+    svc.close(incident_id, _user(request))
+    return svc.board(incident_id)
+
+
+@router.get("/incidents/{incident_id}/review", summary="The review of a closed incident")
+def review(incident_id: int, svc: Svc) -> Payload:
+    data = svc.board(incident_id)
+    return {"incident": data["incident"], "review": data["review"]}
+
+
+@router.get("/admin/audit", summary="The audit log, newest first (admins)")
+def audit(svc: Svc) -> list[Payload]:
+    return [r.to_dict() for r in svc.store.audit_log()]
