@@ -82,7 +82,7 @@ def plan_payload(ctx: planning.Context) -> dict[str, Any]:
     """The stored plan of an incident (median durations, list scheduler), as
     ``blackstart plan --json`` prints it."""
     sched = run_once(ctx.problem, median_durations(ctx.problem))
-    return planning._plan_payload(ctx, sched)
+    return planning.plan_payload(ctx, sched)
 
 
 def clock_now(inc: IncidentRow) -> datetime:

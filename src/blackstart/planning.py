@@ -228,7 +228,7 @@ def plan(
                 "used": "cp-sat" if better else "list",
             }
         }
-    payload = _plan_payload(ctx, chosen)
+    payload = plan_payload(ctx, chosen)
     payload.update(result)
     payload["provenance"] = provenance(
         model, ctx.timings, scenario=scenario, durations="median", optimize=optimize_plan
@@ -236,7 +236,8 @@ def plan(
     return PlanReport(payload)
 
 
-def _plan_payload(ctx: Context, sched: Schedule) -> dict[str, Any]:
+def plan_payload(ctx: Context, sched: Schedule) -> dict[str, Any]:
+    """The plan's JSON (tasks, functions, tiers, everything) for a schedule of ``ctx``."""
     fns = _function_rows(ctx, sched)
     everything = max((r["restored_after_s"] for r in fns), default=0) // 60
     warnings = list(ctx.warnings)
