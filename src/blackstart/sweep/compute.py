@@ -34,6 +34,9 @@ from blackstart.sweep.scenarios import ScenarioSpec
 CARE_WEIGHT: dict[str, float] = {"vital": 2.0, "care": 1.0, "administrative": 0.0}
 """Weight of one hour of a function down, by tier, in care-hours lost."""
 UNASSIGNED = "(unassigned)"
+UNPICKLED = 0
+"""How many kits this process received (unpickled): once per worker and sweep when the
+kit is shipped once, as it must be."""
 """Establishment of the functions that name none, in a model where some do."""
 
 
@@ -57,6 +60,11 @@ class SweepKit:
     """Graph node of each function, in :attr:`functions` order."""
     establishments: tuple[str, ...]
     """Establishment of each function ('' when the model names none)."""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        global UNPICKLED
+        UNPICKLED += 1
+        self.__dict__.update(state)
 
     @classmethod
     def build(cls, model: Model, graph: CompiledGraph) -> SweepKit:
