@@ -199,3 +199,13 @@ def test_team_sweep_without_an_incident() -> None:
     axes = parse_axes(bare, over="site,team", over_given=False)
     assert axes.over == ("site",) and "teams not swept" in axes.warnings[0]
     assert parse_axes(data, over="team").incident == "outage"
+
+
+def test_restricted_axes_keep_only_some_whats_and_are_another_sweep() -> None:
+    from blackstart.sweep.scenarios import sweep_key
+
+    m = tiny()
+    axes = parse_axes(m, over="site,provider", durations="1h", starts="Sat 11:00")
+    some = axes.restricted({"provider:idle"})
+    assert [s.key for s in scenarios(m, some)] == ["provider:idle|3600s|Sat 11:00"]
+    assert sweep_key(m, some, runs=8, seed=0) != sweep_key(m, axes, runs=8, seed=0)

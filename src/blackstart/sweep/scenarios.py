@@ -25,6 +25,7 @@ so the same sweep gives the same numbers however and wherever it runs.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -81,6 +82,12 @@ class SweepAxes:
     starts: tuple[tuple[str, datetime], ...]
     incident: str | None
     warnings: tuple[str, ...] = ()
+    only: frozenset[str] | None = None
+    """If given, only these whats (``site:X``…) of the dimensions swept."""
+
+    def restricted(self, whats: set[str] | frozenset[str]) -> SweepAxes:
+        """The same axes over some whats only (e.g. a sample of a large region)."""
+        return dataclasses.replace(self, only=frozenset(whats))
 
 
 def _split_list(text: str) -> list[str]:
@@ -228,6 +235,8 @@ def scenarios(model: Model, axes: SweepAxes) -> list[ScenarioSpec]:
     out: list[ScenarioSpec] = []
     inc = model.scenarios[axes.incident] if axes.incident is not None else None
     for kind, what in targets(model, axes.over):
+        if axes.only is not None and what not in axes.only:
+            continue
         for dur in axes.durations_s:
             for label, when in axes.starts:
                 key = f"{what}|{dur}s|{label}"
@@ -267,4 +276,6 @@ def sweep_key(model: Model, axes: SweepAxes, *, runs: int, seed: int) -> str:
         "runs": runs,
         "seed": seed,
     }
+    if axes.only is not None:
+        ident["only"] = sorted(axes.only)
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()
