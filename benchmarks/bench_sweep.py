@@ -93,15 +93,17 @@ def generated(n: int, *, establishments: int = 1) -> tuple[Model, float, float]:
     return model, gen, time.perf_counter() - t
 
 
-def per_scenario(model: Model, specs: list[Any], runs: int) -> tuple[float, float]:
-    """Mean serial seconds per scenario at ``runs`` runs (after a warm-up); compile s."""
+def kit_of(model: Model) -> tuple[SweepKit, float]:
     t = time.perf_counter()
     graph = compile_model(model)
-    compile_s = time.perf_counter() - t
-    kit = SweepKit.build(model, graph)
+    return SweepKit.build(model, graph), time.perf_counter() - t
+
+
+def per_scenario(kit: SweepKit, specs: list[Any], runs: int) -> float:
+    """Mean serial seconds per scenario at ``runs`` runs (after a warm-up)."""
     evaluate(kit, specs[0], runs=4, seed=0)  # numba cache load
     times = [timed(lambda s=s: evaluate(kit, s, runs=runs, seed=0))[0] for s in specs]
-    return statistics.mean(times), compile_s
+    return statistics.mean(times)
 
 
 def site_specs(model: Model, k: int) -> list[Any]:
@@ -148,9 +150,10 @@ def main() -> None:
     for n, k, r in sizes:
         model, _, load_s = generated(n)
         specs = site_specs(model, k)
-        per, comp = per_scenario(model, specs, r)
+        kit, comp = kit_of(model)
+        per = per_scenario(kit, specs, r)
         log(f"| {n:,} | {load_s:.1f} | {comp:.1f} | {len(specs)} | {r} | {per:.2f} |")
-        del model, specs
+        del model, specs, kit
 
     # 4. projection: a 50-establishment region
     size, k = (100_000, 50) if args.quick else (1_000_000, 50)
@@ -160,14 +163,18 @@ def main() -> None:
     rng = random.Random(0)
     sample = [s for d in DIMENSIONS for s in rng.sample([x for x in full if x.kind == d], 2)]
     r1, r2 = 16, 128
-    c1, _ = per_scenario(region, sample, r1)
-    c2, _ = per_scenario(region, sample, r2)
+    kit, comp = kit_of(region)
+    c1 = per_scenario(kit, sample, r1)
+    c2 = per_scenario(kit, sample, r2)
     per_run = max(0.0, (c2 - c1) / (r2 - r1))
     fixed = max(0.0, c1 - per_run * r1)
     cost = fixed + 1000 * per_run
     cores = NODES * CORES_PER_NODE
     total = len(full) * cost / (cores * min(1.0, eff))
-    log(f"\nProjection: a region of {k} establishments, {size:,} components (load {load_s:.0f} s)")
+    log(
+        f"\nProjection: a region of {k} establishments, {size:,} components "
+        f"(load {load_s:.0f} s, compile {comp:.0f} s)"
+    )
     log(
         f"  whats: {counts} → {sum(counts.values())} × 3 durations × 3 starts = "
         f"{len(full):,} scenarios"
