@@ -90,6 +90,7 @@ def run_pool(
     pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(kit,))
     todo = iter(batches)
     flying: set[Future[list[Row]]] = set()
+    complete = False
     try:
         for b in todo:
             flying.add(pool.submit(_pool_task, b, runs, seed))
@@ -102,8 +103,22 @@ def run_pool(
                 nxt = next(todo, None)
                 if nxt is not None:
                     flying.add(pool.submit(_pool_task, nxt, runs, seed))
+        complete = True
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if complete:
+            pool.shutdown(wait=True)
+        else:  # interrupted: do not wait for the batches in flight
+            _terminate(pool)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel what is queued, end the worker processes."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()
+    for proc in processes:
+        proc.join(timeout=10)
 
 
 def run_dask(
