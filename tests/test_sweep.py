@@ -79,8 +79,20 @@ def test_axes_span_every_what_duration_and_start() -> None:
     specs = scenarios(m, axes)
     whats = sorted({s.what for s in specs})
     # power: kind power or generator requiring nothing (the feed, not the PDU)
-    assert whats == ["component:feed", "provider:colo", "provider:idle", "site:dc", "team:apps"]
-    assert len(specs) == 5 * 2 * 2
+    assert whats == [
+        "component:feed",
+        "incident:outage",
+        "provider:colo",
+        "provider:idle",
+        "site:dc",
+        "team:apps",
+    ]
+    # 5 whats × 2 durations × 2 starts, and the incident alone once per start
+    assert len(specs) == 5 * 2 * 2 + 2
+    alone = [s for s in specs if s.kind == "incident"]
+    assert [(s.fail, s.duration_s, s.absent_team) for s in alone] == [
+        (("site:dc",), 7200, None)
+    ] * 2
     assert len({s.key for s in specs}) == len(specs)
     # the reference week is the week of the first scenario (Sat 3 Aug 2024)
     sat = next(s for s in specs if s.start_label == "Sat 11:00")
@@ -132,6 +144,9 @@ def test_team_away_delays_recovery_or_hands_over() -> None:
     row = alone["team:apps|14400s|Sat 11:00"]
     assert row["tiers"]["vital"]["p50_h"] == 5.0
     assert row["care_hours_lost"] == 3 * 5.0
+    # the incident alone: the site down 2 h, everything back at 3 h: 3 × 3 care-hours
+    assert alone["incident:outage|7200s|Sat 11:00"]["care_hours_lost"] == 3 * 3.0
+    assert row["added_care_hours"] == 15.0 - 9.0
     helped = _rows(tiny(backup_team=True), over="team", durations="4h", starts="Sat 11:00")
     assert helped["team:apps|14400s|Sat 11:00"]["tiers"]["vital"]["p50_h"] == 3.0
     assert helped["team:vendor|14400s|Sat 11:00"]["tiers"]["vital"]["p50_h"] == 3.0

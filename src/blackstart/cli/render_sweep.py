@@ -7,6 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from blackstart.units import format_seconds
+
 
 def _n(x: float | None, digits: int = 1) -> str:
     return "–" if x is None else f"{x:,.{digits}f}"
@@ -25,7 +27,6 @@ def sweep(console: Console, payload: dict[str, Any], *, top: int = 25) -> None:
         f"{', '.join(s['label'] for s in payload['starts'])}), {payload['runs']} runs each, "
         f"seed {payload['seed']}"
     )
-    by_s = dict(zip(payload["durations_s"], payload["durations"], strict=True))
     est = payload.get("establishments") or []
     table = Table(
         title=f"Ranked by expected care-hours lost (vital ×{w['vital']:g}, care ×{w['care']:g})",
@@ -53,7 +54,7 @@ def sweep(console: Console, payload: dict[str, Any], *, top: int = 25) -> None:
         cells = [
             str(i),
             r["what"],
-            by_s.get(r["duration_s"], str(r["duration_s"])),
+            format_seconds(int(r["duration_s"])),
             r["start"],
             _n(r["care_hours_lost"]),
             str(r["functions_down"]),

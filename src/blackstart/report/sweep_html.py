@@ -11,6 +11,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from blackstart.units import format_seconds
+
 MAX_HEAT_ROWS = 60
 MAX_RANKED = 200
 
@@ -48,8 +50,17 @@ def _heat(payload: dict[str, Any], start: str) -> str:
     shown = order[:MAX_HEAT_ROWS]
     head = "".join(f"<th>{escape(lb)}</th>" for lb in labels)
     body = []
+    alone = {r["what"] for r in rows if r["kind"] == "incident"}
     for what in shown:
         tds = []
+        if what in alone:  # the reference incident has one duration: its own
+            own = next(iter(cells[what].values()))
+            tds.append(
+                f'<td colspan="{len(durations)}" style="background:{_color(own, top)}">'
+                f"{_num(own)} (its own duration)</td>"
+            )
+            body.append(f'<tr><td class="what">{escape(what)}</td>{"".join(tds)}</tr>')
+            continue
         for d in durations:
             v = cells[what].get(d)
             if v is None:
@@ -105,8 +116,7 @@ def _ranked(payload: dict[str, Any]) -> str:
 
 
 def _dur(payload: dict[str, Any], row: dict[str, Any]) -> str:
-    by_s = dict(zip(payload["durations_s"], payload["durations"], strict=True))
-    return str(by_s.get(row["duration_s"], row["duration_s"]))
+    return format_seconds(int(row["duration_s"]))
 
 
 def _establishments(payload: dict[str, Any]) -> str:
@@ -153,7 +163,7 @@ def sweep_html(payload: dict[str, Any]) -> str:
         "of the tier misses its RTO."
         + (
             f" Team rows: the team is away for the duration during incident "
-            f"<b>{escape(payload['incident'])}</b>."
+            f"<b>{escape(payload['incident'])}</b> (row incident:…, with everybody present)."
             if payload.get("incident")
             else ""
         )

@@ -64,6 +64,11 @@ def matrix(
 ) -> SweepReport:
     """The ranked risk matrix with its parameters and provenance."""
     ranked = rank(rows)
+    alone = {r["start"]: r for r in ranked if r["kind"] == "incident"}
+    for r in ranked:
+        if r["kind"] == "team" and r["start"] in alone:
+            base = float(alone[r["start"]]["care_hours_lost"])
+            r["added_care_hours"] = round(float(r["care_hours_lost"]) - base, 4)
     establishments = sorted({e for r in ranked for e in r.get("by_establishment", {})})
     return SweepReport(
         {

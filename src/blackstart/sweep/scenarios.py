@@ -9,7 +9,8 @@ Owns the parsing of the sweep axes (``--over``, ``--durations``, ``--starts``,
   ``power`` or ``generator`` that requires nothing (utility feeds, generators;
   ``component:X``); ``team`` = every team away (``team:X``) while the reference incident
   (``--incident``, default the model's first scenario) happens: its failures, for its own
-  duration, at the swept start.
+  duration, at the swept start. With teams, the incident alone (``incident:NAME``, its
+  own duration) is one more row per start, the reference the team rows are compared to.
 - **duration**: how long the failure lasts; for a team, how long the team is away from
   the start (its calendar is empty then, so its steps go to another team with the
   step's skill when the component's recovery names one, or wait for the team).
@@ -58,7 +59,7 @@ class ScenarioSpec:
     what: str
     """``site:X``, ``provider:X``, ``component:X`` (power) or ``team:X``."""
     kind: str
-    """The dimension: site, provider, power or team."""
+    """The dimension: site, provider, power, team, or incident (the reference)."""
     duration_s: int
     start_label: str
     start: datetime
@@ -234,6 +235,23 @@ def scenarios(model: Model, axes: SweepAxes) -> list[ScenarioSpec]:
     """Every (what, duration, start) scenario of the sweep, in a fixed order."""
     out: list[ScenarioSpec] = []
     inc = model.scenarios[axes.incident] if axes.incident is not None else None
+    if inc is not None:  # the incident alone, once per start: what team rows add to
+        what = f"incident:{axes.incident}"
+        if axes.only is None or what in axes.only:
+            for label, when in axes.starts:
+                key = f"{what}|{int(inc.duration)}s|{label}"
+                out.append(
+                    ScenarioSpec(
+                        key,
+                        what,
+                        "incident",
+                        int(inc.duration),
+                        label,
+                        when,
+                        tuple(inc.fail),
+                        int(inc.duration),
+                    )
+                )
     for kind, what in targets(model, axes.over):
         if axes.only is not None and what not in axes.only:
             continue
