@@ -66,3 +66,32 @@ def test_generate_too_small_for_the_region(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["generate", "-n", "100", "-k", "3", "-o", str(tmp_path)])
     assert result.exit_code == 2
     assert "at least --components 150" in " ".join(result.output.split())
+
+
+def test_region_sweep_groups_by_establishment() -> None:
+    """A provider row of a regional sweep names every establishment the provider's
+    failure reaches, with the same functions down as ``impact`` finds."""
+    from blackstart import api
+    from blackstart.sweep import parse_axes, run_sweep
+
+    model = load_data(generate_model(600, seed=1, establishments=3))
+    axes = parse_axes(model, over="provider", durations="4h", starts="Sat 11:00")
+    payload = run_sweep(model, axes, runs=16, seed=0, workers=1).to_dict()
+    assert payload["establishments"] == ["g1", "g2", "g3"]
+    for row in payload["rows"]:
+        provider = row["what"]
+        impact = api.impact(model, fail=[provider]).to_dict()
+        expected = {e: sum(n.values()) for e, n in impact.get("establishments_hit", {}).items()}
+        got = {e: x["functions_down"] for e, x in row["by_establishment"].items()}
+        assert {e: n for e, n in got.items() if n} == expected, provider
+        total = sum(x["care_hours_lost"] for x in row["by_establishment"].values())
+        assert abs(total - row["care_hours_lost"]) < 1e-3
+    colo = next(r for r in payload["rows"] if r["what"] == "provider:northgate-colo")
+    assert all(x["functions_down"] > 0 for x in colo["by_establishment"].values())
+    summary = payload["by_establishment"]
+    for e in ("g1", "g2", "g3"):
+        hits = [r for r in payload["rows"] if r["by_establishment"][e]["functions_down"]]
+        assert summary[e]["scenarios_hit"] == len(hits)
+        assert summary[e]["worst_care_hours_lost"] == max(
+            r["by_establishment"][e]["care_hours_lost"] for r in hits
+        )

@@ -120,26 +120,18 @@ def _dur(payload: dict[str, Any], row: dict[str, Any]) -> str:
 
 
 def _establishments(payload: dict[str, Any]) -> str:
-    est = payload.get("establishments") or []
-    if not est:
+    summary: dict[str, Any] = payload.get("by_establishment") or {}
+    if not summary:
         return ""
     lines = []
-    for e in est:
-        hits = [
-            r
-            for r in payload["rows"]
-            if r.get("by_establishment", {}).get(e, {}).get("functions_down")
-        ]
-        worst = max(hits, key=lambda r: r["by_establishment"][e]["care_hours_lost"], default=None)
+    for e, x in summary.items():
+        worst = (
+            f'<td class="what">{escape(x["worst"])}</td><td>{_num(x["worst_care_hours_lost"])}</td>'
+            if x["worst"]
+            else "<td>–</td><td>–</td>"
+        )
         lines.append(
-            f'<tr><td class="what">{escape(e)}</td><td>{len(hits)}</td>'
-            + (
-                f'<td class="what">{escape(worst["key"])}</td>'
-                f"<td>{_num(worst['by_establishment'][e]['care_hours_lost'])}</td>"
-                if worst
-                else "<td>–</td><td>–</td>"
-            )
-            + "</tr>"
+            f'<tr><td class="what">{escape(e)}</td><td>{x["scenarios_hit"]}</td>{worst}</tr>'
         )
     return (
         '<h2>Establishments</h2><table><tr><th class="what">establishment</th>'

@@ -70,6 +70,17 @@ def matrix(
             base = float(alone[r["start"]]["care_hours_lost"])
             r["added_care_hours"] = round(float(r["care_hours_lost"]) - base, 4)
     establishments = sorted({e for r in ranked for e in r.get("by_establishment", {})})
+    summary: dict[str, dict[str, Any]] = {}
+    for e in establishments:
+        hits = [r for r in ranked if r["by_establishment"][e]["functions_down"]]
+        worst = max(hits, key=lambda r: r["by_establishment"][e]["care_hours_lost"], default=None)
+        summary[e] = {
+            "scenarios_hit": len(hits),
+            "worst": None if worst is None else worst["key"],
+            "worst_care_hours_lost": (
+                None if worst is None else worst["by_establishment"][e]["care_hours_lost"]
+            ),
+        }
     return SweepReport(
         {
             "sweep": key,
@@ -86,6 +97,7 @@ def matrix(
             "care_weights": CARE_WEIGHT,
             "scenarios": len(ranked),
             "establishments": establishments,
+            "by_establishment": summary,
             "rows": ranked,
             "warnings": list(axes.warnings),
             "provenance": provenance(
