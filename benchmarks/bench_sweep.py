@@ -12,15 +12,22 @@ give identical rows, asserted):
    (4 h, Sat 11:00), the same three ways, 256 runs.
 3. The scaling curve, serial: generated models of 10^3 … 10^6 components, a few site
    scenarios each, fewer runs as the model grows (printed), with load and compile times.
-4. The projection for a region of 50 establishments (10^6 components, generated with
-   ``establishments=50``) on a 16-node cluster: the per-scenario cost is measured on a
+4. The projection for a region of 50 establishments (``--region-components``, default
+   10^5: 2,000 components per establishment, generated with ``establishments=50``) on a
+   16-node cluster: the per-scenario cost is measured on a
    sample of that region's own scenarios (sites, providers, power sources, teams) at two
    run counts, split into a fixed part and a per-run part, and extrapolated to 1000 runs;
    divided by the cluster's cores times the parallel efficiency measured in step 2.
    The arithmetic is printed.
 
-Run: ``.venv/bin/python benchmarks/bench_sweep.py`` (``--quick``: 256 runs, no 10^6,
-a 10^5 region). The machine may be shared: the load average is printed.
+Run: ``.venv/bin/python benchmarks/bench_sweep.py`` (``--quick``: 256 runs, no 10^6).
+The machine may be shared: the load average is printed.
+
+Memory: the forecast samples every task's duration for a block of 1024 runs at once
+(``engine/forecast.py``), about 24 bytes × 1024 × tasks; a 10^6-component region whose
+shared colocation site fails has ~5·10^5 tasks, i.e. over 12 GB per scenario — the
+step-4 run at 10^6 was killed by the OOM killer on a 23 GB machine. Hence the 10^5
+region by default.
 """
 
 from __future__ import annotations
@@ -117,12 +124,23 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--big-scenarios", type=int, default=4)
+    ap.add_argument("--region-components", type=int, default=100_000)
+    ap.add_argument(
+        "--only",
+        choices=("all", "projection"),
+        default="all",
+        help="projection: only step 4, with --efficiency from an earlier step 2",
+    )
+    ap.add_argument("--efficiency", type=float, default=1.0)
     args = ap.parse_args()
     runs = 256 if args.quick else args.runs
     import numba
     from distributed import Client, LocalCluster
 
     numba.set_num_threads(1)  # the serial baseline and per-scenario costs use one core
+    if args.only == "projection":
+        projection(args.region_components, args.efficiency)
+        return
 
     log(f"bench_sweep: {default_workers()} cores, load {load_avg()}")
     cluster = LocalCluster(
@@ -158,9 +176,11 @@ def main() -> None:
         per = per_scenario(kit, specs, r)
         log(f"| {n:,} | {load_s:.1f} | {comp:.1f} | {len(specs)} | {r} | {per:.2f} |")
         del model, specs, kit
+    projection(args.region_components, eff)
 
-    # 4. projection: a 50-establishment region
-    size, k = (100_000, 50) if args.quick else (1_000_000, 50)
+
+def projection(size: int, eff: float, k: int = 50) -> None:
+    """Step 4: a region of ``k`` establishments of ``size`` components in all."""
     region, _, load_s = generated(size, establishments=k)
     full = scenarios(region, parse_axes(region))
     counts = {d: sum(1 for s in full if s.kind == d) // 9 for d in DIMENSIONS}
