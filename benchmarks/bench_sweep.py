@@ -180,40 +180,43 @@ def main() -> None:
 
 
 def projection(size: int, eff: float, k: int = 50) -> None:
-    """Step 4: a region of ``k`` establishments of ``size`` components in all."""
+    """Step 4: a region of ``k`` establishments of ``size`` components in all. The cost
+    of each kind of row is measured on 2 sampled scenarios of that kind, at two run
+    counts (fixed part + per-run part), and weighted by how many rows of that kind the
+    region's default sweep has (the incident rows count as team rows)."""
     region, _, load_s = generated(size, establishments=k)
     full = scenarios(region, parse_axes(region))
-    counts = {d: sum(1 for s in full if s.kind == d) // 9 for d in DIMENSIONS}
+    rows = {d: sum(1 for s in full if s.kind == d) for d in DIMENSIONS}
+    rows["team"] += sum(1 for s in full if s.kind == "incident")
     rng = random.Random(0)
-    sample = [s for d in DIMENSIONS for s in rng.sample([x for x in full if x.kind == d], 2)]
     r1, r2 = 16, 128
     kit, comp = kit_of(region)
-    c1 = per_scenario(kit, sample, r1)
-    c2 = per_scenario(kit, sample, r2)
-    per_run = max(0.0, (c2 - c1) / (r2 - r1))
-    fixed = max(0.0, c1 - per_run * r1)
-    cost = fixed + 1000 * per_run
-    cores = NODES * CORES_PER_NODE
-    total = len(full) * cost / (cores * min(1.0, eff))
     log(
         f"\nProjection: a region of {k} establishments, {size:,} components "
-        f"(load {load_s:.0f} s, compile {comp:.0f} s)"
+        f"(load {load_s:.0f} s, compile {comp:.0f} s); {len(full):,} scenarios "
+        f"(whats × 3 durations × 3 starts, + 1 incident row per start)"
     )
+    log("| kind | rows | s at 16 runs | s at 128 runs | fixed s | ms/run | s at 1000 runs |")
+    log("|---|---:|---:|---:|---:|---:|---:|")
+    work = 0.0
+    for d in DIMENSIONS:
+        sample = rng.sample([x for x in full if x.kind == d], 2)
+        c1 = per_scenario(kit, sample, r1)
+        c2 = per_scenario(kit, sample, r2)
+        per_run = max(0.0, (c2 - c1) / (r2 - r1))
+        fixed = max(0.0, c1 - per_run * r1)
+        cost = fixed + 1000 * per_run
+        work += rows[d] * cost
+        log(
+            f"| {d} | {rows[d]:,} | {c1:.2f} | {c2:.2f} | {fixed:.2f} | {per_run * 1000:.1f} "
+            f"| {cost:.1f} |"
+        )
+    cores = NODES * CORES_PER_NODE
+    total = work / (cores * min(1.0, eff))
+    log(f"  one core: Σ rows × s at 1000 runs = {work:,.0f} s = {work / 3600:.1f} h")
     log(
-        f"  whats: {counts} → {sum(counts.values())} × 3 durations × 3 starts = "
-        f"{len(full):,} scenarios"
-    )
-    log(
-        f"  sampled {len(sample)} scenarios (2 per dimension), serial: {c1:.2f} s at {r1} runs, "
-        f"{c2:.2f} s at {r2} runs"
-    )
-    log(
-        f"  → fixed {fixed:.2f} s + {per_run * 1000:.2f} ms/run; at 1000 runs: "
-        f"{fixed:.2f} + 1000 × {per_run * 1000:.3f} ms = {cost:.2f} s per scenario"
-    )
-    log(
-        f"  {len(full):,} × {cost:.2f} s / ({NODES} nodes × {CORES_PER_NODE} cores × "
-        f"efficiency {min(1.0, eff):.2f}) = {total:,.0f} s = {total / 3600:.2f} h"
+        f"  {work:,.0f} s / ({NODES} nodes × {CORES_PER_NODE} cores × efficiency "
+        f"{min(1.0, eff):.2f}) = {total:,.0f} s = {total / 3600:.2f} h"
     )
 
 
