@@ -83,6 +83,7 @@ class Down:
     tier: str | None = None
     name: str | None = None
     site: str | None = None
+    establishment: str | None = None
     patient_safety: bool = False
     rto_s: float | None = None
 
@@ -92,6 +93,8 @@ class Down:
             d.update(
                 tier=self.tier, name=self.name, patient_safety=self.patient_safety, rto_s=self.rto_s
             )
+            if self.establishment is not None:
+                d["establishment"] = self.establishment
         else:
             d.update(kind=self.kind, site=self.site)
         return d
@@ -110,9 +113,22 @@ class ImpactReport:
     scenario: str | None
     provenance: dict[str, Any] = field(default_factory=dict)
 
+    def establishments_hit(self) -> dict[str, dict[str, int]]:
+        """In a regional model (functions naming their ``establishment``): per
+        establishment hit, its functions down by tier; empty otherwise."""
+        out: dict[str, dict[str, int]] = {}
+        for f in self.functions_down:
+            if f.establishment is not None:
+                row = out.setdefault(f.establishment, {t: 0 for t in TIERS})
+                row[f.tier or "administrative"] += 1
+        return dict(sorted(out.items()))
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready payload (the ``--json`` output and the web API body)."""
         by_tier = {t: sum(1 for f in self.functions_down if f.tier == t) for t in TIERS}
+        extra: dict[str, Any] = {}
+        if any(f.establishment is not None for f in self.functions_down):
+            extra["establishments_hit"] = self.establishments_hit()
         return {
             "scenario": self.scenario,
             "failed": list(self.failed),
@@ -130,6 +146,7 @@ class ImpactReport:
             "components_down": [c.to_dict() for c in self.components_down],
             "sites_down": list(self.sites_down),
             "providers_down": list(self.providers_down),
+            **extra,
             "provenance": self.provenance,
         }
 
@@ -271,6 +288,7 @@ def _report(
                 name=fn.name,
                 patient_safety=fn.patient_safety,
                 rto_s=fn.rto,
+                establishment=fn.establishment,
             )
         )
     functions_down.sort(

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
 from blackstart.store import Base, StoreError, open_store
+from blackstart.store.store import migrations_config
 
 
 def _url(path: Path) -> str:
@@ -20,18 +22,21 @@ def test_migration_creates_the_tables(tmp_path: Path) -> None:
     store.close()
     engine = create_engine(_url(tmp_path / "s.db"))
     insp = inspect(engine)
-    assert set(insp.get_table_names()) >= {"model_versions", "saved_what_ifs", "alembic_version"}
+    assert set(insp.get_table_names()) >= {
+        "model_versions",
+        "saved_what_ifs",
+        "sweeps",
+        "sweep_results",
+        "alembic_version",
+    }
     cols = {c["name"] for c in insp.get_columns("saved_what_ifs")}
     assert cols >= {"name", "fail", "duration", "created_at"}
     cols = {c["name"] for c in insp.get_columns("model_versions")}
     assert cols >= {"hash", "name", "loaded_at"}
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
-    from alembic.script import ScriptDirectory
-
-    from blackstart.store.store import migrations_config
-
-    assert current == ScriptDirectory.from_config(migrations_config(engine)).get_current_head()
+    head = ScriptDirectory.from_config(migrations_config(engine)).get_current_head()
+    assert current == head and head is not None and head >= "0002"
     engine.dispose()
 
 

@@ -425,6 +425,167 @@ def serve(
 
 
 @app.command()
+def sweep(
+    model: ModelArg,
+    over: Annotated[
+        str | None,
+        typer.Option(
+            "--over",
+            help="What fails, comma-separated: site, provider, power (power sources), team "
+            "(a team away during --incident).  [default: site,provider,power,team]",
+            show_default=False,
+        ),
+    ] = None,
+    durations: Annotated[
+        str, typer.Option("--durations", help="Outage (or team absence) durations.")
+    ] = "1h,4h,24h",
+    starts: Annotated[
+        str,
+        typer.Option(
+            "--starts",
+            help="Start times: weekday and local time (in the week of the model's first "
+            "scenario) or ISO date-times.",
+        ),
+    ] = "Mon 10:00,Sat 11:00,Tue 03:00",
+    incident: Annotated[
+        str | None,
+        typer.Option(
+            "--incident",
+            help="The scenario whose failures team rows recover from (default: the model's first).",
+            show_default=False,
+        ),
+    ] = None,
+    runs: Annotated[
+        int, typer.Option("--runs", "-n", min=1, help="Monte Carlo runs per scenario.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Master random seed.")] = 0,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Run on a Dask cluster: tcp://HOST:PORT, or 'local' for a 2-worker "
+            "LocalCluster. Default: this machine's cores.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, help="Local processes (default: all cores).", show_default=False
+        ),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Store URL for results as they arrive: a SQLite file (default "
+            "./blackstart.db) or postgresql+psycopg://…",
+            show_default=False,
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the same sweep (same model and parameters) "
+            "from the store instead of starting it afresh.",
+        ),
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the JSON matrix to this file.", show_default=False
+        ),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html", help="Write a self-contained HTML report with heat maps.", show_default=False
+        ),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows shown in the table.")] = 25,
+    as_json: JsonOpt = False,
+) -> None:
+    """Risk sweep: every site, provider, power source and team × durations × start
+    times, each a Monte Carlo forecast; ranked by expected care-hours lost."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from blackstart.cli.render_sweep import sweep as render_sweep
+    from blackstart.report import sweep_html
+    from blackstart.store import StoreError, open_store
+    from blackstart.sweep import SweepInterrupted, parse_axes, run_sweep
+
+    m = _guard(as_json, lambda: api.load(model))
+    axes = _guard(
+        as_json,
+        lambda: parse_axes(
+            m,
+            over=over or "site,provider,power,team",
+            durations=durations,
+            starts=starts,
+            incident=incident,
+            over_given=over is not None,
+        ),
+    )
+
+    def opened() -> Any:
+        try:
+            return open_store(db)
+        except StoreError as exc:
+            raise UsageError(exc.message, suggestion=exc.suggestion) from None
+
+    store = _guard(as_json, opened)
+    columns = (
+        TextColumn("sweep"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns, console=err, transient=True, disable=as_json) as bar:
+            task = bar.add_task("sweep", total=None)
+            report = _guard(
+                as_json,
+                lambda: run_sweep(
+                    m,
+                    axes,
+                    runs=runs,
+                    seed=seed,
+                    store=store,
+                    resume=resume,
+                    dask=dask,
+                    workers=workers,
+                    on_progress=lambda d, t: bar.update(task, completed=d, total=t),
+                ),
+            )
+    except SweepInterrupted as exc:
+        err.print(
+            f"[yellow]interrupted:[/] {exc.done} of {exc.total} scenarios kept in "
+            f"{store.path or store.url}; run the same command with --resume to continue"
+        )
+        raise typer.Exit(130) from None
+    finally:
+        store.close()
+    payload = report.to_dict()
+    if output is not None:
+        output.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        err.print(f"matrix written to {output}")
+    if html is not None:
+        html.write_text(sweep_html(payload), "utf-8")
+        err.print(f"HTML report written to {html}")
+    _present(as_json, payload, lambda c, p: render_sweep(c, p, top=top))
+
+
+@app.command()
 def schema(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file.")
@@ -452,16 +613,36 @@ def generate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory to write.")],
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     fmt: Annotated[Format, typer.Option("--format", help="File format.")] = Format.yaml,
+    establishments: Annotated[
+        int,
+        typer.Option(
+            "--establishments",
+            "-k",
+            min=1,
+            help="A region: this many hospital groups sharing providers and colocation "
+            "sites (functions name their establishment: g1, g2, …).",
+        ),
+    ] = 1,
 ) -> None:
     """Write a realistic layered model (sites → power → … → functions) for tests and
     benchmarks."""
-    from blackstart.generate import generate_model, write_model
+    from blackstart.generate import MIN_COMPONENTS, generate_model, write_model
 
-    data = generate_model(components, seed=seed)
+    def check() -> None:
+        if components < MIN_COMPONENTS * establishments:
+            raise UsageError(
+                f"{components} components cannot make {establishments} establishments",
+                suggestion=f"give at least --components {MIN_COMPONENTS * establishments} "
+                f"({MIN_COMPONENTS} per establishment)",
+            )
+
+    _guard(False, check)
+    data = generate_model(components, seed=seed, establishments=establishments)
     files = write_model(data, output, fmt=fmt.value)
     out.print(
         f"wrote {components} components, {len(data.get('functions', {}))} functions "
-        f"in {len(files)} files to {output}"
+        + (f"of {establishments} establishments " if establishments > 1 else "")
+        + f"in {len(files)} files to {output}"
     )
 
 

@@ -55,6 +55,11 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
         Text(f"\nFunctions down: {s['functions_down']} of {total}", style="bold")
         + Text(f"  ({by_tier}; patient safety {s['patient_safety_down']})")
     )
+    hit = report.establishments_hit()
+    if hit:
+        console.print(Text(f"Establishments hit: {len(hit)}", style="bold"))
+        for est, n in hit.items():
+            console.print(f"  {est}: " + " · ".join(f"{t} {k}" for t, k in n.items()))
     tier = None
     for f in report.functions_down:
         if f.tier != tier:

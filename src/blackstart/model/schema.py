@@ -269,6 +269,11 @@ class Function(Strict):
     patient_safety: bool = False
     degraded_mode: DegradedMode | None = None
     owner: str | None = None
+    establishment: Id | None = Field(
+        None,
+        description="The establishment (hospital group) whose care this function serves, "
+        "in a regional model; impact and sweep results are grouped by it.",
+    )
     description: str | None = None
 
 

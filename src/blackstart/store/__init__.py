@@ -1,4 +1,5 @@
-"""The dashboard's store: model versions seen and saved what-if scenarios.
+"""The dashboard's store: model versions seen, saved what-if scenarios and
+risk sweep results (:mod:`blackstart.store.sweeps`).
 
 Owns the database schema (SQLAlchemy 2 tables), its Alembic migrations (shipped in the
 package and applied when the store is opened) and the few queries the web front end
@@ -15,7 +16,8 @@ from blackstart.store.store import (
     default_url,
     open_store,
 )
-from blackstart.store.tables import Base, ModelVersion, SavedWhatIf
+from blackstart.store.sweeps import SweepRow
+from blackstart.store.tables import Base, ModelVersion, SavedWhatIf, SweepResult, SweepRun
 
 __all__ = [
     "Base",
@@ -25,6 +27,9 @@ __all__ = [
     "SavedWhatIfRow",
     "Store",
     "StoreError",
+    "SweepResult",
+    "SweepRow",
+    "SweepRun",
     "default_url",
     "open_store",
 ]
