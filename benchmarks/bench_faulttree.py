@@ -85,8 +85,7 @@ def validation_dir() -> Path:
 def child(path: str, max_order: int) -> None:
     """Analyse one model in this process, one JSON line per finished stage."""
     t0 = time.perf_counter()
-    from blackstart.engine.bdd import build_bdd, probability
-    from blackstart.engine.cutsets import minimal_cut_sets
+    from blackstart.engine.modular import compile_modules, modular_cut_sets
     from blackstart.io.mef import read_mef
 
     def emit(**kw: Any) -> None:
@@ -106,14 +105,22 @@ def child(path: str, max_order: int) -> None:
         coherent=tree.coherent,
     )
     top = tree.tops[0]
-    bdd = build_bdd(tree, top)
+    # one BDD per module (the probabilities come with them)
+    bdd = compile_modules(tree, top)
     t3 = time.perf_counter()
-    p = probability(tree, top, compiled=bdd)
+    p = bdd.probability
     t4 = time.perf_counter()
-    emit(stage="prob", t_bdd=t3 - t2, t_prob=t4 - t3, p=p, bdd_nodes=bdd.nodes)
+    emit(
+        stage="prob",
+        t_bdd=t3 - t2,
+        t_prob=t4 - t3,
+        p=p,
+        bdd_nodes=bdd.nodes,
+        modules=len(bdd.bdds),
+    )
     # minimal solutions, as SCRAM and the reference counts (prime implicants differ for
     # non-coherent trees)
-    mcs = minimal_cut_sets(tree, top, max_order=max_order, compiled=bdd, prime_implicants=False)
+    mcs = modular_cut_sets(bdd, max_order=max_order)
     t5 = time.perf_counter()
     emit(
         stage="mcs",

@@ -167,6 +167,12 @@ def dfs_order(tree: FaultTree, top: int) -> tuple[list[int], list[int]]:
     return events, sorted(seen_g)
 
 
+SMALL_MANAGER_EVENTS = 64
+"""Trees of at most this many events get a CUDD manager with a small memory estimate:
+CUDD sizes its tables from the estimate, and a default manager costs ~8 ms to create,
+which matters for the hundreds of modules of a large tree."""
+
+
 def build_bdd(tree: FaultTree, top: int | str, *, reorder: bool = False) -> TopBdd:
     """Compile the top ``top`` (gate index or name) of ``tree`` into a :class:`TopBdd`.
 
@@ -176,7 +182,8 @@ def build_bdd(tree: FaultTree, top: int | str, *, reorder: bool = False) -> TopB
     """
     top = resolve_top(tree, top)
     events, cone = dfs_order(tree, top)
-    mgr = _cudd.BDD()
+    small = len(events) <= SMALL_MANAGER_EVENTS
+    mgr = _cudd.BDD(memory_estimate=1 << 26, initial_cache_size=1 << 12) if small else _cudd.BDD()
     mgr.configure(reordering=reorder)
     names = [f"e{e}" for e in events]
     if names:

@@ -20,6 +20,7 @@ References:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -194,6 +195,35 @@ class Zbdd:
         for g in self._by_var(root):
             w[g] = weight[var[g]] * w[hi[g]] + w[lo[g]]
         return float(w[root])
+
+    def poly_sum(
+        self, root: int, polys: npt.NDArray[np.float64] | npt.NDArray[np.object_]
+    ) -> tuple[npt.NDArray[np.float64] | npt.NDArray[np.object_], float]:
+        """``Σ_products Π_{v ∈ product} polys[v]``, polynomials truncated to their length.
+
+        ``polys[v]`` holds a polynomial in the order (coefficient ``j``: ``x^j``); the
+        sum of the products is one polynomial. Also returns the largest absolute value
+        met on the way, so that a float computation of integer counts can be checked
+        exact (below 2^53). O(nodes · length · nonzero coefficients), vectorised per
+        variable.
+        """
+        groups = self._by_var(root)
+        width = polys.shape[1]
+        ids = np.concatenate([np.asarray([EMPTY, BASE]), *groups]) if groups else np.asarray([0, 1])
+        pos = np.full(len(self.var), -1, dtype=np.int64)
+        pos[ids] = np.arange(ids.size)
+        var, hi, lo = self._arrays()
+        c: Any = np.zeros((ids.size, width), dtype=polys.dtype)
+        c[1, 0] = 1
+        for g in groups:
+            pv = polys[var[g[0]]]
+            acc = c[pos[lo[g]]]
+            h = c[pos[hi[g]]]
+            for j in np.flatnonzero(pv):
+                acc[:, j:] += pv[j] * h[:, : width - j]
+            c[pos[g]] = acc
+        top = float(np.max(np.abs(c))) if polys.dtype != object else 0.0
+        return c[pos[root]], top
 
     def max_product(self, root: int, weight: npt.NDArray[np.float64]) -> float:
         """``max_products Π_{v ∈ product} weight[v]`` (0 for the empty family)."""
