@@ -53,23 +53,19 @@ only; never commit it. On Debian 12 (gcc 12, Boost 1.74):
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import json
 import math
 import os
 import re
 import resource
-import shutil
-import signal
-import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The parent's own modules (argparse, subprocess, threading ...) are imported inside
+# the functions that use them, so the measured child starts with the analysis's only.
 REPO = Path(__file__).resolve().parents[1]
 MIB = 1024.0  # ru_maxrss is in KiB on Linux
 
@@ -151,6 +147,12 @@ def measured(cmd: list[str], timeout: float, keep: int | None = None) -> Run:
 
     stdout is read through a pipe (only the first ``keep`` bytes are kept).
     """
+    # imported here, not at the top: the child (the measured process) does not need them
+    import contextlib
+    import signal
+    import subprocess
+    import threading
+
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
@@ -387,6 +389,9 @@ def status(solved: bool | None, timed_out: bool | None, t: float | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import shutil
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--max-order", type=int, default=20)

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from blackstart.engine.bdd import TopBdd, build_bdd
+from blackstart.engine.bdd import NodeBudgetExceeded, TopBdd, build_bdd
 from blackstart.engine.bdd import probability as bdd_probability
 from blackstart.engine.cutsets import (
     MCUB_SERIES_MAX_P,
@@ -54,12 +54,15 @@ from blackstart.engine.cutsets import (
     family,
 )
 from blackstart.engine.faulttree import FaultTree
+from blackstart.engine.ordering import HEURISTICS
 from blackstart.engine.preprocess import Decomposition, Module, decompose
 from blackstart.engine.zbdd import Zbdd
 
 __all__ = ["ModularBdd", "compile_modules", "modular_cut_sets"]
 
 EXACT_FLOAT = float(2**53)
+NODE_BUDGETS = (1 << 17, 1 << 20)
+"""Node budgets of the successive rounds of ordering heuristics (see :func:`_build`)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,10 +104,28 @@ def compile_modules(tree: FaultTree, top: int, *, coherent_only: bool = True) ->
             dtype=np.float64,
         )
         local = FaultTree(m.tree.events, p, m.tree.gates, m.tree.tops, m.tree.name)
-        b = build_bdd(local, local.tops[0])
+        b = _build(local)
         bdds.append(b)
         probs.append(bdd_probability(local, local.tops[0], compiled=b))
     return ModularBdd(tree, top, d, tuple(bdds), tuple(probs))
+
+
+def _build(tree: FaultTree) -> TopBdd:
+    """The BDD of ``tree``'s top under the first ordering heuristic that keeps every
+    gate within the node budget, the budget growing by 8 each round (then unbounded).
+
+    The budget is checked after each binary operation, so a bad order is abandoned
+    early; trying the smallest of all the heuristics instead was slower (one bad
+    order can cost a minute inside a single CUDD operation)."""
+    if len(tree.events) <= 2:
+        return build_bdd(tree, tree.tops[0])
+    for budget in NODE_BUDGETS:
+        for heuristic in HEURISTICS:
+            try:
+                return build_bdd(tree, tree.tops[0], heuristic=heuristic, node_budget=budget)
+            except NodeBudgetExceeded:
+                continue
+    return build_bdd(tree, tree.tops[0], heuristic=HEURISTICS[0])
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,8 +159,8 @@ def modular_cut_sets(
         leaf = [m.leaves[order[c >> 1]] if c % 2 == 0 else 0 for c in range(2 * n_levels)]
         fams.append(_Family(m, z, root, leaf))
     if d.constant is not None:
-        dist = [1] if d.constant else [0]
-        return _result(compiled, max_order, dist, float(d.constant), 0.0, 0, fams)
+        c = int(d.constant)  # true: the empty product alone; false: no product
+        return _result(compiled, max_order, [c], float(c), float(c), c, fams)
     counts = _polys(fams, tree, width, None, exact=True)
     dist = [int(x) for x in counts[-1]]
     while len(dist) > 1 and dist[-1] == 0:
