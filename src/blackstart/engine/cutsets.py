@@ -215,7 +215,8 @@ def family(b: TopBdd, budget: int, *, prime: bool) -> tuple[Zbdd, int]:
     memo: dict[tuple[Function, int], int] = {}
 
     levels, highs, lows = b.level.tolist(), b.high.tolist(), b.low.tolist()
-    memo_ref: dict[tuple[int, int], int] = {}
+    memo_ref: dict[int, int] = {}
+    stride = n_levels + 2
 
     def minimal(ref: int, k: int) -> int:
         """Minimal cut sets (coherent) or minimal solutions, on the exported BDD."""
@@ -226,7 +227,7 @@ def family(b: TopBdd, budget: int, *, prime: bool) -> tuple[Zbdd, int]:
         node, neg = ref >> 1, ref & 1
         lvl = levels[node]
         k = min(k, n_levels - lvl)
-        key = (ref, k)
+        key = ref * stride + k
         got = memo_ref.get(key)
         if got is not None:
             return got

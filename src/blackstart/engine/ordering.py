@@ -33,7 +33,7 @@ from blackstart.engine.faulttree import FaultTree
 
 __all__ = ["HEURISTICS", "event_order"]
 
-HEURISTICS = ("small-first", "dfs", "fanout-first", "big-first")
+HEURISTICS = ("fanout-first", "small-first", "dfs", "big-first")
 
 
 def _cone_sizes(tree: FaultTree, cone: list[int]) -> dict[int, int]:

@@ -42,9 +42,12 @@ class Zbdd:
         self.hi: list[int] = [EMPTY, EMPTY]
         self.lo: list[int] = [EMPTY, EMPTY]
         self._unique: dict[tuple[int, int, int], int] = {}
-        self._diff: dict[tuple[int, int], int] = {}
+        self._diff: dict[int, int] = {}
         self._without: dict[tuple[int, int], int] = {}
         self._groups: dict[int, list[npt.NDArray[np.int64]]] = {}
+        self._array_cache: (
+            tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]] | None
+        ) = None
 
     def node(self, var: int, hi: int, lo: int) -> int:
         """The node ``{var ∪ s : s ∈ hi} ∪ lo`` (zero-suppressed: ``hi`` empty gives ``lo``)."""
@@ -61,23 +64,31 @@ class Zbdd:
         return got
 
     def diff(self, f: int, g: int) -> int:
-        """The products of ``f`` that are not in ``g`` (set difference), memoised."""
+        """The products of ``f`` that are not in ``g`` (set difference), memoised.
+
+        The hot loop of the cut sets: ``g``'s variables above ``f``'s are skipped
+        without recursion, and the memo key is one integer.
+        """
         if f in (EMPTY, g):
             return EMPTY
+        var = self.var
+        vf = var[f]
+        while var[g] < vf:  # products of g with a variable f lacks are not in f
+            g = self.lo[g]
         if g == EMPTY:
             return f
-        key = (f, g)
-        got = self._diff.get(key)
+        if f == g:
+            return EMPTY
+        key = (f << 32) | g
+        memo = self._diff
+        got = memo.get(key)
         if got is not None:
             return got
-        vf, vg = self.var[f], self.var[g]
-        if vf < vg:
+        if vf < var[g]:
             r = self.node(vf, self.hi[f], self.diff(self.lo[f], g))
-        elif vf > vg:
-            r = self.diff(f, self.lo[g])
         else:
             r = self.node(vf, self.diff(self.hi[f], self.hi[g]), self.diff(self.lo[f], self.lo[g]))
-        self._diff[key] = r
+        memo[key] = r
         return r
 
     def without(self, f: int, g: int) -> int:
@@ -155,11 +166,15 @@ class Zbdd:
         return groups
 
     def _arrays(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        return (
+        """The node lists as arrays (cached until the next node is added)."""
+        if self._array_cache is not None and self._array_cache[0].size == len(self.var):
+            return self._array_cache
+        self._array_cache = (
             np.asarray(self.var, dtype=np.int64),
             np.asarray(self.hi, dtype=np.int64),
             np.asarray(self.lo, dtype=np.int64),
         )
+        return self._array_cache
 
     def size(self, root: int) -> int:
         """Number of internal nodes under ``root``."""
