@@ -4,13 +4,13 @@ For every ``openpsa/Aralia/*.xml`` of the validation data (``$BLACKSTART_VALIDAT
 default ``../shared/validation`` beside the repository), in one subprocess per
 (model, tool) with a ``--timeout`` (60 s) and its own peak RSS (``os.wait4``):
 
-- *ours*: :func:`blackstart.io.mef.read_mef`, then the BDD of the top
-  (:func:`blackstart.engine.bdd.build_bdd`), its exact probability
-  (:func:`~blackstart.engine.bdd.probability`) and, on the same BDD, the minimal cut
-  sets / prime implicants up to order ``--max-order`` (20, SCRAM's default)
-  (:func:`blackstart.engine.cutsets.minimal_cut_sets`: count and distribution by
-  order, no enumeration). The child reports each stage as it finishes, so a run that
-  times out in the cut sets still shows its probability.
+- *ours*: :func:`blackstart.io.mef.read_mef`, then the top preprocessed and cut into
+  modules, one BDD per module with its exact probability
+  (:func:`blackstart.engine.modular.compile_modules`) and, on the same BDDs, the
+  minimal cut sets (minimal solutions for non-coherent trees) up to order
+  ``--max-order`` (20, SCRAM's default) (:func:`blackstart.engine.modular.modular_cut_sets`:
+  count and distribution by order, no enumeration). The child reports each stage as
+  it finishes, so a run that times out in the cut sets still shows its probability.
 - *SCRAM* (when found: ``--scram``, ``$SCRAM`` or ``scram`` on the PATH):
   ``scram --bdd --limit-order 20 --probability FILE`` (the settings of the validation
   README, section B), its XML report read through a pipe (the first bytes are kept to

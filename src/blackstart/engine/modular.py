@@ -160,15 +160,15 @@ def modular_cut_sets(
         fams.append(_Family(m, z, root, leaf))
     if d.constant is not None:
         c = int(d.constant)  # true: the empty product alone; false: no product
-        return _result(compiled, max_order, [c], float(c), float(c), c, fams)
-    counts = _polys(fams, tree, width, None, exact=True)
-    dist = [int(x) for x in counts[-1]]
+        return _result(compiled, max_order, [c], float(c), float(c), c, fams, [])
+    dists = _order_dists(fams, tree, width)
+    dist = list(dists[-1])
     while len(dist) > 1 and dist[-1] == 0:
         dist.pop()
     count = sum(dist)
     rare = float(np.sum(_polys(fams, tree, width, 1, exact=False)[-1]))
-    mcub = _mcub(fams, tree, width, count, rare, mcub_enumeration_limit)
-    return _result(compiled, max_order, dist, rare, mcub, count, fams)
+    mcub = _mcub(fams, dists, tree, width, count, rare, mcub_enumeration_limit)
+    return _result(compiled, max_order, dist, rare, mcub, count, fams, dists)
 
 
 def _result(
@@ -179,10 +179,9 @@ def _result(
     mcub: float | None,
     count: int,
     fams: list[_Family],
+    order_dists: list[list[int]],
 ) -> CutSetsResult:
     tree = compiled.tree
-    width = (len(tree.events) if max_order is None else min(max_order, len(tree.events))) + 1
-    order_dists = _order_dists(fams, tree, width)
 
     def products(order: int) -> Iterator[tuple[int, ...]]:
         if compiled.decomposition.constant is not None:
@@ -278,6 +277,7 @@ def _splits(total: int, subs: list[int], dists: list[list[int]]) -> Iterator[tup
 
 def _mcub(
     fams: list[_Family],
+    dists: list[list[int]],
     tree: FaultTree,
     width: int,
     count: int,
@@ -289,7 +289,6 @@ def _mcub(
         return 0.0
     p = tree.probabilities
     if count <= limit:
-        dists = _order_dists(fams, tree, width)
         log_prod = 0.0
         for o in range(len(dists[-1])):
             for s in _expand(fams, dists, len(fams) - 1, o):
