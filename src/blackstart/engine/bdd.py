@@ -233,8 +233,10 @@ def build_bdd(
     built: dict[int, Function] = {}
     for g in cone:
         args = [var[r] if r >= 0 else built[-r - 1] for r in tree.gates[g].args]
-        limit = node_budget if g in check else None
-        built[g] = _gate(mgr, tree.gates[g], args, limit)
+        if g in check and small:  # small trees: one check per gate, not per operation
+            built[g] = _within(_gate(mgr, tree.gates[g], args), node_budget, tree.gates[g])
+        else:
+            built[g] = _gate(mgr, tree.gates[g], args, node_budget if g in check else None)
     root = built[top]
     built.clear()
     var.clear()

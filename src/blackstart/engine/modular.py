@@ -237,11 +237,17 @@ def _polys(
 
 
 def _expand(
-    fams: list[_Family], dists: list[list[int]], i: int, order: int
+    fams: list[_Family],
+    dists: list[list[int]],
+    i: int,
+    order: int,
+    memo: dict[tuple[int, int], list[tuple[int, ...]]] | None = None,
 ) -> Iterator[tuple[int, ...]]:
-    """The products of module ``i`` with exactly ``order`` events."""
+    """The products of module ``i`` with exactly ``order`` events (sub-modules' products
+    are listed once per order and kept in ``memo``)."""
     if order >= len(dists[i]) or dists[i][order] == 0:
         return
+    memo = {} if memo is None else memo
     f = fams[i]
     for s in f.z.enumerate(f.root, None):
         leaves = [f.leaf[c] for c in s]
@@ -255,9 +261,12 @@ def _expand(
                 yield events
             continue
         for parts in _splits(need, subs, dists):
-            for rest in itertools.product(
-                *(list(_expand(fams, dists, c, k)) for c, k in zip(subs, parts, strict=True))
-            ):
+            lists = []
+            for c, k in zip(subs, parts, strict=True):
+                if (c, k) not in memo:
+                    memo[(c, k)] = list(_expand(fams, dists, c, k, memo))
+                lists.append(memo[(c, k)])
+            for rest in itertools.product(*lists):
                 yield events + tuple(e for r in rest for e in r)
 
 
@@ -290,8 +299,9 @@ def _mcub(
     p = tree.probabilities
     if count <= limit:
         log_prod = 0.0
+        memo: dict[tuple[int, int], list[tuple[int, ...]]] = {}
         for o in range(len(dists[-1])):
-            for s in _expand(fams, dists, len(fams) - 1, o):
+            for s in _expand(fams, dists, len(fams) - 1, o, memo):
                 q = math.prod(float(p[e]) for e in s)
                 if q >= 1.0:
                     return 1.0

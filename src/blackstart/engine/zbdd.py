@@ -45,6 +45,7 @@ class Zbdd:
         self._diff: dict[int, int] = {}
         self._without: dict[tuple[int, int], int] = {}
         self._groups: dict[int, list[npt.NDArray[np.int64]]] = {}
+        self._bounds: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
         self._array_cache: (
             tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]] | None
         ) = None
@@ -250,6 +251,14 @@ class Zbdd:
         return float(w[root])
 
     def _length_bounds(self, root: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        got = self._bounds.get(root)
+        if got is None:
+            got = self._bounds[root] = self._compute_length_bounds(root)
+        return got
+
+    def _compute_length_bounds(
+        self, root: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         _, hi, lo = self._arrays()
         big = np.int64(1 << 40)
         shortest = np.full(len(self.var), big, dtype=np.int64)
