@@ -160,7 +160,7 @@ ARALIA = {
 their published P is checked, their count is in the benchmark."""
 
 SLOW = {
-    "cea9601": "130M minimal solutions of a non-coherent module: over 60 s; in the benchmark",
+    "cea9601": "130M minimal solutions, 30-60 s here; in benchmarks/bench_faulttree.py",
     "edf9204": "cut sets 10-25 s here; in benchmarks/bench_faulttree.py",
     "edfpa14o": "cut sets 10-15 s here; in benchmarks/bench_faulttree.py",
     "edfpa14q": "cut sets 10-15 s here; in benchmarks/bench_faulttree.py",
