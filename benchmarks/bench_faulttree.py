@@ -4,13 +4,13 @@ For every ``openpsa/Aralia/*.xml`` of the validation data (``$BLACKSTART_VALIDAT
 default ``../shared/validation`` beside the repository), in one subprocess per
 (model, tool) with a ``--timeout`` (60 s) and its own peak RSS (``os.wait4``):
 
-- *ours*: :func:`blackstart.io.mef.read_mef`, then the BDD of the top
-  (:func:`blackstart.engine.bdd.build_bdd`), its exact probability
-  (:func:`~blackstart.engine.bdd.probability`) and, on the same BDD, the minimal cut
-  sets / prime implicants up to order ``--max-order`` (20, SCRAM's default)
-  (:func:`blackstart.engine.cutsets.minimal_cut_sets`: count and distribution by
-  order, no enumeration). The child reports each stage as it finishes, so a run that
-  times out in the cut sets still shows its probability.
+- *ours*: :func:`blackstart.io.mef.read_mef`, then the top preprocessed and cut into
+  modules, one BDD per module with its exact probability
+  (:func:`blackstart.engine.modular.compile_modules`) and, on the same BDDs, the
+  minimal cut sets (minimal solutions for non-coherent trees) up to order
+  ``--max-order`` (20, SCRAM's default) (:func:`blackstart.engine.modular.modular_cut_sets`:
+  count and distribution by order, no enumeration). The child reports each stage as
+  it finishes, so a run that times out in the cut sets still shows its probability.
 - *SCRAM* (when found: ``--scram``, ``$SCRAM`` or ``scram`` on the PATH):
   ``scram --bdd --limit-order 20 --probability FILE`` (the settings of the validation
   README, section B), its XML report read through a pipe (the first bytes are kept to
@@ -53,23 +53,19 @@ only; never commit it. On Debian 12 (gcc 12, Boost 1.74):
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import json
 import math
 import os
 import re
 import resource
-import shutil
-import signal
-import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The parent's own modules (argparse, subprocess, threading ...) are imported inside
+# the functions that use them, so the measured child starts with the analysis's only.
 REPO = Path(__file__).resolve().parents[1]
 MIB = 1024.0  # ru_maxrss is in KiB on Linux
 
@@ -85,8 +81,7 @@ def validation_dir() -> Path:
 def child(path: str, max_order: int) -> None:
     """Analyse one model in this process, one JSON line per finished stage."""
     t0 = time.perf_counter()
-    from blackstart.engine.bdd import build_bdd, probability
-    from blackstart.engine.cutsets import minimal_cut_sets
+    from blackstart.engine.modular import compile_modules, modular_cut_sets
     from blackstart.io.mef import read_mef
 
     def emit(**kw: Any) -> None:
@@ -106,14 +101,22 @@ def child(path: str, max_order: int) -> None:
         coherent=tree.coherent,
     )
     top = tree.tops[0]
-    bdd = build_bdd(tree, top)
+    # one BDD per module (the probabilities come with them)
+    bdd = compile_modules(tree, top)
     t3 = time.perf_counter()
-    p = probability(tree, top, compiled=bdd)
+    p = bdd.probability
     t4 = time.perf_counter()
-    emit(stage="prob", t_bdd=t3 - t2, t_prob=t4 - t3, p=p, bdd_nodes=bdd.nodes)
+    emit(
+        stage="prob",
+        t_bdd=t3 - t2,
+        t_prob=t4 - t3,
+        p=p,
+        bdd_nodes=bdd.nodes,
+        modules=len(bdd.bdds),
+    )
     # minimal solutions, as SCRAM and the reference counts (prime implicants differ for
     # non-coherent trees)
-    mcs = minimal_cut_sets(tree, top, max_order=max_order, compiled=bdd, prime_implicants=False)
+    mcs = modular_cut_sets(bdd, max_order=max_order)
     t5 = time.perf_counter()
     emit(
         stage="mcs",
@@ -144,6 +147,12 @@ def measured(cmd: list[str], timeout: float, keep: int | None = None) -> Run:
 
     stdout is read through a pipe (only the first ``keep`` bytes are kept).
     """
+    # imported here, not at the top: the child (the measured process) does not need them
+    import contextlib
+    import signal
+    import subprocess
+    import threading
+
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
@@ -380,6 +389,9 @@ def status(solved: bool | None, timed_out: bool | None, t: float | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import shutil
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--max-order", type=int, default=20)

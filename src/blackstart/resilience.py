@@ -192,18 +192,20 @@ def cutsets(
 def probabilities(tree: Tree, targets: Sequence[str] | None) -> dict[str, Any]:
     """Exact top-event probability (BDD), with the rare-event and min-cut upper bound
     approximations beside it."""
-    from blackstart.engine.bdd import build_bdd
-    from blackstart.engine.bdd import probability as exact
     from blackstart.engine.cutsets import minimal_cut_sets
+    from blackstart.engine.modular import compile_modules, modular_cut_sets
 
     rows: list[dict[str, Any]] = []
     for name, top in tree.targets(targets):
-        compiled = build_bdd(tree.tree, top)
-        res = minimal_cut_sets(tree.tree, top, compiled=compiled)
+        # one BDD per module (engine/preprocess.py); prime implicants of a non-coherent
+        # tree need the whole tree's BDD
+        compiled = compile_modules(tree.tree, top)
+        coherent = tree.tree.coherent
+        res = modular_cut_sets(compiled) if coherent else minimal_cut_sets(tree.tree, top)
         rows.append(
             {
                 "id": name,
-                "probability": exact(tree.tree, top, compiled=compiled),
+                "probability": compiled.probability,
                 "rare_event": res.rare_event,
                 "mcub": res.mcub,
                 "cut_set_count": res.count,

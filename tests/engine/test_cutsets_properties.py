@@ -65,6 +65,8 @@ def trees(draw: st.DrawFn, ops: tuple[str, ...]) -> FaultTree:
 def gate_value(g: Gate, a: list[bool]) -> bool:
     """One gate by its definition (Open-PSA MEF 2.0d, §5.2)."""
     s = sum(a)
+    if g.op in ("true", "false"):
+        return g.op == "true"
     if g.op in ("and", "nand"):
         return all(a) == (g.op == "and")
     if g.op in ("or", "nor"):

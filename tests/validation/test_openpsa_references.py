@@ -22,6 +22,7 @@ import pytest
 from blackstart.engine.bdd import build_bdd, probability
 from blackstart.engine.cutsets import minimal_cut_sets
 from blackstart.engine.importance import importance
+from blackstart.engine.modular import compile_modules, modular_cut_sets
 from blackstart.io.mef import read_mef
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,17 +81,21 @@ def test_section_a_known_answers(
 ) -> None:  # fmt: skip
     tree = tree_of(*files)
     top = top_of(tree)
-    compiled = build_bdd(tree, top)
+    compiled = build_bdd(tree, top)  # the whole tree's BDD
+    modules = compile_modules(tree, top)  # preprocessed, one BDD per module
     if p is not None:
         assert probability(tree, top, compiled=compiled) == pytest.approx(p, abs=tol)
+        assert modules.probability == pytest.approx(p, abs=tol)
     if count is not None:
-        res = minimal_cut_sets(tree, top, max_order=20, compiled=compiled,
-                               prime_implicants=False)  # fmt: skip
-        assert res.count == count
-        if dist is not None:
-            # the README lists counts from order 1
-            assert tuple(res.order_distribution[1 : 1 + len(dist)]) == dist
-            assert sum(res.order_distribution[1 + len(dist) :]) == 0
+        whole = minimal_cut_sets(tree, top, max_order=20, compiled=compiled,
+                                 prime_implicants=False)  # fmt: skip
+        modular = modular_cut_sets(modules, max_order=20)
+        for res in (whole, modular):
+            assert res.count == count
+            if dist is not None:
+                # the README lists counts from order 1
+                assert tuple(res.order_distribution[1 : 1 + len(dist)]) == dist
+                assert sum(res.order_distribution[1 + len(dist) :]) == 0
 
 
 def test_section_a_baobab1_order_limit_8() -> None:
@@ -155,10 +160,10 @@ ARALIA = {
 their published P is checked, their count is in the benchmark."""
 
 SLOW = {
-    "cea9601": "BDD of 2.4M nodes: ~60 s here; in benchmarks/bench_faulttree.py",
-    "edf9204": "cut sets ~30 s here; in benchmarks/bench_faulttree.py",
-    "edfpa14o": "cut sets ~30 s here; in benchmarks/bench_faulttree.py",
-    "edfpa14q": "cut sets ~20 s here; in benchmarks/bench_faulttree.py",
+    "cea9601": "130M minimal solutions, 30-60 s here; in benchmarks/bench_faulttree.py",
+    "edf9204": "cut sets 10-25 s here; in benchmarks/bench_faulttree.py",
+    "edfpa14o": "cut sets 10-15 s here; in benchmarks/bench_faulttree.py",
+    "edfpa14q": "cut sets 10-15 s here; in benchmarks/bench_faulttree.py",
     "das9701": "BDD does not finish in 60 s (nor SCRAM's); in benchmarks/bench_faulttree.py",
     "nus9601": "BDD does not finish in 60 s (nor SCRAM's); in benchmarks/bench_faulttree.py",
 }
@@ -174,12 +179,31 @@ def test_aralia_exact_probability_and_cut_set_count(name: str) -> None:
     p, count = ARALIA[name]
     tree = tree_of(f"Aralia/{name}.xml")
     top = top_of(tree)
-    compiled = build_bdd(tree, top)
-    assert probability(tree, top, compiled=compiled) == pytest.approx(p, rel=1e-5)
+    compiled = compile_modules(tree, top)  # what the CLI and the benchmark run
+    assert compiled.probability == pytest.approx(p, rel=1e-5)
     if count is not None:
-        res = minimal_cut_sets(tree, top, max_order=20, compiled=compiled,
-                               prime_implicants=False)  # fmt: skip
+        res = modular_cut_sets(compiled, max_order=20)
         assert res.count == count
+
+
+# small enough for the whole tree's BDD without preprocessing (the second method)
+QUICK = ["baobab2", "baobab3", "chinese", "das9201", "das9202", "das9203", "das9204",
+         "das9205", "das9206", "das9208", "das9601", "edf9205", "ftr10", "isp9603",
+         "isp9605", "isp9606"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", QUICK)
+def test_aralia_modules_agree_with_the_whole_tree(name: str) -> None:
+    """Preprocessing and modules change neither P nor the order distribution."""
+    tree = tree_of(f"Aralia/{name}.xml")
+    top = top_of(tree)
+    whole = build_bdd(tree, top)
+    modules = compile_modules(tree, top)
+    assert modules.probability == pytest.approx(probability(tree, top, compiled=whole), rel=1e-9)
+    a = minimal_cut_sets(tree, top, max_order=20, compiled=whole, prime_implicants=False)
+    b = modular_cut_sets(modules, max_order=20)
+    assert a.order_distribution == b.order_distribution
+    assert b.rare_event == pytest.approx(a.rare_event, rel=1e-9)
 
 
 def test_aralia_uncountable_by_enumeration_are_counted() -> None:

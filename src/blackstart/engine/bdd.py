@@ -41,17 +41,35 @@ Example:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import dd.cudd as _cudd  # type: ignore[import-not-found, import-untyped, unused-ignore]
 import numpy as np
 import numpy.typing as npt
 
 from blackstart.engine.faulttree import FaultTree, Gate
 
 __all__ = ["TopBdd", "build_bdd", "probability", "resolve_top"]
+
+
+def _import_cudd() -> Any:
+    """``dd.cudd``, without the networkx import ``dd`` makes for its optional graph
+    export (0.2-0.4 s of start-up, unused here): ``import networkx`` fails inside ``dd``
+    only (a ``None`` entry in ``sys.modules``), and works again afterwards."""
+    blocked = "networkx" not in sys.modules
+    if blocked:
+        sys.modules["networkx"] = None  # type: ignore[assignment]
+    try:
+        import dd.cudd  # type: ignore[import-not-found, import-untyped, unused-ignore]
+    finally:
+        if blocked:
+            del sys.modules["networkx"]
+    return dd.cudd
+
+
+_cudd = _import_cudd()
 
 Function = Any
 """A ``dd.cudd.Function`` (``dd`` ships no type stubs)."""
@@ -167,16 +185,46 @@ def dfs_order(tree: FaultTree, top: int) -> tuple[list[int], list[int]]:
     return events, sorted(seen_g)
 
 
-def build_bdd(tree: FaultTree, top: int | str, *, reorder: bool = False) -> TopBdd:
+SMALL_MANAGER_EVENTS = 64
+"""Trees of at most this many events get a CUDD manager with a small memory estimate:
+CUDD sizes its tables from the estimate, and a default manager costs ~8 ms to create,
+which matters for the hundreds of modules of a large tree."""
+
+
+class NodeBudgetExceeded(Exception):
+    """A gate's BDD grew beyond the ``node_budget`` given to :func:`build_bdd`."""
+
+
+BUDGET_CHECK_EVENTS = 8
+"""Gates with fewer events below them are not measured against the node budget."""
+
+
+def build_bdd(
+    tree: FaultTree,
+    top: int | str,
+    *,
+    reorder: bool = False,
+    heuristic: str = "dfs",
+    node_budget: int | None = None,
+) -> TopBdd:
     """Compile the top ``top`` (gate index or name) of ``tree`` into a :class:`TopBdd`.
 
-    Variables are declared in depth-first order of first appearance; CUDD's dynamic
-    reordering runs only when ``reorder`` is true (it is switched off again after the
-    build, so later operations keep the order).
+    Variables are declared in depth-first order of first appearance, each gate's
+    arguments sorted by ``heuristic`` (:mod:`blackstart.engine.ordering`); CUDD's
+    dynamic reordering runs only when ``reorder`` is true (it is switched off again
+    after the build, so later operations keep the order). With ``node_budget``, raises
+    :class:`NodeBudgetExceeded` as soon as a gate's BDD has more nodes.
     """
+    from blackstart.engine.ordering import event_order
+
     top = resolve_top(tree, top)
-    events, cone = dfs_order(tree, top)
-    mgr = _cudd.BDD()
+    events, cone = event_order(tree, top, heuristic)
+    check = set()
+    if node_budget is not None:
+        sizes = _sizes(tree, cone)
+        check = {g for g in cone if sizes[g] >= BUDGET_CHECK_EVENTS}
+    small = len(events) <= SMALL_MANAGER_EVENTS
+    mgr = _cudd.BDD(memory_estimate=1 << 26, initial_cache_size=1 << 12) if small else _cudd.BDD()
     mgr.configure(reordering=reorder)
     names = [f"e{e}" for e in events]
     if names:
@@ -185,7 +233,10 @@ def build_bdd(tree: FaultTree, top: int | str, *, reorder: bool = False) -> TopB
     built: dict[int, Function] = {}
     for g in cone:
         args = [var[r] if r >= 0 else built[-r - 1] for r in tree.gates[g].args]
-        built[g] = _gate(mgr, tree.gates[g], args)
+        if g in check and small:  # small trees: one check per gate, not per operation
+            built[g] = _within(_gate(mgr, tree.gates[g], args), node_budget, tree.gates[g])
+        else:
+            built[g] = _gate(mgr, tree.gates[g], args, node_budget if g in check else None)
     root = built[top]
     built.clear()
     var.clear()
@@ -206,20 +257,35 @@ def build_bdd(tree: FaultTree, top: int | str, *, reorder: bool = False) -> TopB
     )
 
 
-def _gate(mgr: Any, gate: Gate, args: Sequence[Function]) -> Function:
+def _sizes(tree: FaultTree, cone: list[int]) -> dict[int, int]:
+    """An upper bound of the number of events below each gate (argument sums, capped)."""
+    out: dict[int, int] = {}
+    for g in cone:
+        out[g] = min(1 << 20, sum(1 if a >= 0 else out[-a - 1] for a in tree.gates[g].args))
+    return out
+
+
+def _within(f: Function, limit: int | None, gate: Gate) -> Function:
+    if limit is not None and len(f) > limit:
+        raise NodeBudgetExceeded(f"gate {gate.name!r}: over {limit} nodes")
+    return f
+
+
+def _gate(mgr: Any, gate: Gate, args: Sequence[Function], limit: int | None = None) -> Function:
+    """The BDD of one gate; with ``limit``, checked after each binary operation."""
     op = gate.op
     if op in ("and", "nand"):
         f = mgr.true
         for a in args:
-            f = f & a
+            f = _within(f & a, limit, gate)
         return ~f if op == "nand" else f
     if op in ("or", "nor"):
         f = mgr.false
         for a in args:
-            f = f | a
+            f = _within(f | a, limit, gate)
         return ~f if op == "nor" else f
     if op == "atleast":
-        return _at_least(mgr, args, gate.k)
+        return _within(_at_least(mgr, args, gate.k), limit, gate)
     if op == "cardinality":
         return _at_least(mgr, args, gate.k) & ~_at_least(mgr, args, gate.k_max + 1)
     if op == "not":

@@ -53,7 +53,7 @@ from __future__ import annotations
 import heapq
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -95,10 +95,8 @@ class CutSetsResult:
     """``1 - Π(1 - P(product))``, or None when it could not be computed."""
     zbdd_nodes: int
     events: tuple[str, ...] = field(repr=False)
-    _zbdd: Zbdd = field(repr=False)
-    _root: int = field(repr=False)
-    _literal: tuple[int, ...] = field(repr=False)
-    """ZBDD variable code -> signed event index."""
+    _products: Callable[[int], Iterator[tuple[int, ...]]] = field(repr=False)
+    """The products of exactly a given order, as signed event indices, in any order."""
 
     def sets(self, limit: int | None = None) -> Iterator[tuple[int, ...]]:
         """Products as tuples of signed event indices, by order and then by names.
@@ -112,19 +110,16 @@ class CutSetsResult:
                 return
             if n == 0:
                 continue
-            found = (self._named(s) for s in self._zbdd.enumerate(self._root, order))
+            found = (self._named(s) for s in self._products(order))
             best = heapq.nsmallest(int(min(left, n)), found)
             for _, s in best:
                 yield s
             left -= len(best)
 
     def _named(
-        self, codes: tuple[int, ...]
+        self, product: tuple[int, ...]
     ) -> tuple[tuple[tuple[str, bool], ...], tuple[int, ...]]:
-        lits = sorted(
-            (self.events[lit if lit >= 0 else -lit - 1], lit < 0, lit)
-            for lit in (self._literal[c] for c in codes)
-        )
+        lits = sorted((self.events[lit if lit >= 0 else -lit - 1], lit < 0, lit) for lit in product)
         return tuple((name, neg) for name, neg, _ in lits), tuple(lit for *_, lit in lits)
 
 
@@ -161,17 +156,67 @@ def minimal_cut_sets(
     Complexity: the ZBDD construction is O(BDD nodes · order budget) calls to the
     set difference, memoised; counts and sums are O(ZBDD nodes · order).
     """
+    prime = prime_implicants and not tree.coherent
+    if compiled is None and not reorder and not prime:
+        from blackstart.engine.bdd import resolve_top
+        from blackstart.engine.modular import compile_modules, modular_cut_sets
+
+        return modular_cut_sets(
+            compile_modules(tree, resolve_top(tree, top)),
+            max_order=max_order,
+            mcub_enumeration_limit=mcub_enumeration_limit,
+        )
     b = compiled if compiled is not None else build_bdd(tree, top, reorder=reorder)
     n_levels = b.order.size
     budget = n_levels if max_order is None else min(max_order, n_levels)
-    z = Zbdd()
-    mgr = b.manager
     coherent = tree.coherent
     prime = prime_implicants and not coherent
+    z, root = family(b, budget, prime=prime)
+
+    order = b.order.tolist()
+    literal = tuple(
+        order[c >> 1] if c % 2 == 0 else -order[c >> 1] - 1 for c in range(2 * n_levels)
+    )
+    p_level = b.event_probabilities()
+    weight = np.empty(2 * n_levels)
+    weight[0::2] = p_level
+    weight[1::2] = 1.0 - p_level
+    dist = z.order_counts(root, budget)
+    while len(dist) > 1 and dist[-1] == 0:
+        dist.pop()
+    count = sum(dist)
+    rare = z.weighted_sum(root, weight)
+    return CutSetsResult(
+        top=b.top,
+        coherent=coherent,
+        prime_implicants=prime,
+        max_order=max_order,
+        count=count,
+        order_distribution=tuple(dist),
+        rare_event=rare,
+        mcub=_mcub(z, root, weight, count, mcub_enumeration_limit, rare),
+        zbdd_nodes=z.size(root),
+        events=tree.events,
+        _products=lambda o: (tuple(literal[c] for c in s) for s in z.enumerate(root, o)),
+    )
+
+
+def family(b: TopBdd, budget: int, *, prime: bool) -> tuple[Zbdd, int]:
+    """The ZBDD of the minimal cut sets (minimal solutions; prime implicants when
+    ``prime``) of the BDD ``b`` with at most ``budget`` literals, and its root.
+
+    ZBDD variable ``2·level`` is the event at that BDD level failed, ``2·level + 1``
+    working.
+    """
+    n_levels = b.order.size
+    z = Zbdd()
+    mgr = b.manager
+    coherent = b.tree.coherent
     memo: dict[tuple[Function, int], int] = {}
 
     levels, highs, lows = b.level.tolist(), b.high.tolist(), b.low.tolist()
-    memo_ref: dict[tuple[int, int], int] = {}
+    memo_ref: dict[int, int] = {}
+    stride = n_levels + 2
 
     def minimal(ref: int, k: int) -> int:
         """Minimal cut sets (coherent) or minimal solutions, on the exported BDD."""
@@ -182,7 +227,7 @@ def minimal_cut_sets(
         node, neg = ref >> 1, ref & 1
         lvl = levels[node]
         k = min(k, n_levels - lvl)
-        key = (ref, k)
+        key = ref * stride + k
         got = memo_ref.get(key)
         if got is not None:
             return got
@@ -229,34 +274,7 @@ def minimal_cut_sets(
     memo.clear()
     z.clear_caches()
 
-    order = b.order.tolist()
-    literal = tuple(
-        order[c >> 1] if c % 2 == 0 else -order[c >> 1] - 1 for c in range(2 * n_levels)
-    )
-    p_level = b.event_probabilities()
-    weight = np.empty(2 * n_levels)
-    weight[0::2] = p_level
-    weight[1::2] = 1.0 - p_level
-    dist = z.order_counts(root, budget)
-    while len(dist) > 1 and dist[-1] == 0:
-        dist.pop()
-    count = sum(dist)
-    rare = z.weighted_sum(root, weight)
-    return CutSetsResult(
-        top=b.top,
-        coherent=coherent,
-        prime_implicants=prime,
-        max_order=max_order,
-        count=count,
-        order_distribution=tuple(dist),
-        rare_event=rare,
-        mcub=_mcub(z, root, weight, count, mcub_enumeration_limit, rare),
-        zbdd_nodes=z.size(root),
-        events=tree.events,
-        _zbdd=z,
-        _root=root,
-        _literal=literal,
-    )
+    return z, root
 
 
 def _mcub(

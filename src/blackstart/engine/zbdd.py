@@ -20,6 +20,7 @@ References:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -41,9 +42,13 @@ class Zbdd:
         self.hi: list[int] = [EMPTY, EMPTY]
         self.lo: list[int] = [EMPTY, EMPTY]
         self._unique: dict[tuple[int, int, int], int] = {}
-        self._diff: dict[tuple[int, int], int] = {}
+        self._diff: dict[int, int] = {}
         self._without: dict[tuple[int, int], int] = {}
         self._groups: dict[int, list[npt.NDArray[np.int64]]] = {}
+        self._bounds: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
+        self._array_cache: (
+            tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]] | None
+        ) = None
 
     def node(self, var: int, hi: int, lo: int) -> int:
         """The node ``{var ∪ s : s ∈ hi} ∪ lo`` (zero-suppressed: ``hi`` empty gives ``lo``)."""
@@ -60,23 +65,31 @@ class Zbdd:
         return got
 
     def diff(self, f: int, g: int) -> int:
-        """The products of ``f`` that are not in ``g`` (set difference), memoised."""
+        """The products of ``f`` that are not in ``g`` (set difference), memoised.
+
+        The hot loop of the cut sets: ``g``'s variables above ``f``'s are skipped
+        without recursion, and the memo key is one integer.
+        """
         if f in (EMPTY, g):
             return EMPTY
+        var = self.var
+        vf = var[f]
+        while var[g] < vf:  # products of g with a variable f lacks are not in f
+            g = self.lo[g]
         if g == EMPTY:
             return f
-        key = (f, g)
-        got = self._diff.get(key)
+        if f == g:
+            return EMPTY
+        key = (f << 32) | g
+        memo = self._diff
+        got = memo.get(key)
         if got is not None:
             return got
-        vf, vg = self.var[f], self.var[g]
-        if vf < vg:
+        if vf < var[g]:
             r = self.node(vf, self.hi[f], self.diff(self.lo[f], g))
-        elif vf > vg:
-            r = self.diff(f, self.lo[g])
         else:
             r = self.node(vf, self.diff(self.hi[f], self.hi[g]), self.diff(self.lo[f], self.lo[g]))
-        self._diff[key] = r
+        memo[key] = r
         return r
 
     def without(self, f: int, g: int) -> int:
@@ -154,11 +167,15 @@ class Zbdd:
         return groups
 
     def _arrays(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        return (
+        """The node lists as arrays (cached until the next node is added)."""
+        if self._array_cache is not None and self._array_cache[0].size == len(self.var):
+            return self._array_cache
+        self._array_cache = (
             np.asarray(self.var, dtype=np.int64),
             np.asarray(self.hi, dtype=np.int64),
             np.asarray(self.lo, dtype=np.int64),
         )
+        return self._array_cache
 
     def size(self, root: int) -> int:
         """Number of internal nodes under ``root``."""
@@ -195,6 +212,35 @@ class Zbdd:
             w[g] = weight[var[g]] * w[hi[g]] + w[lo[g]]
         return float(w[root])
 
+    def poly_sum(
+        self, root: int, polys: npt.NDArray[np.float64] | npt.NDArray[np.object_]
+    ) -> tuple[npt.NDArray[np.float64] | npt.NDArray[np.object_], float]:
+        """``Σ_products Π_{v ∈ product} polys[v]``, polynomials truncated to their length.
+
+        ``polys[v]`` holds a polynomial in the order (coefficient ``j``: ``x^j``); the
+        sum of the products is one polynomial. Also returns the largest absolute value
+        met on the way, so that a float computation of integer counts can be checked
+        exact (below 2^53). O(nodes · length · nonzero coefficients), vectorised per
+        variable.
+        """
+        groups = self._by_var(root)
+        width = polys.shape[1]
+        ids = np.concatenate([np.asarray([EMPTY, BASE]), *groups]) if groups else np.asarray([0, 1])
+        pos = np.full(len(self.var), -1, dtype=np.int64)
+        pos[ids] = np.arange(ids.size)
+        var, hi, lo = self._arrays()
+        c: Any = np.zeros((ids.size, width), dtype=polys.dtype)
+        c[1, 0] = 1
+        for g in groups:
+            pv = polys[var[g[0]]]
+            acc = c[pos[lo[g]]]
+            h = c[pos[hi[g]]]
+            for j in np.flatnonzero(pv):
+                acc[:, j:] += pv[j] * h[:, : width - j]
+            c[pos[g]] = acc
+        top = float(np.max(np.abs(c))) if polys.dtype != object else 0.0
+        return c[pos[root]], top
+
     def max_product(self, root: int, weight: npt.NDArray[np.float64]) -> float:
         """``max_products Π_{v ∈ product} weight[v]`` (0 for the empty family)."""
         var, hi, lo = self._arrays()
@@ -205,6 +251,14 @@ class Zbdd:
         return float(w[root])
 
     def _length_bounds(self, root: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        got = self._bounds.get(root)
+        if got is None:
+            got = self._bounds[root] = self._compute_length_bounds(root)
+        return got
+
+    def _compute_length_bounds(
+        self, root: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         _, hi, lo = self._arrays()
         big = np.int64(1 << 40)
         shortest = np.full(len(self.var), big, dtype=np.int64)
