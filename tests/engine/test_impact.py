@@ -54,6 +54,21 @@ def test_chain_is_the_shortest_path() -> None:
     }
 
 
+def test_a_requirement_named_several_times_is_still_one_step() -> None:
+    """``top`` names ``base`` directly three times and through ``mid`` once: its chain is
+    the direct step (found by hypothesis: repeated edges used to add up their weights)."""
+    model = {
+        "components": {
+            "base": comp(),
+            "mid": comp(requires="base"),
+            "top": comp(requires=["mid", "base", "base", "base"]),
+        },
+        "functions": {},
+    }
+    _, _, chains = explain(build(model)[1], ["component:base"])
+    assert chains["component:top"] == ["component:top", "component:base"]
+
+
 def test_chain_from_the_nearest_of_several_failures() -> None:
     """With ``m2`` failed too, ``m3``'s chain stops there; ``f`` has two shortest chains."""
     _, causes, chains = explain(build(paths_model())[1], ["component:base", "component:m2"])

@@ -112,10 +112,14 @@ def _chains(
     keep = down[child] & down[parent]
     src = np.concatenate([child[keep], np.full(len(failed), n, dtype=np.int32)])
     dst = np.concatenate([parent[keep], np.asarray(failed, dtype=np.int32)])
+    # one edge per (child, parent): a requirement naming the same element twice must not
+    # add up its weight (csr_matrix sums duplicate entries)
+    pairs = np.unique(src.astype(np.int64) * (n + 1) + dst)
+    src, dst = (pairs // (n + 1)).astype(np.int32), (pairs % (n + 1)).astype(np.int32)
+    virtual = src == n
     # a step up to a named element costs 1, to an anonymous gate almost nothing: the
     # chain is shortest in the elements a reader sees (0-1 weights, up to ties)
-    weight = np.where(graph.kind[dst[: int(keep.sum())]] == GATE, _EPS, 1.0)
-    weight = np.concatenate([weight, np.full(len(failed), _EPS)])
+    weight = np.where(virtual, _EPS, np.where(graph.kind[dst] == GATE, _EPS, 1.0))
     adjacency = csr_matrix((weight, (src, dst)), shape=(n + 1, n + 1))
     _, predecessors = dijkstra(adjacency, directed=True, indices=n, return_predecessors=True)
     pred[:] = predecessors[:n]
