@@ -7,11 +7,11 @@ about ``BLOCK × tasks × BYTES_PER_SAMPLE`` bytes; with the default 256 MiB it 
 most the budget.
 
 Each variant runs in a fresh child process (peak RSS, ``ru_maxrss``, cannot be reset):
-the child loads ``generate_model(--components, seed=0)``, builds the context of its first
-scenario (a colocation site fails), notes its RSS, runs ``forecast(--runs)`` and reports
-its peak RSS, the forecast's extra peak over the set-up and the wall time. The parent
-checks that both variants give the same back times (a checksum of the array) and prints
-the ratio of the extra peaks (baseline: no budget).
+the child loads ``generate_model(--components, seed=0, establishments=...)``, builds the
+context of its first scenario (a colocation site fails), notes its RSS, runs
+``forecast(--runs)`` and reports its peak RSS, the forecast's extra peak over the set-up
+and the wall time. The parent checks that both variants give the same back times (a
+checksum of the array) and prints the ratio of the extra peaks (baseline: no budget).
 
 Run: ``.venv/bin/python benchmarks/bench_forecast_memory.py --components 100000``.
 """
@@ -43,7 +43,7 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(components: int, runs: int, memory: int) -> dict[str, Any]:
+def child(components: int, establishments: int, runs: int, memory: int) -> dict[str, Any]:
     import numpy as np
 
     from blackstart import planning
@@ -52,7 +52,7 @@ def child(components: int, runs: int, memory: int) -> dict[str, Any]:
     from blackstart.model.load import load_data
 
     t = time.perf_counter()
-    model = load_data(generate_model(components, seed=0))
+    model = load_data(generate_model(components, seed=0, establishments=establishments))
     ctx = planning.context(model, next(iter(model.scenarios)))
     watch = np.array([v for _, v in ctx.function_nodes()], np.int64)
     setup_s = time.perf_counter() - t
@@ -75,9 +75,10 @@ def child(components: int, runs: int, memory: int) -> dict[str, Any]:
     }
 
 
-def run_child(components: int, runs: int, memory: int) -> dict[str, Any]:
+def run_child(components: int, establishments: int, runs: int, memory: int) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", "--components", str(components),
-           "--runs", str(runs), "--memory", str(memory)]  # fmt: skip
+           "--establishments", str(establishments), "--runs", str(runs),
+           "--memory", str(memory)]  # fmt: skip
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
@@ -88,6 +89,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--components", type=int, default=100_000)
+    ap.add_argument("--establishments", type=int, default=1, help="a region: hospital groups")
     ap.add_argument("--runs", type=int, default=BLOCK)
     ap.add_argument("--memory", type=int, default=MEMORY, help="budget in bytes")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -96,16 +98,17 @@ def main() -> None:
     )
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(child(args.components, args.runs, args.memory)))
+        print(json.dumps(child(args.components, args.establishments, args.runs, args.memory)))
         return
-    print(f"generated model of {args.components:,} components, first scenario, "
+    print(f"generated model of {args.components:,} components in {args.establishments} "
+          f"establishment(s), first scenario, "
           f"{args.runs:,} runs; load {os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
     variants = [("budget", args.memory)]
     if not args.skip_baseline:
         variants.insert(0, ("no budget", 10**15))
     results = {}
     for name, memory in variants:
-        r = run_child(args.components, args.runs, memory)
+        r = run_child(args.components, args.establishments, args.runs, memory)
         results[name] = r
         print(f"{name:>9}: {r['tasks']:,} tasks, {r['rows']} runs per chunk, set-up "
               f"{r['setup_s']:.1f} s, RSS before {r['rss_before_mib']:.0f} MiB, peak "
