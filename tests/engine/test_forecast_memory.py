@@ -12,6 +12,7 @@ import pytest
 from blackstart import api, planning
 from blackstart.engine.durations import BYTES_PER_SAMPLE, sample_durations, sample_rows
 from blackstart.engine.forecast import BLOCK, MEMORY, chunk_rows, forecast
+from blackstart.engine.schedule import run_once
 from blackstart.generate import generate_model
 from blackstart.model.load import load_data
 from blackstart.model.model import Model
@@ -32,10 +33,9 @@ def watch_functions(ctx: planning.Context) -> np.ndarray:
 
 
 def whole_block_forecast(ctx: planning.Context, runs: int, seed: int) -> np.ndarray:
-    """Today's algorithm written out independently: per block, the full ``BLOCK × tasks``
-    sample from the block's spawned generator, truncated, scheduled run by run."""
-    from blackstart.engine.schedule import run_once
-
+    """The whole-block algorithm written out independently: per block, the full
+    ``BLOCK × tasks`` sample from the block's spawned generator, truncated, scheduled run
+    by run."""
     p = ctx.problem
     watch = watch_functions(ctx)
     seqs = np.random.SeedSequence(seed).spawn(-(-runs // BLOCK))
