@@ -6,9 +6,16 @@ triangular, lognormal given median and 90th percentile) in minutes, vectorised o
 and tasks. Conditioning on a task having already run ``e`` minutes samples the tail:
 ``u ~ U(F(e), 1)``, ``d = F⁻¹(u)`` (the distribution truncated below at ``e``).
 Randomness comes only from the ``numpy.random.Generator`` passed in.
+
+Memory: a ``(runs, tasks)`` sample costs about :data:`BYTES_PER_SAMPLE` bytes per cell
+while it is drawn. :func:`sample_rows` yields the rows of the same sample in chunks,
+bit-identical, so a caller holds one chunk at a time.
 """
 
 from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +33,13 @@ Z90 = 1.2815515655446004
 """Standard normal 90th percentile."""
 
 F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+BYTES_PER_SAMPLE = 48
+"""Peak bytes per (run, task) cell while sampling: the uniforms, the restore draws and
+their mask, the quantiles and the minutes (8 + 8 + 1 + 8 + 8 = 33, as measured with
+tracemalloc on a generated model), rounded up for the temporaries of other mixes of
+distributions and the caller's copy of the previous chunk."""
 
 
 def _inverse(kind: npt.NDArray[np.int8], par: F64, u: F64) -> F64:
@@ -100,10 +114,67 @@ def sample_durations(
 ) -> npt.NDArray[np.int64]:
     """``(runs, tasks)`` sampled durations in minutes; uncertain tasks (restores) drawn
     with their probability. ``elapsed[k] >= 0`` conditions task ``k`` on having already
-    run that long (and on being needed)."""
+    run that long (and on being needed).
+
+    Draw order: ``runs × tasks`` uniforms (row-major), then as many for the restore
+    branches; :func:`sample_rows` relies on it."""
     k = problem.n_tasks
     u = rng.random((runs, k))
     needed = rng.random((runs, k)) < problem.task_prob
+    return _durations(problem, u, needed, elapsed)
+
+
+def sample_rows(
+    problem: RecoveryProblem,
+    rng: np.random.Generator,
+    runs: int,
+    *,
+    stop: int,
+    rows: int,
+    elapsed: npt.NDArray[np.int64] | None = None,
+) -> Iterator[tuple[int, int, I64]]:
+    """Rows ``[0, stop)`` of ``sample_durations(problem, rng, runs, elapsed=elapsed)``, bit
+    for bit, as ``(lo, hi, durations[lo:hi])`` chunks of at most ``rows`` rows.
+
+    The uniforms of rows ``lo:hi`` are the generator's outputs ``lo·k … hi·k`` and the
+    restore draws its outputs ``(runs + lo)·k …`` (one 64-bit output per double), so a
+    copy of the generator advanced by ``runs·k`` outputs draws the restores alongside
+    (``PCG64.advance``, O(log n); other bit generators draw and discard). ``rng`` is left
+    in an unspecified state.
+    """
+    if not 0 <= stop <= runs or rows < 1:
+        raise ValueError(f"need 0 <= stop <= runs and rows >= 1, got {stop}, {runs}, {rows}")
+    k = problem.n_tasks
+    branch = copy.deepcopy(rng)
+    _skip(branch, runs * k, rows * max(k, 1))
+    for lo in range(0, stop, rows):
+        hi = min(stop, lo + rows)
+        u = rng.random((hi - lo, k))
+        needed = branch.random((hi - lo, k)) < problem.task_prob
+        d = _durations(problem, u, needed, elapsed)
+        del u, needed  # hold only the chunk's minutes while the caller uses them
+        yield lo, hi, d
+        del d
+
+
+def _skip(rng: np.random.Generator, outputs: int, chunk: int) -> None:
+    """Advance ``rng`` by ``outputs`` 64-bit outputs (as many ``random()`` doubles)."""
+    bits = rng.bit_generator
+    if isinstance(bits, np.random.PCG64 | np.random.PCG64DXSM):
+        bits.advance(outputs)  # one LCG step per 64-bit output
+        return
+    while outputs > 0:  # no exact jump-ahead (Philox counts blocks of 4): draw and discard
+        rng.random(min(outputs, chunk))
+        outputs -= chunk
+
+
+def _durations(
+    problem: RecoveryProblem,
+    u: F64,
+    needed: npt.NDArray[np.bool_],
+    elapsed: npt.NDArray[np.int64] | None,
+) -> I64:
+    """Durations in minutes from the uniforms ``u`` and the restore mask ``needed``."""
     if elapsed is not None and (elapsed >= 0).any():
         running = elapsed >= 0
         floor = _cdf(problem.dist_kind, problem.dist_params, elapsed.astype(np.float64))

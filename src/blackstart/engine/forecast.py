@@ -8,6 +8,11 @@ Reproducibility: runs are drawn in fixed blocks of :data:`BLOCK` runs, block ``b
 its own generator spawned from ``SeedSequence(seed)`` (NumPy's recommended practice for
 independent streams), so the same seed gives the same numbers whatever the progress
 granularity or the number of threads.
+
+Memory: a block is drawn and scheduled in chunks of rows sized from ``memory`` (bytes of
+samples held at once, :data:`MEMORY`), bit-identical to drawing it whole
+(:func:`~blackstart.engine.durations.sample_rows`), so peak memory is
+O(chunk × tasks) instead of O(:data:`BLOCK` × tasks).
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from blackstart.engine.durations import sample_durations
+from blackstart.engine.durations import BYTES_PER_SAMPLE, sample_rows
 from blackstart.engine.schedule import RecoveryProblem, run_many
 
 BLOCK = 1024
 """Runs per block (the unit of seeding and of progress reports)."""
+
+MEMORY = 256 * 2**20
+"""Default budget in bytes for the samples of a block held at once (256 MiB)."""
 
 QUANTILES = (0.5, 0.8, 0.95)
 
@@ -78,16 +86,23 @@ def forecast(
     seed: int,
     progress: Progress | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    memory: int = MEMORY,
 ) -> ForecastResult:
-    """Run ``runs`` replications of the recovery and record when ``watch`` nodes are back."""
+    """Run ``runs`` replications of the recovery and record when ``watch`` nodes are back.
+
+    ``memory`` bounds the bytes of samples held at once (at least one run's worth); it
+    changes no number."""
     k = problem.n_tasks
+    rows = chunk_rows(k, memory)
     prog = progress or Progress()
     done_end = prog.done_end if prog.done_end is not None else np.full(k, -1, np.int64)
     started = prog.started if prog.started is not None else np.full(k, -1, np.int64)
     elapsed = np.where(
         (started >= 0) & (done_end < 0), np.maximum(prog.as_of - started, 0), -1
     ).astype(np.int64)
-    fixed_start = np.where(done_end >= 0, started, np.where(started >= 0, started, -1))
+    fixed_start = np.where(done_end >= 0, started, np.where(started >= 0, started, -1)).astype(
+        np.int64
+    )
     blocks = -(-runs // BLOCK)
     seqs = np.random.SeedSequence(seed).spawn(blocks)
     back = np.zeros((runs, len(watch)), np.int64)
@@ -95,17 +110,24 @@ def forecast(
     for b in range(blocks):
         lo, hi = b * BLOCK, min(runs, (b + 1) * BLOCK)
         rng = np.random.default_rng(seqs[b])
-        durations = sample_durations(problem, rng, BLOCK, elapsed=elapsed)[: hi - lo]
-        out, ok = run_many(
-            problem,
-            durations,
-            watch,
-            fixed_start=fixed_start.astype(np.int64),
-            fixed_end=done_end,
-            not_before=prog.as_of,
-        )
-        back[lo:hi] = out
-        fits[lo:hi] = ok
+        chunks = sample_rows(problem, rng, BLOCK, stop=hi - lo, rows=rows, elapsed=elapsed)
+        for a, z, durations in chunks:
+            out, ok = run_many(
+                problem,
+                durations,
+                watch,
+                fixed_start=fixed_start,
+                fixed_end=done_end,
+                not_before=prog.as_of,
+            )
+            del durations
+            back[lo + a : lo + z] = out
+            fits[lo + a : lo + z] = ok
         if on_progress is not None:
             on_progress(hi, runs)
     return ForecastResult(np.asarray(watch, np.int64), back, fits, seed, runs)
+
+
+def chunk_rows(tasks: int, memory: int) -> int:
+    """Runs drawn at once so their samples fit in ``memory`` bytes (1 to :data:`BLOCK`)."""
+    return int(min(BLOCK, max(1, memory // max(1, tasks * BYTES_PER_SAMPLE))))
