@@ -12,18 +12,19 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from blackstart import api
 from blackstart.engine.faulttree import FaultTree, Gate, gate_ref
 from blackstart.errors import UsageError, did_you_mean
-from blackstart.model.compile import compile_model
-from blackstart.model.faulttree import model_fault_tree
-from blackstart.model.model import Model
-from blackstart.model.schema import TIERS
+
+if TYPE_CHECKING:
+    from blackstart.model.model import Model
+
+# The API and the model (pydantic, scipy) are imported inside the functions that take a
+# YAML model, so the Open-PSA MEF commands start with numpy and the engine only.
 
 EU = frozenset(
     [
@@ -68,6 +69,10 @@ def concentration(model: Model) -> dict[str, Any]:
     it. Providers under a non-EU jurisdiction are flagged: health data hosted there may
     fall under foreign law.
     """
+    from blackstart import api
+    from blackstart.model.compile import compile_model
+    from blackstart.model.schema import TIERS
+
     graph = compile_model(model)
 
     def lost(refs: list[str]) -> dict[str, Any]:
@@ -146,7 +151,11 @@ class Tree:
         """A basic event's display name (``~name`` for a negated literal ``-(i+1)``)."""
         if i < 0:
             return "~" + self.event_name(-i - 1)
-        return api.display(self.tree.events[i]) if self.model else self.tree.events[i]
+        if self.model is None:
+            return self.tree.events[i]
+        from blackstart.api import display
+
+        return display(self.tree.events[i])
 
 
 def load_tree(paths: Sequence[str | Path]) -> Tree:
@@ -161,6 +170,10 @@ def load_tree(paths: Sequence[str | Path]) -> Tree:
         return Tree(read_mef(xml), ", ".join(str(f) for f in files), None, [])
     if len(files) != 1:
         raise UsageError("give one YAML model (file or directory), or Open-PSA MEF .xml files")
+    from blackstart import api
+    from blackstart.model.compile import compile_model
+    from blackstart.model.faulttree import model_fault_tree
+
     p = files[0]
     model = api.load(p)
     tree, unknown = model_fault_tree(model, compile_model(model))
@@ -246,7 +259,11 @@ def spof(model: Model) -> dict[str, Any]:
     """Per function, ranked by tier: its single points of failure (order-1 cut sets) and
     its redundant pairs (order-2 cut sets) that share a site, a provider or a team — the
     common causes that make "redundant" pairs fail together or be recovered one by one."""
+    from blackstart import api
     from blackstart.engine.cutsets import minimal_cut_sets
+    from blackstart.model.compile import compile_model
+    from blackstart.model.faulttree import model_fault_tree
+    from blackstart.model.schema import TIERS
 
     tree = Tree(model_fault_tree(model, compile_model(model))[0], model.name, model, [])
 
@@ -294,7 +311,11 @@ def spof(model: Model) -> dict[str, Any]:
 def availability(model: Model) -> dict[str, Any]:
     """Each function's steady-state unavailability (exact, by BDD, from the components'
     MTBF/MTTR or failure probability) and its expected downtime in hours per year."""
+    from blackstart import api
     from blackstart.engine.bdd import probability as exact
+    from blackstart.model.compile import compile_model
+    from blackstart.model.faulttree import model_fault_tree
+    from blackstart.model.schema import TIERS
 
     tree, unknown = model_fault_tree(model, compile_model(model))
     rows: list[dict[str, Any]] = []
@@ -450,8 +471,11 @@ def improve(model: Model, *, budget: int = 10) -> dict[str, Any]:
     centre first (a site not run by the same operator), else another hosting site; for
     equipment in a hospital, a second unit in the same building.
     """
+    from blackstart import api
     from blackstart.engine.bdd import build_bdd
     from blackstart.engine.importance import importance
+    from blackstart.model.compile import compile_model
+    from blackstart.model.faulttree import model_fault_tree
 
     graph = compile_model(model)
     tree, unknown = model_fault_tree(model, graph)

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from blackstart import __version__, api
+from blackstart import __version__
 from blackstart.cli import render
 from blackstart.errors import ModelError, UsageError
 
@@ -103,6 +103,8 @@ def _root(
 @app.command()
 def validate(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Load and check a model; report every problem with file, line and a suggestion."""
+    from blackstart import api
+
     m = _guard(as_json, lambda: api.load(model))
     if as_json:
         _emit_json(
@@ -125,6 +127,8 @@ def validate(model: ModelArg, as_json: JsonOpt = False) -> None:
 @app.command()
 def show(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Summarise a model: counts by kind, functions by tier, what each site hosts."""
+    from blackstart import api
+
     m = _guard(as_json, lambda: api.load(model))
     summary = api.show(m)
     _present(as_json, summary, render.show)
@@ -149,6 +153,8 @@ def impact(
     as_json: JsonOpt = False,
 ) -> None:
     """What goes down when something fails, and why (causes and causal chain)."""
+    from blackstart import api
+
     if not fail and not scenario:
         raise typer.BadParameter(
             "give --fail REF (repeatable) or --scenario NAME", param_hint="--fail / --scenario"
@@ -183,7 +189,7 @@ def plan(
 ) -> None:
     """The recovery plan: who restarts and verifies what, when; when each function is
     back, and its critical path."""
-    from blackstart import planning
+    from blackstart import api, planning
 
     m = _guard(as_json, lambda: api.load(model))
     report = _guard(
@@ -238,7 +244,7 @@ def forecast(
     RTO breach and degraded-mode exhaustion probabilities; re-forecast from progress."""
     from rich.progress import Progress
 
-    from blackstart import planning
+    from blackstart import api, planning
 
     m = _guard(as_json, lambda: api.load(model))
     with Progress(console=err, transient=True, disable=as_json or runs < 5000) as bar:
@@ -261,7 +267,7 @@ def explain(
 ) -> None:
     """Why a function comes back when it does: its critical path, split into waiting for
     a dependency, waiting for a person, working and verifying."""
-    from blackstart import planning
+    from blackstart import api, planning
 
     m = _guard(as_json, lambda: api.load(model))
     report = _guard(as_json, lambda: planning.explain(m, scenario, function))
@@ -272,7 +278,7 @@ def explain(
 def concentration(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Per provider, site, owner group and jurisdiction: the functions and tiers lost if
     it fails; non-EU jurisdictions flagged for health-data hosting."""
-    from blackstart import resilience
+    from blackstart import api, resilience
 
     m = _guard(as_json, lambda: api.load(model))
     payload = resilience.concentration(m)
@@ -352,7 +358,7 @@ def importance(
 def spof(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Per function, ranked by tier: single points of failure, and redundant pairs that
     share a site, provider or team."""
-    from blackstart import resilience
+    from blackstart import api, resilience
 
     m = _guard(as_json, lambda: api.load(model))
     payload = resilience.spof(m)
@@ -363,7 +369,7 @@ def spof(model: ModelArg, as_json: JsonOpt = False) -> None:
 def availability(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Each function's unavailability and expected downtime per year, from the
     components' MTBF and MTTR (or failure probability)."""
-    from blackstart import resilience
+    from blackstart import api, resilience
 
     m = _guard(as_json, lambda: api.load(model))
     payload = resilience.availability(m)
@@ -381,7 +387,7 @@ def improve(
     """Resilience changes (a redundant peer in another site, a move, a power source of its
     own for one of a redundant pair) ranked by the expected vital and care downtime they
     remove."""
-    from blackstart import resilience
+    from blackstart import api, resilience
 
     m = _guard(as_json, lambda: api.load(model))
     payload = resilience.improve(m, budget=budget)
@@ -517,6 +523,7 @@ def sweep(
         TimeRemainingColumn,
     )
 
+    from blackstart import api
     from blackstart.cli.render_sweep import sweep as render_sweep
     from blackstart.report import sweep_html
     from blackstart.store import StoreError, open_store
@@ -592,6 +599,8 @@ def schema(
     ] = None,
 ) -> None:
     """Write the JSON Schema of model files (for editor completion and checks)."""
+    from blackstart import api
+
     text = json.dumps(api.json_schema(), indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
@@ -654,6 +663,8 @@ def demo(
     ] = False,
 ) -> None:
     """Replay the seed incident on the bundled example and suggest what to try next."""
+    from blackstart import api
+
     path = api.example_path()
     m = _guard(False, lambda: api.load(path))
     shown = os.path.relpath(os.path.realpath(path))

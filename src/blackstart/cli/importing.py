@@ -12,12 +12,14 @@ import json
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from blackstart.cli.app import JsonOpt, ModelArg, _emit_json, _guard, err, out
-from blackstart.io.importing import ImportResult, write_document
+
+if TYPE_CHECKING:  # the importers (YAML) load with the commands that use them
+    from blackstart.io.importing import ImportResult
 
 import_app = typer.Typer(
     name="import",
@@ -42,6 +44,8 @@ OutputOpt = Annotated[
 
 
 def _run(source: Path, output: Path, as_json: bool, reader: Callable[[Path], ImportResult]) -> None:
+    from blackstart.io.importing import write_document
+
     result = _guard(as_json, lambda: reader(source))
     target, changed = write_document(result, output, source.name)
     if as_json:

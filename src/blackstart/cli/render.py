@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from blackstart.api import ImpactReport, display
 from blackstart.errors import Problem
 from blackstart.units import format_seconds
+
+if TYPE_CHECKING:  # the API (pydantic, scipy) is imported by the commands that need it
+    from blackstart.api import ImpactReport
 
 TIER_STYLE = {"vital": "bold red", "care": "yellow", "administrative": "cyan"}
 
@@ -357,6 +359,8 @@ def spof(console: Console, payload: dict[str, Any], *, max_items: int = 8) -> No
         )
         console.print(head)
         if singles:
+            from blackstart.api import display
+
             names = [display(e) for e in singles[:max_items]]
             shown = ", ".join(names) + (" …" if len(singles) > max_items else "")
             console.print(Text("    SPOF: ", style="dim") + Text(shown))
