@@ -699,8 +699,11 @@ def demo(
         f"blackstart explain {shown} -s colo-power-cut --function lab-results",
         f"blackstart forecast {shown} -s colo-power-cut --as-of 2024-08-04T12:00 --on-plan "
         "--started db-lis@2024-08-04T11:30",
+        f"blackstart sweep {shown} --runs 200 --html risk.html   # the whole risk matrix",
+        f"blackstart export {shown} -o bia.xlsx   # business impact analysis workbook",
         "blackstart generate --components 10000 -o /tmp/big && blackstart validate /tmp/big",
         "blackstart schema -o blackstart.schema.json   # editor completion for model files",
+        "blackstart demo --serve   # the dashboard: explorer, what-if, plan, incidents, /status",
     ):
         out.print(f"  {line}")
     if serve_after:
