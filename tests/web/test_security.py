@@ -134,6 +134,13 @@ def test_a_viewer_can_read_but_change_nothing(secured: httpx.Client) -> None:
     )
     assert secured.get("/admin/audit").status_code == 403
     assert secured.get("/api/admin/audit").status_code == 403
+    # a what-if only computes: a viewer may ask one (with the CSRF token), not save it
+    r = secured.post("/api/what-if", json={"fail": ["site:colo-paris"]}, headers=h)
+    assert r.status_code == 200 and "lab-results" in {f["id"] for f in r.json()["functions_down"]}
+    assert secured.post("/api/what-if", json={"fail": ["site:colo-paris"]}).status_code == 403
+    page = {"fail": "site:colo-paris", "csrf_token": vcsrf}
+    assert secured.post("/what-if", data=page).status_code == 200
+    assert secured.post("/what-if", data={**page, "save_as": "x"}).status_code == 403
     after = secured.get(f"/api/incidents/{iid}").json()
     assert after["incident"]["version"] == 1 and after["events"] == [] and not after["messages"]
     page = secured.get(f"/incidents/{iid}").text

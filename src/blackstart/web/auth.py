@@ -47,6 +47,9 @@ WINDOW_S = 300.0
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC = ("/status", "/status.json", "/login", "/favicon.ico")
 PUBLIC_PREFIXES = ("/static/",)
+QUERY_POSTS = frozenset({"/api/what-if", "/api/what-if/forecast"})
+"""POSTs that only compute an answer (a what-if and its forecast): a viewer may send them;
+the what-if page's form too, unless it saves (``save_as``)."""
 ALWAYS_LOGIN = ("/incidents", "/api/incidents", "/admin", "/api/admin", "/logout")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 MAX_FORM_BYTES = 1_000_000
@@ -280,7 +283,10 @@ class AuthGate:
                 "reload the page and submit the form again",
             )
             return
-        if user.role == "viewer" and path != "/logout":
+        query_only = path in QUERY_POSTS or (
+            path == "/what-if" and not (_form_field(scope, body, "save_as") or "").strip()
+        )
+        if user.role == "viewer" and path != "/logout" and not query_only:
             await refuse(
                 scope,
                 send,
