@@ -163,26 +163,14 @@ def resolve_top(tree: FaultTree, top: int | str) -> int:
 
 
 def dfs_order(tree: FaultTree, top: int) -> tuple[list[int], list[int]]:
-    """Events in depth-first order of first appearance from ``top``, and the gates of its cone.
+    """Events in depth-first order of first appearance from ``top``, and the gates of its cone
+    (the ``dfs`` heuristic of :func:`blackstart.engine.ordering.event_order`).
 
     Complexity: O(gates + arguments).
     """
-    events: list[int] = []
-    seen_e: set[int] = set()
-    seen_g: set[int] = {top}
-    stack = [iter(tree.gates[top].args)]
-    while stack:
-        ref = next(stack[-1], None)
-        if ref is None:
-            stack.pop()
-        elif ref >= 0:
-            if ref not in seen_e:
-                seen_e.add(ref)
-                events.append(ref)
-        elif -ref - 1 not in seen_g:
-            seen_g.add(-ref - 1)
-            stack.append(iter(tree.gates[-ref - 1].args))
-    return events, sorted(seen_g)
+    from blackstart.engine.ordering import event_order
+
+    return event_order(tree, top, "dfs")
 
 
 SMALL_MANAGER_EVENTS = 64
