@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml package.json package-lock.json
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q src/blackstart >/dev/null  # as a wheel install would
 	$(MAKE) vendor
 	touch $(STAMP)
 

@@ -117,3 +117,18 @@ def test_mef_commands_import_no_scipy_numba_fastapi_nor_the_model(
     # Typer 0.29), never through blackstart
     first = [i for i, (_, name) in enumerate(rows) if _matches(name, "pydantic")][:1]
     assert [_top_importer(rows, i) for i in first] in ([], ["typer._adapters"])
+
+
+@pytest.mark.parametrize("command", ["probability", "cutsets"])
+def test_small_trees_need_neither_numpy_nor_cudd(mef: str, command: str) -> None:
+    """A small tree is built in the engine's own pure-Python BDD store: loading numpy and
+    CUDD (about 0.2 s) would cost more than the whole analysis."""
+    stdout, rows = _run(command, mef, "--json")
+    target = json.loads(stdout)["targets"][0]
+    if command == "probability":
+        assert target["probability"] == pytest.approx(P_TOP, rel=1e-12)
+    else:
+        assert target["cut_set_count"] == 2
+    names = [name for _, name in rows]
+    assert "blackstart.engine.smallbdd" in names  # the listing is real
+    assert [n for n in names if _matches(n, "numpy") or _matches(n, "dd")] == []

@@ -7,7 +7,6 @@ ends render problems (a Rich table, a JSON ``errors`` list).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -89,6 +88,8 @@ def did_you_mean(name: str, candidates: Iterable[str], *, n: int = 3) -> str | N
     lowered = {c.lower(): c for c in pool}
     if name.lower() in lowered:
         return f"did you mean '{lowered[name.lower()]}'?"
+    import difflib  # on first use: it costs start-up to every command
+
     close = difflib.get_close_matches(name, pool, n=n, cutoff=0.6)
     if not close:
         close = [c for c in pool if c.startswith(name) or name.startswith(c)][:n]

@@ -14,13 +14,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-
 from blackstart.engine.faulttree import FaultTree, Gate, gate_ref
 from blackstart.errors import UsageError, did_you_mean
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from blackstart.model.model import Model
 
 # The API and the model (pydantic, scipy) are imported inside the functions that take a
@@ -237,7 +237,7 @@ def importance_of(tree: Tree, target: str) -> dict[str, Any]:
     [(name, top)] = tree.targets([target])
     res = importance(tree.tree, top)
     rows: list[dict[str, Any]] = []
-    for i in np.flatnonzero(res.in_support).tolist():
+    for i in [i for i, kept in enumerate(res.in_support.tolist()) if kept]:
         e = res.event(i)
         rows.append(
             {
@@ -373,8 +373,7 @@ def _split_tree(tree: FaultTree, shared: int, parents: list[int]) -> FaultTree:
     copies = [f"{label}#{i + 2}" for i in range(len(parents) - 1)]
     p_own = tree.probabilities[shared if shared >= 0 else _own_event(tree, -shared - 1)]
     widened = replace(tree, events=(*tree.events, *copies),
-                      probabilities=np.append(tree.probabilities,
-                                              np.full(len(copies), p_own)))  # fmt: skip
+                      probabilities=(*tree.probabilities, *[p_own] * len(copies)))  # fmt: skip
     if shared >= 0:  # a leaf element: its copies are plain basic events
         new_refs = [n_ev + i for i in range(len(copies))]
         out = widened
@@ -471,6 +470,8 @@ def improve(model: Model, *, budget: int = 10) -> dict[str, Any]:
     centre first (a site not run by the same operator), else another hosting site; for
     equipment in a hospital, a second unit in the same building.
     """
+    import numpy as np
+
     from blackstart import api
     from blackstart.engine.bdd import build_bdd
     from blackstart.engine.importance import importance
@@ -524,8 +525,8 @@ def improve(model: Model, *, budget: int = 10) -> dict[str, Any]:
         peer = Gate(label + "#peer", "or", (peer_event, new_site, *kept))
         both = Gate(label + "#pair", "and", (gate_ref(g), gate_ref(g + 1)))
         widened = replace(tree, events=(*tree.events, label + "#peer"),
-                          probabilities=np.append(tree.probabilities,
-                                                  tree.probabilities[events[label]]))  # fmt: skip
+                          probabilities=(*tree.probabilities,
+                                         tree.probabilities[events[label]]))  # fmt: skip
         t1 = _rebuild(widened, g, [peer, both], redirect=g)
         saved = base - _care_downtime(t1, [t + 2 if t > g else t for t in care])
         rows.append({"change": "add-peer", "component": cid, "site": other,

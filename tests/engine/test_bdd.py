@@ -59,7 +59,7 @@ def test_variable_order_is_dfs_first_appearance(two_train: FaultTree) -> None:
     assert events == [0, 2, 1, 3]
     assert cone == [0, 1, 2]
     b = build_bdd(two_train, 2)
-    assert b.order.tolist() == [0, 2, 1, 3]
+    assert b.order == [0, 2, 1, 3]
     assert math.isclose(probability(two_train, 2, compiled=b), 0.7225)
     assert math.isclose(probability(two_train, 2, reorder=True), 0.7225)
 

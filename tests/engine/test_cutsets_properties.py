@@ -20,7 +20,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blackstart.engine import cutsets
+from blackstart.engine import bdd, cutsets, zbdd
 from blackstart.engine.bdd import build_bdd, probability
 from blackstart.engine.cutsets import minimal_cut_sets
 from blackstart.engine.faulttree import FaultTree, Gate
@@ -259,3 +259,48 @@ def test_minimal_solutions_equal_brute_force(tree: FaultTree, max_order: int | N
         after = minimal_cut_sets(tree, top, max_order=max_order, prime_implicants=False)
     assert list(after.sets()) == list(r.sets())
     assert r.count == len(expected) == sum(r.order_distribution)
+
+
+@SETTINGS
+@given(trees(NON_COHERENT), st.sampled_from(["dfs", "fanout-first"]))
+def test_small_store_and_cudd_build_the_same_diagram(tree: FaultTree, heuristic: str) -> None:
+    """Both stores are canonical with the same conventions (then-edges regular, node 0
+    the true leaf): one order, one diagram, node for node."""
+    top = tree.tops[0]
+    small = build_bdd(tree, top, heuristic=heuristic, store="small")
+    cudd = build_bdd(tree, top, heuristic=heuristic, store="cudd")
+    assert small.manager is None and cudd.manager is not None
+    assert small.order == cudd.order
+    assert (small.level, small.high, small.low, small.root_ref) == (
+        cudd.level,
+        cudd.high,
+        cudd.low,
+        cudd.root_ref,
+    )
+
+
+@SETTINGS
+@given(trees(COHERENT), st.sampled_from([None, 2]))
+def test_numpy_passes_equal_brute_force(tree: FaultTree, max_order: int | None) -> None:
+    """The vectorised passes that large diagrams take (forced here on small ones) give
+    the brute-force probability, counts and sums too."""
+    top = tree.tops[0]
+    expected = brute_minimal_cut_sets(tree, top)
+    if max_order is not None:
+        expected = {c for c in expected if len(c) <= max_order}
+    with (
+        mock.patch.object(bdd, "PYTHON_PASS_NODES", 0),
+        mock.patch.object(zbdd, "PYTHON_PASS_NODES", 0),
+    ):
+        p = probability(tree, top)
+        r = minimal_cut_sets(tree, top, max_order=max_order, mcub_enumeration_limit=0)
+    assert math.isclose(p, brute_probability(tree, top), abs_tol=1e-12)
+    assert r.count == len(expected)
+    dist = Counter(len(c) for c in expected)
+    assert all(r.order_distribution[o] == dist.get(o, 0) for o in range(len(r.order_distribution)))
+    probs = [literal_probability(tree, c) for c in expected]
+    assert math.isclose(r.rare_event, sum(probs), rel_tol=1e-9, abs_tol=1e-15)
+    if r.mcub is not None:  # the series (no enumeration): None when a product is near 1
+        assert math.isclose(
+            r.mcub, 1 - math.prod(1 - q for q in probs), rel_tol=1e-9, abs_tol=1e-15
+        )

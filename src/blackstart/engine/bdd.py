@@ -2,10 +2,12 @@
 
 Owns the compilation of one top of a :class:`~blackstart.engine.faulttree.FaultTree`
 into a reduced ordered BDD (Bryant 1986) held by CUDD through the ``dd`` package
-(``dd.cudd``, complement edges), a flat array copy of that BDD for the numeric passes,
-and :func:`probability`. Minimal cut sets and prime implicants live in
-:mod:`blackstart.engine.cutsets`, importance measures in
-:mod:`blackstart.engine.importance`; both start from a :class:`TopBdd`.
+(``dd.cudd``, complement edges) or, for small trees, by the pure-Python
+:class:`~blackstart.engine.smallbdd.SmallBdd` (same conventions, no CUDD or numpy to
+load), a flat copy of that BDD for the numeric passes, and :func:`probability`.
+Minimal cut sets and prime implicants live in :mod:`blackstart.engine.cutsets`,
+importance measures in :mod:`blackstart.engine.importance`; both start from a
+:class:`TopBdd`.
 
 - *Variable order*: basic events in depth-first order of first appearance from the
   top, arguments left to right, as in Aralia and SCRAM (Rauzy 1993). CUDD's dynamic
@@ -44,40 +46,73 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from blackstart.engine.faulttree import FaultTree, Gate
+from blackstart.engine.smallbdd import SmallBdd, SmallBddBudgetExceeded, recursion_for
 
-__all__ = ["TopBdd", "build_bdd", "probability", "resolve_top"]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["BddArrays", "TopBdd", "build_bdd", "probability", "resolve_top"]
+
+_CUDD: Any = None
 
 
-def _import_cudd() -> Any:
-    """``dd.cudd``, without the networkx import ``dd`` makes for its optional graph
-    export (0.2-0.4 s of start-up, unused here): ``import networkx`` fails inside ``dd``
-    only (a ``None`` entry in ``sys.modules``), and works again afterwards."""
-    blocked = "networkx" not in sys.modules
-    if blocked:
-        sys.modules["networkx"] = None  # type: ignore[assignment]
-    try:
-        import dd.cudd  # type: ignore[import-not-found, import-untyped, unused-ignore]
-    finally:
+def _cudd() -> Any:
+    """``dd.cudd``, imported on first use and without the networkx import ``dd`` makes
+    for its optional graph export (0.2-0.4 s of start-up, unused here): ``import
+    networkx`` fails inside ``dd`` only (a ``None`` entry in ``sys.modules``), and works
+    again afterwards."""
+    global _CUDD
+    if _CUDD is None:
+        blocked = "networkx" not in sys.modules
         if blocked:
-            del sys.modules["networkx"]
-    return dd.cudd
+            sys.modules["networkx"] = None  # type: ignore[assignment]
+        try:
+            import dd.cudd  # type: ignore[import-not-found, import-untyped, unused-ignore]
+        finally:
+            if blocked:
+                del sys.modules["networkx"]
+        _CUDD = dd.cudd
+    return _CUDD
 
-
-_cudd = _import_cudd()
 
 Function = Any
 """A ``dd.cudd.Function`` (``dd`` ships no type stubs)."""
 
+PYTHON_PASS_NODES = 1 << 14
+"""BDDs of at most this many nodes get their probability by a plain Python pass over
+the nodes; larger ones by numpy, level by level (numpy costs ~0.12 s to import)."""
+
+
+@dataclass(frozen=True, eq=False)
+class BddArrays:
+    """The flat BDD of a :class:`TopBdd` as numpy arrays, for vectorised passes."""
+
+    order: npt.NDArray[np.int64]
+    level: npt.NDArray[np.int64]
+    high: npt.NDArray[np.int64]
+    low: npt.NDArray[np.int64]
+
+    def nodes_by_level(self, *, bottom_up: bool) -> list[npt.NDArray[np.int64]]:
+        """Internal nodes grouped by level, deepest level first when ``bottom_up``."""
+        import numpy as np
+
+        internal = np.arange(1, self.level.size)
+        lv = self.level[1:]
+        idx = np.argsort(lv, kind="stable")
+        bounds = np.flatnonzero(np.diff(lv[idx])) + 1
+        groups = [internal[g] for g in np.split(idx, bounds) if g.size]
+        return groups[::-1] if bottom_up else groups
+
 
 @dataclass(frozen=True, eq=False)
 class TopBdd:
-    """The BDD of one top, in CUDD and as flat arrays (node 0 is the ``True`` leaf).
+    """The BDD of one top as flat lists (node 0 is the ``True`` leaf), and in CUDD when
+    CUDD built it.
 
     A *reference* to a node is ``2 * node + c``: ``c = 1`` for a complemented edge.
     Children always have smaller node numbers and deeper levels than their parents.
@@ -87,67 +122,106 @@ class TopBdd:
     top: int
     """Gate index of the top."""
     manager: Any
-    """The ``dd.cudd.BDD`` manager that owns :attr:`root`."""
+    """The ``dd.cudd.BDD`` manager that owns :attr:`root`; ``None`` when the tree was
+    small enough for :class:`~blackstart.engine.smallbdd.SmallBdd`."""
     root: Function
-    order: npt.NDArray[np.int64]
+    order: list[int]
     """Basic event index at each BDD level."""
-    level: npt.NDArray[np.int64]
+    level: list[int]
     """Level of each node (``len(order)`` for the leaf)."""
-    high: npt.NDArray[np.int64]
+    high: list[int]
     """Reference of the then-child of each node (meaningless for the leaf)."""
-    low: npt.NDArray[np.int64]
+    low: list[int]
     """Reference of the else-child of each node."""
     root_ref: int
 
     @property
     def nodes(self) -> int:
         """Number of BDD nodes, leaf included."""
-        return int(self.level.size)
+        return len(self.level)
 
     @property
     def coherent(self) -> bool:
         """True when every gate in the tree is coherent (the top is monotone)."""
         return self.tree.coherent
 
-    def event_probabilities(self) -> npt.NDArray[np.float64]:
+    @cached_property
+    def arrays(self) -> BddArrays:
+        """The same BDD as numpy arrays (imports numpy)."""
+        import numpy as np
+
+        return BddArrays(
+            order=np.asarray(self.order, dtype=np.int64),
+            level=np.asarray(self.level, dtype=np.int64),
+            high=np.asarray(self.high, dtype=np.int64),
+            low=np.asarray(self.low, dtype=np.int64),
+        )
+
+    def event_probabilities(self) -> list[float]:
         """Probability of the event at each level."""
-        return np.asarray(self.tree.probabilities, dtype=np.float64)[self.order]
+        p = self.tree.probabilities
+        return [float(p[e]) for e in self.order]
 
     def node_probabilities(
+        self, p_level: Sequence[float] | None = None
+    ) -> tuple[list[float], list[float]]:
+        """``(P, Q)`` of every node for the level probabilities ``p_level`` (``Q = 1 - P``),
+        one Python pass over the nodes, children first."""
+        p = self.event_probabilities() if p_level is None else p_level
+        big_p = [1.0]
+        big_q = [0.0]
+        for lvl, h, lo in zip(self.level[1:], self.high[1:], self.low[1:], strict=True):
+            x = p[lvl]
+            if h & 1:
+                ph, qh = big_q[h >> 1], big_p[h >> 1]
+            else:
+                ph, qh = big_p[h >> 1], big_q[h >> 1]
+            if lo & 1:
+                pl, ql = big_q[lo >> 1], big_p[lo >> 1]
+            else:
+                pl, ql = big_p[lo >> 1], big_q[lo >> 1]
+            big_p.append(x * ph + (1.0 - x) * pl)
+            big_q.append(x * qh + (1.0 - x) * ql)
+        return big_p, big_q
+
+    def node_probability_arrays(
         self, p_level: npt.NDArray[np.float64] | None = None
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """``(P, Q)`` of every node for the level probabilities ``p_level`` (``Q = 1 - P``)."""
-        p = self.event_probabilities() if p_level is None else p_level
-        n = self.nodes
-        big_p = np.empty(n)
-        big_q = np.empty(n)
+        """:meth:`node_probabilities` as numpy arrays, vectorised level by level."""
+        import numpy as np
+
+        a = self.arrays
+        p = np.asarray(self.event_probabilities()) if p_level is None else p_level
+        big_p = np.empty(self.nodes)
+        big_q = np.empty(self.nodes)
         big_p[0], big_q[0] = 1.0, 0.0
-        for nodes in self.nodes_by_level(bottom_up=True):
-            ph, qh = _edge_values(self.high[nodes], big_p, big_q)
-            pl, ql = _edge_values(self.low[nodes], big_p, big_q)
-            px = p[self.level[nodes]]
+        for nodes in a.nodes_by_level(bottom_up=True):
+            ph, qh = _edge_values(a.high[nodes], big_p, big_q)
+            pl, ql = _edge_values(a.low[nodes], big_p, big_q)
+            px = p[a.level[nodes]]
             big_p[nodes] = px * ph + (1.0 - px) * pl
             big_q[nodes] = px * qh + (1.0 - px) * ql
         return big_p, big_q
 
-    def nodes_by_level(self, *, bottom_up: bool) -> list[npt.NDArray[np.int64]]:
-        """Internal nodes grouped by level, deepest level first when ``bottom_up``."""
-        internal = np.arange(1, self.nodes)
-        lv = self.level[1:]
-        idx = np.argsort(lv, kind="stable")
-        bounds = np.flatnonzero(np.diff(lv[idx])) + 1
-        groups = [internal[g] for g in np.split(idx, bounds) if g.size]
-        return groups[::-1] if bottom_up else groups
-
-    def value(self, big_p: npt.NDArray[np.float64], big_q: npt.NDArray[np.float64]) -> float:
-        """The probability of the root from node values ``(P, Q)``."""
+    def value(self, big_p: Sequence[float] | Any, big_q: Sequence[float] | Any) -> float:
+        """The probability of the root from node values ``(P, Q)`` (lists or arrays)."""
         node, neg = divmod(self.root_ref, 2)
         return float(big_q[node] if neg else big_p[node])
+
+    def top_probability(self) -> float:
+        """Exact probability of the root, clipped to [0, 1]."""
+        if self.nodes <= PYTHON_PASS_NODES:
+            v = self.value(*self.node_probabilities())
+        else:
+            v = self.value(*self.node_probability_arrays())
+        return min(1.0, max(0.0, v))
 
 
 def _edge_values(
     refs: npt.NDArray[np.int64], big_p: npt.NDArray[np.float64], big_q: npt.NDArray[np.float64]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    import numpy as np
+
     node = refs >> 1
     neg = (refs & 1).astype(bool)
     return np.where(neg, big_q[node], big_p[node]), np.where(neg, big_p[node], big_q[node])
@@ -178,6 +252,12 @@ SMALL_MANAGER_EVENTS = 64
 CUDD sizes its tables from the estimate, and a default manager costs ~8 ms to create,
 which matters for the hundreds of modules of a large tree."""
 
+SMALL_STORE_EVENTS = 400
+"""Trees of at most this many events are first built in the pure-Python
+:class:`~blackstart.engine.smallbdd.SmallBdd` (no CUDD to load)..."""
+SMALL_STORE_NODES = 1 << 14
+"""... as long as it creates at most this many nodes; beyond, CUDD builds them."""
+
 
 class NodeBudgetExceeded(Exception):
     """A gate's BDD grew beyond the ``node_budget`` given to :func:`build_bdd`."""
@@ -194,6 +274,7 @@ def build_bdd(
     reorder: bool = False,
     heuristic: str = "dfs",
     node_budget: int | None = None,
+    store: str = "auto",
 ) -> TopBdd:
     """Compile the top ``top`` (gate index or name) of ``tree`` into a :class:`TopBdd`.
 
@@ -202,29 +283,46 @@ def build_bdd(
     dynamic reordering runs only when ``reorder`` is true (it is switched off again
     after the build, so later operations keep the order). With ``node_budget``, raises
     :class:`NodeBudgetExceeded` as soon as a gate's BDD has more nodes.
+
+    ``store``: ``"cudd"`` always builds in CUDD (needed for prime implicants, which
+    operate on :attr:`TopBdd.manager`); ``"small"`` in the pure-Python
+    :class:`~blackstart.engine.smallbdd.SmallBdd` (raises its budget exception when it
+    creates more than :data:`SMALL_STORE_NODES` nodes; ``reorder`` ignored); ``"auto"``
+    tries ``"small"`` for trees of few events, then CUDD. Both stores give the same
+    diagram for one order (they are canonical, with the same conventions).
     """
     from blackstart.engine.ordering import event_order
 
     top = resolve_top(tree, top)
     events, cone = event_order(tree, top, heuristic)
+    if store not in ("auto", "cudd", "small"):
+        raise ValueError(f"unknown BDD store {store!r}; use 'auto', 'cudd' or 'small'")
+    if store == "small" or (store == "auto" and not reorder and len(events) <= SMALL_STORE_EVENTS):
+        try:
+            return _build_small(tree, top, events, cone)
+        except SmallBddBudgetExceeded:
+            if store == "small":
+                raise
     check = set()
     if node_budget is not None:
         sizes = _sizes(tree, cone)
         check = {g for g in cone if sizes[g] >= BUDGET_CHECK_EVENTS}
     small = len(events) <= SMALL_MANAGER_EVENTS
-    mgr = _cudd.BDD(memory_estimate=1 << 26, initial_cache_size=1 << 12) if small else _cudd.BDD()
+    cudd = _cudd()
+    mgr = cudd.BDD(memory_estimate=1 << 26, initial_cache_size=1 << 12) if small else cudd.BDD()
     mgr.configure(reordering=reorder)
     names = [f"e{e}" for e in events]
     if names:
         mgr.declare(*names)
     var = {e: mgr.var(f"e{e}") for e in events}
+    ops = _CuddOps(mgr)
     built: dict[int, Function] = {}
     for g in cone:
         args = [var[r] if r >= 0 else built[-r - 1] for r in tree.gates[g].args]
         if g in check and small:  # small trees: one check per gate, not per operation
-            built[g] = _within(_gate(mgr, tree.gates[g], args), node_budget, tree.gates[g])
+            built[g] = _within(_gate(ops, tree.gates[g], args), node_budget, tree.gates[g])
         else:
-            built[g] = _gate(mgr, tree.gates[g], args, node_budget if g in check else None)
+            built[g] = _gate(ops, tree.gates[g], args, node_budget if g in check else None)
     root = built[top]
     built.clear()
     var.clear()
@@ -232,17 +330,62 @@ def build_bdd(
         mgr.configure(reordering=False)
     order = [int(mgr.var_at_level(i)[1:]) for i in range(len(events))]
     level, high, low, root_ref = _export(mgr, root, len(events))
-    return TopBdd(
-        tree=tree,
-        top=top,
-        manager=mgr,
-        root=root,
-        order=np.asarray(order, dtype=np.int64),
-        level=level,
-        high=high,
-        low=low,
-        root_ref=root_ref,
-    )
+    return TopBdd(tree, top, mgr, root, order, level, high, low, root_ref)
+
+
+def _build_small(tree: FaultTree, top: int, events: list[int], cone: list[int]) -> TopBdd:
+    """The BDD of ``top`` in a :class:`SmallBdd` (raises its budget exception)."""
+    store = SmallBdd(len(events), node_budget=SMALL_STORE_NODES)
+    var = {e: store.var(i) for i, e in enumerate(events)}
+    ops = _SmallOps(store)
+    built: dict[int, int] = {}
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(recursion_for(len(events)))
+    try:
+        for g in cone:
+            args = [var[r] if r >= 0 else built[-r - 1] for r in tree.gates[g].args]
+            built[g] = _gate(ops, tree.gates[g], args)
+    finally:
+        sys.setrecursionlimit(old)
+    level, high, low, root_ref = store.export(built[top])
+    return TopBdd(tree, top, None, None, list(events), level, high, low, root_ref)
+
+
+class _CuddOps:
+    """Gate operators on ``dd.cudd`` functions."""
+
+    def __init__(self, mgr: Any) -> None:
+        self.mgr = mgr
+        self.true = mgr.true
+        self.false = mgr.false
+
+    def and_(self, f: Function, g: Function) -> Function:
+        return f & g
+
+    def or_(self, f: Function, g: Function) -> Function:
+        return f | g
+
+    def xor(self, f: Function, g: Function) -> Function:
+        return self.mgr.apply("xor", f, g)
+
+    def not_(self, f: Function) -> Function:
+        return ~f
+
+
+class _SmallOps:
+    """Gate operators on :class:`SmallBdd` references."""
+
+    true = 0
+    false = 1
+
+    def __init__(self, store: SmallBdd) -> None:
+        self.and_ = store.apply_and
+        self.or_ = store.apply_or
+        self.xor = store.apply_xor
+
+    @staticmethod
+    def not_(f: int) -> int:
+        return f ^ 1
 
 
 def _sizes(tree: FaultTree, cone: list[int]) -> dict[int, int]:
@@ -259,70 +402,71 @@ def _within(f: Function, limit: int | None, gate: Gate) -> Function:
     return f
 
 
-def _gate(mgr: Any, gate: Gate, args: Sequence[Function], limit: int | None = None) -> Function:
-    """The BDD of one gate; with ``limit``, checked after each binary operation."""
+def _gate(ops: Any, gate: Gate, args: Sequence[Function], limit: int | None = None) -> Function:
+    """The BDD of one gate; with ``limit`` (CUDD only), checked after each binary
+    operation."""
     op = gate.op
     if op in ("and", "nand"):
-        f = mgr.true
+        f = ops.true
         for a in args:
-            f = _within(f & a, limit, gate)
-        return ~f if op == "nand" else f
+            f = _within(ops.and_(f, a), limit, gate)
+        return ops.not_(f) if op == "nand" else f
     if op in ("or", "nor"):
-        f = mgr.false
+        f = ops.false
         for a in args:
-            f = _within(f | a, limit, gate)
-        return ~f if op == "nor" else f
+            f = _within(ops.or_(f, a), limit, gate)
+        return ops.not_(f) if op == "nor" else f
     if op == "atleast":
-        return _within(_at_least(mgr, args, gate.k), limit, gate)
+        return _within(_at_least(ops, args, gate.k), limit, gate)
     if op == "cardinality":
-        return _at_least(mgr, args, gate.k) & ~_at_least(mgr, args, gate.k_max + 1)
+        return ops.and_(
+            _at_least(ops, args, gate.k), ops.not_(_at_least(ops, args, gate.k_max + 1))
+        )
     if op == "not":
-        return ~args[0]
+        return ops.not_(args[0])
     if op == "null":
         return args[0]
     if op == "xor":
-        f = mgr.false
+        f = ops.false
         for a in args:
-            f = mgr.apply("xor", f, a)
+            f = ops.xor(f, a)
         return f
     if op == "iff":
-        return ~mgr.apply("xor", args[0], args[1])
+        return ops.not_(ops.xor(args[0], args[1]))
     if op == "imply":
-        return ~args[0] | args[1]
+        return ops.or_(ops.not_(args[0]), args[1])
     if op == "true":
-        return mgr.true
+        return ops.true
     if op == "false":
-        return mgr.false
+        return ops.false
     raise ValueError(f"gate {gate.name!r}: unknown operator {op!r}")
 
 
-def _at_least(mgr: Any, args: Sequence[Function], k: int) -> Function:
+def _at_least(ops: Any, args: Sequence[Function], k: int) -> Function:
     """At least ``k`` of ``args`` true: ``T_j <- T_j | (x & T_{j-1})`` for j = k..1."""
     if k <= 0:
-        return mgr.true
+        return ops.true
     if k > len(args):
-        return mgr.false
-    t = [mgr.true] + [mgr.false] * k
+        return ops.false
+    t = [ops.true] + [ops.false] * k
     for x in args:
         for j in range(k, 0, -1):
-            t[j] = t[j] | (x & t[j - 1])
+            t[j] = ops.or_(t[j], ops.and_(x, t[j - 1]))
     return t[k]
 
 
-def _export(
-    mgr: Any, root: Function, n_levels: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], int]:
-    """Copy the BDD below ``root`` into arrays, deepest levels numbered first.
+def _export(mgr: Any, root: Function, n_levels: int) -> tuple[list[int], list[int], list[int], int]:
+    """Copy the BDD below ``root`` into lists, deepest levels numbered first.
 
-    One visit per node (CUDD's ``succ``), then a vectorised renumbering of the node
-    addresses (``int`` of a ``dd`` function: address, low bit = complement).
+    One visit per node (CUDD's ``succ``; ``int`` of a ``dd`` function is its address,
+    low bit = complement), then a renumbering by level.
     """
     leaf = int(mgr.true)
     succ = mgr.succ
-    keys: list[int] = []
-    levels: list[int] = []
-    his: list[int] = []
-    los: list[int] = []
+    keys: list[int] = [leaf]
+    levels: list[int] = [n_levels]
+    his: list[int] = [leaf]
+    los: list[int] = [leaf]
     seen = {leaf}
     stack = [root]
     r = int(root)
@@ -344,23 +488,12 @@ def _export(
         if il & ~1 not in seen:
             seen.add(il & ~1)
             stack.append(lo)
-    lv = np.asarray([n_levels, *levels], dtype=np.int64)
-    key = np.asarray([leaf, *keys], dtype=np.uint64)
-    rank = np.argsort(-lv, kind="stable")  # leaf first, then deepest level first
-    new_id = np.empty(lv.size, dtype=np.int64)
-    new_id[rank] = np.arange(lv.size)
-    by_key = np.argsort(key)
-    sorted_keys = key[by_key]
-
-    def refs(ints: list[int]) -> npt.NDArray[np.int64]:
-        a = np.asarray([leaf, *ints], dtype=np.uint64)
-        pos = by_key[np.searchsorted(sorted_keys, a & ~np.uint64(1))]
-        return 2 * new_id[pos] + (a & np.uint64(1)).astype(np.int64)
-
-    high = refs(his)[rank]
-    low = refs(los)[rank]
-    root_ref = 2 * int(new_id[by_key[np.searchsorted(sorted_keys, np.uint64(r & ~1))]]) + (r & 1)
-    return lv[rank], high, low, root_ref
+    rank = sorted(range(len(keys)), key=lambda i: -levels[i])  # stable: leaf first
+    new_id = {keys[i]: n for n, i in enumerate(rank)}
+    high = [2 * new_id[his[i] & ~1] + (his[i] & 1) for i in rank]
+    low = [2 * new_id[los[i] & ~1] + (los[i] & 1) for i in rank]
+    high[0] = low[0] = 0
+    return [levels[i] for i in rank], high, low, 2 * new_id[r & ~1] + (r & 1)
 
 
 def probability(
@@ -372,5 +505,4 @@ def probability(
     :func:`build_bdd`) to reuse a BDD. Complexity: one pass over the BDD nodes.
     """
     b = compiled if compiled is not None else build_bdd(tree, top, reorder=reorder)
-    big_p, big_q = b.node_probabilities()
-    return min(1.0, max(0.0, b.value(big_p, big_q)))
+    return b.top_probability()

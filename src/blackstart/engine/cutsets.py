@@ -57,9 +57,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import numpy as np
-import numpy.typing as npt
-
 from blackstart.engine.bdd import Function, TopBdd, build_bdd
 from blackstart.engine.faulttree import FaultTree
 from blackstart.engine.zbdd import BASE, EMPTY, Zbdd
@@ -166,21 +163,20 @@ def minimal_cut_sets(
             max_order=max_order,
             mcub_enumeration_limit=mcub_enumeration_limit,
         )
-    b = compiled if compiled is not None else build_bdd(tree, top, reorder=reorder)
-    n_levels = b.order.size
+    store = "cudd" if prime else "auto"
+    b = compiled if compiled is not None else build_bdd(tree, top, reorder=reorder, store=store)
+    n_levels = len(b.order)
     budget = n_levels if max_order is None else min(max_order, n_levels)
     coherent = tree.coherent
     prime = prime_implicants and not coherent
     z, root = family(b, budget, prime=prime)
 
-    order = b.order.tolist()
+    order = b.order
     literal = tuple(
         order[c >> 1] if c % 2 == 0 else -order[c >> 1] - 1 for c in range(2 * n_levels)
     )
     p_level = b.event_probabilities()
-    weight = np.empty(2 * n_levels)
-    weight[0::2] = p_level
-    weight[1::2] = 1.0 - p_level
+    weight = [w for p in p_level for w in (p, 1.0 - p)]
     dist = z.order_counts(root, budget)
     while len(dist) > 1 and dist[-1] == 0:
         dist.pop()
@@ -208,13 +204,15 @@ def family(b: TopBdd, budget: int, *, prime: bool) -> tuple[Zbdd, int]:
     ZBDD variable ``2·level`` is the event at that BDD level failed, ``2·level + 1``
     working.
     """
-    n_levels = b.order.size
+    n_levels = len(b.order)
     z = Zbdd()
     mgr = b.manager
     coherent = b.tree.coherent
     memo: dict[tuple[Function, int], int] = {}
 
-    levels, highs, lows = b.level.tolist(), b.high.tolist(), b.low.tolist()
+    levels, highs, lows = b.level, b.high, b.low
+    if prime and mgr is None:
+        raise ValueError("prime implicants need the BDD in CUDD: build_bdd(..., store='cudd')")
     memo_ref: dict[int, int] = {}
     stride = n_levels + 2
 
@@ -278,7 +276,7 @@ def family(b: TopBdd, budget: int, *, prime: bool) -> tuple[Zbdd, int]:
 
 
 def _mcub(
-    z: Zbdd, root: int, weight: npt.NDArray[np.float64], count: int, limit: int, rare: float
+    z: Zbdd, root: int, weight: list[float], count: int, limit: int, rare: float
 ) -> float | None:
     """``1 - Π(1 - P(c))`` by enumeration (small families) or by its log series."""
     if count == 0:
@@ -299,6 +297,6 @@ def _mcub(
     log_prod, s_m, m = -rare, rare, 1
     while s_m / m > 1e-17 * abs(log_prod) and m < 2000:
         m += 1
-        s_m = z.weighted_sum(root, weight**m)
+        s_m = z.weighted_sum(root, [w**m for w in weight])
         log_prod -= s_m / m
     return -math.expm1(log_prod)

@@ -15,10 +15,17 @@ arguments: not a or b), ``null`` (pass-through of its single argument), ``true``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Union
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+Probabilities = Union[Sequence[float], "npt.NDArray[np.float64]"]
+"""Event probabilities: a tuple or list of floats, or a numpy array (the engine reads
+them one by one, so the fault-tree commands need not import numpy)."""
 
 GATE_OPS = frozenset(
     {
@@ -63,7 +70,7 @@ class FaultTree:
     """Basic events and gates (children before parents), with the targets to analyse."""
 
     events: tuple[str, ...]
-    probabilities: npt.NDArray[np.float64]
+    probabilities: Probabilities
     gates: tuple[Gate, ...]
     tops: tuple[int, ...]
     """Gate indices of the top events (targets)."""

@@ -106,22 +106,23 @@ def _birnbaum_by_level(
     b: TopBdd, big_p: npt.NDArray[np.float64], big_q: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
     """``∂P(top)/∂p`` of the event at each level, by one top-down adjoint pass."""
-    p = b.event_probabilities()
+    p = np.asarray(b.event_probabilities())
+    arr = b.arrays
     adj = np.zeros(b.nodes)
     root, neg = divmod(b.root_ref, 2)
     adj[root] = -1.0 if neg else 1.0
-    out = np.zeros(b.order.size)
-    for nodes in b.nodes_by_level(bottom_up=False):
+    out = np.zeros(len(b.order))
+    for nodes in arr.nodes_by_level(bottom_up=False):
         a = adj[nodes]
-        px = p[b.level[nodes]]
-        hi, lo = b.high[nodes], b.low[nodes]
+        px = p[arr.level[nodes]]
+        hi, lo = arr.high[nodes], arr.low[nodes]
         sh = np.where(hi & 1, -1.0, 1.0)
         sl = np.where(lo & 1, -1.0, 1.0)
         np.add.at(adj, hi >> 1, sh * a * px)
         np.add.at(adj, lo >> 1, sl * a * (1.0 - px))
         vh = np.where(hi & 1, big_q[hi >> 1], big_p[hi >> 1])
         vl = np.where(lo & 1, big_q[lo >> 1], big_p[lo >> 1])
-        np.add.at(out, b.level[nodes], a * (vh - vl))
+        np.add.at(out, arr.level[nodes], a * (vh - vl))
     return out
 
 
@@ -134,24 +135,24 @@ def importance(
     from :func:`~blackstart.engine.bdd.build_bdd`.
     """
     b = compiled if compiled is not None else build_bdd(tree, top, reorder=reorder)
-    big_p, big_q = b.node_probabilities()
+    big_p, big_q = b.node_probability_arrays()
     p_top = b.value(big_p, big_q)
     probs = np.asarray(tree.probabilities, dtype=np.float64)
     n = probs.size
     birn = np.zeros(n)
-    birn[b.order] = _birnbaum_by_level(b, big_p, big_q)
+    birn[b.arrays.order] = _birnbaum_by_level(b, big_p, big_q)
     support = np.zeros(n, dtype=bool)
-    support[b.order] = True
+    support[b.arrays.order] = True
     p1 = np.clip(p_top + (1.0 - probs) * birn, 0.0, 1.0)
     p0 = np.clip(p_top - probs * birn, 0.0, 1.0)
     p1[~support] = p0[~support] = p_top
-    p_level = b.event_probabilities()
-    for lvl, e in enumerate(b.order.tolist()):
+    p_level = np.asarray(b.event_probabilities())
+    for lvl, e in enumerate(b.order):
         if p0[e] < _CANCEL * p_top or p1[e] < _CANCEL * p_top:
             for value, target in ((0.0, p0), (1.0, p1)):
                 q = p_level.copy()
                 q[lvl] = value
-                target[e] = b.value(*b.node_probabilities(q))
+                target[e] = b.value(*b.node_probability_arrays(q))
             birn[e] = p1[e] - p0[e]
     with np.errstate(divide="ignore", invalid="ignore"):
         fv = (p_top - p0) / p_top

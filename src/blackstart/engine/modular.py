@@ -42,11 +42,9 @@ import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
-from blackstart.engine.bdd import NodeBudgetExceeded, TopBdd, build_bdd
+from blackstart.engine.bdd import SMALL_STORE_EVENTS, NodeBudgetExceeded, TopBdd, build_bdd
 from blackstart.engine.bdd import probability as bdd_probability
 from blackstart.engine.cutsets import (
     MCUB_SERIES_MAX_P,
@@ -56,6 +54,7 @@ from blackstart.engine.cutsets import (
 from blackstart.engine.faulttree import FaultTree
 from blackstart.engine.ordering import HEURISTICS
 from blackstart.engine.preprocess import Decomposition, Module, decompose
+from blackstart.engine.smallbdd import SmallBddBudgetExceeded
 from blackstart.engine.zbdd import Zbdd
 
 __all__ = ["ModularBdd", "compile_modules", "modular_cut_sets"]
@@ -99,10 +98,7 @@ def compile_modules(tree: FaultTree, top: int, *, coherent_only: bool = True) ->
     bdds: list[TopBdd] = []
     probs: list[float] = []
     for m in d.modules:
-        p = np.array(
-            [tree.probabilities[e] if e >= 0 else probs[-e - 1] for e in m.leaves],
-            dtype=np.float64,
-        )
+        p = tuple(float(tree.probabilities[e]) if e >= 0 else probs[-e - 1] for e in m.leaves)
         local = FaultTree(m.tree.events, p, m.tree.gates, m.tree.tops, m.tree.name)
         b = _build(local)
         bdds.append(b)
@@ -114,18 +110,26 @@ def _build(tree: FaultTree) -> TopBdd:
     """The BDD of ``tree``'s top under the first ordering heuristic that keeps every
     gate within the node budget, the budget growing by 8 each round (then unbounded).
 
-    The budget is checked after each binary operation, so a bad order is abandoned
-    early; trying the smallest of all the heuristics instead was slower (one bad
-    order can cost a minute inside a single CUDD operation)."""
+    Small modules are first tried in the pure-Python store under the first heuristic
+    (:func:`build_bdd`'s ``"auto"``: the same diagram CUDD would give for that order).
+    The CUDD budget is checked after each binary operation, so a bad order is
+    abandoned early; trying the smallest of all the heuristics instead was slower (one
+    bad order can cost a minute inside a single CUDD operation)."""
+    top = tree.tops[0]
     if len(tree.events) <= 2:
-        return build_bdd(tree, tree.tops[0])
+        return build_bdd(tree, top)
+    if len(tree.events) <= SMALL_STORE_EVENTS:
+        try:
+            return build_bdd(tree, top, heuristic=HEURISTICS[0], store="small")
+        except SmallBddBudgetExceeded:
+            pass
     for budget in NODE_BUDGETS:
         for heuristic in HEURISTICS:
             try:
-                return build_bdd(tree, tree.tops[0], heuristic=heuristic, node_budget=budget)
+                return build_bdd(tree, top, heuristic=heuristic, node_budget=budget, store="cudd")
             except NodeBudgetExceeded:
                 continue
-    return build_bdd(tree, tree.tops[0], heuristic=HEURISTICS[0])
+    return build_bdd(tree, top, heuristic=HEURISTICS[0], store="cudd")
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,10 +156,10 @@ def modular_cut_sets(
     width = (n_events if max_order is None else min(max_order, n_events)) + 1
     fams: list[_Family] = []
     for m, b in zip(d.modules, compiled.bdds, strict=True):
-        n_levels = b.order.size
+        n_levels = len(b.order)
         budget = min(width - 1, n_levels)
         z, root = family(b, budget, prime=False)
-        order = b.order.tolist()
+        order = b.order
         leaf = [m.leaves[order[c >> 1]] if c % 2 == 0 else 0 for c in range(2 * n_levels)]
         fams.append(_Family(m, z, root, leaf))
     if d.constant is not None:
@@ -166,7 +170,7 @@ def modular_cut_sets(
     while len(dist) > 1 and dist[-1] == 0:
         dist.pop()
     count = sum(dist)
-    rare = float(np.sum(_polys(fams, tree, width, 1, exact=False)[-1]))
+    rare = math.fsum(_polys(fams, tree, width, 1, exact=False)[-1])
     mcub = _mcub(fams, dists, tree, width, count, rare, mcub_enumeration_limit)
     return _result(compiled, max_order, dist, rare, mcub, count, fams, dists)
 
@@ -212,26 +216,30 @@ def _order_dists(fams: list[_Family], tree: FaultTree, width: int) -> list[list[
 
 def _polys(
     fams: list[_Family], tree: FaultTree, width: int, power: int | None, *, exact: bool
-) -> list[npt.NDArray[np.float64] | npt.NDArray[np.object_]]:
-    """Each module's polynomial: counts by order (``power`` None) or ``Σ P(c)^power``."""
-    for dtype in (np.float64, object) if exact else (np.float64,):
-        out: list[npt.NDArray[np.float64] | npt.NDArray[np.object_]] = []
+) -> list[list[Any]]:
+    """Each module's polynomial: counts by order (``power`` None) or ``Σ P(c)^power``.
+
+    Counts (``exact``) are computed in floats first and again in Python integers when
+    a value reached 2^53."""
+    for kind in (float, int) if exact else (float,):
+        out: list[list[Any]] = []
         big = 0.0
+        zero = kind(0)
         for f in fams:
-            polys = np.zeros((len(f.leaf), width), dtype=dtype)
+            polys = [[zero] * width for _ in f.leaf]
             for code, leaf in enumerate(f.leaf):
                 if code % 2:
                     continue
                 if leaf >= 0:
-                    polys[code, 1] = (
-                        1 if power is None else float(tree.probabilities[leaf]) ** power
+                    polys[code][1] = (
+                        kind(1) if power is None else float(tree.probabilities[leaf]) ** power
                     )
                 else:
-                    polys[code] = out[-leaf - 1]
+                    polys[code] = [kind(x) for x in out[-leaf - 1]]
             row, top = f.z.poly_sum(f.root, polys)
             big = max(big, top)
             out.append(row)
-        if dtype is object or big < EXACT_FLOAT:
+        if kind is int or big < EXACT_FLOAT:
             return out
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -315,7 +323,7 @@ def _mcub(
     log_prod, s_m, m = -rare, rare, 1
     while s_m / m > 1e-17 * abs(log_prod) and m < 2000:
         m += 1
-        s_m = float(np.sum(_polys(fams, tree, width, m, exact=False)[-1]))
+        s_m = math.fsum(_polys(fams, tree, width, m, exact=False)[-1])
         log_prod -= s_m / m
     return -math.expm1(log_prod)
 
@@ -324,7 +332,7 @@ def _max_product(fams: list[_Family], tree: FaultTree) -> float:
     """Largest product probability (over the untruncated expansion: an upper bound)."""
     best: list[float] = []
     for f in fams:
-        weight = np.zeros(len(f.leaf))
+        weight = [0.0] * len(f.leaf)
         for code, leaf in enumerate(f.leaf):
             if code % 2 == 0:
                 weight[code] = tree.probabilities[leaf] if leaf >= 0 else best[-leaf - 1]

@@ -43,9 +43,8 @@ Example:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-
-import numpy as np
 
 from blackstart.engine.faulttree import COHERENT_OPS, FaultTree, Gate
 
@@ -346,9 +345,7 @@ def _build(
                     args.append(-gate_of[-a - 1] - 1)
             name = tree.gates[g].name if g < len(tree.gates) else f"gate {g}"
             gates.append(Gate(name, node.op, tuple(args), node.k, node.k_max))
-        probs = np.array(
-            [tree.probabilities[e] if e >= 0 else np.nan for e in leaves], dtype=np.float64
-        )
+        probs = tuple(float(tree.probabilities[e]) if e >= 0 else math.nan for e in leaves)
         names = tuple(tree.events[e] if e >= 0 else f"module {-e - 1}" for e in leaves)
         sub = FaultTree(names, probs, tuple(gates), (len(gates) - 1,), tree.name)
         out.append(Module(sub, tuple(leaves), coherent[m]))

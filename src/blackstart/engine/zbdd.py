@@ -8,9 +8,10 @@ weighted sums (rare-event approximation), the largest product weight, enumeratio
 Does not know about fault trees or probabilities.
 
 Node ``0`` is the empty family, node ``1`` the family ``{∅}``; children always have
-larger variables and smaller node numbers than their parents. Path sums are
-vectorised one variable at a time, deepest variable first, so they cost
-O(nodes · width) numpy work instead of Python calls per node.
+larger variables and smaller node numbers than their parents. Path sums over small
+families are one Python pass over the nodes, children first; over large ones they are
+vectorised one variable at a time, deepest variable first, so they cost O(nodes ·
+width) numpy work instead of Python calls per node.
 
 References:
     S. Minato, "Zero-suppressed BDDs for set manipulation in combinatorial problems",
@@ -19,11 +20,12 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = ["BASE", "EMPTY", "Zbdd"]
 
@@ -32,6 +34,9 @@ EMPTY = 0
 BASE = 1
 """The family holding only the empty product."""
 _LEAF_VAR = 1 << 40
+PYTHON_PASS_NODES = 1 << 12
+"""Families of at most this many nodes get their path sums by a plain Python pass;
+larger ones by numpy, one variable at a time (numpy costs ~0.12 s to import)."""
 
 
 class Zbdd:
@@ -44,8 +49,9 @@ class Zbdd:
         self._unique: dict[tuple[int, int, int], int] = {}
         self._diff: dict[int, int] = {}
         self._without: dict[tuple[int, int], int] = {}
+        self._nodes: dict[int, list[int]] = {}
         self._groups: dict[int, list[npt.NDArray[np.int64]]] = {}
-        self._bounds: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
+        self._bounds: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
         self._array_cache: (
             tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]] | None
         ) = None
@@ -141,9 +147,9 @@ class Zbdd:
 
     # ------------------------------------------------------------------ path sums
 
-    def _by_var(self, root: int) -> list[npt.NDArray[np.int64]]:
-        """Internal nodes under ``root`` grouped by variable, deepest variable first."""
-        got = self._groups.get(root)
+    def nodes_under(self, root: int) -> list[int]:
+        """The internal nodes under ``root``, children first (increasing numbers)."""
+        got = self._nodes.get(root)
         if got is not None:
             return got
         seen = {EMPTY, BASE}
@@ -158,8 +164,19 @@ class Zbdd:
             nodes.append(f)
             stack.append(hi[f])
             stack.append(lo[f])
-        ids = np.asarray(nodes, dtype=np.int64)
-        var = np.asarray([self.var[f] for f in nodes], dtype=np.int64)
+        nodes.sort()
+        self._nodes[root] = nodes
+        return nodes
+
+    def _by_var(self, root: int) -> list[npt.NDArray[np.int64]]:
+        """Internal nodes under ``root`` grouped by variable, deepest variable first."""
+        import numpy as np
+
+        got = self._groups.get(root)
+        if got is not None:
+            return got
+        ids = np.asarray(self.nodes_under(root), dtype=np.int64)
+        var = np.asarray(self.var, dtype=np.int64)[ids]
         idx = np.argsort(-var, kind="stable")
         bounds = np.flatnonzero(np.diff(var[idx])) + 1
         groups = [ids[g] for g in np.split(idx, bounds) if g.size]
@@ -168,6 +185,8 @@ class Zbdd:
 
     def _arrays(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """The node lists as arrays (cached until the next node is added)."""
+        import numpy as np
+
         if self._array_cache is not None and self._array_cache[0].size == len(self.var):
             return self._array_cache
         self._array_cache = (
@@ -177,97 +196,139 @@ class Zbdd:
         )
         return self._array_cache
 
+    def _small(self, root: int) -> bool:
+        """True when a Python pass over the nodes under ``root`` beats loading numpy."""
+        return len(self.nodes_under(root)) <= PYTHON_PASS_NODES
+
     def size(self, root: int) -> int:
         """Number of internal nodes under ``root``."""
-        return sum(g.size for g in self._by_var(root))
+        return len(self.nodes_under(root))
 
     def order_counts(self, root: int, max_order: int) -> list[int]:
         """Number of products of each order ``0..max_order`` (exact integers)."""
+        width = max_order + 1
+        if self._small(root):
+            zero = [0] * width
+            c: dict[int, list[int]] = {EMPTY: zero, BASE: [1, *zero[1:]]}
+            for f in self.nodes_under(root):
+                row = list(c[self.lo[f]])
+                h = c[self.hi[f]]
+                for j in range(1, width):
+                    row[j] += h[j - 1]
+                c[f] = row
+            return list(c[root])
+        import numpy as np
+
         groups = self._by_var(root)
         _, hi, lo = self._arrays()
         for dtype in (np.int64, object):
-            c = np.zeros((len(self.var), max_order + 1), dtype=dtype)
-            c[BASE, 0] = 1
+            a = np.zeros((len(self.var), width), dtype=dtype)
+            a[BASE, 0] = 1
             for g in groups:
-                c[g] = c[lo[g]]
-                c[g, 1:] += c[hi[g], :-1]
-            out = [int(x) for x in c[root]]
-            if dtype is object or self._exact_count(root, groups) == sum(out):
+                a[g] = a[lo[g]]
+                a[g, 1:] += a[hi[g], :-1]
+            out = [int(x) for x in a[root]]
+            if dtype is object or self._exact_count(root) == sum(out):
                 return out
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _exact_count(self, root: int, groups: list[npt.NDArray[np.int64]]) -> int:
+    def _exact_count(self, root: int) -> int:
         count = {EMPTY: 0, BASE: 1}
-        for g in groups:
-            for f in g.tolist():
-                count[f] = count[self.hi[f]] + count[self.lo[f]]
+        for f in self.nodes_under(root):
+            count[f] = count[self.hi[f]] + count[self.lo[f]]
         return count[root]
 
-    def weighted_sum(self, root: int, weight: npt.NDArray[np.float64]) -> float:
+    def weighted_sum(self, root: int, weight: Sequence[float]) -> float:
         """``Σ_products Π_{v ∈ product} weight[v]``."""
-        var, hi, lo = self._arrays()
-        w = np.zeros(len(self.var))
-        w[BASE] = 1.0
-        for g in self._by_var(root):
-            w[g] = weight[var[g]] * w[hi[g]] + w[lo[g]]
-        return float(w[root])
+        if self._small(root):
+            w = {EMPTY: 0.0, BASE: 1.0}
+            for f in self.nodes_under(root):
+                w[f] = weight[self.var[f]] * w[self.hi[f]] + w[self.lo[f]]
+            return float(w[root])
+        import numpy as np
 
-    def poly_sum(
-        self, root: int, polys: npt.NDArray[np.float64] | npt.NDArray[np.object_]
-    ) -> tuple[npt.NDArray[np.float64] | npt.NDArray[np.object_], float]:
+        var, hi, lo = self._arrays()
+        wt = np.asarray(weight, dtype=np.float64)
+        a = np.zeros(len(self.var))
+        a[BASE] = 1.0
+        for g in self._by_var(root):
+            a[g] = wt[var[g]] * a[hi[g]] + a[lo[g]]
+        return float(a[root])
+
+    def poly_sum(self, root: int, polys: Sequence[Sequence[float]]) -> tuple[list[Any], float]:
         """``Σ_products Π_{v ∈ product} polys[v]``, polynomials truncated to their length.
 
-        ``polys[v]`` holds a polynomial in the order (coefficient ``j``: ``x^j``); the
-        sum of the products is one polynomial. Also returns the largest absolute value
-        met on the way, so that a float computation of integer counts can be checked
-        exact (below 2^53). O(nodes · length · nonzero coefficients), vectorised per
-        variable.
+        ``polys[v]`` holds a polynomial in the order (coefficient ``j``: ``x^j``), all of
+        one length, of Python ints (exact) or floats; the sum of the products is one
+        polynomial. Also returns the largest absolute value met on the way (floats), so
+        that a float computation of integer counts can be checked exact (below 2^53).
+        O(nodes · length · nonzero coefficients), vectorised per variable when large.
         """
+        width = len(polys[0]) if len(polys) else 1
+        if self._small(root):
+            zero = [0 * x for x in polys[0]] if len(polys) else [0]
+            c: dict[int, list[Any]] = {EMPTY: zero, BASE: [1, *zero[1:]]}
+            nonzero = [[(j, x) for j, x in enumerate(pv) if x] for pv in polys]
+            top = 0.0
+            for f in self.nodes_under(root):
+                acc = list(c[self.lo[f]])
+                h = c[self.hi[f]]
+                for j, x in nonzero[self.var[f]]:
+                    for i in range(width - j):
+                        acc[i + j] += x * h[i]
+                c[f] = acc
+                top = max(top, max(abs(v) for v in acc))
+            return list(c[root]), float(top)
+        import numpy as np
+
+        exact = any(isinstance(x, int) for pv in polys for x in pv)
+        arr = np.asarray(polys, dtype=object if exact else np.float64)
         groups = self._by_var(root)
-        width = polys.shape[1]
         ids = np.concatenate([np.asarray([EMPTY, BASE]), *groups]) if groups else np.asarray([0, 1])
         pos = np.full(len(self.var), -1, dtype=np.int64)
         pos[ids] = np.arange(ids.size)
         var, hi, lo = self._arrays()
-        c: Any = np.zeros((ids.size, width), dtype=polys.dtype)
-        c[1, 0] = 1
+        a: Any = np.zeros((ids.size, width), dtype=arr.dtype)
+        a[1, 0] = 1
         for g in groups:
-            pv = polys[var[g[0]]]
-            acc = c[pos[lo[g]]]
-            h = c[pos[hi[g]]]
-            for j in np.flatnonzero(pv):
+            pv = arr[var[g[0]]]
+            acc = a[pos[lo[g]]]
+            h = a[pos[hi[g]]]
+            for j in np.flatnonzero(pv).tolist():
                 acc[:, j:] += pv[j] * h[:, : width - j]
-            c[pos[g]] = acc
-        top = float(np.max(np.abs(c))) if polys.dtype != object else 0.0
-        return c[pos[root]], top
+            a[pos[g]] = acc
+        top = float(np.max(np.abs(a))) if not exact else 0.0
+        return a[pos[root]].tolist(), top
 
-    def max_product(self, root: int, weight: npt.NDArray[np.float64]) -> float:
+    def max_product(self, root: int, weight: Sequence[float]) -> float:
         """``max_products Π_{v ∈ product} weight[v]`` (0 for the empty family)."""
-        var, hi, lo = self._arrays()
-        w = np.zeros(len(self.var))
-        w[BASE] = 1.0
-        for g in self._by_var(root):
-            w[g] = np.maximum(weight[var[g]] * w[hi[g]], w[lo[g]])
-        return float(w[root])
+        if self._small(root):
+            w = {EMPTY: 0.0, BASE: 1.0}
+            for f in self.nodes_under(root):
+                w[f] = max(weight[self.var[f]] * w[self.hi[f]], w[self.lo[f]])
+            return float(w[root])
+        import numpy as np
 
-    def _length_bounds(self, root: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        var, hi, lo = self._arrays()
+        wt = np.asarray(weight, dtype=np.float64)
+        a = np.zeros(len(self.var))
+        a[BASE] = 1.0
+        for g in self._by_var(root):
+            a[g] = np.maximum(wt[var[g]] * a[hi[g]], a[lo[g]])
+        return float(a[root])
+
+    def _length_bounds(self, root: int) -> tuple[dict[int, int], dict[int, int]]:
         got = self._bounds.get(root)
         if got is None:
-            got = self._bounds[root] = self._compute_length_bounds(root)
+            big = 1 << 40
+            shortest = {EMPTY: big, BASE: 0}
+            longest = {EMPTY: -big, BASE: 0}
+            for f in self.nodes_under(root):
+                h, lo = self.hi[f], self.lo[f]
+                shortest[f] = min(shortest[h] + 1, shortest[lo])
+                longest[f] = max(longest[h] + 1, longest[lo])
+            got = self._bounds[root] = (shortest, longest)
         return got
-
-    def _compute_length_bounds(
-        self, root: int
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        _, hi, lo = self._arrays()
-        big = np.int64(1 << 40)
-        shortest = np.full(len(self.var), big, dtype=np.int64)
-        longest = np.full(len(self.var), -big, dtype=np.int64)
-        shortest[BASE] = longest[BASE] = 0
-        for g in self._by_var(root):
-            shortest[g] = np.minimum(shortest[hi[g]] + 1, shortest[lo[g]])
-            longest[g] = np.maximum(longest[hi[g]] + 1, longest[lo[g]])
-        return shortest, longest
 
     def enumerate(self, root: int, order: int | None) -> Iterator[tuple[int, ...]]:
         """The products under ``root`` (of exactly ``order`` variables, if given)."""

@@ -42,8 +42,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from blackstart.engine.faulttree import FaultTree, Gate, gate_ref
 from blackstart.errors import ModelError, Problem, did_you_mean
 from blackstart.io.mef_ccf import CCF_MODELS, expand, first_level, level_probabilities
@@ -699,7 +697,7 @@ def read_mef(paths: Sequence[Path], *, mission_time: float | None = None) -> Fau
     )
     return FaultTree(
         events=tuple(asm.events),
-        probabilities=np.asarray(asm.probabilities, dtype=np.float64),
+        probabilities=tuple(asm.probabilities),
         gates=gates,
         tops=tops,
         name=model.name,

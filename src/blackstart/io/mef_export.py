@@ -56,7 +56,7 @@ def to_mef(tree: FaultTree) -> ET.ElementTree:
         for r in gate.args:
             formula.append(ref(r))
     data = ET.SubElement(root, "model-data")
-    for name, p in zip(tree.events, tree.probabilities.tolist(), strict=True):
+    for name, p in zip(tree.events, [float(x) for x in tree.probabilities], strict=True):
         event = ET.SubElement(data, "define-basic-event", name=mef_name(name))
         ET.SubElement(event, "float", value=repr(float(p)))
     ET.indent(root)
