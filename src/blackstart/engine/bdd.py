@@ -83,7 +83,7 @@ def _cudd() -> Any:
 Function = Any
 """A ``dd.cudd.Function`` (``dd`` ships no type stubs)."""
 
-PYTHON_PASS_NODES = 1 << 14
+PYTHON_PASS_NODES = 1 << 18
 """BDDs of at most this many nodes get their probability by a plain Python pass over
 the nodes; larger ones by numpy, level by level (numpy costs ~0.12 s to import)."""
 
@@ -255,7 +255,7 @@ which matters for the hundreds of modules of a large tree."""
 SMALL_STORE_EVENTS = 400
 """Trees of at most this many events are first built in the pure-Python
 :class:`~blackstart.engine.smallbdd.SmallBdd` (no CUDD to load)..."""
-SMALL_STORE_NODES = 1 << 14
+SMALL_STORE_NODES = 1 << 12
 """... as long as it creates at most this many nodes; beyond, CUDD builds them."""
 
 
@@ -456,44 +456,45 @@ def _at_least(ops: Any, args: Sequence[Function], k: int) -> Function:
 
 
 def _export(mgr: Any, root: Function, n_levels: int) -> tuple[list[int], list[int], list[int], int]:
-    """Copy the BDD below ``root`` into lists, deepest levels numbered first.
+    """Copy the BDD below ``root`` into lists, numbered in depth-first post-order (then
+    child first), so children come before their parents and one diagram always gets
+    one numbering (:meth:`~blackstart.engine.smallbdd.SmallBdd.export` is the same walk).
 
-    One visit per node (CUDD's ``succ``; ``int`` of a ``dd`` function is its address,
-    low bit = complement), then a renumbering by level.
+    One ``succ`` per node (``int`` of a ``dd`` function is its address, low bit =
+    complement); no renumbering pass afterwards.
     """
     leaf = int(mgr.true)
     succ = mgr.succ
-    keys: list[int] = [leaf]
-    levels: list[int] = [n_levels]
-    his: list[int] = [leaf]
-    los: list[int] = [leaf]
-    seen = {leaf}
-    stack = [root]
+    ids = {leaf: 0}
+    level = [n_levels]
+    high = [0]
+    low = [0]
     r = int(root)
     if r & ~1 != leaf:
-        seen.add(r & ~1)
-    else:
-        stack.clear()
-    while stack:
-        u = stack.pop()
-        lvl, lo, hi = succ(u)
-        ih, il = int(hi), int(lo)
-        keys.append(int(u) & ~1)
-        levels.append(lvl)
-        his.append(ih)
-        los.append(il)
-        if ih & ~1 not in seen:
-            seen.add(ih & ~1)
-            stack.append(hi)
-        if il & ~1 not in seen:
-            seen.add(il & ~1)
-            stack.append(lo)
-    rank = sorted(range(len(keys)), key=lambda i: -levels[i])  # stable: leaf first
-    new_id = {keys[i]: n for n, i in enumerate(rank)}
-    high = [2 * new_id[his[i] & ~1] + (his[i] & 1) for i in rank]
-    low = [2 * new_id[los[i] & ~1] + (los[i] & 1) for i in rank]
-    high[0] = low[0] = 0
-    return [levels[i] for i in rank], high, low, 2 * new_id[r & ~1] + (r & 1)
+        # (function, address) to expand; (address, level, then ref, else ref) to number
+        stack: list[tuple[Any, ...]] = [(root, r & ~1)]
+        while stack:
+            e = stack.pop()
+            if len(e) == 2:
+                u, key = e
+                if key in ids:
+                    continue
+                lvl, lo, hi = succ(u)
+                ih, il = int(hi), int(lo)
+                stack.append((key, lvl, ih, il))
+                if il & ~1 not in ids:
+                    stack.append((lo, il & ~1))
+                if ih & ~1 not in ids:
+                    stack.append((hi, ih & ~1))
+                continue
+            key, lvl, ih, il = e
+            if key in ids:
+                continue
+            ids[key] = len(level)
+            level.append(lvl)
+            high.append(2 * ids[ih & ~1] + (ih & 1))
+            low.append(2 * ids[il & ~1] + (il & 1))
+    return level, high, low, 2 * ids[r & ~1] + (r & 1)
 
 
 def probability(

@@ -68,6 +68,9 @@ TRUNCATE_AFTER = 10
 per BDD node instead of one per node and budget) and truncated afterwards."""
 MCUB_SERIES_MAX_P = 0.95
 """The MCUB series is used only when every product probability is at most this."""
+MCUB_FAST_SERIES_P = 0.5
+"""Below this largest product probability the series converges in under 60 terms (one
+pass over the ZBDDs each) and is preferred to enumerating the products."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,8 +150,9 @@ def minimal_cut_sets(
     the top true, the others working, as SCRAM reports by default.
 
     ``max_order`` drops products with more literals (SCRAM's order limit). MCUB is
-    computed exactly by enumeration up to ``mcub_enumeration_limit`` products, by its
-    series beyond (when every product probability is at most 0.95), else None.
+    computed by its log series ``-Σ_m S_m / m`` (``S_m = Σ P(c)^m``, to machine
+    precision) when every product probability is at most 0.5, else by enumeration up to
+    ``mcub_enumeration_limit`` products, else by the series up to 0.95, else None.
 
     Complexity: the ZBDD construction is O(BDD nodes · order budget) calls to the
     set difference, memoised; counts and sums are O(ZBDD nodes · order).
@@ -278,10 +282,12 @@ def family(b: TopBdd, budget: int, *, prime: bool) -> tuple[Zbdd, int]:
 def _mcub(
     z: Zbdd, root: int, weight: list[float], count: int, limit: int, rare: float
 ) -> float | None:
-    """``1 - Π(1 - P(c))`` by enumeration (small families) or by its log series."""
+    """``1 - Π(1 - P(c))`` by its log series, or by enumeration (small families whose
+    largest product is likely, where the series is slow)."""
     if count == 0:
         return 0.0
-    if count <= limit:
+    p_max = z.max_product(root, weight)
+    if count <= limit and p_max > MCUB_FAST_SERIES_P:
         log_prod = 0.0
         for s in z.enumerate(root, None):
             q = math.prod(weight[c] for c in s)
@@ -289,7 +295,6 @@ def _mcub(
                 return 1.0
             log_prod += math.log1p(-q)
         return -math.expm1(log_prod)
-    p_max = z.max_product(root, weight)
     if p_max >= 1.0:
         return 1.0
     if p_max > MCUB_SERIES_MAX_P:

@@ -47,6 +47,7 @@ from typing import Any
 from blackstart.engine.bdd import SMALL_STORE_EVENTS, NodeBudgetExceeded, TopBdd, build_bdd
 from blackstart.engine.bdd import probability as bdd_probability
 from blackstart.engine.cutsets import (
+    MCUB_FAST_SERIES_P,
     MCUB_SERIES_MAX_P,
     CutSetsResult,
     family,
@@ -301,11 +302,13 @@ def _mcub(
     rare: float,
     limit: int,
 ) -> float | None:
-    """``1 - Π(1 - P(c))`` by enumeration (small families) or by its log series."""
+    """``1 - Π(1 - P(c))`` by its log series, or by enumeration (small families whose
+    largest product may be likely, where the series is slow)."""
     if count == 0:
         return 0.0
     p = tree.probabilities
-    if count <= limit:
+    p_max = _max_product(fams, tree)
+    if count <= limit and p_max > MCUB_FAST_SERIES_P:
         log_prod = 0.0
         memo: dict[tuple[int, int], list[tuple[int, ...]]] = {}
         for o in range(len(dists[-1])):
@@ -315,7 +318,6 @@ def _mcub(
                     return 1.0
                 log_prod += math.log1p(-q)
         return -math.expm1(log_prod)
-    p_max = _max_product(fams, tree)
     if p_max >= 1.0:
         return 1.0
     if p_max > MCUB_SERIES_MAX_P:

@@ -151,29 +151,32 @@ class SmallBdd:
         return len(seen)
 
     def export(self, root: int) -> tuple[list[int], list[int], list[int], int]:
-        """``(level, high, low, root_ref)`` of the nodes under ``root``, renumbered
-        densely with the leaf first and then deepest level first (the layout of
-        :class:`blackstart.engine.bdd.TopBdd`); within a level, in the order of a
-        depth-first walk from the root, so one diagram always gets one numbering."""
-        found = [0]
-        seen = {0}
-        stack = []
-        if root >> 1:
-            seen.add(root >> 1)
-            stack.append(root >> 1)
+        """``(level, high, low, root_ref)`` of the nodes under ``root``, renumbered in
+        depth-first post-order (then child first) with the leaf first: children come
+        before their parents, and one diagram always gets one numbering (the layout of
+        :class:`blackstart.engine.bdd.TopBdd`, the walk of its CUDD export)."""
+        ids = {0: 0}
+        level = [self.n_levels]
+        high = [TRUE]
+        low = [TRUE]
+        stack: list[tuple[int, bool]] = [(root >> 1, False)]
         while stack:
-            n = stack.pop()
-            found.append(n)
-            for child in (self.high[n] >> 1, self.low[n] >> 1):
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
-        level = self.level
-        nodes = sorted(found, key=lambda n: -level[n])  # stable
-        new = {n: i for i, n in enumerate(nodes)}
-        high = [2 * new[self.high[n] >> 1] + (self.high[n] & 1) for n in nodes]
-        low = [2 * new[self.low[n] >> 1] + (self.low[n] & 1) for n in nodes]
-        return [level[n] for n in nodes], high, low, 2 * new[root >> 1] + (root & 1)
+            n, done = stack.pop()
+            if n in ids:
+                continue
+            h, lo = self.high[n], self.low[n]
+            if not done:
+                stack.append((n, True))
+                if lo >> 1 not in ids:
+                    stack.append((lo >> 1, False))
+                if h >> 1 not in ids:
+                    stack.append((h >> 1, False))
+                continue
+            ids[n] = len(level)
+            level.append(self.level[n])
+            high.append(2 * ids[h >> 1] + (h & 1))
+            low.append(2 * ids[lo >> 1] + (lo & 1))
+        return level, high, low, 2 * ids[root >> 1] + (root & 1)
 
 
 def recursion_for(n_levels: int) -> int:

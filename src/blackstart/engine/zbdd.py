@@ -34,7 +34,7 @@ EMPTY = 0
 BASE = 1
 """The family holding only the empty product."""
 _LEAF_VAR = 1 << 40
-PYTHON_PASS_NODES = 1 << 12
+PYTHON_PASS_NODES = 1 << 14
 """Families of at most this many nodes get their path sums by a plain Python pass;
 larger ones by numpy, one variable at a time (numpy costs ~0.12 s to import)."""
 
