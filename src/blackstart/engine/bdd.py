@@ -255,8 +255,12 @@ which matters for the hundreds of modules of a large tree."""
 SMALL_STORE_EVENTS = 400
 """Trees of at most this many events are first built in the pure-Python
 :class:`~blackstart.engine.smallbdd.SmallBdd` (no CUDD to load)..."""
-SMALL_STORE_NODES = 1 << 12
-"""... as long as it creates at most this many nodes; beyond, CUDD builds them."""
+SMALL_STORE_NODES = 1 << 14
+"""... as long as it creates at most this many nodes (about 40 ms, the cost of loading
+CUDD) while CUDD is not loaded; beyond, CUDD builds them."""
+SMALL_STORE_NODES_CUDD_LOADED = 1 << 11
+"""The small store's budget once CUDD is loaded (it is then faster for all but tiny
+trees)."""
 
 
 class NodeBudgetExceeded(Exception):
@@ -287,7 +291,7 @@ def build_bdd(
     ``store``: ``"cudd"`` always builds in CUDD (needed for prime implicants, which
     operate on :attr:`TopBdd.manager`); ``"small"`` in the pure-Python
     :class:`~blackstart.engine.smallbdd.SmallBdd` (raises its budget exception when it
-    creates more than :data:`SMALL_STORE_NODES` nodes; ``reorder`` ignored); ``"auto"``
+    creates more than :func:`small_store_budget` nodes; ``reorder`` ignored); ``"auto"``
     tries ``"small"`` for trees of few events, then CUDD. Both stores give the same
     diagram for one order (they are canonical, with the same conventions).
     """
@@ -333,9 +337,15 @@ def build_bdd(
     return TopBdd(tree, top, mgr, root, order, level, high, low, root_ref)
 
 
+def small_store_budget() -> int:
+    """Nodes the pure-Python store may create before CUDD takes over: its point is to
+    spare loading CUDD, so it gets less room once CUDD is loaded."""
+    return SMALL_STORE_NODES_CUDD_LOADED if _CUDD is not None else SMALL_STORE_NODES
+
+
 def _build_small(tree: FaultTree, top: int, events: list[int], cone: list[int]) -> TopBdd:
     """The BDD of ``top`` in a :class:`SmallBdd` (raises its budget exception)."""
-    store = SmallBdd(len(events), node_budget=SMALL_STORE_NODES)
+    store = SmallBdd(len(events), node_budget=small_store_budget())
     var = {e: store.var(i) for i, e in enumerate(events)}
     ops = _SmallOps(store)
     built: dict[int, int] = {}

@@ -56,6 +56,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from blackstart.engine.bdd import Function, TopBdd, build_bdd
 from blackstart.engine.faulttree import FaultTree
@@ -91,12 +92,17 @@ class CutSetsResult:
     """Number of products of each order (index = order)."""
     rare_event: float
     """Σ P(product): the rare-event approximation (an upper bound for coherent trees)."""
-    mcub: float | None
-    """``1 - Π(1 - P(product))``, or None when it could not be computed."""
     zbdd_nodes: int
     events: tuple[str, ...] = field(repr=False)
     _products: Callable[[int], Iterator[tuple[int, ...]]] = field(repr=False)
     """The products of exactly a given order, as signed event indices, in any order."""
+    _mcub: Callable[[], float | None] = field(repr=False)
+    """Computes :attr:`mcub` (on first use: it costs up to tens of passes)."""
+
+    @cached_property
+    def mcub(self) -> float | None:
+        """``1 - Π(1 - P(product))``, or None when it could not be computed."""
+        return self._mcub()
 
     def sets(self, limit: int | None = None) -> Iterator[tuple[int, ...]]:
         """Products as tuples of signed event indices, by order and then by names.
@@ -194,7 +200,7 @@ def minimal_cut_sets(
         count=count,
         order_distribution=tuple(dist),
         rare_event=rare,
-        mcub=_mcub(z, root, weight, count, mcub_enumeration_limit, rare),
+        _mcub=lambda: _mcub(z, root, weight, count, mcub_enumeration_limit, rare),
         zbdd_nodes=z.size(root),
         events=tree.events,
         _products=lambda o: (tuple(literal[c] for c in s) for s in z.enumerate(root, o)),

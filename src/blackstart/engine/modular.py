@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,14 +165,17 @@ def modular_cut_sets(
         fams.append(_Family(m, z, root, leaf))
     if d.constant is not None:
         c = int(d.constant)  # true: the empty product alone; false: no product
-        return _result(compiled, max_order, [c], float(c), float(c), c, fams, [])
+        return _result(compiled, max_order, [c], float(c), lambda: float(c), c, fams, [])
     dists = _order_dists(fams, tree, width)
     dist = list(dists[-1])
     while len(dist) > 1 and dist[-1] == 0:
         dist.pop()
     count = sum(dist)
     rare = math.fsum(_polys(fams, tree, width, 1, exact=False)[-1])
-    mcub = _mcub(fams, dists, tree, width, count, rare, mcub_enumeration_limit)
+
+    def mcub() -> float | None:
+        return _mcub(fams, dists, tree, width, count, rare, mcub_enumeration_limit)
+
     return _result(compiled, max_order, dist, rare, mcub, count, fams, dists)
 
 
@@ -181,7 +184,7 @@ def _result(
     max_order: int | None,
     dist: list[int],
     rare: float,
-    mcub: float | None,
+    mcub: Callable[[], float | None],
     count: int,
     fams: list[_Family],
     order_dists: list[list[int]],
@@ -203,10 +206,10 @@ def _result(
         count=count,
         order_distribution=tuple(dist),
         rare_event=rare,
-        mcub=mcub,
         zbdd_nodes=sum(f.z.size(f.root) for f in fams),
         events=tree.events,
         _products=products,
+        _mcub=mcub,
     )
 
 

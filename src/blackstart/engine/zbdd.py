@@ -269,15 +269,15 @@ class Zbdd:
             zero = [0 * x for x in polys[0]] if len(polys) else [0]
             c: dict[int, list[Any]] = {EMPTY: zero, BASE: [1, *zero[1:]]}
             nonzero = [[(j, x) for j, x in enumerate(pv) if x] for pv in polys]
-            top = 0.0
+            var_, hi_, lo_ = self.var, self.hi, self.lo
             for f in self.nodes_under(root):
-                acc = list(c[self.lo[f]])
-                h = c[self.hi[f]]
-                for j, x in nonzero[self.var[f]]:
+                acc = list(c[lo_[f]])
+                h = c[hi_[f]]
+                for j, x in nonzero[var_[f]]:
                     for i in range(width - j):
                         acc[i + j] += x * h[i]
                 c[f] = acc
-                top = max(top, max(abs(v) for v in acc))
+            top = max((max(map(abs, row)) for row in c.values()), default=0)
             return list(c[root]), float(top)
         import numpy as np
 
