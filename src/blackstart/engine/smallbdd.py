@@ -55,9 +55,11 @@ class SmallBdd:
         self.level: list[int] = [n_levels]
         self.high: list[int] = [TRUE]
         self.low: list[int] = [TRUE]
-        self._unique: dict[tuple[int, int, int], int] = {}
-        self._and: dict[tuple[int, int], int] = {}
-        self._xor: dict[tuple[int, int], int] = {}
+        self._unique: dict[int, int] = {}
+        """``level << 64 | high << 32 | low`` -> node (references stay below 2^32)."""
+        self._and: dict[int, int] = {}
+        """``f << 32 | g`` (``f <= g``) -> ``f ∧ g``."""
+        self._xor: dict[int, int] = {}
 
     def _node(self, lvl: int, hi: int, lo: int) -> int:
         """The reference of ``ite(x_lvl, hi, lo)``, reduced and canonical."""
@@ -67,7 +69,7 @@ class SmallBdd:
         if neg:
             hi ^= 1
             lo ^= 1
-        key = (lvl, hi, lo)
+        key = (lvl << 64) | (hi << 32) | lo
         n = self._unique.get(key)
         if n is None:
             n = len(self.level)
@@ -83,12 +85,23 @@ class SmallBdd:
         """The reference of the variable at level ``lvl``."""
         return self._node(lvl, TRUE, FALSE)
 
-    def _cofactors(self, f: int, lvl: int) -> tuple[int, int]:
-        node = f >> 1
-        if self.level[node] != lvl:
-            return f, f
-        c = f & 1
-        return self.high[node] ^ c, self.low[node] ^ c
+    def _split(self, f: int, g: int) -> tuple[int, int, int, int, int]:
+        """The top level of ``f`` and ``g`` and their cofactors there."""
+        level = self.level
+        nf, ng = f >> 1, g >> 1
+        lf, lg = level[nf], level[ng]
+        lvl = lf if lf < lg else lg
+        if lf == lvl:
+            c = f & 1
+            fh, fl = self.high[nf] ^ c, self.low[nf] ^ c
+        else:
+            fh = fl = f
+        if lg == lvl:
+            c = g & 1
+            gh, gl = self.high[ng] ^ c, self.low[ng] ^ c
+        else:
+            gh = gl = g
+        return lvl, fh, fl, gh, gl
 
     def apply_and(self, f: int, g: int) -> int:
         """``f ∧ g``."""
@@ -100,12 +113,10 @@ class SmallBdd:
             return FALSE
         if f > g:
             f, g = g, f
-        key = (f, g)
+        key = (f << 32) | g
         r = self._and.get(key)
         if r is None:
-            lvl = min(self.level[f >> 1], self.level[g >> 1])
-            fh, fl = self._cofactors(f, lvl)
-            gh, gl = self._cofactors(g, lvl)
+            lvl, fh, fl, gh, gl = self._split(f, g)
             r = self._node(lvl, self.apply_and(fh, gh), self.apply_and(fl, gl))
             self._and[key] = r
         return r
@@ -127,12 +138,10 @@ class SmallBdd:
             return f ^ 1 ^ neg
         if f > g:
             f, g = g, f
-        key = (f, g)
+        key = (f << 32) | g
         r = self._xor.get(key)
         if r is None:
-            lvl = min(self.level[f >> 1], self.level[g >> 1])
-            fh, fl = self._cofactors(f, lvl)
-            gh, gl = self._cofactors(g, lvl)
+            lvl, fh, fl, gh, gl = self._split(f, g)
             r = self._node(lvl, self.apply_xor(fh, gh), self.apply_xor(fl, gl))
             self._xor[key] = r
         return r ^ neg
