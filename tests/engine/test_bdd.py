@@ -7,14 +7,17 @@ exact P = 0.85² = 0.7225 with 4 minimal cut sets (``TwoTrain/two_train.xml``).
 from __future__ import annotations
 
 import math
+from unittest import mock
 
 import numpy as np
 import pytest
 
-from blackstart.engine.bdd import build_bdd, dfs_order, probability
+from blackstart.engine import bdd
+from blackstart.engine.bdd import NodeBudgetExceeded, build_bdd, dfs_order, probability
 from blackstart.engine.cutsets import minimal_cut_sets
 from blackstart.engine.faulttree import FaultTree, Gate
 from blackstart.engine.importance import importance
+from blackstart.engine.ordering import HEURISTICS, event_order, rank_heuristics, total_span
 
 
 @pytest.fixture
@@ -96,3 +99,26 @@ def test_constants_and_non_coherent_gates() -> None:
     assert math.isclose(probability(tree, 3), 0.8 * 0.4)
     assert probability(tree, 4) == 0.0
     assert minimal_cut_sets(tree, 4).count == 0
+
+
+def test_total_span_by_hand(two_train: FaultTree) -> None:
+    # order ValveOne, PumpOne, ValveTwo, PumpTwo (dfs): TrainOne spans levels 0-1 (1),
+    # TrainTwo 2-3 (1), the top 0-3 (3): 5
+    events, gates = dfs_order(two_train, 2)
+    assert total_span(two_train, 2, events, gates) == 5
+    # interleaved order ValveOne, ValveTwo, PumpOne, PumpTwo: 2 + 2 + 3
+    assert total_span(two_train, 2, [0, 1, 2, 3], gates) == 7
+    ranked = rank_heuristics(two_train, 2)
+    assert sorted(ranked) == sorted(HEURISTICS)
+    spans = [total_span(two_train, 2, *event_order(two_train, 2, h)) for h in ranked]
+    assert spans == sorted(spans)
+
+
+def test_a_budget_overrun_says_how_far_the_order_got(two_train: FaultTree) -> None:
+    # a budget of 1 node, checked on every gate (events threshold lowered to 0)
+    with (
+        mock.patch.object(bdd, "BUDGET_CHECK_EVENTS", 0),
+        pytest.raises(NodeBudgetExceeded) as err,
+    ):
+        build_bdd(two_train, 2, node_budget=1, store="cudd")
+    assert 0.0 <= err.value.progress < 1.0

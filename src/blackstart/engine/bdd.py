@@ -266,6 +266,10 @@ trees)."""
 class NodeBudgetExceeded(Exception):
     """A gate's BDD grew beyond the ``node_budget`` given to :func:`build_bdd`."""
 
+    progress: float = 0.0
+    """The fraction of the top's gates built before the budget was exceeded (how far
+    the variable order got)."""
+
 
 BUDGET_CHECK_EVENTS = 8
 """Gates with fewer events below them are not measured against the node budget."""
@@ -321,12 +325,16 @@ def build_bdd(
     var = {e: mgr.var(f"e{e}") for e in events}
     ops = _CuddOps(mgr)
     built: dict[int, Function] = {}
-    for g in cone:
+    for i, g in enumerate(cone):
         args = [var[r] if r >= 0 else built[-r - 1] for r in tree.gates[g].args]
-        if g in check and small:  # small trees: one check per gate, not per operation
-            built[g] = _within(_gate(ops, tree.gates[g], args), node_budget, tree.gates[g])
-        else:
-            built[g] = _gate(ops, tree.gates[g], args, node_budget if g in check else None)
+        try:
+            if g in check and small:  # small trees: one check per gate, not per operation
+                built[g] = _within(_gate(ops, tree.gates[g], args), node_budget, tree.gates[g])
+            else:
+                built[g] = _gate(ops, tree.gates[g], args, node_budget if g in check else None)
+        except NodeBudgetExceeded as exc:
+            exc.progress = i / len(cone)
+            raise
     root = built[top]
     built.clear()
     var.clear()

@@ -53,7 +53,7 @@ from blackstart.engine.cutsets import (
     family,
 )
 from blackstart.engine.faulttree import FaultTree
-from blackstart.engine.ordering import HEURISTICS
+from blackstart.engine.ordering import rank_heuristics
 from blackstart.engine.preprocess import Decomposition, Module, decompose
 from blackstart.engine.smallbdd import SmallBddBudgetExceeded
 from blackstart.engine.zbdd import Zbdd
@@ -63,6 +63,8 @@ __all__ = ["ModularBdd", "compile_modules", "modular_cut_sets"]
 EXACT_FLOAT = float(2**53)
 NODE_BUDGETS = (1 << 17, 1 << 20)
 """Node budgets of the successive rounds of ordering heuristics (see :func:`_build`)."""
+ROUND_2_TRIES = 2
+"""Heuristics tried again in the second round (those whose orders got furthest)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,28 +111,37 @@ def compile_modules(tree: FaultTree, top: int, *, coherent_only: bool = True) ->
 
 def _build(tree: FaultTree) -> TopBdd:
     """The BDD of ``tree``'s top under the first ordering heuristic that keeps every
-    gate within the node budget, the budget growing by 8 each round (then unbounded).
+    gate within the node budget.
 
-    Small modules are first tried in the pure-Python store under the first heuristic
-    (:func:`build_bdd`'s ``"auto"``: the same diagram CUDD would give for that order).
-    The CUDD budget is checked after each binary operation, so a bad order is
-    abandoned early; trying the smallest of all the heuristics instead was slower (one
-    bad order can cost a minute inside a single CUDD operation)."""
+    Heuristics are tried in order of their orders' total span
+    (:func:`~blackstart.engine.ordering.rank_heuristics`). Small modules are first
+    built in the pure-Python store (:func:`build_bdd`'s ``"small"``: the same diagram
+    CUDD would give for that order). Then CUDD, with the budget checked after each
+    binary operation, so a bad order is abandoned early: every heuristic under
+    2^17 nodes; then the :data:`ROUND_2_TRIES` that got furthest (the fraction of gates
+    built before exceeding the budget) under 2^20; then the one that got furthest,
+    unbounded. Trying the smallest of all the heuristics instead was slower (one bad
+    order can cost a minute inside a single CUDD operation)."""
     top = tree.tops[0]
     if len(tree.events) <= 2:
         return build_bdd(tree, top)
+    ranked = rank_heuristics(tree, top)
     if len(tree.events) <= SMALL_STORE_EVENTS:
         try:
-            return build_bdd(tree, top, heuristic=HEURISTICS[0], store="small")
+            return build_bdd(tree, top, heuristic=ranked[0], store="small")
         except SmallBddBudgetExceeded:
             pass
-    for budget in NODE_BUDGETS:
-        for heuristic in HEURISTICS:
+    for round_, budget in enumerate(NODE_BUDGETS):
+        progress: dict[str, float] = {}
+        for heuristic in ranked:
             try:
                 return build_bdd(tree, top, heuristic=heuristic, node_budget=budget, store="cudd")
-            except NodeBudgetExceeded:
-                continue
-    return build_bdd(tree, top, heuristic=HEURISTICS[0], store="cudd")
+            except NodeBudgetExceeded as exc:
+                progress[heuristic] = exc.progress
+        ranked = sorted(ranked, key=lambda h: -progress[h])  # stable: ties keep the rank
+        if round_ == 0:
+            ranked = ranked[:ROUND_2_TRIES]
+    return build_bdd(tree, top, heuristic=ranked[0], store="cudd")
 
 
 @dataclass(frozen=True, eq=False)

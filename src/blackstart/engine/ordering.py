@@ -16,7 +16,11 @@ Heuristics (all "depth-first, left-most" orders of Rauzy 1993 / Nikolskaia & Rau
   and sub-trees get the top levels (the "weight" idea of Bouissou et al.);
 - ``big-first``: gates by decreasing number of events below them, then events.
 
+The heuristics are tried in order of :func:`total_span`, smallest first.
+
 References:
+    F. A. Aloul, I. L. Markov, K. A. Sakallah, "FORCE: a fast and easy-to-implement
+    variable-ordering heuristic", GLSVLSI 2003.
     A. Rauzy, "New algorithms for fault trees analysis", Reliability Engineering and
     System Safety 40(3), 1993.
     M. Bouissou, F. Bruyère, A. Rauzy, "BDD based fault-tree processing: a comparison
@@ -31,7 +35,7 @@ from collections.abc import Callable
 
 from blackstart.engine.faulttree import FaultTree
 
-__all__ = ["HEURISTICS", "event_order"]
+__all__ = ["HEURISTICS", "event_order", "rank_heuristics"]
 
 HEURISTICS = ("fanout-first", "small-first", "dfs", "big-first")
 
@@ -106,3 +110,29 @@ def event_order(tree: FaultTree, top: int, heuristic: str = "dfs") -> tuple[list
             seen_g.add(-ref - 1)
             stack.append(iter(args(-ref - 1)))
     return events, gates
+
+
+def total_span(tree: FaultTree, top: int, events: list[int], gates: list[int]) -> int:
+    """Σ over the gates of ``top``'s cone of the span (last level − first level) of the
+    events below each gate, for the variable order ``events``: a static proxy of the
+    BDD's width (the cost FORCE minimises; Aloul, Markov & Sakallah 2003)."""
+    pos = {e: i for i, e in enumerate(events)}
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    total = 0
+    for g in gates:
+        lo, hi = len(events), -1
+        for a in tree.gates[g].args:
+            if a >= 0:
+                lo, hi = min(lo, pos[a]), max(hi, pos[a])
+            else:
+                lo, hi = min(lo, first[-a - 1]), max(hi, last[-a - 1])
+        first[g], last[g] = lo, hi
+        total += max(0, hi - lo)
+    return total
+
+
+def rank_heuristics(tree: FaultTree, top: int) -> list[str]:
+    """:data:`HEURISTICS` by increasing :func:`total_span` of their orders (stable)."""
+    spans = {h: total_span(tree, top, *event_order(tree, top, h)) for h in HEURISTICS}
+    return sorted(HEURISTICS, key=spans.__getitem__)
