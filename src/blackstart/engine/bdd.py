@@ -12,12 +12,12 @@ importance measures in :mod:`blackstart.engine.importance`; both start from a
 - *Variable order*: basic events in depth-first order of first appearance from the
   top, arguments left to right, as in Aralia and SCRAM (Rauzy 1993). CUDD's dynamic
   reordering is off unless ``reorder=True``.
-- *Gates* are built bottom-up with CUDD's ``ite``-based operators; ``atleast`` and
-  ``cardinality`` use the threshold recurrence ``T_j <- T_j | (x & T_{j-1})``
+- *Gates* are built bottom-up with the store's ``ite``-based operators; ``atleast``
+  and ``cardinality`` use the threshold recurrence ``T_j <- T_j | (x & T_{j-1})``
   (O(n·k) operations).
 - *Probability*: Shannon decomposition ``P(f) = p·P(f1) + (1 - p)·P(f0)`` over the
-  BDD nodes, each node visited once (memoised by construction, vectorised level by
-  level). Complement edges are followed without subtracting: every node carries both
+  BDD nodes, each node visited once, children first (a plain Python pass; numpy,
+  vectorised level by level, for diagrams beyond :data:`PYTHON_PASS_NODES`). Complement edges are followed without subtracting: every node carries both
   ``P`` and ``Q = 1 - P``, computed by the same positive sums, so tiny top
   probabilities (1e-13) keep full relative precision.
 
