@@ -17,9 +17,10 @@ importance measures in :mod:`blackstart.engine.importance`; both start from a
   (O(n·k) operations).
 - *Probability*: Shannon decomposition ``P(f) = p·P(f1) + (1 - p)·P(f0)`` over the
   BDD nodes, each node visited once, children first (a plain Python pass; numpy,
-  vectorised level by level, for diagrams beyond :data:`PYTHON_PASS_NODES`). Complement edges are followed without subtracting: every node carries both
-  ``P`` and ``Q = 1 - P``, computed by the same positive sums, so tiny top
-  probabilities (1e-13) keep full relative precision.
+  vectorised level by level, for diagrams beyond :data:`PYTHON_PASS_NODES`).
+  Complement edges are followed without subtracting: every node carries both ``P``
+  and ``Q = 1 - P``, computed by the same positive sums, so tiny top probabilities
+  (1e-13) keep full relative precision.
 
 Complexity: building is worst-case exponential in the number of events (good orders
 keep it small); each numeric pass is O(BDD nodes).
