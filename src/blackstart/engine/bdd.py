@@ -256,8 +256,8 @@ which matters for the hundreds of modules of a large tree."""
 SMALL_STORE_EVENTS = 400
 """Trees of at most this many events are first built in the pure-Python
 :class:`~blackstart.engine.smallbdd.SmallBdd` (no CUDD to load)..."""
-SMALL_STORE_NODES = 1 << 14
-"""... as long as it creates at most this many nodes (about 40 ms, the cost of loading
+SMALL_STORE_NODES = 1 << 15
+"""... as long as it creates at most this many nodes (50-90 ms, about the cost of loading
 CUDD) while CUDD is not loaded; beyond, CUDD builds them."""
 SMALL_STORE_NODES_CUDD_LOADED = 1 << 11
 """The small store's budget once CUDD is loaded (it is then faster for all but tiny
