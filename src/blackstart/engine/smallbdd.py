@@ -35,6 +35,7 @@ Example:
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 __all__ = ["FALSE", "TRUE", "SmallBdd", "SmallBddBudgetExceeded"]
 
@@ -103,6 +104,19 @@ class SmallBdd:
             gh = gl = g
         return lvl, fh, fl, gh, gl
 
+    def _apply(self, table: dict[int, int], op: Callable[[int, int], int], f: int, g: int) -> int:
+        """The non-terminal case of a commutative operator: Shannon expansion on the
+        top level, memoised in ``table``."""
+        if f > g:
+            f, g = g, f
+        key = (f << 32) | g
+        r = table.get(key)
+        if r is None:
+            lvl, fh, fl, gh, gl = self._split(f, g)
+            r = self._node(lvl, op(fh, gh), op(fl, gl))
+            table[key] = r
+        return r
+
     def apply_and(self, f: int, g: int) -> int:
         """``f ∧ g``."""
         if f in (TRUE, g):
@@ -111,15 +125,7 @@ class SmallBdd:
             return f
         if f == FALSE or g == FALSE or f == g ^ 1:
             return FALSE
-        if f > g:
-            f, g = g, f
-        key = (f << 32) | g
-        r = self._and.get(key)
-        if r is None:
-            lvl, fh, fl, gh, gl = self._split(f, g)
-            r = self._node(lvl, self.apply_and(fh, gh), self.apply_and(fl, gl))
-            self._and[key] = r
-        return r
+        return self._apply(self._and, self.apply_and, f, g)
 
     def apply_or(self, f: int, g: int) -> int:
         """``f ∨ g`` (De Morgan on the conjunction)."""
@@ -136,15 +142,7 @@ class SmallBdd:
             return g ^ 1 ^ neg
         if g == TRUE:
             return f ^ 1 ^ neg
-        if f > g:
-            f, g = g, f
-        key = (f << 32) | g
-        r = self._xor.get(key)
-        if r is None:
-            lvl, fh, fl, gh, gl = self._split(f, g)
-            r = self._node(lvl, self.apply_xor(fh, gh), self.apply_xor(fl, gl))
-            self._xor[key] = r
-        return r ^ neg
+        return self._apply(self._xor, self.apply_xor, f, g) ^ neg
 
     def size(self, f: int) -> int:
         """Number of nodes under ``f``, the leaf included."""
