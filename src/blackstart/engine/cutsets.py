@@ -70,7 +70,7 @@ per BDD node instead of one per node and budget) and truncated afterwards."""
 MCUB_SERIES_MAX_P = 0.95
 """The MCUB series is used only when every product probability is at most this."""
 MCUB_FAST_SERIES_P = 0.5
-"""Below this largest product probability the series converges in under 60 terms (one
+"""Below this largest product probability the series converges in tens of terms (one
 pass over the ZBDDs each) and is preferred to enumerating the products."""
 
 
