@@ -53,7 +53,7 @@ from __future__ import annotations
 import heapq
 import math
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -200,7 +200,14 @@ def minimal_cut_sets(
         count=count,
         order_distribution=tuple(dist),
         rare_event=rare,
-        _mcub=lambda: _mcub(z, root, weight, count, mcub_enumeration_limit, rare),
+        _mcub=lambda: mcub(
+            count,
+            mcub_enumeration_limit,
+            z.max_product(root, weight),
+            rare,
+            lambda: (math.prod(weight[c] for c in s) for s in z.enumerate(root, None)),
+            lambda m: z.weighted_sum(root, [w**m for w in weight]),
+        ),
         zbdd_nodes=z.size(root),
         events=tree.events,
         _products=lambda o: (tuple(literal[c] for c in s) for s in z.enumerate(root, o)),
@@ -285,18 +292,25 @@ def family(b: TopBdd, budget: int, *, prime: bool) -> tuple[Zbdd, int]:
     return z, root
 
 
-def _mcub(
-    z: Zbdd, root: int, weight: list[float], count: int, limit: int, rare: float
+def mcub(
+    count: int,
+    limit: int,
+    p_max: float,
+    rare: float,
+    products: Callable[[], Iterable[float]],
+    power_sum: Callable[[int], float],
 ) -> float | None:
-    """``1 - Π(1 - P(c))`` by its log series, or by enumeration (small families whose
-    largest product is likely, where the series is slow)."""
+    """``1 - Π(1 - P(c))`` over ``count`` products: by its log series
+    ``-Σ_m S_m / m`` when the largest product probability ``p_max`` is at most
+    :data:`MCUB_FAST_SERIES_P`, by enumerating the ``products`` (their probabilities)
+    when there are at most ``limit``, else by the series up to
+    :data:`MCUB_SERIES_MAX_P`, else None. ``rare`` is ``S_1``; ``power_sum(m)`` is
+    ``S_m = Σ P(c)^m``."""
     if count == 0:
         return 0.0
-    p_max = z.max_product(root, weight)
     if count <= limit and p_max > MCUB_FAST_SERIES_P:
         log_prod = 0.0
-        for s in z.enumerate(root, None):
-            q = math.prod(weight[c] for c in s)
+        for q in products():
             if q >= 1.0:
                 return 1.0
             log_prod += math.log1p(-q)
@@ -308,6 +322,6 @@ def _mcub(
     log_prod, s_m, m = -rare, rare, 1
     while s_m / m > 1e-17 * abs(log_prod) and m < 2000:
         m += 1
-        s_m = z.weighted_sum(root, [w**m for w in weight])
+        s_m = power_sum(m)
         log_prod -= s_m / m
     return -math.expm1(log_prod)

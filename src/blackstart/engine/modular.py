@@ -47,10 +47,9 @@ from typing import Any
 from blackstart.engine.bdd import SMALL_STORE_EVENTS, NodeBudgetExceeded, TopBdd, build_bdd
 from blackstart.engine.bdd import probability as bdd_probability
 from blackstart.engine.cutsets import (
-    MCUB_FAST_SERIES_P,
-    MCUB_SERIES_MAX_P,
     CutSetsResult,
     family,
+    mcub,
 )
 from blackstart.engine.faulttree import FaultTree
 from blackstart.engine.ordering import rank_heuristics
@@ -184,10 +183,25 @@ def modular_cut_sets(
     count = sum(dist)
     rare = math.fsum(_polys(fams, tree, width, 1, exact=False)[-1])
 
-    def mcub() -> float | None:
-        return _mcub(fams, dists, tree, width, count, rare, mcub_enumeration_limit)
+    def mcub_of_top() -> float | None:
+        p = tree.probabilities
 
-    return _result(compiled, max_order, dist, rare, mcub, count, fams, dists)
+        def products() -> Iterator[float]:
+            memo: dict[tuple[int, int], list[tuple[int, ...]]] = {}
+            for o in range(len(dists[-1])):
+                for s in _expand(fams, dists, len(fams) - 1, o, memo):
+                    yield math.prod(float(p[e]) for e in s)
+
+        return mcub(
+            count,
+            mcub_enumeration_limit,
+            _max_product(fams, tree),
+            rare,
+            products,
+            lambda m: math.fsum(_polys(fams, tree, width, m, exact=False)[-1]),
+        )
+
+    return _result(compiled, max_order, dist, rare, mcub_of_top, count, fams, dists)
 
 
 def _result(
@@ -305,43 +319,6 @@ def _splits(total: int, subs: list[int], dists: list[list[int]]) -> Iterator[tup
         if d[k]:
             for rest in _splits(total - k, subs[1:], dists):
                 yield (k, *rest)
-
-
-def _mcub(
-    fams: list[_Family],
-    dists: list[list[int]],
-    tree: FaultTree,
-    width: int,
-    count: int,
-    rare: float,
-    limit: int,
-) -> float | None:
-    """``1 - Π(1 - P(c))`` by its log series, or by enumeration (small families whose
-    largest product may be likely, where the series is slow)."""
-    if count == 0:
-        return 0.0
-    p = tree.probabilities
-    p_max = _max_product(fams, tree)
-    if count <= limit and p_max > MCUB_FAST_SERIES_P:
-        log_prod = 0.0
-        memo: dict[tuple[int, int], list[tuple[int, ...]]] = {}
-        for o in range(len(dists[-1])):
-            for s in _expand(fams, dists, len(fams) - 1, o, memo):
-                q = math.prod(float(p[e]) for e in s)
-                if q >= 1.0:
-                    return 1.0
-                log_prod += math.log1p(-q)
-        return -math.expm1(log_prod)
-    if p_max >= 1.0:
-        return 1.0
-    if p_max > MCUB_SERIES_MAX_P:
-        return None
-    log_prod, s_m, m = -rare, rare, 1
-    while s_m / m > 1e-17 * abs(log_prod) and m < 2000:
-        m += 1
-        s_m = math.fsum(_polys(fams, tree, width, m, exact=False)[-1])
-        log_prod -= s_m / m
-    return -math.expm1(log_prod)
 
 
 def _max_product(fams: list[_Family], tree: FaultTree) -> float:

@@ -176,7 +176,7 @@ class Zbdd:
         if got is not None:
             return got
         ids = np.asarray(self.nodes_under(root), dtype=np.int64)
-        var = np.asarray(self.var, dtype=np.int64)[ids]
+        var = self._arrays()[0][ids]
         idx = np.argsort(-var, kind="stable")
         bounds = np.flatnonzero(np.diff(var[idx])) + 1
         groups = [ids[g] for g in np.split(idx, bounds) if g.size]
