@@ -390,6 +390,10 @@ class _CuddOps:
     def not_(self, f: Function) -> Function:
         return ~f
 
+    @staticmethod
+    def size(f: Function) -> int:
+        return len(f)
+
 
 class _SmallOps:
     """Gate operators on :class:`SmallBdd` references."""
@@ -401,6 +405,7 @@ class _SmallOps:
         self.and_ = store.apply_and
         self.or_ = store.apply_or
         self.xor = store.apply_xor
+        self.size = store.size
 
     @staticmethod
     def not_(f: int) -> int:
@@ -423,8 +428,16 @@ def _within(f: Function, limit: int | None, gate: Gate) -> Function:
 
 def _gate(ops: Any, gate: Gate, args: Sequence[Function], limit: int | None = None) -> Function:
     """The BDD of one gate; with ``limit`` (CUDD only), checked after each binary
-    operation."""
+    operation.
+
+    The arguments of ``and`` and ``or`` are combined smallest first: the result is the
+    same canonical diagram, but each single variable combined with a large argument
+    costs a pass over that argument's nodes above the variable's level (edf9202's
+    module: 48 events or-ed one by one into a 28,000-node argument took 0.2 s, 4 ms
+    when the events come first)."""
     op = gate.op
+    if op in ("and", "nand", "or", "nor") and len(args) > 2:
+        args = sorted(args, key=ops.size)
     if op in ("and", "nand"):
         f = ops.true
         for a in args:
