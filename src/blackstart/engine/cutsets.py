@@ -231,6 +231,7 @@ def family(b: TopBdd, budget: int, *, prime: bool) -> tuple[Zbdd, int]:
     if prime and mgr is None:
         raise ValueError("prime implicants need the BDD in CUDD: build_bdd(..., store='cudd')")
     memo_ref: dict[int, int] = {}
+    memo_all: dict[int, int] = {}
     stride = n_levels + 2
 
     def minimal(ref: int, k: int) -> int:
@@ -255,6 +256,22 @@ def family(b: TopBdd, budget: int, *, prime: bool) -> tuple[Zbdd, int]:
             pos = z.without(minimal(highs[node] ^ neg, k - 1), common)
         r = z.node(2 * lvl, pos, common)
         memo_ref[key] = r
+        return r
+
+    subtract = z.diff if coherent else z.without
+
+    def minimal_all(ref: int) -> int:
+        """``minimal`` without an order limit: one call per BDD node and polarity (the
+        common case: the hot loop, so local names only)."""
+        if ref <= 1:
+            return BASE if ref == 0 else EMPTY
+        got = memo_all.get(ref)
+        if got is not None:
+            return got
+        i, neg = ref >> 1, ref & 1
+        common = minimal_all(lows[i] ^ neg)
+        r = z.node(2 * levels[i], subtract(minimal_all(highs[i] ^ neg), common), common)
+        memo_all[ref] = r
         return r
 
     def prime_implicants_of(u: Function, k: int) -> int:
@@ -282,10 +299,11 @@ def family(b: TopBdd, budget: int, *, prime: bool) -> tuple[Zbdd, int]:
         if prime:
             root = prime_implicants_of(b.root, budget)
         elif budget >= TRUNCATE_AFTER or budget == n_levels:
-            root = z.truncate(minimal(b.root_ref, n_levels), budget)
+            root = z.truncate(minimal_all(b.root_ref), budget)
         else:
             root = minimal(b.root_ref, budget)
     memo_ref.clear()
+    memo_all.clear()
     memo.clear()
     z.clear_caches()
 

