@@ -48,7 +48,7 @@ class Zbdd:
         self.lo: list[int] = [EMPTY, EMPTY]
         self._unique: dict[tuple[int, int, int], int] = {}
         self._diff: dict[int, int] = {}
-        self._without: dict[tuple[int, int], int] = {}
+        self._without: dict[int, int] = {}
         self._nodes: dict[int, list[int]] = {}
         self._groups: dict[int, list[npt.NDArray[np.int64]]] = {}
         self._bounds: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
@@ -58,6 +58,9 @@ class Zbdd:
         self.diff: Callable[[int, int], int] = self._difference()
         """``diff(f, g)``: the products of ``f`` that are not in ``g`` (set difference),
         memoised."""
+        self.without: Callable[[int, int], int] = self._subsumption()
+        """``without(f, g)``: the products of ``f`` that contain no product of ``g``
+        (Rauzy 1993), memoised."""
 
     def node(self, var: int, hi: int, lo: int) -> int:
         """The node ``{var ∪ s : s ∈ hi} ∪ lo`` (zero-suppressed: ``hi`` empty gives ``lo``)."""
@@ -119,26 +122,45 @@ class Zbdd:
 
         return diff
 
-    def without(self, f: int, g: int) -> int:
-        """The products of ``f`` that contain no product of ``g`` (Rauzy 1993), memoised."""
-        if f in (EMPTY, g) or g == BASE:
-            return EMPTY
-        if g == EMPTY:
-            return f
-        key = (f, g)
-        got = self._without.get(key)
-        if got is not None:
-            return got
-        vf, vg = self.var[f], self.var[g]
-        if vf < vg:
-            r = self.node(vf, self.without(self.hi[f], g), self.without(self.lo[f], g))
-        elif vf > vg:
-            r = self.without(f, self.lo[g])
-        else:
-            hi = self.without(self.without(self.hi[f], self.hi[g]), self.lo[g])
-            r = self.node(vf, hi, self.without(self.lo[f], self.lo[g]))
-        self._without[key] = r
-        return r
+    def _subsumption(self) -> Callable[[int, int], int]:
+        """Rauzy's ``without`` as a closure, written like :meth:`_difference`."""
+        var, hi, lo, unique, memo = self.var, self.hi, self.lo, self._unique, self._without
+
+        def without(f: int, g: int) -> int:
+            if f in (EMPTY, g) or g == BASE:
+                return EMPTY
+            vf = var[f]
+            while var[g] < vf:  # products of g with a variable f lacks: none inside f's
+                g = lo[g]
+            if g == BASE:
+                return EMPTY
+            if g == EMPTY:
+                return f
+            if f == g:
+                return EMPTY
+            key = (f << 32) | g
+            r = memo.get(key)
+            if r is not None:
+                return r
+            if vf < var[g]:
+                h, low = without(hi[f], g), without(lo[f], g)
+            else:
+                h, low = without(without(hi[f], hi[g]), lo[g]), without(lo[f], lo[g])
+            if h == EMPTY:
+                r = low
+            else:
+                node = (vf, h, low)
+                r = unique.get(node)
+                if r is None:
+                    r = len(var)
+                    var.append(vf)
+                    hi.append(h)
+                    lo.append(low)
+                    unique[node] = r
+            memo[key] = r
+            return r
+
+        return without
 
     def truncate(self, f: int, k: int) -> int:
         """The products of ``f`` with at most ``k`` variables, memoised per call."""
