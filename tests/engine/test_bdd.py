@@ -148,3 +148,44 @@ def test_a_budget_overrun_says_how_far_the_order_got(two_train: FaultTree) -> No
     ):
         build_bdd(two_train, 2, node_budget=1, store="cudd")
     assert 0.0 <= err.value.progress < 1.0
+
+
+def test_a_budget_overrun_resumes_where_it_stopped() -> None:
+    # top = (e0 or e1) and at-least-3-of-10: the or fits a 4-node budget, the
+    # at-least does not; resuming without a budget finishes the same diagram
+    n = 10
+    p = [0.05 + 0.03 * i for i in range(n)]
+    tree = FaultTree(
+        events=tuple(f"e{i}" for i in range(n)),
+        probabilities=tuple(p),
+        gates=(
+            Gate("pair", "or", (0, 1)),
+            Gate("three", "atleast", tuple(range(n)), k=3),
+            Gate("top", "and", (-1, -2)),
+        ),
+        tops=(2,),
+    )
+    with mock.patch.object(bdd, "BUDGET_CHECK_EVENTS", 0):
+        with pytest.raises(NodeBudgetExceeded) as err:
+            build_bdd(tree, 2, heuristic="dfs", node_budget=4, store="cudd")
+        partial = err.value.partial
+        assert partial is not None
+        assert err.value.progress == pytest.approx(1 / 3)  # the or gate was kept
+        with pytest.raises(NodeBudgetExceeded):  # still too small: stops at the same gate
+            partial.resume(4)
+        assert partial.progress == pytest.approx(1 / 3)
+        resumed = partial.resume()
+    direct = build_bdd(tree, 2, heuristic="dfs", store="cudd")
+    assert (resumed.order, resumed.level, resumed.high, resumed.low, resumed.root_ref) == (
+        direct.order,
+        direct.level,
+        direct.high,
+        direct.low,
+        direct.root_ref,
+    )
+    brute = 0.0  # every state of the 10 events
+    for state in range(1 << n):
+        failed = [state >> i & 1 for i in range(n)]
+        if (failed[0] or failed[1]) and sum(failed) >= 3:
+            brute += math.prod(p[i] if failed[i] else 1 - p[i] for i in range(n))
+    assert math.isclose(probability(tree, 2, compiled=resumed), brute, rel_tol=1e-12)

@@ -270,6 +270,9 @@ class NodeBudgetExceeded(Exception):
     progress: float = 0.0
     """The fraction of the top's gates built before the budget was exceeded (how far
     the variable order got)."""
+    partial: PartialBdd | None = None
+    """The build so far: :meth:`PartialBdd.resume` goes on from the gate that exceeded
+    the budget."""
 
 
 BUDGET_CHECK_EVENTS = 8
@@ -312,38 +315,80 @@ def build_bdd(
         except SmallBddBudgetExceeded:
             if store == "small":
                 raise
-    check = set()
-    if node_budget is not None:
+    return PartialBdd(tree, top, events, cone, reorder=reorder).resume(node_budget)
+
+
+class PartialBdd:
+    """A BDD being built in CUDD, gate by gate: what :class:`NodeBudgetExceeded` carries,
+    so that a larger budget can go on from the gate that exceeded the smaller one
+    instead of building every gate again.
+
+    Holds the manager and the BDDs of the gates built so far (their nodes stay alive
+    until this object is dropped).
+    """
+
+    def __init__(
+        self, tree: FaultTree, top: int, events: list[int], cone: list[int], *, reorder: bool
+    ) -> None:
+        self.tree, self.top, self.events, self.cone, self.reorder = tree, top, events, cone, reorder
         sizes = _sizes(tree, cone)
-        check = {g for g in cone if sizes[g] >= BUDGET_CHECK_EVENTS}
-    small = len(events) <= SMALL_MANAGER_EVENTS
-    cudd = _cudd()
-    mgr = cudd.BDD(memory_estimate=1 << 26, initial_cache_size=1 << 12) if small else cudd.BDD()
-    mgr.configure(reordering=reorder)
-    names = [f"e{e}" for e in events]
-    if names:
-        mgr.declare(*names)
-    var = {e: mgr.var(f"e{e}") for e in events}
-    ops = _CuddOps(mgr)
-    built: dict[int, Function] = {}
-    for i, g in enumerate(cone):
-        args = [var[r] if r >= 0 else built[-r - 1] for r in tree.gates[g].args]
-        try:
-            if g in check and small:  # small trees: one check per gate, not per operation
-                built[g] = _within(_gate(ops, tree.gates[g], args), node_budget, tree.gates[g])
-            else:
-                built[g] = _gate(ops, tree.gates[g], args, node_budget if g in check else None)
-        except NodeBudgetExceeded as exc:
-            exc.progress = i / len(cone)
-            raise
-    root = built[top]
-    built.clear()
-    var.clear()
-    if reorder:
-        mgr.configure(reordering=False)
-    order = [int(mgr.var_at_level(i)[1:]) for i in range(len(events))]
-    level, high, low, root_ref = _export(mgr, root, len(events))
-    return TopBdd(tree, top, mgr, root, order, level, high, low, root_ref)
+        self._measured = {g for g in cone if sizes[g] >= BUDGET_CHECK_EVENTS}
+        self._small = len(events) <= SMALL_MANAGER_EVENTS
+        cudd = _cudd()
+        self.manager = (
+            cudd.BDD(memory_estimate=1 << 26, initial_cache_size=1 << 12)
+            if self._small
+            else cudd.BDD()
+        )
+        self.manager.configure(reordering=reorder)
+        names = [f"e{e}" for e in events]
+        if names:
+            self.manager.declare(*names)
+        self._var = {e: self.manager.var(f"e{e}") for e in events}
+        self._ops = _CuddOps(self.manager)
+        self._built: dict[int, Function] = {}
+        self._next = 0
+        """Position in ``cone`` of the next gate to build."""
+
+    @property
+    def progress(self) -> float:
+        """The fraction of the top's gates built so far."""
+        return self._next / len(self.cone)
+
+    def resume(self, node_budget: int | None = None) -> TopBdd:
+        """Build the remaining gates, then the :class:`TopBdd`. With ``node_budget``,
+        raises :class:`NodeBudgetExceeded` (carrying this object) as soon as a gate's
+        BDD has more nodes; the gates built until then are kept."""
+        tree, cone, var, built, ops = self.tree, self.cone, self._var, self._built, self._ops
+        for i in range(self._next, len(cone)):
+            g = cone[i]
+            gate = tree.gates[g]
+            args = [var[r] if r >= 0 else built[-r - 1] for r in gate.args]
+            limit = node_budget if g in self._measured else None
+            try:
+                if limit is not None and self._small:  # one check per gate, not per operation
+                    built[g] = _within(_gate(ops, gate, args), limit, gate)
+                else:
+                    built[g] = _gate(ops, gate, args, limit)
+            except NodeBudgetExceeded as exc:
+                self._next = i
+                exc.progress = self.progress
+                exc.partial = self
+                raise
+        self._next = len(cone)
+        return self._finish()
+
+    def _finish(self) -> TopBdd:
+        mgr = self.manager
+        root = self._built[self.top]
+        self._built.clear()
+        self._var.clear()
+        if self.reorder:
+            mgr.configure(reordering=False)
+        n = len(self.events)
+        order = [int(mgr.var_at_level(i)[1:]) for i in range(n)]
+        level, high, low, root_ref = _export(mgr, root, n)
+        return TopBdd(self.tree, self.top, mgr, root, order, level, high, low, root_ref)
 
 
 def small_store_budget() -> int:

@@ -44,7 +44,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from blackstart.engine.bdd import SMALL_STORE_EVENTS, NodeBudgetExceeded, TopBdd, build_bdd
+from blackstart.engine.bdd import (
+    SMALL_STORE_EVENTS,
+    NodeBudgetExceeded,
+    PartialBdd,
+    TopBdd,
+    build_bdd,
+)
 from blackstart.engine.bdd import probability as bdd_probability
 from blackstart.engine.cutsets import (
     CutSetsResult,
@@ -120,7 +126,9 @@ def _build(tree: FaultTree) -> TopBdd:
     2^17 nodes; then the :data:`ROUND_2_TRIES` that got furthest (the fraction of gates
     built before exceeding the budget) under 2^20; then the one that got furthest,
     unbounded. Trying the smallest of all the heuristics instead was slower (one bad
-    order can cost a minute inside a single CUDD operation)."""
+    order can cost a minute inside a single CUDD operation). A heuristic tried again
+    goes on from the gate that stopped it (:class:`~blackstart.engine.bdd.PartialBdd`),
+    so no gate is built twice under one order (cea9601: 10.8 -> 7 s)."""
     top = tree.tops[0]
     if len(tree.events) <= 2:
         return build_bdd(tree, top)
@@ -130,16 +138,24 @@ def _build(tree: FaultTree) -> TopBdd:
             return build_bdd(tree, top, heuristic=ranked[0], store="small")
         except SmallBddBudgetExceeded:
             pass
+    partial: dict[str, PartialBdd] = {}
     for round_, budget in enumerate(NODE_BUDGETS):
         progress: dict[str, float] = {}
         for heuristic in ranked:
             try:
+                if heuristic in partial:
+                    return partial[heuristic].resume(budget)
                 return build_bdd(tree, top, heuristic=heuristic, node_budget=budget, store="cudd")
             except NodeBudgetExceeded as exc:
                 progress[heuristic] = exc.progress
+                if exc.partial is not None:
+                    partial[heuristic] = exc.partial
         ranked = sorted(ranked, key=lambda h: -progress[h])  # stable: ties keep the rank
         if round_ == 0:
             ranked = ranked[:ROUND_2_TRIES]
+        partial = {h: partial[h] for h in ranked if h in partial}  # free the others
+    if ranked[0] in partial:
+        return partial[ranked[0]].resume()
     return build_bdd(tree, top, heuristic=ranked[0], store="cudd")
 
 
