@@ -71,6 +71,47 @@ def test_max_order_and_limit(model: str) -> None:
     assert t["cut_set_count"] == 5 and len(t["cut_sets"]) == 2
 
 
+def test_cut_sets_built_bottom_up(model: str) -> None:
+    # the same six cut sets as above, by the truncated ZBDD instead of the BDD
+    payload = run("cutsets", model, "-t", "records", "--max-order", "2", "--method", "zbdd")
+    [t] = payload["targets"]
+    assert payload["method"] == "zbdd" and t["method"] == "zbdd"
+    assert t["cut_set_count"] == 6 and t["order_distribution"] == [0, 5, 1]
+    assert ["db-a", "db-b"] in t["cut_sets"]
+    [auto] = run("cutsets", model, "-t", "records", "--max-order", "1")["targets"]
+    assert auto["method"] == "zbdd" and auto["cut_set_count"] == 5
+    [bdd] = run("cutsets", model, "-t", "records")["targets"]
+    assert bdd["method"] == "bdd"  # no order limit: the BDD
+
+
+NEGATED_MEF = """<?xml version="1.0"?>
+<opsa-mef>
+  <define-fault-tree name="t">
+    <define-gate name="top"><and><not><basic-event name="a"/></not>
+      <basic-event name="b"/></and></define-gate>
+  </define-fault-tree>
+  <model-data>
+    <define-basic-event name="a"><float value="0.1"/></define-basic-event>
+    <define-basic-event name="b"><float value="0.2"/></define-basic-event>
+  </model-data>
+</opsa-mef>
+"""
+
+
+def test_bottom_up_cut_sets_say_what_they_need(model: str, tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["cutsets", model, "--method", "zbdd"])
+    assert res.exit_code == 2
+    assert "needs an order limit" in res.stderr and "--max-order" in res.stderr
+    negated = tmp_path / "negated.xml"
+    negated.write_text(NEGATED_MEF, "utf-8")
+    res = CliRunner().invoke(app, ["cutsets", str(negated), "--method", "zbdd", "--max-order", "2"])
+    assert res.exit_code == 2
+    assert "coherent trees only" in res.stderr and "--method bdd" in res.stderr
+    res = CliRunner().invoke(app, ["cutsets", model, "--method", "mocus"])
+    assert res.exit_code == 2
+    assert "unknown method 'mocus'" in res.stderr and "auto, bdd, zbdd" in res.stderr
+
+
 def test_exact_probability_and_approximations(model: str) -> None:
     rows = {t["id"]: t for t in run("probability", model)["targets"]}
     # sites and providers have no failure data: probability 0

@@ -181,25 +181,56 @@ def load_tree(paths: Sequence[str | Path]) -> Tree:
 
 
 def cutsets(
-    tree: Tree, targets: Sequence[str] | None, *, max_order: int | None, limit: int
+    tree: Tree,
+    targets: Sequence[str] | None,
+    *,
+    max_order: int | None,
+    limit: int,
+    method: str = "auto",
 ) -> dict[str, Any]:
     """Minimal cut sets (prime implicants if non-coherent) of each target, counted
-    without enumeration; at most ``limit`` listed per target, smallest first."""
-    from blackstart.engine.cutsets import minimal_cut_sets
+    without enumeration; at most ``limit`` listed per target, smallest first.
 
+    ``method`` (:data:`blackstart.engine.cutsets.METHODS`): ``zbdd`` builds them
+    bottom-up, truncated at ``max_order``, for trees whose BDD is out of reach."""
+    from blackstart.engine.cutsets import METHODS, minimal_cut_sets
+
+    if method not in METHODS:
+        raise UsageError(
+            f"unknown method '{method}'", suggestion=f"use one of {', '.join(METHODS)}"
+        )
+    if method == "zbdd" and max_order is None:
+        raise UsageError(
+            "--method zbdd needs an order limit: the bottom-up ZBDD drops longer cut sets "
+            "at every gate",
+            suggestion="add --max-order 3 (raise it step by step), or use --method bdd",
+        )
+    if method == "zbdd" and not tree.tree.coherent:
+        raise UsageError(
+            f"{tree.source} has negations (not, xor, nand, nor, iff or imply gates): the "
+            "bottom-up ZBDD handles coherent trees only",
+            suggestion="use --method bdd: prime implicants come from the BDD",
+        )
     rows: list[dict[str, Any]] = []
     for name, top in tree.targets(targets):
-        res = minimal_cut_sets(tree.tree, top, max_order=max_order)
+        res = minimal_cut_sets(tree.tree, top, max_order=max_order, method=method)
         rows.append(
             {
                 "id": name,
+                "method": res.method,
                 "coherent": res.coherent,
                 "cut_set_count": res.count,
                 "order_distribution": list(res.order_distribution),
                 "cut_sets": [[tree.event_name(e) for e in s] for s in res.sets(limit)],
             }
         )
-    return {"source": tree.source, "max_order": max_order, "limit": limit, "targets": rows}
+    return {
+        "source": tree.source,
+        "max_order": max_order,
+        "limit": limit,
+        "method": method,
+        "targets": rows,
+    }
 
 
 def probabilities(tree: Tree, targets: Sequence[str] | None) -> dict[str, Any]:

@@ -315,6 +315,15 @@ def cutsets(
         ),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Cut sets listed per target.")] = 20,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="bdd: from the BDD (any tree, any order); zbdd: bottom-up, truncated at "
+            "--max-order, for coherent trees whose BDD is out of reach; auto: zbdd up to "
+            "order 3, else bdd.",
+        ),
+    ] = "auto",
     as_json: JsonOpt = False,
 ) -> None:
     """Minimal cut sets of each target (prime implicants for non-coherent trees), counted
@@ -323,7 +332,7 @@ def cutsets(
 
     tree = _guard(as_json, lambda: resilience.load_tree(model))
     payload = _guard(as_json, lambda: resilience.cutsets(tree, target, max_order=max_order,
-                                                         limit=limit))  # fmt: skip
+                                                         limit=limit, method=method))  # fmt: skip
     _present(as_json, payload, render.cutsets)
 
 

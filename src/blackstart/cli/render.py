@@ -310,7 +310,15 @@ def cutsets(console: Console, payload: dict[str, Any]) -> None:
     for t in payload["targets"]:
         dist = ", ".join(f"{n}×{o}" for o, n in enumerate(t["order_distribution"]) if n)
         kind = "minimal cut sets" if t["coherent"] else "prime implicants"
-        console.print(f"[bold]{t['id']}[/]: {t['cut_set_count']} {kind} (count×order: {dist})")
+        how = []
+        if payload.get("max_order") is not None:
+            how.append(f"order ≤ {payload['max_order']}")
+        if t.get("method") == "zbdd":
+            how.append("bottom-up ZBDD")
+        note = f" [dim]{', '.join(how)}[/]" if how else ""
+        console.print(
+            f"[bold]{t['id']}[/]: {t['cut_set_count']} {kind} (count×order: {dist}){note}"
+        )
         for s in t["cut_sets"]:
             console.print("  {" + ", ".join(s) + "}")
         hidden = t["cut_set_count"] - len(t["cut_sets"])

@@ -53,7 +53,7 @@ from __future__ import annotations
 import heapq
 import math
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -64,6 +64,19 @@ from blackstart.engine.zbdd import BASE, EMPTY, Zbdd
 
 __all__ = ["CutSetsResult", "minimal_cut_sets"]
 
+METHODS = ("auto", "bdd", "zbdd")
+"""How :func:`minimal_cut_sets` builds the family: ``bdd`` from the top's BDD (every
+order, any tree); ``zbdd`` bottom-up in a ZBDD truncated at the order limit
+(:mod:`blackstart.engine.truncated`: coherent trees, with ``max_order``); ``auto``
+``zbdd`` for coherent trees and an order limit of at most :data:`AUTO_ZBDD_MAX_ORDER`
+within :data:`AUTO_ZBDD_NODES` nodes, else ``bdd``."""
+AUTO_ZBDD_MAX_ORDER = 3
+"""Up to this order limit the bottom-up ZBDD is tried first: on the coherent Aralia
+trees it is then faster than the BDD on most trees, and it is the only way at all on
+trees whose BDD is out of reach (nus9601: 0.04 s at order 3). From order 4 on the
+BDD is faster on about half of them and the bottom-up cost grows quickly."""
+AUTO_ZBDD_NODES = 1 << 20
+"""Node budget of the bottom-up ZBDD under ``auto`` before the BDD takes over."""
 TRUNCATE_AFTER = 10
 """From this order limit on, minimal cut sets are computed without the limit (one call
 per BDD node instead of one per node and budget) and truncated afterwards."""
@@ -98,6 +111,9 @@ class CutSetsResult:
     """The products of exactly a given order, as signed event indices, in any order."""
     _mcub: Callable[[], float | None] = field(repr=False)
     """Computes :attr:`mcub` (on first use: it costs up to tens of passes)."""
+    method: str = "bdd"
+    """How the family was built: ``bdd`` (from the top's BDD) or ``zbdd`` (bottom-up,
+    truncated at the order limit)."""
 
     @cached_property
     def mcub(self) -> float | None:
@@ -148,6 +164,7 @@ def minimal_cut_sets(
     mcub_enumeration_limit: int = 10_000,
     reorder: bool = False,
     compiled: TopBdd | None = None,
+    method: str = "auto",
 ) -> CutSetsResult:
     """Minimal cut sets of ``top`` (prime implicants if the tree is not coherent).
 
@@ -160,9 +177,38 @@ def minimal_cut_sets(
     precision) when every product probability is at most 0.5, else by enumeration up to
     ``mcub_enumeration_limit`` products, else by the series up to 0.95, else None.
 
+    ``method`` (:data:`METHODS`): from the BDD, or bottom-up in a ZBDD truncated at
+    ``max_order`` (coherent trees only; for trees whose BDD is out of reach), or
+    ``auto``; :attr:`CutSetsResult.method` says which answered.
+
     Complexity: the ZBDD construction is O(BDD nodes · order budget) calls to the
     set difference, memoised; counts and sums are O(ZBDD nodes · order).
     """
+    if method not in METHODS:
+        raise ValueError(f"unknown cut-set method {method!r}; use one of {', '.join(METHODS)}")
+    if method == "zbdd" or (
+        method == "auto"
+        and compiled is None
+        and not reorder
+        and tree.coherent
+        and max_order is not None
+        and max_order <= AUTO_ZBDD_MAX_ORDER
+    ):
+        from blackstart.engine.bdd import resolve_top
+        from blackstart.engine.truncated import ZbddBudgetExceeded, truncated_cut_sets
+
+        if max_order is None:
+            raise ValueError("the bottom-up ZBDD needs an order limit (max_order)")
+        try:
+            return truncated_cut_sets(
+                tree,
+                resolve_top(tree, top),
+                max_order,
+                node_budget=AUTO_ZBDD_NODES if method == "auto" else None,
+                mcub_enumeration_limit=mcub_enumeration_limit,
+            )
+        except ZbddBudgetExceeded:
+            pass  # auto: the BDD's turn
     prime = prime_implicants and not tree.coherent
     if compiled is None and not reorder and not prime:
         from blackstart.engine.bdd import resolve_top
@@ -180,12 +226,41 @@ def minimal_cut_sets(
     coherent = tree.coherent
     prime = prime_implicants and not coherent
     z, root = family(b, budget, prime=prime)
+    return zbdd_result(
+        tree,
+        b.top,
+        z,
+        root,
+        b.order,
+        b.event_probabilities(),
+        budget,
+        prime=prime,
+        max_order=max_order,
+        mcub_enumeration_limit=mcub_enumeration_limit,
+    )
 
-    order = b.order
+
+def zbdd_result(
+    tree: FaultTree,
+    top: int,
+    z: Zbdd,
+    root: int,
+    order: Sequence[int],
+    p_level: Sequence[float],
+    budget: int,
+    *,
+    prime: bool,
+    max_order: int | None,
+    mcub_enumeration_limit: int,
+    method: str = "bdd",
+) -> CutSetsResult:
+    """The :class:`CutSetsResult` of the family ``root`` of ``z``, whose variable
+    ``2·level`` is event ``order[level]`` failed (``2·level + 1`` working), ``p_level``
+    the events' probabilities by level: counts by order, rare-event sum, MCUB on demand."""
+    n_levels = len(order)
     literal = tuple(
         order[c >> 1] if c % 2 == 0 else -order[c >> 1] - 1 for c in range(2 * n_levels)
     )
-    p_level = b.event_probabilities()
     weight = [w for p in p_level for w in (p, 1.0 - p)]
     dist = z.order_counts(root, budget)
     while len(dist) > 1 and dist[-1] == 0:
@@ -193,8 +268,8 @@ def minimal_cut_sets(
     count = sum(dist)
     rare = z.weighted_sum(root, weight)
     return CutSetsResult(
-        top=b.top,
-        coherent=coherent,
+        top=top,
+        coherent=tree.coherent,
         prime_implicants=prime,
         max_order=max_order,
         count=count,
@@ -211,6 +286,7 @@ def minimal_cut_sets(
         zbdd_nodes=z.size(root),
         events=tree.events,
         _products=lambda o: (tuple(literal[c] for c in s) for s in z.enumerate(root, o)),
+        method=method,
     )
 
 

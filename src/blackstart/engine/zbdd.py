@@ -49,6 +49,10 @@ class Zbdd:
         self._unique: dict[tuple[int, int, int], int] = {}
         self._diff: dict[int, int] = {}
         self._without: dict[int, int] = {}
+        self._union: dict[int, int] = {}
+        self._upto: dict[tuple[int, int], int] = {}
+        self._product: dict[tuple[int, int, int], int] = {}
+        self._minimal: dict[int, int] = {}
         self._nodes: dict[int, list[int]] = {}
         self._groups: dict[int, list[npt.NDArray[np.int64]]] = {}
         self._bounds: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
@@ -182,11 +186,96 @@ class Zbdd:
 
         return rec(f, k)
 
+    # ------------------------------------------------------- building families
+
+    def union(self, f: int, g: int) -> int:
+        """The products of ``f`` or of ``g``, memoised."""
+        if f == EMPTY:
+            return g
+        if g in (EMPTY, f):
+            return f
+        if f > g:
+            f, g = g, f  # commutative: one memo entry
+        key = (f << 32) | g
+        got = self._union.get(key)
+        if got is not None:
+            return got
+        var, hi, lo = self.var, self.hi, self.lo
+        vf, vg = var[f], var[g]
+        if vf < vg:
+            r = self.node(vf, hi[f], self.union(lo[f], g))
+        elif vf > vg:
+            r = self.node(vg, hi[g], self.union(f, lo[g]))
+        else:
+            r = self.node(vf, self.union(hi[f], hi[g]), self.union(lo[f], lo[g]))
+        self._union[key] = r
+        return r
+
+    def upto(self, f: int, k: int) -> int:
+        """The products of ``f`` with at most ``k`` variables (memoised across calls)."""
+        if f <= BASE:
+            return f
+        if k <= 0:
+            while f > BASE:
+                f = self.lo[f]
+            return f
+        key = (f, k)
+        got = self._upto.get(key)
+        if got is None:
+            got = self.node(self.var[f], self.upto(self.hi[f], k - 1), self.upto(self.lo[f], k))
+            self._upto[key] = got
+        return got
+
+    def product(self, f: int, g: int, k: int) -> int:
+        """``{a ∪ b : a ∈ f, b ∈ g}`` restricted to products of at most ``k`` variables,
+        memoised (Minato's product with an order limit)."""
+        if f == EMPTY or g == EMPTY:
+            return EMPTY
+        if f == BASE:
+            return self.upto(g, k)
+        if g == BASE:
+            return self.upto(f, k)
+        if k <= 0:
+            return BASE if self.upto(f, 0) == BASE and self.upto(g, 0) == BASE else EMPTY
+        if f > g:
+            f, g = g, f
+        key = (f, g, k)
+        got = self._product.get(key)
+        if got is not None:
+            return got
+        var, hi, lo = self.var, self.hi, self.lo
+        v = min(var[f], var[g])
+        f1, f0 = (hi[f], lo[f]) if var[f] == v else (EMPTY, f)
+        g1, g0 = (hi[g], lo[g]) if var[g] == v else (EMPTY, g)
+        with_v = self.union(
+            self.union(self.product(f1, g1, k - 1), self.product(f1, g0, k - 1)),
+            self.product(f0, g1, k - 1),
+        )
+        r = self.node(v, with_v, self.product(f0, g0, k))
+        self._product[key] = r
+        return r
+
+    def minimal(self, f: int) -> int:
+        """The products of ``f`` that contain no other product of ``f``, memoised."""
+        if f <= BASE:
+            return f
+        got = self._minimal.get(f)
+        if got is not None:
+            return got
+        without_v = self.minimal(self.lo[f])
+        r = self.node(self.var[f], self.without(self.minimal(self.hi[f]), without_v), without_v)
+        self._minimal[f] = r
+        return r
+
     def clear_caches(self) -> None:
-        """Forget the unique table and the difference cache (nodes stay readable)."""
+        """Forget the unique table and the operation caches (nodes stay readable)."""
         self._unique.clear()
         self._diff.clear()
         self._without.clear()
+        self._union.clear()
+        self._upto.clear()
+        self._product.clear()
+        self._minimal.clear()
 
     # ------------------------------------------------------------------ path sums
 
