@@ -12,7 +12,7 @@ each the median of ``--repeat`` runs (3), with the ratio BDD / ZBDD (above 1: th
 bottom-up construction is faster) and a check that both give the same count and order
 distribution. Trees whose BDD is out of reach (``--no-bdd``: nus9601 by default) are run
 by the ZBDD only, at ``--deep-orders`` (3,4,5,6) as well. The ``auto`` method of
-``blackstart cutsets`` uses the ZBDD up to order 3 (``AUTO_ZBDD_MAX_ORDER``).
+``blackstart cutsets`` uses the ZBDD up to order 4 (``AUTO_ZBDD_MAX_ORDER``).
 
 Run: ``.venv/bin/python benchmarks/bench_truncated.py [--orders 3,4] [--models a,b]``
 """

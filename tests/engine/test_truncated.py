@@ -139,8 +139,8 @@ def test_errors_and_the_auto_fallback() -> None:
     )
     with pytest.raises(ValueError, match="coherent"):
         truncated_cut_sets(negated, 1, 2)
-    assert minimal_cut_sets(tree, 2, max_order=3).method == "zbdd"
-    assert minimal_cut_sets(tree, 2, max_order=4).method == "bdd"  # above the auto limit
+    assert minimal_cut_sets(tree, 2, max_order=4).method == "zbdd"
+    assert minimal_cut_sets(tree, 2, max_order=5).method == "bdd"  # above the auto limit
     with mock.patch.object(cutsets, "AUTO_ZBDD_NODES", 4):
         fallback = minimal_cut_sets(tree, 2, max_order=3)
     assert fallback.method == "bdd" and fallback.count == 0

@@ -321,7 +321,7 @@ def cutsets(
             "--method",
             help="bdd: from the BDD (any tree, any order); zbdd: bottom-up, truncated at "
             "--max-order, for coherent trees whose BDD is out of reach; auto: zbdd up to "
-            "order 3, else bdd.",
+            "order 4, else bdd.",
         ),
     ] = "auto",
     as_json: JsonOpt = False,

@@ -70,11 +70,12 @@ order, any tree); ``zbdd`` bottom-up in a ZBDD truncated at the order limit
 (:mod:`blackstart.engine.truncated`: coherent trees, with ``max_order``); ``auto``
 ``zbdd`` for coherent trees and an order limit of at most :data:`AUTO_ZBDD_MAX_ORDER`
 within :data:`AUTO_ZBDD_NODES` nodes, else ``bdd``."""
-AUTO_ZBDD_MAX_ORDER = 3
-"""Up to this order limit the bottom-up ZBDD is tried first: on the coherent Aralia
-trees it is then faster than the BDD on most trees, and it is the only way at all on
-trees whose BDD is out of reach (nus9601: 0.04 s at order 3). From order 4 on the
-BDD is faster on about half of them and the bottom-up cost grows quickly."""
+AUTO_ZBDD_MAX_ORDER = 4
+"""Up to this order limit the bottom-up ZBDD is tried first. On the 39 coherent Aralia
+trees (``benchmarks/bench_truncated.py``) it is faster than the BDD route on 32 at
+order 3 (median 2.9×) and 27 at order 4 (1.6×), and it is the only way at all on trees
+whose BDD is out of reach (nus9601: 0.04 s at order 3, 0.3 s at order 4); its cost
+grows with the number of cut sets of each order, so at higher orders the BDD wins."""
 AUTO_ZBDD_NODES = 1 << 20
 """Node budget of the bottom-up ZBDD under ``auto`` before the BDD takes over."""
 TRUNCATE_AFTER = 10

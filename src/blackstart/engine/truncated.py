@@ -16,7 +16,7 @@ minimal one, which is kept. The cost therefore follows the number of cut sets of
 at most ``k``, not the size of the BDD: it is the way to the low-order cut sets of
 trees whose BDD is out of reach (nus9601: its 10 cut sets of order at most 3), as
 SCRAM's ``--zbdd --limit-order`` and the classical truncated PSA codes do. The
-BDD-based route (:mod:`blackstart.engine.cutsets`) is the default from order 4 on:
+BDD-based route (:mod:`blackstart.engine.cutsets`) is the default from order 5 on:
 on trees whose BDD fits it is faster at large orders
 (:data:`~blackstart.engine.cutsets.AUTO_ZBDD_MAX_ORDER`).
 
