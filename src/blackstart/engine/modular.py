@@ -16,6 +16,11 @@ polynomials (a basic event is ``x``). The rare-event sum is the same sum with we
 ``p·x``, and the MCUB series ``Σ_m S_m / m`` uses ``p^m·x``. No cut set is enumerated
 unless asked for (:meth:`CutSetsResult.sets`), then they are expanded module by module.
 
+With ``probability_only``, a module whose BDD exceeds every node budget gets its exact
+probability from a Sentential Decision Diagram instead (:mod:`blackstart.engine.sdd`,
+which finishes das9701 of the Aralia set where no BDD order does); such a module has
+no BDD, hence no cut sets.
+
 Prime implicants of non-coherent trees are not decomposed (a module's negation would
 need the implicants of its complement): :mod:`blackstart.engine.cutsets` keeps the
 whole-tree BDD for them.
@@ -54,6 +59,7 @@ from blackstart.engine.cutsets import (
 from blackstart.engine.faulttree import FaultTree
 from blackstart.engine.ordering import rank_heuristics
 from blackstart.engine.preprocess import Decomposition, Module, decompose
+from blackstart.engine.sdd import SddBudgetExceeded, sdd_probability
 from blackstart.engine.smallbdd import SmallBddBudgetExceeded
 from blackstart.engine.zbdd import Zbdd
 
@@ -61,7 +67,8 @@ __all__ = ["ModularBdd", "compile_modules", "modular_cut_sets"]
 
 EXACT_FLOAT = float(2**53)
 NODE_BUDGETS = (1 << 17, 1 << 20)
-"""Node budgets of the successive rounds of ordering heuristics (see :func:`_build`)."""
+"""Node budgets of the successive rounds of ordering heuristics (see
+:func:`_build_within_budgets`)."""
 ROUND_2_TRIES = 2
 """Heuristics tried again in the second round (those whose orders got furthest)."""
 
@@ -73,7 +80,9 @@ class ModularBdd:
     tree: FaultTree
     top: int
     decomposition: Decomposition
-    bdds: tuple[TopBdd, ...]
+    bdds: tuple[TopBdd | None, ...]
+    """Each module's BDD; ``None`` for a module whose probability came from an SDD
+    (``compile_modules(..., probability_only=True)``)."""
     probabilities: tuple[float, ...]
     """Exact probability of each module (the last is the top's)."""
 
@@ -87,30 +96,46 @@ class ModularBdd:
     @property
     def nodes(self) -> int:
         """BDD nodes over all modules."""
-        return sum(b.nodes for b in self.bdds)
+        return sum(b.nodes for b in self.bdds if b is not None)
 
 
-def compile_modules(tree: FaultTree, top: int, *, coherent_only: bool = True) -> ModularBdd:
+def compile_modules(
+    tree: FaultTree, top: int, *, coherent_only: bool = True, probability_only: bool = False
+) -> ModularBdd:
     """Decompose ``top`` into modules and build each module's BDD, children first.
 
     ``coherent_only`` (for cut sets): only coherent modules become variables of their
     parents; probabilities alone may use ``False`` (every module decomposed).
+    ``probability_only``: a module whose BDD exceeds every node budget of
+    :func:`_build_within_budgets` is compiled into an SDD
+    (:func:`~blackstart.engine.sdd.sdd_probability`) before the unbounded BDD is tried;
+    its entry in :attr:`ModularBdd.bdds` is then ``None`` and :func:`modular_cut_sets`
+    refuses the result.
     """
     d = decompose(tree, top, coherent_only=coherent_only)
-    bdds: list[TopBdd] = []
+    bdds: list[TopBdd | None] = []
     probs: list[float] = []
     for m in d.modules:
         p = tuple(float(tree.probabilities[e]) if e >= 0 else probs[-e - 1] for e in m.leaves)
         local = FaultTree(m.tree.events, p, m.tree.gates, m.tree.tops, m.tree.name)
-        b = _build(local)
+        b = _build_within_budgets(local)
+        if isinstance(b, str) and probability_only:
+            try:
+                probs.append(sdd_probability(local, local.tops[0], p))
+                bdds.append(None)
+                continue
+            except SddBudgetExceeded:
+                pass
+        if isinstance(b, str):
+            b = build_bdd(local, local.tops[0], heuristic=b, store="cudd")
         bdds.append(b)
         probs.append(bdd_probability(local, local.tops[0], compiled=b))
     return ModularBdd(tree, top, d, tuple(bdds), tuple(probs))
 
 
-def _build(tree: FaultTree) -> TopBdd:
+def _build_within_budgets(tree: FaultTree) -> TopBdd | str:
     """The BDD of ``tree``'s top under the first ordering heuristic that keeps every
-    gate within the node budget.
+    gate within the node budget, or, when none does, the heuristic that got furthest.
 
     Heuristics are tried in order of their orders' total span
     (:func:`~blackstart.engine.ordering.rank_heuristics`). Small modules are first
@@ -118,9 +143,9 @@ def _build(tree: FaultTree) -> TopBdd:
     CUDD would give for that order). Then CUDD, with the budget checked after each
     binary operation, so a bad order is abandoned early: every heuristic under
     2^17 nodes; then the :data:`ROUND_2_TRIES` that got furthest (the fraction of gates
-    built before exceeding the budget) under 2^20; then the one that got furthest,
-    unbounded. Trying the smallest of all the heuristics instead was slower (one bad
-    order can cost a minute inside a single CUDD operation)."""
+    built before exceeding the budget) under 2^20; the one that got furthest is then
+    the one to build unbounded. Trying the smallest of all the heuristics instead was
+    slower (one bad order can cost a minute inside a single CUDD operation)."""
     top = tree.tops[0]
     if len(tree.events) <= 2:
         return build_bdd(tree, top)
@@ -140,7 +165,7 @@ def _build(tree: FaultTree) -> TopBdd:
         ranked = sorted(ranked, key=lambda h: -progress[h])  # stable: ties keep the rank
         if round_ == 0:
             ranked = ranked[:ROUND_2_TRIES]
-    return build_bdd(tree, top, heuristic=ranked[0], store="cudd")
+    return ranked[0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,6 +192,11 @@ def modular_cut_sets(
     width = (n_events if max_order is None else min(max_order, n_events)) + 1
     fams: list[_Family] = []
     for m, b in zip(d.modules, compiled.bdds, strict=True):
+        if b is None:
+            raise ValueError(
+                f"module {m.tree.name!r} was compiled into an SDD (probability only): "
+                "compile without probability_only for its cut sets"
+            )
         n_levels = len(b.order)
         budget = min(width - 1, n_levels)
         z, root = family(b, budget, prime=False)
