@@ -60,12 +60,17 @@ def test_cardinality_and_atleast_by_hand() -> None:
     assert sdd_probability(one, 0, p) == pytest.approx(0.243, abs=1e-15)
 
 
-def test_node_budget_is_enforced() -> None:
+def test_node_and_time_budgets_are_enforced() -> None:
     t = FaultTree(("a", "b", "c"), (0.5, 0.5, 0.5),
                   (Gate("g", "xor", (0, 1, 2)), Gate("top", "or", (-1, 0))), (1,))  # fmt: skip
     with pytest.raises(SddBudgetExceeded, match=r"'g'.*over 0"):
         sdd_probability(t, 1, t.probabilities, node_budget=0)
-    assert sdd_probability(t, 1, t.probabilities, node_budget=None) == pytest.approx(0.75)
+    with pytest.raises(SddBudgetExceeded, match="'g': over the SDD's time budget"):
+        sdd_probability(t, 1, t.probabilities, time_budget=0.0)
+    # P(a) + P(¬a)·P(b ⊕ c) = 0.5 + 0.5·0.5
+    assert sdd_probability(
+        t, 1, t.probabilities, node_budget=None, time_budget=None
+    ) == pytest.approx(0.75)
 
 
 def _no_bdd_fits(mp: pytest.MonkeyPatch) -> None:

@@ -34,17 +34,22 @@ Example:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from blackstart.engine.faulttree import FaultTree, Gate, Probabilities
 from blackstart.engine.ordering import event_order
 
-__all__ = ["SDD_NODE_BUDGET", "SddBudgetExceeded", "sdd_probability"]
+__all__ = ["SDD_NODE_BUDGET", "SDD_TIME_BUDGET", "SddBudgetExceeded", "sdd_probability"]
 
 SDD_NODE_BUDGET = 1 << 21
 """Live SDD nodes (the library's ``live_size``: elements of decompositions) beyond which
 :func:`sdd_probability` gives up by default (about 200 MB)."""
+SDD_TIME_BUDGET = 45.0
+"""Seconds after which :func:`sdd_probability` gives up by default (das9701's module
+takes about 30 s here; cea9601's, whose BDD CUDD builds in seconds, does not finish in
+minutes)."""
 VTREE_HEURISTIC = "fanout-first"
 """The event order of the initial vtree's leaves."""
 
@@ -59,14 +64,17 @@ def sdd_probability(
     probabilities: Probabilities,
     *,
     node_budget: int | None = SDD_NODE_BUDGET,
+    time_budget: float | None = SDD_TIME_BUDGET,
 ) -> float:
     """Exact probability of gate ``top`` of ``tree`` with independent events of
     ``probabilities`` (one per event of ``tree``).
 
     Raises :class:`SddBudgetExceeded` after a gate whose construction leaves more than
-    ``node_budget`` live nodes (``None``: no limit). Complexity: each apply is
-    polynomial in its operands' sizes; the sizes depend on the vtree, which the
-    library's minimisation searches (bounded by its own CPU-time limits).
+    ``node_budget`` live nodes, or after the first operation that ends more than
+    ``time_budget`` seconds after the start (``None``: no limit; the library's vtree
+    search is then limited to half of it). Complexity: each apply is polynomial in its
+    operands' sizes; the sizes depend on the vtree, which the library's minimisation
+    searches.
     """
     from pysdd.sdd import SddManager, Vtree, WmcManager
 
@@ -76,6 +84,9 @@ def sdd_probability(
     order = [e + 1 for e in events] + [e + 1 for e in range(n) if e not in seen]
     mgr: Any = SddManager.from_vtree(Vtree(var_count=n, var_order=order, vtree_type="balanced"))
     mgr.auto_gc_and_minimize_on()
+    if time_budget is not None:
+        mgr.set_vtree_search_time_limit(max(1, int(time_budget / 2)))
+    ops = _Ops(mgr, None if time_budget is None else time.monotonic() + time_budget)
     parents: dict[int, int] = {}
     for g in cone:
         for a in tree.gates[g].args:
@@ -85,7 +96,8 @@ def sdd_probability(
     for g in cone:
         gate = tree.gates[g]
         args = [mgr.literal(a + 1) if a >= 0 else built[-a - 1] for a in gate.args]
-        built[g] = _gate(mgr, gate, args)
+        ops.gate = gate.name
+        built[g] = ops.of(gate, args)
         for a in gate.args:
             if a < 0:
                 parents[-a - 1] -= 1
@@ -103,115 +115,111 @@ def sdd_probability(
     return float(wmc.propagate())
 
 
-def _and(a: Any, b: Any) -> Any:
-    """``a ∧ b``, referenced."""
-    node = a.conjoin(b)
-    node.ref()
-    return node
+class _Ops:
+    """The gate operators on SDDs of one manager, every result referenced (kept through
+    garbage collection and minimisation until dereferenced: with automatic garbage
+    collection on, any apply may free the unreferenced nodes, intermediate ones too)."""
 
+    def __init__(self, mgr: Any, deadline: float | None) -> None:
+        self.mgr = mgr
+        self.deadline = deadline
+        self.gate = ""
+        """The gate being built (for the budget's message)."""
 
-def _or(a: Any, b: Any) -> Any:
-    """``a ∨ b``, referenced."""
-    node = a.disjoin(b)
-    node.ref()
-    return node
-
-
-def _not(a: Any) -> Any:
-    """``¬a``, referenced."""
-    node = a.negate()
-    node.ref()
-    return node
-
-
-def _xor(a: Any, b: Any) -> Any:
-    """``a ⊕ b``, referenced. Every intermediate node is referenced too: with automatic
-    garbage collection on, any apply may free the unreferenced ones."""
-    not_a, not_b = _not(a), _not(b)
-    left, right = _and(a, not_b), _and(not_a, b)
-    node = _or(left, right)
-    for x in (not_a, not_b, left, right):
-        x.deref()
-    return node
-
-
-def _fold(nodes: Sequence[Any], op: Callable[[Any, Any], Any]) -> Any:
-    """``op`` (returning a referenced node) over ``nodes`` from the left; the result is
-    referenced (kept through garbage collection and minimisation until the caller
-    dereferences it)."""
-    acc = nodes[0]
-    acc.ref()
-    for x in nodes[1:]:
-        nxt = op(acc, x)
-        acc.deref()
-        acc = nxt
-    return acc
-
-
-def _negated(node: Any) -> Any:
-    """The negation of a referenced ``node``, referenced; ``node`` is released."""
-    neg = _not(node)
-    node.deref()
-    return neg
-
-
-def _gate(mgr: Any, gate: Gate, args: Sequence[Any]) -> Any:
-    """The SDD of one gate over its arguments' SDDs, referenced."""
-    op = gate.op
-    if op in ("and", "nand"):
-        node = _fold(args, _and)
-        return _negated(node) if op == "nand" else node
-    if op in ("or", "nor"):
-        node = _fold(args, _or)
-        return _negated(node) if op == "nor" else node
-    if op in ("xor", "iff"):
-        node = _fold(args, _xor)
-        return _negated(node) if op == "iff" else node
-    if op == "not":
-        return _not(args[0])
-    if op == "null":
-        args[0].ref()
-        return args[0]
-    if op == "imply":
-        not_a = _not(args[0])
-        node = _or(not_a, args[1])
-        not_a.deref()
-        return node
-    if op in ("true", "false"):
-        node = mgr.true() if op == "true" else mgr.false()
+    def _kept(self, node: Any) -> Any:
         node.ref()
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise SddBudgetExceeded(f"gate {self.gate!r}: over the SDD's time budget")
         return node
-    if op in ("atleast", "cardinality"):
-        return _count(mgr, args, gate.k, gate.k_max if op == "cardinality" else len(args))
-    raise ValueError(f"gate {gate.name!r}: unknown operator {op!r}")
 
+    def and_(self, a: Any, b: Any) -> Any:
+        return self._kept(a.conjoin(b))
 
-def _count(mgr: Any, args: Sequence[Any], lo: int, hi: int) -> Any:
-    """Between ``lo`` and ``hi`` of ``args`` true, referenced: ``exact[j]`` is "exactly
-    ``j`` of the arguments so far" for ``j <= hi`` and ``exact[hi + 1]`` "more than
-    ``hi``" (O(n · hi) applies)."""
-    exact = [mgr.true()] + [mgr.false()] * (hi + 1)
-    for node in exact:
-        node.ref()
-    for x in args:
-        not_x = _not(x)
-        step = [_and(exact[0], not_x)]
-        for j in range(1, hi + 2):
-            # stays at j when x is false; reaches j from j - 1 (or stays above hi) when true
-            came = _and(exact[j - 1], x) if j <= hi else _or(exact[j - 1], exact[j])
-            if j > hi:
-                came_x = _and(came, x)
+    def or_(self, a: Any, b: Any) -> Any:
+        return self._kept(a.disjoin(b))
+
+    def not_(self, a: Any) -> Any:
+        return self._kept(a.negate())
+
+    def xor(self, a: Any, b: Any) -> Any:
+        not_a, not_b = self.not_(a), self.not_(b)
+        left, right = self.and_(a, not_b), self.and_(not_a, b)
+        node = self.or_(left, right)
+        for x in (not_a, not_b, left, right):
+            x.deref()
+        return node
+
+    def fold(self, nodes: Sequence[Any], op: Callable[[Any, Any], Any]) -> Any:
+        """``op`` over ``nodes`` from the left."""
+        acc = nodes[0]
+        acc.ref()
+        for x in nodes[1:]:
+            nxt = op(acc, x)
+            acc.deref()
+            acc = nxt
+        return acc
+
+    def negated(self, node: Any) -> Any:
+        """The negation of a referenced ``node``, which is released."""
+        neg = self.not_(node)
+        node.deref()
+        return neg
+
+    def of(self, gate: Gate, args: Sequence[Any]) -> Any:
+        """The SDD of one gate over its arguments' SDDs."""
+        op = gate.op
+        if op in ("and", "nand"):
+            node = self.fold(args, self.and_)
+            return self.negated(node) if op == "nand" else node
+        if op in ("or", "nor"):
+            node = self.fold(args, self.or_)
+            return self.negated(node) if op == "nor" else node
+        if op in ("xor", "iff"):
+            node = self.fold(args, self.xor)
+            return self.negated(node) if op == "iff" else node
+        if op == "not":
+            return self.not_(args[0])
+        if op == "null":
+            args[0].ref()
+            return args[0]
+        if op == "imply":
+            not_a = self.not_(args[0])
+            node = self.or_(not_a, args[1])
+            not_a.deref()
+            return node
+        if op in ("true", "false"):
+            return self._kept(self.mgr.true() if op == "true" else self.mgr.false())
+        if op in ("atleast", "cardinality"):
+            return self.count(args, gate.k, gate.k_max if op == "cardinality" else len(args))
+        raise ValueError(f"gate {gate.name!r}: unknown operator {op!r}")
+
+    def count(self, args: Sequence[Any], lo: int, hi: int) -> Any:
+        """Between ``lo`` and ``hi`` of ``args`` true: ``exact[j]`` is "exactly ``j`` of
+        the arguments so far" for ``j <= hi`` and ``exact[hi + 1]`` "more than ``hi``"
+        (O(n · hi) applies)."""
+        exact = [self.mgr.true()] + [self.mgr.false()] * (hi + 1)
+        for node in exact:
+            node.ref()
+        for x in args:
+            not_x = self.not_(x)
+            step = [self.and_(exact[0], not_x)]
+            for j in range(1, hi + 2):
+                # stays at j when x is false; reaches j from j - 1 (or stays above hi)
+                # when x is true
+                came = self.and_(exact[j - 1], x) if j <= hi else self.or_(exact[j - 1], exact[j])
+                if j > hi:
+                    came_x = self.and_(came, x)
+                    came.deref()
+                    came = came_x
+                stay = self.and_(exact[j], not_x)
+                step.append(self.or_(stay, came))
+                stay.deref()
                 came.deref()
-                came = came_x
-            stay = _and(exact[j], not_x)
-            step.append(_or(stay, came))
-            stay.deref()
-            came.deref()
-        not_x.deref()
+            not_x.deref()
+            for node in exact:
+                node.deref()
+            exact = step
+        result = self.fold([self.mgr.false(), *exact[lo : hi + 1]], self.or_)
         for node in exact:
             node.deref()
-        exact = step
-    result = _fold([mgr.false(), *exact[lo : hi + 1]], _or)
-    for node in exact:
-        node.deref()
-    return result
+        return result
