@@ -106,9 +106,10 @@ def compile_modules(
 
     ``coherent_only`` (for cut sets): only coherent modules become variables of their
     parents; probabilities alone may use ``False`` (every module decomposed).
-    ``probability_only``: a module whose BDD exceeds every node budget of
-    :func:`_build_within_budgets` is compiled into an SDD
-    (:func:`~blackstart.engine.sdd.sdd_probability`) before the unbounded BDD is tried;
+    ``probability_only``: a module whose BDD exceeds the first node budget under every
+    heuristic is compiled into an SDD (:func:`~blackstart.engine.sdd.sdd_probability`,
+    within its time budget) before the second round and the unbounded BDD are tried
+    (on das9701 the second round alone costs 30-40 s and gives no BDD, the SDD 30 s);
     its entry in :attr:`ModularBdd.bdds` is then ``None`` and :func:`modular_cut_sets`
     refuses the result.
     """
@@ -118,44 +119,49 @@ def compile_modules(
     for m in d.modules:
         p = tuple(float(tree.probabilities[e]) if e >= 0 else probs[-e - 1] for e in m.leaves)
         local = FaultTree(m.tree.events, p, m.tree.gates, m.tree.tops, m.tree.name)
-        b = _build_within_budgets(local)
-        if isinstance(b, str) and probability_only:
+        b = _build_within_budgets(local, NODE_BUDGETS[:1] if probability_only else NODE_BUDGETS)
+        if isinstance(b, list) and probability_only:
             try:
                 probs.append(sdd_probability(local, local.tops[0], p))
                 bdds.append(None)
                 continue
             except SddBudgetExceeded:
-                pass
-        if isinstance(b, str):
-            b = build_bdd(local, local.tops[0], heuristic=b, store="cudd")
+                b = _build_within_budgets(local, NODE_BUDGETS[1:], ranked=b)
+        if isinstance(b, list):
+            b = build_bdd(local, local.tops[0], heuristic=b[0], store="cudd")
         bdds.append(b)
         probs.append(bdd_probability(local, local.tops[0], compiled=b))
     return ModularBdd(tree, top, d, tuple(bdds), tuple(probs))
 
 
-def _build_within_budgets(tree: FaultTree) -> TopBdd | str:
+def _build_within_budgets(
+    tree: FaultTree, budgets: tuple[int, ...] = NODE_BUDGETS, ranked: list[str] | None = None
+) -> TopBdd | list[str]:
     """The BDD of ``tree``'s top under the first ordering heuristic that keeps every
-    gate within the node budget, or, when none does, the heuristic that got furthest.
+    gate within the node budget, or, when none does, the heuristics still in the race,
+    the one that got furthest first.
 
     Heuristics are tried in order of their orders' total span
-    (:func:`~blackstart.engine.ordering.rank_heuristics`). Small modules are first
-    built in the pure-Python store (:func:`build_bdd`'s ``"small"``: the same diagram
-    CUDD would give for that order). Then CUDD, with the budget checked after each
-    binary operation, so a bad order is abandoned early: every heuristic under
-    2^17 nodes; then the :data:`ROUND_2_TRIES` that got furthest (the fraction of gates
-    built before exceeding the budget) under 2^20; the one that got furthest is then
-    the one to build unbounded. Trying the smallest of all the heuristics instead was
+    (:func:`~blackstart.engine.ordering.rank_heuristics`), or ``ranked`` when given (a
+    later round). Small modules are first built in the pure-Python store
+    (:func:`build_bdd`'s ``"small"``: the same diagram CUDD would give for that order).
+    Then CUDD, with the budget checked after each binary operation, so a bad order is
+    abandoned early: every heuristic under the first of ``budgets`` (2^17); then the
+    :data:`ROUND_2_TRIES` that got furthest (the fraction of gates built before
+    exceeding the budget) under the next (2^20); the one that got furthest is then the
+    one to build unbounded. Trying the smallest of all the heuristics instead was
     slower (one bad order can cost a minute inside a single CUDD operation)."""
     top = tree.tops[0]
     if len(tree.events) <= 2:
         return build_bdd(tree, top)
-    ranked = rank_heuristics(tree, top)
-    if len(tree.events) <= SMALL_STORE_EVENTS:
-        try:
-            return build_bdd(tree, top, heuristic=ranked[0], store="small")
-        except SmallBddBudgetExceeded:
-            pass
-    for round_, budget in enumerate(NODE_BUDGETS):
+    if ranked is None:
+        ranked = rank_heuristics(tree, top)
+        if len(tree.events) <= SMALL_STORE_EVENTS:
+            try:
+                return build_bdd(tree, top, heuristic=ranked[0], store="small")
+            except SmallBddBudgetExceeded:
+                pass
+    for round_, budget in enumerate(budgets):
         progress: dict[str, float] = {}
         for heuristic in ranked:
             try:
@@ -165,7 +171,7 @@ def _build_within_budgets(tree: FaultTree) -> TopBdd | str:
         ranked = sorted(ranked, key=lambda h: -progress[h])  # stable: ties keep the rank
         if round_ == 0:
             ranked = ranked[:ROUND_2_TRIES]
-    return ranked[0]
+    return ranked
 
 
 @dataclass(frozen=True, eq=False)
