@@ -73,9 +73,9 @@ def sdd_probability(
     ``node_budget`` live nodes, or after the first operation that ends more than
     ``time_budget`` seconds after the start (``None``: no limit; else the library's
     vtree search is limited to fractions of it). The time budget is checked between
-    operations, so one long apply can pass it (cea9601's module: by 25 s). Complexity: each apply is polynomial in its
-    operands' sizes; the sizes depend on the vtree, which the library's minimisation
-    searches.
+    operations, so one long apply can pass it (cea9601's module: by 25 s).
+    Complexity: each apply is polynomial in its operands' sizes; the sizes depend on
+    the vtree, which the library's minimisation searches.
     """
     from pysdd.sdd import SddManager, Vtree, WmcManager
 
