@@ -112,6 +112,31 @@ def test_bottom_up_cut_sets_say_what_they_need(model: str, tmp_path: Path) -> No
     assert "unknown method 'mocus'" in res.stderr and "auto, bdd, zbdd" in res.stderr
 
 
+def test_probability_from_an_sdd_when_no_bdd_fits(
+    model: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Budgets no BDD meets and a first round deemed slow: the probability comes from
+    the SDD (the same value as the BDD's, by hand below), the approximations are absent
+    and a note says why."""
+    from blackstart.engine import bdd, modular
+
+    monkeypatch.setattr(modular, "NODE_BUDGETS", (1, 1))
+    monkeypatch.setattr(modular, "SMALL_STORE_EVENTS", 0)
+    monkeypatch.setattr(modular, "SDD_AFTER_SLOW_ROUND", 0.0)
+    monkeypatch.setattr(bdd, "BUDGET_CHECK_EVENTS", 0)
+    rows = {t["id"]: t for t in run("probability", model, "-t", "records")["targets"]}
+    records = rows["records"]
+    # records is down unless app, net, both sites, the operator and one database work
+    p_db = 1 - 0.1 * 0.1
+    expected = 1 - 0.98 * 0.95 * p_db
+    assert records["probability"] == pytest.approx(expected, rel=1e-12)
+    assert records["rare_event"] is None and records["cut_set_count"] is None
+    assert "sentential decision diagram" in records["note"]
+    text = CliRunner().invoke(app, ["probability", model, "-t", "records"])
+    assert text.exit_code == 0, text.output
+    assert "note:" in text.stdout and "records" in text.stdout
+
+
 def test_exact_probability_and_approximations(model: str) -> None:
     rows = {t["id"]: t for t in run("probability", model)["targets"]}
     # sites and providers have no failure data: probability 0

@@ -241,20 +241,24 @@ def probabilities(tree: Tree, targets: Sequence[str] | None) -> dict[str, Any]:
 
     rows: list[dict[str, Any]] = []
     for name, top in tree.targets(targets):
-        # one BDD per module (engine/preprocess.py); prime implicants of a non-coherent
-        # tree need the whole tree's BDD
-        compiled = compile_modules(tree.tree, top)
-        coherent = tree.tree.coherent
-        res = modular_cut_sets(compiled) if coherent else minimal_cut_sets(tree.tree, top)
-        rows.append(
-            {
-                "id": name,
-                "probability": compiled.probability,
-                "rare_event": res.rare_event,
-                "mcub": res.mcub,
-                "cut_set_count": res.count,
-            }
-        )
+        # one BDD per module (engine/preprocess.py), an SDD for a module no BDD reaches
+        # (its probability only); prime implicants of a non-coherent tree need the whole
+        # tree's BDD
+        compiled = compile_modules(tree.tree, top, probability_only=True)
+        row: dict[str, Any] = {"id": name, "probability": compiled.probability}
+        if any(b is None for b in compiled.bdds):
+            row.update(
+                rare_event=None,
+                mcub=None,
+                cut_set_count=None,
+                note="exact probability from a sentential decision diagram: no BDD of "
+                "this tree fits, and the cut-set approximations need one",
+            )
+        else:
+            coherent = tree.tree.coherent
+            res = modular_cut_sets(compiled) if coherent else minimal_cut_sets(tree.tree, top)
+            row.update(rare_event=res.rare_event, mcub=res.mcub, cut_set_count=res.count)
+        rows.append(row)
     return {"source": tree.source, "targets": rows,
             "unknown_probabilities": tree.unknown_probabilities}  # fmt: skip
 

@@ -329,13 +329,17 @@ def cutsets(console: Console, payload: dict[str, Any]) -> None:
 def probabilities(console: Console, payload: dict[str, Any]) -> None:
     """Exact probability beside its approximations."""
     table = Table(title="Top-event probability", title_justify="left", title_style="bold")
-    for col in ("target", "exact (BDD)", "rare event", "MCUB", "cut sets"):
+    for col in ("target", "exact", "rare event", "MCUB", "cut sets"):
         table.add_column(col, justify="right" if col != "target" else "left")
     for t in payload["targets"]:
         mcub = "–" if t["mcub"] is None else f"{t['mcub']:.6g}"
-        table.add_row(t["id"], f"{t['probability']:.6g}", f"{t['rare_event']:.6g}", mcub,
-                      str(t["cut_set_count"]))  # fmt: skip
+        rare = "–" if t["rare_event"] is None else f"{t['rare_event']:.6g}"
+        count = "–" if t["cut_set_count"] is None else str(t["cut_set_count"])
+        table.add_row(t["id"], f"{t['probability']:.6g}", rare, mcub, count)
     console.print(table)
+    for t in payload["targets"]:
+        if t.get("note"):
+            console.print(f"[yellow]note:[/] {t['id']}: {t['note']}")
     if payload.get("unknown_probabilities"):
         console.print(f"[yellow]note:[/] {len(payload['unknown_probabilities'])} elements have "
                       "no failure data and count as never failing")  # fmt: skip

@@ -16,6 +16,11 @@ polynomials (a basic event is ``x``). The rare-event sum is the same sum with we
 ``p·x``, and the MCUB series ``Σ_m S_m / m`` uses ``p^m·x``. No cut set is enumerated
 unless asked for (:meth:`CutSetsResult.sets`), then they are expanded module by module.
 
+With ``probability_only``, a module whose BDD is out of reach gets its exact
+probability from a Sentential Decision Diagram instead (:mod:`blackstart.engine.sdd`:
+das9701 of the Aralia set, where no BDD order finishes); such a module has no BDD,
+hence no cut sets.
+
 Prime implicants of non-coherent trees are not decomposed (a module's negation would
 need the implicants of its complement): :mod:`blackstart.engine.cutsets` keeps the
 whole-tree BDD for them.
@@ -40,6 +45,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +66,7 @@ from blackstart.engine.cutsets import (
 from blackstart.engine.faulttree import FaultTree
 from blackstart.engine.ordering import rank_heuristics
 from blackstart.engine.preprocess import Decomposition, Module, decompose
+from blackstart.engine.sdd import SddBudgetExceeded, sdd_probability
 from blackstart.engine.smallbdd import SmallBddBudgetExceeded
 from blackstart.engine.zbdd import Zbdd
 
@@ -70,6 +77,14 @@ NODE_BUDGETS = (1 << 17, 1 << 20)
 """Node budgets of the successive rounds of ordering heuristics (see :func:`_build`)."""
 ROUND_2_TRIES = 2
 """Heuristics tried again in the second round (those whose orders got furthest)."""
+SDD_AFTER_SLOW_ROUND = 5.0
+"""Seconds: with ``probability_only``, a module whose first round of BDD budgets gave
+no BDD and took longer than this is compiled into an SDD before the second round. A
+slow first round means single operations on diagrams under 2^17 nodes are already
+costly: on the Aralia set only das9701's module is there (13 s; its SDD then takes
+about 30 s, its second BDD round 30-40 s without a result), while the modules that need
+the second round and get a BDD there take 0.6-1.5 s (cea9601, edf9204, edfpa14b/o/q/r,
+whose SDDs are slower than their BDDs or, for cea9601, do not finish in a minute)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,7 +94,9 @@ class ModularBdd:
     tree: FaultTree
     top: int
     decomposition: Decomposition
-    bdds: tuple[TopBdd, ...]
+    bdds: tuple[TopBdd | None, ...]
+    """Each module's BDD; ``None`` for a module whose probability came from an SDD
+    (``compile_modules(..., probability_only=True)``)."""
     probabilities: tuple[float, ...]
     """Exact probability of each module (the last is the top's)."""
 
@@ -93,28 +110,39 @@ class ModularBdd:
     @property
     def nodes(self) -> int:
         """BDD nodes over all modules."""
-        return sum(b.nodes for b in self.bdds)
+        return sum(b.nodes for b in self.bdds if b is not None)
 
 
-def compile_modules(tree: FaultTree, top: int, *, coherent_only: bool = True) -> ModularBdd:
+def compile_modules(
+    tree: FaultTree, top: int, *, coherent_only: bool = True, probability_only: bool = False
+) -> ModularBdd:
     """Decompose ``top`` into modules and build each module's BDD, children first.
 
     ``coherent_only`` (for cut sets): only coherent modules become variables of their
     parents; probabilities alone may use ``False`` (every module decomposed).
+    ``probability_only``: a module whose first round of BDD budgets is slow and fails
+    (:data:`SDD_AFTER_SLOW_ROUND`) is compiled into an SDD
+    (:func:`~blackstart.engine.sdd.sdd_probability`, within its budgets) before the BDD
+    rounds go on; its entry in :attr:`ModularBdd.bdds` is then ``None`` and
+    :func:`modular_cut_sets` refuses the result.
     """
     d = decompose(tree, top, coherent_only=coherent_only)
-    bdds: list[TopBdd] = []
+    bdds: list[TopBdd | None] = []
     probs: list[float] = []
     for m in d.modules:
         p = tuple(float(tree.probabilities[e]) if e >= 0 else probs[-e - 1] for e in m.leaves)
         local = FaultTree(m.tree.events, p, m.tree.gates, m.tree.tops, m.tree.name)
-        b = _build(local)
+        b = _build(local, sdd=probability_only)
+        if isinstance(b, float):
+            bdds.append(None)
+            probs.append(b)
+            continue
         bdds.append(b)
         probs.append(bdd_probability(local, local.tops[0], compiled=b))
     return ModularBdd(tree, top, d, tuple(bdds), tuple(probs))
 
 
-def _build(tree: FaultTree) -> TopBdd:
+def _build(tree: FaultTree, *, sdd: bool = False) -> TopBdd | float:
     """The BDD of ``tree``'s top under the first ordering heuristic that keeps every
     gate within the node budget.
 
@@ -128,7 +156,10 @@ def _build(tree: FaultTree) -> TopBdd:
     unbounded. Trying the smallest of all the heuristics instead was slower (one bad
     order can cost a minute inside a single CUDD operation). A heuristic tried again
     goes on from the gate that stopped it (:class:`~blackstart.engine.bdd.PartialBdd`),
-    so no gate is built twice under one order (cea9601: 10.8 -> 7 s)."""
+    so no gate is built twice under one order (cea9601: 10.8 -> 7 s). With ``sdd``, a
+    first round slower than :data:`SDD_AFTER_SLOW_ROUND` is followed by an SDD, and
+    the module's exact probability is returned instead of a BDD when it fits its
+    budgets."""
     top = tree.tops[0]
     if len(tree.events) <= 2:
         return build_bdd(tree, top)
@@ -139,6 +170,7 @@ def _build(tree: FaultTree) -> TopBdd:
         except SmallBddBudgetExceeded:
             pass
     partial: dict[str, PartialBdd] = {}
+    started = time.perf_counter()
     for round_, budget in enumerate(NODE_BUDGETS):
         progress: dict[str, float] = {}
         for heuristic in ranked:
@@ -154,6 +186,11 @@ def _build(tree: FaultTree) -> TopBdd:
         if round_ == 0:
             ranked = ranked[:ROUND_2_TRIES]
         partial = {h: partial[h] for h in ranked if h in partial}  # free the others
+        if round_ == 0 and sdd and time.perf_counter() - started > SDD_AFTER_SLOW_ROUND:
+            try:
+                return sdd_probability(tree, top, tree.probabilities)
+            except SddBudgetExceeded:
+                pass  # the BDD rounds go on from where they stopped
     if ranked[0] in partial:
         return partial[ranked[0]].resume()
     return build_bdd(tree, top, heuristic=ranked[0], store="cudd")
@@ -183,6 +220,11 @@ def modular_cut_sets(
     width = (n_events if max_order is None else min(max_order, n_events)) + 1
     fams: list[_Family] = []
     for m, b in zip(d.modules, compiled.bdds, strict=True):
+        if b is None:
+            raise ValueError(
+                f"module {m.tree.name!r} was compiled into an SDD (probability only): "
+                "compile without probability_only for its cut sets"
+            )
         n_levels = len(b.order)
         budget = min(width - 1, n_levels)
         z, root = family(b, budget, prime=False)
