@@ -9,9 +9,10 @@ exponentially smaller than every OBDD, and the library minimises it during the b
 by rotations and swaps of the vtree (Choi & Darwiche 2013), as CUDD sifts a BDD.
 
 :func:`blackstart.engine.modular.compile_modules` uses it, for the probability only,
-on a module whose BDD exceeds every node budget: on the Aralia benchmark das9701
-(267 events, 992 negations) no BDD order finishes in minutes, while the SDD is
-under 50,000 nodes. The SDD gives no minimal cut sets or prime implicants.
+on a module whose first round of BDD budgets is slow and fails
+(:data:`~blackstart.engine.modular.SDD_AFTER_SLOW_ROUND`): on the Aralia benchmark
+das9701 (267 events, 992 negations) no BDD order finishes in a minute, while the SDD
+is under 50,000 nodes. The SDD gives no minimal cut sets or prime implicants.
 
 Settings (measured on the Aralia set; ``docs/sdd-exploration.md``): a balanced vtree
 over the events in :func:`~blackstart.engine.ordering.event_order`'s
