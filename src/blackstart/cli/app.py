@@ -338,7 +338,8 @@ def cutsets(
 
 @app.command()
 def probability(model: TreeArg, target: TargetOpt = None, as_json: JsonOpt = False) -> None:
-    """Exact top-event probability (BDD), with the rare-event and min-cut upper bound
+    """Exact top-event probability (BDD; a sentential decision diagram where no BDD fits,
+    then without the approximations), with the rare-event and min-cut upper bound
     approximations."""
     from blackstart import resilience
 
