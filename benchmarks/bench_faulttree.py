@@ -538,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:9s} BE {row['events']} gates {row['gates']} P {fmt_p(ours.p)} "
             f"ref {row['ref_p_text']} rel {fmt_e(rel)} "
             f"#MCS {ours.count} ref {row['ref_count']} | ours "
-            f"{outcome(ok, ours.solved, ours.run.timed_out)} "
+            f"{'P only' if row['ours_p_only'] else outcome(ok, ours.solved, ours.run.timed_out)} "
             f"{ours.run.wall:.2f} s (P {fmt_t(ours.t_prob)}, MCS {fmt_t(row['ours_t_mcs'])}) "
             f"{ours.run.peak_mib:.0f} MiB"
             + (

@@ -5,7 +5,8 @@ das9701 and the five Aralia trees whose modules reach the second BDD budget roun
 cea9601, edf9203, edf9204, edfpa14b, edfpa14o), in one subprocess per (model, mode) with a
 ``--timeout`` (60 s): the model read (:func:`blackstart.io.mef.read_mef`), then
 :func:`blackstart.engine.modular.compile_modules` with ``probability_only=True`` (the
-SDD of :mod:`blackstart.engine.sdd` for a module no BDD fits the first budget) and,
+SDD of :mod:`blackstart.engine.sdd` for a module whose first BDD round is slow and
+fails) and,
 as the baseline, the default BDD-only mode. Prints each time, the probability checked
 against the validation README's exact value (within half a unit of its last printed
 digit), and the ratio of the two modes' times (``>`` when the baseline timed out).
