@@ -83,8 +83,9 @@ no BDD and took longer than this is compiled into an SDD before the second round
 slow first round means single operations on diagrams under 2^17 nodes are already
 costly: on the Aralia set only das9701's module is there (13 s; its SDD then takes
 about 30 s, its second BDD round 30-40 s without a result), while the modules that need
-the second round and get a BDD there take 0.6-1.5 s (cea9601, edf9204, edfpa14b/o/q/r,
-whose SDDs are slower than their BDDs or, for cea9601, do not finish in a minute)."""
+the second round and get a BDD there take 0.6-1.5 s (cea9601, edf9204, edfpa14b,
+edfpa14o, whose SDDs are slower than their BDDs or, for cea9601, do not finish in a
+minute)."""
 
 
 @dataclass(frozen=True, eq=False)
