@@ -12,7 +12,10 @@ arguments' families, children first (Minato's ZBDD operations, Rauzy's minimisat
 Dropping every product of more than ``k`` events at every gate is exact for coherent
 trees: a cut set of the top with at most ``k`` events is a union of cut sets of its
 gates' arguments of at most ``k`` events each, and a non-minimal one contains a smaller
-minimal one, which is kept. The cost therefore follows the number of cut sets of order
+minimal one, which is kept. Each gate also gets its own, smaller limit: ``k`` minus the
+cut-set orders its ``and`` siblings must add (:func:`_budgets`), so a gate that can
+only feed long cut sets stops early (nus9601 at order 3: 5.1 s without, 0.04 s with).
+The cost therefore follows the number of cut sets of order
 at most ``k``, not the size of the BDD: it is the way to the low-order cut sets of
 trees whose BDD is out of reach (nus9601: its 10 cut sets of order at most 3), as
 SCRAM's ``--zbdd --limit-order`` and the classical truncated PSA codes do. The
