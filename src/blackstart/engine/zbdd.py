@@ -3,7 +3,9 @@
 Owns :class:`Zbdd`: hash-consed nodes ``(var, hi, lo)`` in flat lists (``hi``: the
 products that contain ``var``, without it; ``lo``: those that do not), the memoised
 set difference and subsumption (``without``) used by
-:mod:`blackstart.engine.cutsets`, and path sums over a family: counts by order,
+:mod:`blackstart.engine.cutsets`, the union, the product with an order limit and the
+minimisation used by :mod:`blackstart.engine.truncated`, and path sums over a
+family: counts by order,
 weighted sums (rare-event approximation), the largest product weight, enumeration.
 Does not know about fault trees or probabilities.
 
