@@ -147,7 +147,9 @@ class CutSetsResult:
 
 
 @contextmanager
-def _recursion(depth: int) -> Iterator[None]:
+def recursion_at_least(depth: int) -> Iterator[None]:
+    """Python's recursion limit raised to at least ``depth`` inside the block (the ZBDD
+    recursions go one frame per variable), restored after it."""
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old, depth))
     try:
@@ -372,11 +374,11 @@ def family(b: TopBdd, budget: int, *, prime: bool) -> tuple[Zbdd, int]:
         memo[key] = r
         return r
 
-    with _recursion(8 * n_levels + 2000):
+    with recursion_at_least(8 * n_levels + 2000):
         if prime:
             root = prime_implicants_of(b.root, budget)
         elif budget >= TRUNCATE_AFTER or budget == n_levels:
-            root = z.truncate(minimal_all(b.root_ref), budget)
+            root = z.upto(minimal_all(b.root_ref), budget)
         else:
             root = minimal(b.root_ref, budget)
     memo_ref.clear()

@@ -32,9 +32,7 @@ References:
 
 from __future__ import annotations
 
-import sys
-
-from blackstart.engine.cutsets import CutSetsResult, zbdd_result
+from blackstart.engine.cutsets import CutSetsResult, recursion_at_least, zbdd_result
 from blackstart.engine.faulttree import FaultTree
 from blackstart.engine.zbdd import BASE, EMPTY, Zbdd
 
@@ -74,9 +72,7 @@ def truncated_cut_sets(
     k = max_order
     budgets = _budgets(tree, top, cone, k)
     built: dict[int, int] = {}
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, 8 * len(events) + 2000))
-    try:
+    with recursion_at_least(8 * len(events) + 2000):
         for g in cone:
             gate = tree.gates[g]
             args = [
@@ -86,8 +82,6 @@ def truncated_cut_sets(
             if node_budget is not None and len(z.var) > node_budget:
                 raise ZbddBudgetExceeded(f"gate {gate.name!r}: over {node_budget} ZBDD nodes")
         root = built[top]
-    finally:
-        sys.setrecursionlimit(old)
     built.clear()
     z.clear_caches()
     p = tree.probabilities
