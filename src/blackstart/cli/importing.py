@@ -24,8 +24,8 @@ if TYPE_CHECKING:  # the importers (YAML) load with the commands that use them
 import_app = typer.Typer(
     name="import",
     help="Make model files from what you already keep: a Backstage catalogue, a NetBox "
-    "inventory, a Mercator cartography, CSV sheets. Re-importing rewrites the same file; "
-    "keep your additions in an overlay (docs/import.md).",
+    "inventory, a Mercator cartography, a GLPI or iTop CMDB, CSV sheets. Re-importing "
+    "rewrites the same file; keep your additions in an overlay (docs/import.md).",
     no_args_is_help=True,
 )
 template_app = typer.Typer(
@@ -95,6 +95,68 @@ def import_mercator(source: SourceArg, output: OutputOpt, as_json: JsonOpt = Fal
     from blackstart.io.mercator import import_mercator as read
 
     _run(source, output, as_json, read)
+
+
+@import_app.command("glpi")
+def import_glpi(
+    output: OutputOpt,
+    source: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Directory of saved API answers (<ItemType>.json), or nothing with --url.",
+            show_default=False,
+        ),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="A live GLPI (its root or apirest.php), read-only; tokens from "
+            "$GLPI_APP_TOKEN and $GLPI_USER_TOKEN.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A GLPI inventory: data centres, racks, PDUs, UPSes and generators, computers,
+    network equipment, virtual machines, databases, appliances, locations, suppliers."""
+    from blackstart.io import glpi
+
+    if url is None:
+        if source is None:
+            err.print("[red]error:[/] give a directory of saved answers, or --url")
+            raise typer.Exit(2)
+        _run(source, output, as_json, glpi.import_glpi)
+        return
+    _run(Path(url), output, as_json, lambda _: _glpi_live(url))
+
+
+def _glpi_live(url: str) -> ImportResult:
+    import os
+
+    from blackstart.errors import ModelError, Problem
+    from blackstart.io import glpi, glpi_live
+    from blackstart.io.importing import Importer
+
+    user = os.environ.get(glpi_live.USER_TOKEN_VAR)
+    if not user:
+        raise ModelError(
+            [
+                Problem(
+                    "missing-token",
+                    f"${glpi_live.USER_TOKEN_VAR} is not set",
+                    file=url,
+                    suggestion="export GLPI_USER_TOKEN=… (My settings → Remote access keys) "
+                    "and GLPI_APP_TOKEN=… (Setup → General → API) if your GLPI asks for one",
+                )
+            ]
+        )
+    data, notes = glpi_live.fetch(
+        url, glpi.ITEMTYPES, app_token=os.environ.get(glpi_live.APP_TOKEN_VAR), user_token=user
+    )
+    imp = Importer("glpi")
+    imp.notes.extend(notes)
+    return glpi.build(glpi.records_from_data(data, url.rstrip("/")), imp)
 
 
 @import_app.command("csv")
