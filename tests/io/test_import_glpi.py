@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -165,8 +165,8 @@ def test_bad_json_and_missing_id_are_located(fixture: Fixture, tmp_path: Path) -
 class _Glpi(BaseHTTPRequestHandler):
     """GLPI's apirest.php: tokens checked, pages with Content-Range, 206/200."""
 
-    rows: dict[str, list[dict[str, Any]]] = {}
-    log: list[str] = []
+    rows: ClassVar[dict[str, list[dict[str, Any]]]] = {}
+    log: ClassVar[list[str]] = []
     APP, USER, SESSION = "app-123", "user-456", "sess-789"
 
     def log_message(self, *args: Any) -> None:  # quiet
@@ -182,7 +182,7 @@ class _Glpi(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(raw)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         url = urlparse(self.path)
         path = url.path.removeprefix("/apirest.php/").strip("/")
         self.log.append(path)
