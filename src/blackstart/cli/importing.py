@@ -159,6 +159,62 @@ def _glpi_live(url: str) -> ImportResult:
     return glpi.build(glpi.records_from_data(data, url.rstrip("/")), imp)
 
 
+@import_app.command("itop")
+def import_itop(
+    output: OutputOpt,
+    source: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Directory of saved core/get answers (<Class>.json), or nothing with --url.",
+            show_default=False,
+        ),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="A live iTop (its root or rest.php), read-only (core/get); credentials from "
+            "$ITOP_USER and $ITOP_PASSWORD, or $ITOP_TOKEN.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """An iTop CMDB: locations, racks, power sources, PDUs, servers, network devices,
+    hypervisors, farms, virtual machines, DB servers and schemas, application solutions
+    and business processes, with iTop's impact relations as requirements."""
+    from blackstart.io import itop
+
+    if url is None:
+        if source is None:
+            err.print("[red]error:[/] give a directory of saved answers, or --url")
+            raise typer.Exit(2)
+        _run(source, output, as_json, itop.import_itop)
+        return
+    _run(Path(url), output, as_json, lambda _: _itop_live(url))
+
+
+def _itop_live(url: str) -> ImportResult:
+    import os
+
+    from blackstart.io import itop, itop_live
+    from blackstart.io.importing import Importer
+
+    if token := os.environ.get(itop_live.TOKEN_VAR):
+        auth = {"auth_token": token}
+    elif (user := os.environ.get(itop_live.USER_VAR)) is not None:
+        auth = {"auth_user": user, "auth_pwd": os.environ.get(itop_live.PASSWORD_VAR, "")}
+    else:
+        raise itop.fail(
+            url,
+            f"neither ${itop_live.TOKEN_VAR} nor ${itop_live.USER_VAR} is set",
+            "export ITOP_USER=… ITOP_PASSWORD=… (a user with the REST Services User profile)",
+        )
+    answers = itop_live.fetch(url, itop.CLASSES, auth=auth)
+    imp = Importer("itop")
+    return itop.build(itop.records_from_answers(answers, url.rstrip("/"), imp), imp)
+
+
 @import_app.command("csv")
 def import_csv(
     source: Annotated[Path, typer.Argument(help="Directory of CSV files.", show_default=False)],

@@ -109,7 +109,8 @@ _ADMIN = (
 )
 
 
-def _kind(name: str | None, table: Any, default: str | None) -> str | None:
+def kind_by_words(name: str | None, table: Any, default: str | None) -> str | None:
+    """The kind of the first word group found in ``name`` (lower case), else ``default``."""
     low = f" {(name or '').lower()} "
     for words, kind in table:
         if any(w in low for w in words):
@@ -204,7 +205,7 @@ class _Build:
         for _, rec in self.g.live("Supplier"):
             name = text(rec.data.get("name")) or f"supplier-{rec.data['id']}"
             pid = make_id(name)
-            kind = _kind(text(rec.data.get("suppliertypes_id")), SUPPLIER_KINDS, "other")
+            kind = kind_by_words(text(rec.data.get("suppliertypes_id")), SUPPLIER_KINDS, "other")
             entry: dict[str, Any] = {"kind": kind, "name": name}
             country = text(rec.data.get("country"))
             if country and len(country) == 2 and country.isalpha():
@@ -260,7 +261,10 @@ class _Build:
             if tid not in root_site:
                 name = text(top.data.get("name")) or text(top.data.get("completename")) or "site"
                 sid = g.claim(top, name)
-                entry: dict[str, Any] = {"kind": _kind(name, SITE_WORDS, "other"), "name": name}
+                entry: dict[str, Any] = {
+                    "kind": kind_by_words(name, SITE_WORDS, "other"),
+                    "name": name,
+                }
                 if text(top.data.get("town")):
                     entry["city"] = text(top.data.get("town"))
                 sites[sid] = entry
@@ -313,7 +317,7 @@ class _Build:
             self.comps[cid] = {"kind": "power", "name": f"Mains supply of {sid}", "site": sid}
         for _, rec in g.live("PassiveDCEquipment"):
             tname = text(rec.data.get("passivedcequipmenttypes_id"))
-            kind = _kind(tname, PASSIVE_KINDS, None)
+            kind = kind_by_words(tname, PASSIVE_KINDS, None)
             if kind is None:
                 self.imp.notes.append(
                     f"{label(rec)}: type '{tname}' is not power or cooling; skipped"
@@ -381,7 +385,7 @@ class _Build:
         ):
             for i, rec in g.live(kind):
                 tname = text(rec.data.get(field))
-                ckind = _kind(tname, table, default) or default
+                ckind = kind_by_words(tname, table, default) or default
                 uuid = (text(rec.data.get("uuid")) or "").lower()
                 if kind == "Computer" and uuid and uuid in vm_uuids:
                     ckind = "vm"
