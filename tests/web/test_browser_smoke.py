@@ -37,5 +37,5 @@ def test_overview_renders_in_chromium_without_leaving_the_host(
     page.on("request", record)
     page.goto(base_url_live + "/")
     assert "blackstart" in page.title().lower()
-    assert page.get_by_text("Lab results", exact=False).first.is_visible()
+    assert page.get_by_text("Résultats de biologie", exact=False).first.is_visible()
     assert hosts == {base_url_live.split("/")[2]}
