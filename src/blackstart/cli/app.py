@@ -734,4 +734,8 @@ def main() -> None:
 from blackstart.cli import incidents as _incidents  # noqa: E402  (needs _guard above)
 
 app.add_typer(_incidents.user_app)
+
+from blackstart.cli.pcra import pcra as _pcra  # noqa: E402  (needs _guard above)
+
+app.command("pcra")(_pcra)
 app.command("export-html")(_incidents.export_html)
