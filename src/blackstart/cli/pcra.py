@@ -2,7 +2,7 @@
 
 Parses options, loads the model, reads the exercises from the store when ``--db`` is
 given, and hands the figures (:mod:`blackstart.report.pcra`) to the writer
-(:mod:`blackstart.report.pcra_render`). ``--all`` writes one plan per function, an
+(:mod:`blackstart.report.pcra_files`). ``--all`` writes one plan per function, an
 ``index.html`` and the BIA workbook ``bia.xlsx``. Computes nothing itself.
 """
 
@@ -27,7 +27,7 @@ def _drills(db: str | None, function: str) -> list[dict[str, Any]] | None:
     if db is None:
         return None
     from blackstart.cli.incidents import _open
-    from blackstart.report.pcra import drill_history
+    from blackstart.report.pcra_checks import drill_history
 
     return drill_history(_open(db).incidents(), function)
 
@@ -78,7 +78,7 @@ def pcra(
     sign-off. In French by default."""
     from blackstart import api
     from blackstart.report import pcra as data_mod
-    from blackstart.report import pcra_render
+    from blackstart.report import pcra_files
 
     m = _guard(False, lambda: api.load(model))
     if all_functions:
@@ -98,7 +98,7 @@ def pcra(
         data = data_mod.pcra_data(
             m, function, place=place, drills=_drills(db, function), runs=runs, seed=seed
         )
-        return pcra_render.write(data, output, lang.value)
+        return pcra_files.write(data, output, lang.value)
 
     path = _guard(False, one)
     err.print(f"wrote the plan of {function} to {path}")
@@ -118,7 +118,7 @@ def _write_all(
 
     from blackstart import resilience
     from blackstart.report import pcra as data_mod
-    from blackstart.report import pcra_render
+    from blackstart.report import pcra_files
     from blackstart.report.bia import write_bia
     from blackstart.report.pcra_text import TEXT
 
@@ -139,7 +139,7 @@ def _write_all(
             scenario_cache=cache,
         )
         for suffix in (".docx", ".html"):
-            pcra_render.write(data, out / f"pcra-{fid}{suffix}", lang)
+            pcra_files.write(data, out / f"pcra-{fid}{suffix}", lang)
         rows.append((fid, m.functions[fid]))
     write_bia(m, out / "bia.xlsx")
     t = TEXT[lang]

@@ -7,7 +7,8 @@ CLI calls: :func:`blackstart.report.bia.bia_rows` (``export … .xlsx``),
 :func:`blackstart.resilience.spof` (``spof``), :func:`blackstart.resilience.improve`
 (``improve``), :func:`blackstart.planning.plan` (``plan``),
 :func:`blackstart.planning.run_forecast` (``forecast``) and :func:`blackstart.api.impact`
-(``impact``). Renders nothing: :mod:`blackstart.report.pcra_render` writes .html and .docx.
+(``impact``). Gaps and tests: :mod:`blackstart.report.pcra_checks`; layout:
+:mod:`blackstart.report.pcra_render`; files: :mod:`blackstart.report.pcra_files`.
 
 The plan answers the content the ANS guide « Plan de continuité informatique », the CaRE
 programme (domain 2) and NIST SP 800-34's BIA template ask for.
@@ -189,6 +190,7 @@ def pcra_data(
     and forecast payloads, filled as needed) let ``--all`` compute those once."""
     from blackstart import api, planning, resilience
     from blackstart.report.bia import bia_rows
+    from blackstart.report.pcra_checks import gaps, test_plan
 
     check_function(model, function)
     fn = model.functions[function]
@@ -290,9 +292,9 @@ def pcra_data(
             "scenarios": [{k: v for k, v in s.items() if k != "tasks"} for s in scenarios],
         },
         "changes": changes,
-        "tests": {"plan": _test_plan(model, function, needs, worst), "history": drills},
+        "tests": {"plan": test_plan(model, function, needs, worst), "history": drills},
     }
-    data["gaps"] = _gaps(model, data)
+    data["gaps"] = gaps(model, data)
     return data
 
 
@@ -329,123 +331,3 @@ def _recovery(
         "steps": steps,
         "critical_path": worst["critical_path"],
     }
-
-
-def _test_plan(
-    model: Model, function: str, needs: list[str], worst: dict[str, Any] | None
-) -> list[dict[str, Any]]:
-    fn = model.functions[function]
-    freq = {"vital": "quarterly", "care": "half_yearly"}.get(fn.tier, "yearly")
-    out: list[dict[str, Any]] = []
-    if fn.degraded_mode:
-        out.append(
-            {
-                "test": "t_degraded",
-                "args": {"procedure": fn.degraded_mode.procedure},
-                "frequency": freq,
-                "success": "t_degraded_ok",
-                "success_args": {"holds_s": fn.degraded_mode.holds_for},
-            }
-        )
-    if worst is not None:
-        out.append(
-            {
-                "test": "t_recovery",
-                "args": {"scenario": worst["id"]},
-                "frequency": freq,
-                "success": "t_recovery_ok",
-                "success_args": {"rto_s": fn.rto},
-            }
-        )
-    for cid in needs:
-        if cid in model.components and model.components[cid].kind == "database":
-            out.append(
-                {
-                    "test": "t_restore",
-                    "args": {"element": cid},
-                    "frequency": "yearly",
-                    "success": "t_restore_ok",
-                    "success_args": {"rpo_s": fn.rpo},
-                }
-            )
-    out.append(
-        {
-            "test": "t_contacts",
-            "args": {},
-            "frequency": "half_yearly",
-            "success": "t_contacts_ok",
-            "success_args": {},
-        }
-    )
-    return out
-
-
-def _gaps(model: Model, data: dict[str, Any]) -> list[dict[str, Any]]:
-    fn = model.functions[data["function"]["id"]]
-    gaps: list[dict[str, Any]] = []
-    for field, key in (("rto", "rto"), ("mtpd", "mtpd"), ("rpo", "rpo"), ("owner", "owner")):
-        if getattr(fn, field) is None:
-            gaps.append({"gap": "gap_missing", "args": {"field": key}})
-    if fn.degraded_mode is None:
-        gaps.append({"gap": "gap_no_degraded", "args": {}})
-    for e in data["dependencies"]["single_points_of_failure"]:
-        gaps.append({"gap": "gap_spof", "args": {"element": e}})
-    for p in data["dependencies"]["pairs_with_common_cause"]:
-        gaps.append(
-            {
-                "gap": "gap_pair",
-                "args": {"pair": " + ".join(p["pair"]), "shared": ", ".join(p["shared"])},
-            }
-        )
-    for s in data["forecast"]["scenarios"]:
-        if s["down"] and s.get("rto_achievable") is False:
-            gaps.append(
-                {
-                    "gap": "gap_rto",
-                    "args": {"rto_s": fn.rto, "scenario": s["id"], "p80_s": s["p80_s"]},
-                }
-            )
-        if (
-            s["down"]
-            and fn.degraded_mode
-            and s["p95_s"]
-            and s["p95_s"] > fn.degraded_mode.holds_for
-        ):
-            gaps.append(
-                {
-                    "gap": "gap_degraded",
-                    "args": {
-                        "holds_s": fn.degraded_mode.holds_for,
-                        "scenario": s["id"],
-                        "p95_s": s["p95_s"],
-                    },
-                }
-            )
-    history = data["tests"]["history"]
-    if history is not None and not any(d["concerned"] for d in history):
-        gaps.append({"gap": "gap_untested", "args": {}})
-    return gaps
-
-
-def drill_history(rows: Iterable[Any], function: str) -> list[dict[str, Any]]:
-    """The stored exercises (incident rows with ``drill`` set), oldest first, with what
-    they say about ``function``: hit or not, when it came back, RTO met, findings."""
-    out = []
-    for inc in sorted((r for r in rows if r.drill), key=lambda r: r.start_at):
-        fns = {f["id"]: f for f in (inc.plan or {}).get("functions", [])}
-        report = (inc.review or {}).get("exercise_report") or {}
-        rto = next((r for r in report.get("rto", []) if r["function"] == function), None)
-        out.append(
-            {
-                "id": inc.id,
-                "title": inc.title,
-                "date": inc.start_at.isoformat(),
-                "scenario": inc.scenario,
-                "state": inc.state,
-                "concerned": bool(fns.get(function, {}).get("was_down")),
-                "restored_at": rto["restored_at"] if rto else None,
-                "rto_met": rto["rto_met"] if rto else None,
-                "findings": list(report.get("gaps", [])),
-            }
-        )
-    return out
