@@ -52,7 +52,7 @@ class Cmdb:
                         "message": "",
                         "class": cls,
                         "key": str(i),
-                        "fields": row,
+                        "fields": dict(row),  # a copy: tests may break their own
                     }
                     for i, row in rows.items()
                 },

@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from blackstart import api
@@ -279,3 +281,18 @@ def test_live_without_token_and_unreachable(
     monkeypatch.setenv("GLPI_USER_TOKEN", "t")
     r = CliRunner().invoke(app, ["import", "glpi", "--url", "http://127.0.0.1:9", "-o", "x"])
     assert r.exit_code == 1 and "cannot reach GLPI" in r.output
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), apps=st.integers(3, 40))
+def test_any_generated_inventory_loses_exactly_the_related_appliances(seed: int, apps: int) -> None:
+    from blackstart.io.glpi import build, records_from_data
+    from blackstart.io.importing import Importer
+
+    f = hospital_group(seed, apps=apps)
+    doc = build(records_from_data(f.expanded(), "memory"), Importer("glpi")).document
+    model = load_data(doc)
+    for dc in ("DC Nord", "DC Colo"):
+        site = next(s for s, v in model.sites.items() if v.name == dc)
+        down = {d.id for d in api.impact(model, fail=[f"site:{site}"]).components_down}
+        assert appliance_ids(model, down) == down_appliances(f, dc)

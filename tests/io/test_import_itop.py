@@ -6,9 +6,16 @@ relations by :func:`tests.io._itop_fixture.down`, not by the importer)."""
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qs
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from blackstart import api
@@ -89,3 +96,81 @@ def test_cli_writes_a_valid_model(saved: Path, tmp_path: Path) -> None:
         env={"ITOP_USER": "", "ITOP_TOKEN": ""},
     )
     assert r.exit_code == 1
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6))
+def test_any_generated_cmdb_follows_itop_impacts(seed: int) -> None:
+    from blackstart.io.importing import Importer
+    from blackstart.io.itop import build, records_from_answers
+
+    c = hospital_group(seed)
+    imp = Importer("itop")
+    model = load_data(build(records_from_answers(c.answers(), "memory", imp), imp).document)
+    for location in ("DC Est", "DC Ouest"):
+        site = next(s for s, v in model.sites.items() if v.name == location)
+        report = api.impact(model, fail=[f"site:{site}"])
+        got = {
+            int(t.rsplit(":", 1)[1])
+            for d in report.components_down
+            for t in model.components[d.id].tags
+            if t.startswith("itop:ApplicationSolution:")
+        }
+        assert got == down(c, location)[0]
+
+
+class _Itop(BaseHTTPRequestHandler):
+    """iTop's rest.php: form fields auth_user/auth_pwd and json_data, core/get only."""
+
+    answers: ClassVar[dict[str, Any]] = {}
+    operations: ClassVar[list[str]] = []
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        form = parse_qs(self.rfile.read(length).decode())
+        query = json.loads(form["json_data"][0])
+        self.operations.append(query["operation"])
+        if form.get("auth_user") != ["rest"] or form.get("auth_pwd") != ["secret"]:
+            body: Any = {"code": 1, "message": "Error: Invalid login"}
+        elif query["operation"] != "core/get":
+            body = {"code": 2, "message": "read-only test server"}
+        else:
+            body = self.answers.get(
+                query["class"], {"objects": None, "code": 0, "message": "Found: 0"}
+            )
+        raw = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+
+def test_live_itop_reads_every_class_with_core_get(cmdb: Cmdb, saved: Path, tmp_path: Path) -> None:
+    _Itop.operations.clear()
+    handler = type("H", (_Itop,), {"answers": cmdb.answers()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        out = tmp_path / "live.yaml"
+        r = CliRunner().invoke(
+            app,
+            ["import", "itop", "--url", url, "-o", str(out)],
+            env={"ITOP_USER": "rest", "ITOP_PASSWORD": "secret"},
+        )
+        assert r.exit_code == 0, r.output
+        assert yaml.safe_load(out.read_text()) == import_itop(saved).document
+        assert set(_Itop.operations) == {"core/get"}
+        r = CliRunner().invoke(
+            app,
+            ["import", "itop", "--url", url, "-o", str(out)],
+            env={"ITOP_USER": "rest", "ITOP_PASSWORD": "wrong"},
+        )
+        assert r.exit_code == 1 and "credentials" in r.output
+    finally:
+        server.shutdown()
+        server.server_close()
