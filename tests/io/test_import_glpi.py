@@ -199,7 +199,7 @@ class _Glpi(BaseHTTPRequestHandler):
         if path == "killSession":
             return self._send(200, True)
         if path not in self.rows:
-            return self._send(400, ["ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM", "no such type"])
+            return self._send(400, ["ERROR_ITEMTYPE_NOT_FOUND_NOR_COMMONDBTM", "no such type"])
         query = parse_qs(url.query)
         assert query.get("expand_dropdowns") == ["true"]
         start, end = (int(x) for x in query["range"][0].split("-"))
@@ -296,3 +296,29 @@ def test_any_generated_inventory_loses_exactly_the_related_appliances(seed: int,
         site = next(s for s, v in model.sites.items() if v.name == dc)
         down = {d.id for d in api.impact(model, fail=[f"site:{site}"]).components_down}
         assert appliance_ids(model, down) == down_appliances(f, dc)
+
+
+def test_live_item_type_unknown_to_an_older_glpi_is_skipped_with_a_note(
+    fixture: Fixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = {k: v for k, v in fixture.expanded().items() if k != "DatabaseInstance"}
+    rows["Database"] = []  # nothing to point at the missing instances
+    rows["Appliance_Item"] = [
+        r for r in rows["Appliance_Item"] if r["itemtype"] not in ("Database", "DatabaseInstance")
+    ]
+    handler = type("H", (_Glpi,), {"rows": rows})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("GLPI_APP_TOKEN", _Glpi.APP)
+    monkeypatch.setenv("GLPI_USER_TOKEN", _Glpi.USER)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/apirest.php"
+        r = CliRunner().invoke(
+            app, ["import", "glpi", "--url", url, "-o", str(tmp_path / "o.yaml"), "--json"]
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert r.exit_code == 0, r.output
+    warnings = json.loads(r.stdout)["warnings"]
+    assert any("DatabaseInstance unknown to this GLPI" in w for w in warnings)

@@ -25,6 +25,11 @@ from blackstart.errors import ModelError, Problem
 
 _RANGE = re.compile(r"(\d+)-(-?\d+)/(\d+)")
 APP_TOKEN_VAR = "GLPI_APP_TOKEN"
+_UNKNOWN_TYPE = (
+    "ERROR_ITEMTYPE_NOT_FOUND_NOR_COMMONDBTM",  # apirest.md's name
+    "ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM",
+    "ERROR_ITEM_NOT_FOUND",
+)
 USER_TOKEN_VAR = "GLPI_USER_TOKEN"
 
 
@@ -115,10 +120,7 @@ class GlpiClient:
             code, _ = _glpi_error(body)
             if status == 400 and code == "ERROR_RANGE_EXCEED_TOTAL":
                 return rows
-            if status == 400 and code in (
-                "ERROR_ITEM_NOT_FOUND",
-                "ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM",
-            ):
+            if status in (400, 404) and code in _UNKNOWN_TYPE:
                 return None
             if status not in (200, 206) or not isinstance(body, list):
                 raise self.fail(f"GET {itemtype}", status, body)
