@@ -38,6 +38,14 @@ from blackstart.io.importing import (
     sorted_sections,
 )
 from blackstart.io.source import SourceFile
+from blackstart.io.type_words import (
+    COMPUTER_KINDS,
+    NETWORK_KINDS,
+    PASSIVE_KINDS,
+    SITE_WORDS,
+    SUPPLIER_KINDS,
+    kind_by_words,
+)
 
 ITEMTYPES = (
     "Location",
@@ -61,40 +69,6 @@ ITEMTYPES = (
 ALIASES = {t.lower().replace("_", "-"): t for t in ITEMTYPES}
 ALIASES["itemvirtualmachine"] = "ComputerVirtualMachine"  # GLPI 11's name
 
-#: type-name words (lower case, accents kept and dropped) -> component kind, first match.
-PASSIVE_KINDS = (
-    (("onduleur", "ups", "inverter"), "ups"),
-    (("groupe electrogene", "groupe électrogène", "generator", "génératrice", "ge "), "generator"),
-    (("clim", "crac", "cooling", "froid", "refroid"), "cooling"),
-    (("pdu",), "power"),
-    (("tgbt", "tableau", "power", "énergie", "energie"), "power"),
-)
-COMPUTER_KINDS = (
-    (("virtual", "virtuel", "vm"), "vm"),
-    (("baie", "storage", "stockage", "san", "nas"), "storage"),
-    (("backup", "sauvegarde"), "backup"),
-)
-NETWORK_KINDS = (
-    (("firewall", "pare-feu", "parefeu"), "firewall"),
-    (("router", "routeur"), "router"),
-    (("switch", "commutateur"), "switch"),
-    (("pbx", "ipbx", "autocom"), "pbx"),
-)
-SUPPLIER_KINDS = (
-    (("hébergeur", "hebergeur", "hosting", "colocation", "datacenter"), "colocation"),
-    (("cloud",), "cloud"),
-    (("télécom", "telecom", "opérateur", "operateur", "carrier"), "telecom"),
-    (("éditeur", "editeur", "software", "logiciel"), "software"),
-    (("saas",), "saas"),
-    (("énergie", "energie", "energy", "électricité"), "energy"),
-    (("matériel", "materiel", "hardware", "constructeur"), "hardware"),
-    (("maintenance", "service", "prestataire", "infogérance"), "service"),
-)
-SITE_WORDS = (
-    (("hôpital", "hopital", "hospital", "clinique", "chu ", "ch ", "ehpad"), "hospital"),
-    (("datacenter", "data center", "datacentre", "salle serveur"), "datacenter"),
-    (("bureau", "office", "siège", "siege"), "office"),
-)
 _ADMIN = (
     "id",
     "links",
@@ -107,15 +81,6 @@ _ADMIN = (
     "is_template",
     "template_name",
 )
-
-
-def kind_by_words(name: str | None, table: Any, default: str | None) -> str | None:
-    """The kind of the first word group found in ``name`` (lower case), else ``default``."""
-    low = f" {(name or '').lower()} "
-    for words, kind in table:
-        if any(w in low for w in words):
-            return str(kind)
-    return default
 
 
 def read_records(path: Path, imp: Importer) -> dict[str, list[Record]]:

@@ -27,18 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from blackstart.errors import ModelError, Problem, did_you_mean
-from blackstart.io.glpi import NETWORK_KINDS, SITE_WORDS, kind_by_words
 from blackstart.io.importing import (
     Importer,
     ImportResult,
     Record,
-    json_files,
     make_id,
-    not_found,
-    read_json_sources,
     sorted_sections,
 )
 from blackstart.io.source import SourceFile
+from blackstart.io.type_words import NETWORK_KINDS, SITE_WORDS, kind_by_words
 
 CLASSES = (
     "Location",
@@ -124,71 +121,22 @@ _LINK_KEYS = (
 
 
 def read_records(path: Path, imp: Importer) -> dict[str, list[Record]]:
-    """Objects of the saved answers in ``path``, by class (a subclass's objects under
-    their own class, as ``core/get`` names it)."""
-    if not path.exists():
-        raise not_found(path, "a directory of <Class>.json core/get answers")
-    base = path if path.is_dir() else path.parent
-    files = json_files(path)
-    out: dict[str, list[Record]] = defaultdict(list)
-    aliases = {c.lower(): c for c in CLASSES}
-    for src in read_json_sources(files, base):
-        stem = Path(src.label).stem
-        cls = aliases.get(stem.lower())
-        if cls is None:
-            imp.notes.append(f"{src.label}: class '{stem}' not read")
-            continue
-        _take(src, cls, imp, out)
-    return out
+    """Objects of the saved answers in ``path`` (see :mod:`blackstart.io.itop_answers`)."""
+    from blackstart.io.itop_answers import read_answers
+
+    return read_answers(path, CLASSES, imp)
 
 
 def records_from_answers(
     answers: dict[str, Any], origin: str, imp: Importer
 ) -> dict[str, list[Record]]:
     """Records from answers fetched live (``{class: core/get answer}``)."""
+    from blackstart.io.itop_answers import take
+
     out: dict[str, list[Record]] = defaultdict(list)
     for cls, answer in answers.items():
-        _take(SourceFile(None, answer, f"{origin}/{cls}"), cls, imp, out)
+        take(SourceFile(None, answer, f"{origin}/{cls}"), cls, imp, out)
     return out
-
-
-def _take(src: SourceFile, cls: str, imp: Importer, out: dict[str, list[Record]]) -> None:
-    data = src.data
-    if isinstance(data, dict) and "objects" in data:
-        if data.get("code") not in (0, None):
-            imp.problems.append(
-                src.problem(
-                    "itop-error",
-                    f"iTop answered code {data.get('code')}: {data.get('message')}",
-                    ("code",),
-                )
-            )
-            return
-        for key, obj in (data.get("objects") or {}).items():
-            if not isinstance(obj, dict) or not isinstance(obj.get("fields"), dict):
-                imp.problems.append(
-                    src.problem("bad-export", f"object '{key}' has no fields", ("objects", key))
-                )
-                continue
-            fields = dict(obj["fields"])
-            fields.setdefault("id", obj.get("key") or key.partition("::")[2])
-            kind = str(obj.get("class") or cls)
-            out[kind].append(Record(kind, fields, src, ("objects", key, "fields")))
-    elif isinstance(data, list):
-        for i, fields in enumerate(data):
-            if not isinstance(fields, dict):
-                imp.problems.append(src.problem("bad-export", f"item {i} is not an object", (i,)))
-                continue
-            out[cls].append(Record(cls, fields, src, (i,)))
-    else:
-        imp.problems.append(
-            src.problem(
-                "bad-export",
-                'a core/get answer ({"objects": …}) or a list of objects is expected',
-                (),
-                suggestion="save iTop's answer as it is",
-            )
-        )
 
 
 def import_itop(path: Path) -> ImportResult:
