@@ -224,7 +224,8 @@ def hospital_group(seed: int = 7, *, apps: int = 40) -> Fixture:
                 locations_id=0,
                 uuid=uuid,
             )
-            vms.append(("Computer", comp))
+            # appliances name a VM by its Computer, or (v % 6 == 1) by its VM record
+            vms.append(("ComputerVirtualMachine", cvm) if v % 6 == 1 else ("Computer", comp))
         else:
             vms.append(("ComputerVirtualMachine", cvm))
     instances: list[int] = []

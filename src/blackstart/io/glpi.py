@@ -381,6 +381,7 @@ class _Build:
             uuid = (text(rec.data.get("uuid")) or "").lower()
             if uuid and uuid in by_uuid:
                 cid = self.comp_of[("Computer", by_uuid[uuid])]  # the VM is inventoried too
+                self.comp_of[("ComputerVirtualMachine", int(rec.data["id"]))] = cid
             else:
                 cid = self.component(rec, "vm")
             if host_id is not None and host_id != cid:
