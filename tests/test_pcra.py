@@ -136,6 +136,7 @@ def test_dependencies_recovery_and_place(model_dir: Path) -> None:
     assert layers["facilities"] == ["power-a"] and layers["network"] == ["ward-net"]
     assert set(layers["sites"]) == {"dc-a", "hosp"} and layers["providers"] == ["colo-op"]
     assert data["place"]["down_if_lost"] is True
+    assert data["place"]["dependencies_here"] == ["ward-net"]
     assert pcra_data(m, "messaging", place="dc-a", runs=RUNS)["place"]["down_if_lost"] is False
     rec = data["recovery"]
     assert rec["scenario"] == "dc-a-cut"

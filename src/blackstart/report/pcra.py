@@ -212,6 +212,9 @@ def pcra_data(
             "name": model.sites[place].name,
             "kind": model.sites[place].kind,
             "down_if_lost": any(d.id == function for d in hit.functions_down),
+            "dependencies_here": [
+                n for n in needs if n in model.components and model.components[n].site == place
+            ],
         }
     cache = scenario_cache if scenario_cache is not None else {}
     scenarios = []

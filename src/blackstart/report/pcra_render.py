@@ -98,6 +98,8 @@ def blocks(data: dict[str, Any], lang: str = "fr") -> list[Block]:
                 ),
             )
         )
+        if pl["dependencies_here"]:
+            out.append(("p", t["place_deps"].format(items=", ".join(pl["dependencies_here"]))))
     out.append(("h2", t["s_bia"]))
 
     def h(hours: float | None) -> float | None:

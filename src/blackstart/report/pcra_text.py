@@ -35,6 +35,7 @@ TEXT: dict[str, dict[str, str]] = {
         "place_note": "Le plan est établi pour le lieu {place} ({kind}). Perte du lieu : la "
         "fonction {verdict}. Les dépendances propres à un lieu de délivrance "
         "(FONCTION@LIEU) s'appliqueront quand le modèle décrira les lieux.",
+        "place_deps": "Dépendances de la fonction situées sur ce lieu : {items}.",
         "place_down": "tombe",
         "place_up": "reste disponible",
         "none": "non renseigné",
@@ -185,6 +186,7 @@ TEXT: dict[str, dict[str, str]] = {
         "place_note": "This plan is written for the place {place} ({kind}). If the place is "
         "lost, the function {verdict}. Dependencies specific to a place of delivery "
         "(FUNCTION@PLACE) will apply once the model describes places.",
+        "place_deps": "Dependencies of the function located at this place: {items}.",
         "place_down": "goes down",
         "place_up": "stays up",
         "none": "not given",
