@@ -101,7 +101,9 @@ def hospital_group(seed: int = 7, *, apps: int = 40) -> Fixture:
     )
     f.add("Location", name="CH Sud", completename="CH Sud", locations_id=0, town="Arras")
     sup = f.add("Supplier", name="Global Colo", suppliertypes_id="Hébergeur", country="GB")
-    f.add("Supplier", name="Orange Business", suppliertypes_id="Opérateur télécom", country="FR")
+    f.add(
+        "Supplier", name="Orange Business", suppliertypes_id="Opérateur télécom", country="France"
+    )
     dcs = [
         f.add("Datacenter", name="DC Nord", locations_id=room_loc),
         f.add("Datacenter", name="DC Colo", locations_id=colo_loc),

@@ -93,6 +93,7 @@ def test_mapping_of_places_and_providers(saved: Path) -> None:
         "jurisdiction": "GB",
     }
     assert doc["providers"]["orange-business"]["kind"] == "telecom"
+    assert doc["providers"]["orange-business"]["jurisdiction"] == "FR"  # from "France"
     assert doc["sites"]["chu-nord"]["kind"] == "hospital"
     ws = doc["components"]["poste-urgences-1"]
     assert ws["site"] == "chu-nord" and "requires" not in ws

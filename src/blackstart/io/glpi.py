@@ -44,6 +44,7 @@ from blackstart.io.type_words import (
     PASSIVE_KINDS,
     SITE_WORDS,
     SUPPLIER_KINDS,
+    country_code,
     kind_by_words,
 )
 
@@ -172,9 +173,8 @@ class _Build:
             pid = make_id(name)
             kind = kind_by_words(text(rec.data.get("suppliertypes_id")), SUPPLIER_KINDS, "other")
             entry: dict[str, Any] = {"kind": kind, "name": name}
-            country = text(rec.data.get("country"))
-            if country and len(country) == 2 and country.isalpha():
-                entry["jurisdiction"] = country.upper()
+            if (code := country_code(text(rec.data.get("country")))) is not None:
+                entry["jurisdiction"] = code
             if text(rec.data.get("comment")):
                 entry["description"] = text(rec.data.get("comment"))
             self.doc["providers"][pid] = entry

@@ -54,3 +54,43 @@ def kind_by_words(name: str | None, table: Any, default: str | None) -> str | No
         if any(w in low for w in words):
             return str(kind)
     return default
+
+
+#: country names as GLPI's free-text ``country`` holds them -> ISO 3166-1 alpha-2.
+COUNTRIES = {
+    "france": "FR",
+    "royaume-uni": "GB",
+    "united kingdom": "GB",
+    "uk": "GB",
+    "etats-unis": "US",
+    "états-unis": "US",
+    "usa": "US",
+    "united states": "US",
+    "allemagne": "DE",
+    "germany": "DE",
+    "belgique": "BE",
+    "belgium": "BE",
+    "luxembourg": "LU",
+    "suisse": "CH",
+    "switzerland": "CH",
+    "irlande": "IE",
+    "ireland": "IE",
+    "pays-bas": "NL",
+    "netherlands": "NL",
+    "espagne": "ES",
+    "spain": "ES",
+    "italie": "IT",
+    "italy": "IT",
+    "chine": "CN",
+    "china": "CN",
+}
+
+
+def country_code(text: str | None) -> str | None:
+    """``FR`` from ``FR``, ``fr``, ``France`` or ``Royaume-Uni``; ``None`` when unknown."""
+    if not text:
+        return None
+    t = text.strip()
+    if len(t) == 2 and t.isalpha():
+        return t.upper()
+    return COUNTRIES.get(t.lower())
