@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -258,8 +259,6 @@ def _small_pages(fetch: Any) -> Any:
 
 
 def load_data_file(path: Path) -> Any:
-    import yaml
-
     return yaml.safe_load(path.read_text("utf-8"))
 
 
@@ -323,3 +322,31 @@ def test_live_item_type_unknown_to_an_older_glpi_is_skipped_with_a_note(
     assert r.exit_code == 0, r.output
     warnings = json.loads(r.stdout)["warnings"]
     assert any("DatabaseInstance unknown to this GLPI" in w for w in warnings)
+
+
+def test_overlay_adds_what_glpi_lacks(saved: Path, tmp_path: Path) -> None:
+    """Tiers, objectives and redundancy come from a hand-written overlay, by id."""
+    model_dir = tmp_path / "model"
+    runner = CliRunner()
+    r = runner.invoke(
+        app, ["import", "glpi", str(saved), "-o", str(model_dir / "imported" / "glpi.yaml")]
+    )
+    assert r.exit_code == 0, r.output
+    doc = yaml.safe_load((model_dir / "imported" / "glpi.yaml").read_text())
+    fid = "application-00-use"
+    items = doc["components"]["application-00"]["requires"]
+    (model_dir / "model.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": "CHU",
+                "include": ["imported/glpi.yaml"],
+                "overlay": {
+                    "functions": {fid: {"tier": "care", "rto": "4h"}},
+                    "components": {"application-00": {"requires": [{"any_of": items}]}},
+                },
+            }
+        )
+    )
+    model = api.load(model_dir)
+    assert model.functions[fid].tier == "care" and model.functions[fid].rto == 4 * 3600
+    assert runner.invoke(app, ["validate", str(model_dir)]).exit_code == 0
