@@ -350,3 +350,24 @@ def test_overlay_adds_what_glpi_lacks(saved: Path, tmp_path: Path) -> None:
     model = api.load(model_dir)
     assert model.functions[fid].tier == "care" and model.functions[fid].rto == 4 * 3600
     assert runner.invoke(app, ["validate", str(model_dir)]).exit_code == 0
+
+
+def test_trashed_items_and_templates_are_skipped_once_with_a_note(
+    fixture: Fixture, tmp_path: Path
+) -> None:
+    rows = fixture.expanded()
+    rows["Computer"][0]["is_deleted"] = 1
+    victim = rows["Computer"][0]["name"]
+    rows["Appliance_Item"] = [r for r in rows["Appliance_Item"] if r["items_id"] != victim]
+    rows["ComputerVirtualMachine"] = [
+        r for r in rows["ComputerVirtualMachine"] if r["computers_id"] != victim
+    ]
+    rows["DatabaseInstance"] = [r for r in rows["DatabaseInstance"] if r["items_id"] != victim]
+    d = tmp_path / "trash"
+    d.mkdir()
+    for name, value in rows.items():
+        (d / f"{name}.json").write_text(json.dumps(value))
+    result = import_glpi(d)
+    assert victim.lower() not in result.document["components"]
+    notes = [w for w in result.warnings if "in the trash" in w]
+    assert notes == ["Computer id 1: in the trash or a template; skipped"]

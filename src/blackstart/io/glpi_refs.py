@@ -71,13 +71,16 @@ class Glpi:
             self.by_name[kind] = names
         self.taken: set[str] = set()
         self.ids: dict[tuple[str, int], str] = {}
+        self.skipped: set[tuple[str, int]] = set()
 
     def live(self, kind: str) -> list[tuple[int, Record]]:
         """The objects of ``kind`` that are neither in the trash nor templates, by id."""
         out = []
         for i, rec in sorted(self.by_id.get(kind, {}).items()):
             if flag(rec.data.get("is_deleted")) or flag(rec.data.get("is_template")):
-                self.imp.notes.append(f"{label(rec)}: in the trash or a template; skipped")
+                if (kind, i) not in self.skipped:
+                    self.skipped.add((kind, i))
+                    self.imp.notes.append(f"{label(rec)}: in the trash or a template; skipped")
                 continue
             out.append((i, rec))
         return out
