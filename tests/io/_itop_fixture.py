@@ -44,29 +44,54 @@ class Cmdb:
         return ident
 
     def answers(self) -> dict[str, dict[str, Any]]:
-        return {
-            cls: {
-                "objects": {
-                    f"{cls}::{i}": {
-                        "code": 0,
-                        "message": "",
-                        "class": cls,
-                        "key": str(i),
-                        "fields": dict(row),  # a copy: tests may break their own
-                    }
-                    for i, row in rows.items()
-                },
-                "code": 0,
-                "message": f"Found: {len(rows)}",
-            }
-            for cls, rows in self.objects.items()
+        """One core/get answer per class, and ``FunctionalCI``'s (every CI, base fields
+        only, each with its own class) — the only answer naming the ``ONLY_IN_BASE``
+        classes."""
+        out = {
+            cls: _answer(cls, rows) for cls, rows in self.objects.items() if cls not in ONLY_IN_BASE
         }
+        base: dict[str, Any] = {}
+        for cls, rows in self.objects.items():
+            if cls == "Location" or cls.startswith("lnk"):
+                continue
+            for i, row in rows.items():
+                fields = {k: row[k] for k in BASE_FIELDS if k in row}
+                base[f"{cls}::{i}"] = {
+                    "code": 0,
+                    "message": "",
+                    "class": cls,
+                    "key": str(i),
+                    "fields": fields,
+                }
+        out["FunctionalCI"] = {"objects": base, "code": 0, "message": f"Found: {len(base)}"}
+        return out
 
     def write(self, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         for cls, answer in self.answers().items():
             (directory / f"{cls}.json").write_text(json.dumps(answer, indent=1, ensure_ascii=False))
         return directory
+
+
+ONLY_IN_BASE = {"PC"}
+BASE_FIELDS = ("name", "org_id", "business_criticity", "description")
+
+
+def _answer(cls: str, rows: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "objects": {
+            f"{cls}::{i}": {
+                "code": 0,
+                "message": "",
+                "class": cls,
+                "key": str(i),
+                "fields": dict(row),  # a copy: tests may break their own
+            }
+            for i, row in rows.items()
+        },
+        "code": 0,
+        "message": f"Found: {len(rows)}",
+    }
 
 
 def hospital_group(seed: int = 11) -> Cmdb:
@@ -79,6 +104,7 @@ def hospital_group(seed: int = 11) -> Cmdb:
     c.add("Location", name="Hôpital Central", city="Metz", org_id=1)
     servers: dict[int, list[int]] = {}
     hypervisors: dict[int, list[int]] = {}
+    storage: dict[int, int] = {}
     for dc in dcs:
         ps = [
             c.add("PowerSource", name=f"Arrivée {side} {dc}", location_id=dc, status="production")
@@ -96,8 +122,12 @@ def hospital_group(seed: int = 11) -> Cmdb:
             )
             for k in range(2)
         ]
+        storage[dc] = c.add(
+            "StorageSystem", name=f"Baie SAN {dc}", location_id=dc, powerA_id=0, powerB_id=0
+        )
         for r in range(4):
             rack = c.add("Rack", name=f"Baie {dc}-{r}", location_id=dc, nb_u=42)
+            chassis = c.add("Enclosure", name=f"Châssis {dc}-{r}", rack_id=rack, location_id=dc)
             pdus = [
                 c.add(
                     "PDU",
@@ -116,6 +146,7 @@ def hospital_group(seed: int = 11) -> Cmdb:
                     rack_id=rack,
                     powerA_id=pdus[0],
                     powerB_id=pdus[1] if s else 0,
+                    enclosure_id=chassis if s == 2 else 0,
                     business_criticity="high",
                     serialnumber=f"S{rnd.randrange(10**6)}",
                 )
@@ -171,6 +202,7 @@ def hospital_group(seed: int = 11) -> Cmdb:
         c.add("DatabaseSchema", name=f"schema{s:02d}", dbserver_id=dbservers[s % 20])
         for s in range(40)
     ]
+    pcs = [c.add("PC", name=f"PC-URG-{k}", business_criticity="high") for k in range(3)]
     apps = []
     for a in range(40):
         app = c.add(
@@ -180,7 +212,8 @@ def hospital_group(seed: int = 11) -> Cmdb:
             status="active",
         )
         apps.append(app)
-        for ci in rnd.sample(vms, rnd.randint(1, 3)) + rnd.sample(schemas, a % 2):
+        extra = [storage[dcs[a % 2]]] if a % 4 == 0 else [pcs[a % 3]] if a % 4 == 1 else []
+        for ci in rnd.sample(vms, rnd.randint(1, 3)) + rnd.sample(schemas, a % 2) + extra:
             c.add(
                 "lnkApplicationSolutionToFunctionalCI",
                 applicationsolution_id=app,
@@ -229,7 +262,9 @@ def down(c: Cmdb, location: str) -> tuple[set[int], set[int]]:
     def is_down(cls: str, i: int, r: dict[str, Any]) -> bool:
         if r.get("location_id") == str(loc) and cls != "Rack":
             return True
-        if cls in ("Server", "NetworkDevice"):
+        if r.get("enclosure_id") not in (None, "0") and int(r["enclosure_id"]) in down:
+            return True
+        if cls in ("Server", "NetworkDevice", "StorageSystem"):
             feeds = [int(r[k]) for k in ("powerA_id", "powerB_id") if r.get(k) not in ("0", None)]
             if feeds and all(f in down for f in feeds):
                 return True

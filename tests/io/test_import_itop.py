@@ -174,3 +174,26 @@ def test_live_itop_reads_every_class_with_core_get(cmdb: Cmdb, saved: Path, tmp_
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_enclosure_storage_and_base_class_answers(cmdb: Cmdb, saved: Path) -> None:
+    """A chassis takes down its servers; classes known only from FunctionalCI.json (PCs)
+    are components; Server objects also in FunctionalCI.json keep their full fields."""
+    model = load_data(import_itop(saved).document)
+    tag = {t: c for c, v in model.components.items() for t in v.tags if t.startswith("itop:")}
+    chassis = next(i for i, r in cmdb.objects["Enclosure"].items() if r["name"].endswith("-0"))
+    inside = {i for i, r in cmdb.objects["Server"].items() if r["enclosure_id"] == str(chassis)}
+    report = api.impact(model, fail=[f"component:{tag[f'itop:Enclosure:{chassis}']}"])
+    down = {d.id for d in report.components_down}
+    servers_down = {i for i in cmdb.objects["Server"] if tag[f"itop:Server:{i}"] in down}
+    assert servers_down == inside and len(inside) == 1
+    pc = next(iter(cmdb.objects["PC"]))
+    assert model.components[tag[f"itop:PC:{pc}"]].kind == "endpoint"
+    assert (
+        model.components[
+            tag[f"itop:StorageSystem:{next(iter(cmdb.objects['StorageSystem']))}"]
+        ].kind
+        == "storage"
+    )
+    srv = model.components[tag[f"itop:Server:{next(iter(cmdb.objects['Server']))}"]]
+    assert srv.site is not None and srv.requires is not None  # the richer answer won

@@ -59,7 +59,15 @@ CLASSES = (
     "lnkApplicationSolutionToFunctionalCI",
     "lnkApplicationSolutionToBusinessProcess",
     "lnkConnectableCIToNetworkDevice",
+    "Enclosure",
+    "StorageSystem",
+    "NAS",
+    "SANSwitch",
+    "TapeLibrary",
+    "FunctionalCI",
 )
+"""Read in this order; ``FunctionalCI`` last catches CIs of every other class (with the
+base fields only: a class's own answer, richer, wins for the same object)."""
 _OWN_IDS = {"Location", *(c for c in CLASSES if c.startswith("lnk"))}
 """Classes with their own id space; the others derive from FunctionalCI."""
 KINDS = {
@@ -78,7 +86,20 @@ KINDS = {
     "WebApplication": "application",
     "OtherSoftware": "other",
     "ApplicationSolution": "application",
+    "Enclosure": "other",
+    "StorageSystem": "storage",
+    "NAS": "storage",
+    "SANSwitch": "switch",
+    "TapeLibrary": "backup",
+    "PC": "endpoint",
+    "Printer": "endpoint",
+    "Peripheral": "endpoint",
+    "Tablet": "endpoint",
+    "Phone": "telephony",
+    "IPPhone": "telephony",
+    "MobilePhone": "telephony",
 }
+NOT_COMPONENTS = ("Rack", "BusinessProcess")
 #: class -> external keys whose target it requires (iTop's impacts, downwards).
 PARENT_KEYS = {
     "PDU": ("powerstart_id",),
@@ -108,6 +129,7 @@ _MAPPED = (
     "city",
     "networkdevicetype_id_friendlyname",
     "farm_id",
+    "enclosure_id",
     *(k for keys in PARENT_KEYS.values() for k in keys),
 )
 _LINK_KEYS = (
@@ -176,7 +198,16 @@ class _Itop:
                 rec.data["id"] = ident
                 table = self.own[kind] if kind in _OWN_IDS else self.ci
                 if ident in table:
-                    imp.problem(rec, "duplicate-object", f"{label(rec)} appears twice", "id")
+                    if table[ident].kind != rec.kind:
+                        imp.problem(
+                            rec,
+                            "duplicate-object",
+                            f"{label(rec)} is also {label(table[ident])}",
+                            "id",
+                            suggestion="objects of FunctionalCI classes share one id space",
+                        )
+                    if len(table[ident].data) >= len(rec.data):
+                        continue  # the same object from a parent class's answer: keep the richer
                 table[ident] = rec
         self.ids: dict[int, str] = {}
         self.taken: set[str] = set()
@@ -268,11 +299,12 @@ def build(recs: dict[str, list[Record]], imp: Importer) -> ImportResult:
         doc["sites"][sid] = entry
     needs: dict[str, list[Any]] = defaultdict(list)
     for i, rec in sorted(it.ci.items()):
+        if rec.kind in NOT_COMPONENTS:
+            continue
         kind = KINDS.get(rec.kind)
         if kind is None:
-            if rec.kind not in ("Rack", "BusinessProcess"):
-                imp.notes.append(f"{label(rec)}: class {rec.kind} not mapped")
-            continue
+            kind = "other"
+            imp.notes.append(f"{label(rec)}: class {rec.kind} has no kind rule (kind other)")
         if rec.kind == "NetworkDevice":
             kind = (
                 kind_by_words(
@@ -299,8 +331,8 @@ def build(recs: dict[str, list[Record]], imp: Importer) -> ImportResult:
         if rec.data.get("description"):
             entry["description"] = str(rec.data["description"])
         comps[cid] = entry
-        for key in PARENT_KEYS.get(rec.kind, ()):
-            if (parent := it.ref(rec, key)) is not None and KINDS.get(parent.kind):
+        for key in (*PARENT_KEYS.get(rec.kind, ()), "enclosure_id"):
+            if (parent := it.ref(rec, key)) is not None and parent.kind not in NOT_COMPONENTS:
                 needs[cid].append(it.cid(parent))
         power = [p for k in ("powerA_id", "powerB_id") if (p := it.ref(rec, k)) is not None]
         if power:
@@ -319,12 +351,12 @@ def build(recs: dict[str, list[Record]], imp: Importer) -> ImportResult:
         if str(rec.data.get("connection_type", "downlink")) != "downlink":
             continue
         ci, nd = it.ref(rec, "connectableci_id"), it.ref(rec, "networkdevice_id")
-        if ci is not None and nd is not None and KINDS.get(ci.kind):
+        if ci is not None and nd is not None and ci.kind not in NOT_COMPONENTS:
             needs[it.cid(ci)].append(it.cid(nd))
     for _, rec in sorted(it.own["lnkApplicationSolutionToFunctionalCI"].items()):
         app, ci = it.ref(rec, "applicationsolution_id"), it.ref(rec, "functionalci_id")
         if app is not None and ci is not None:
-            if KINDS.get(ci.kind):
+            if ci.kind not in NOT_COMPONENTS:
                 app_members[int(app.data["id"])].append(it.cid(ci))
             else:
                 imp.notes.append(f"{label(rec)}: {ci.kind} id {ci.data['id']} is not mapped")
