@@ -54,7 +54,7 @@ MUTANTS: tuple[Mutant, ...] = (
            "QUANTILES = (0.5, 0.8, 0.95)", "QUANTILES = (0.5, 0.7, 0.9)",
            "function bands at P50/P70/P90 instead of P50/P80/P95"),
     Mutant("band-levels", "planning.py",
-           "qs = np.quantile(values, (0.5, 0.8, 0.95))",
+           "qs = np.quantile(values, QUANTILES)",
            "qs = np.quantile(values, (0.5, 0.7, 0.9))",
            "tier and everything bands at P50/P70/P90"),
     Mutant("z90-is-z95", "engine/durations.py",
