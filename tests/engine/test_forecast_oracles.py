@@ -30,6 +30,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from blackstart import api, planning
 from blackstart.engine.forecast import QUANTILES, ForecastResult, forecast
@@ -385,3 +387,63 @@ def test_reference_helpers_agree_with_brute_force() -> None:
     pmf = o.lognormal(60, 180)
     assert o.quantile(pmf, 0.9) == math.ceil(180)  # P90 of ceil(X) is ceil(p90)
     assert o.quantile(pmf, 0.5) == 60
+
+
+# --------------------------------------------------------------------------- generated cases
+
+
+@st.composite
+def step(draw: st.DrawFn) -> tuple[Any, o.F64]:
+    """A duration as written in a model, with its exact PMF (whole-minute parameters)."""
+    kind = draw(st.sampled_from(["fixed", "uniform", "triangular", "lognormal"]))
+    lo = draw(st.integers(1, 120))
+    width = draw(st.integers(5, 240))
+    if kind == "fixed":
+        return f"{lo}min", o.fixed(lo)
+    if kind == "uniform":
+        return f"{lo}min..{lo + width}min", o.uniform(lo, lo + width)
+    if kind == "triangular":
+        mode = lo + draw(st.integers(1, width - 1))
+        return f"{lo}min..{mode}min..{lo + width}min", o.triangular(lo, mode, lo + width)
+    lo += 4  # median 5 min to 124 min, p90 up to 4 times it: a tail the PMF can hold
+    p90 = lo + min(width, 3 * lo)
+    return {"lognormal": {"median": f"{lo}min", "p90": f"{p90}min"}}, o.lognormal(lo, p90)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    steps=st.lists(step(), min_size=1, max_size=3),
+    shape=st.sampled_from(["chain", "all_of", "any_of"]),
+    seed=st.integers(0, 999),
+)
+def test_generated_structures_match_their_exact_distribution(
+    tmp_path: Path, steps: list[tuple[Any, o.F64]], shape: str, seed: int
+) -> None:
+    """One to three steps of any distribution, in a chain (sum), needed together (max)
+    or redundant (min): the whole CDF and the three quantiles against the exact PMF."""
+    names = [f"c{i}" for i in range(len(steps))]
+    components = {}
+    for i, (name, (text, _)) in enumerate(zip(names, steps, strict=True)):
+        needs = [names[i - 1]] if shape == "chain" and i > 0 else None
+        components[name] = saas(needs, boot=text)
+    pmfs = [p for _, p in steps]
+    if shape == "chain":
+        requires: Any = [names[-1]]
+        pmf = o.add(*pmfs)
+    elif shape == "all_of":
+        requires = names
+        pmf = o.maximum(*pmfs)
+    else:
+        requires = {"any_of": names}
+        surv = np.ones(max(len(p) for p in pmfs))
+        for p in pmfs:
+            surv *= 1 - np.pad(np.cumsum(p), (0, len(surv) - len(p)), constant_values=1.0)
+        pmf = np.diff(np.concatenate([[0.0], 1 - surv]))
+    model = write_model(tmp_path, components, {"f": {"tier": "care", "requires": requires}})
+    res = runs_of(model, ["f"], seed=seed)
+    pmf = o.shift(pmf, FAIL_END)
+    o.assert_cdf(pmf, res.back[:, 0], shape)
+    for p, q in zip(LEVELS, res.quantiles()[:, 0], strict=True):
+        o.assert_quantile(pmf, float(q), p, RUNS, shape)
