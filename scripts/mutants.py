@@ -144,7 +144,7 @@ def _run_tests(src: Path) -> tuple[int, str]:
         [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *TESTS],
         env=_env(src), cwd=ROOT, capture_output=True, text=True, check=False,
     )  # fmt: skip
-    tail = [ln for ln in proc.stdout.splitlines() if ln.startswith(("FAILED", "ERROR", "E  "))]
+    tail = [ln for ln in proc.stdout.splitlines() if ln.startswith(("FAILED", "ERROR"))]
     return proc.returncode, (tail[0] if tail else proc.stdout.strip().splitlines()[-1])[:200]
 
 
@@ -189,8 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for m, o in zip(mutants, outcomes, strict=True):
             print(f"{o.status:8} {o.seconds:5.1f}s  {m.name:20} {m.what}")
-            if o.status != "killed":
-                print(f"         {o.detail}")
+            print(f"         {o.detail}")  # the first failing test, or why not
         print(f"mutation score: {killed}/{len(outcomes)} killed "
               f"({time.perf_counter() - t0:.0f} s, baseline {base.seconds:.0f} s)")  # fmt: skip
     if any(o.status == "error" for o in outcomes):
