@@ -67,9 +67,9 @@ MUTANTS: tuple[Mutant, ...] = (
            "lo, mode, hi = a[tri], b[tri], c[tri]",
            "lo, mode, hi = a[tri], (a[tri] + c[tri]) / 2, c[tri]",
            "triangular mode forced to the midpoint"),
-    Mutant("restore-never", "engine/durations.py",
-           "needed = branch.random((hi - lo, k)) < problem.task_prob",
-           "needed = branch.random((hi - lo, k)) < 0.0",
+    Mutant("restore-never", "model/recovery.py",
+           'task_prob.append(rec.restart_fails if action == "restore" else 1.0)',
+           'task_prob.append(0.0 if action == "restore" else 1.0)',
            "restart-failure probability ignored: no restore ever"),
     Mutant("restore-always", "model/recovery.py",
            'task_prob.append(rec.restart_fails if action == "restore" else 1.0)',
@@ -122,6 +122,18 @@ def _apply(src: Path, m: Mutant) -> None:
     path.write_text(text.replace(m.old, m.new), "utf-8")
 
 
+def check_snippets(mutants: list[Mutant] | tuple[Mutant, ...] = MUTANTS) -> None:
+    """Each mutant's snippet is in the working tree's file exactly once
+    (``SnippetError`` otherwise). Nothing is written."""
+    for m in mutants:
+        count = (SRC / "blackstart" / m.file).read_text("utf-8").count(m.old)
+        if count != 1:
+            raise SnippetError(
+                f"mutant {m.name}: snippet found {count} times in src/blackstart/{m.file} "
+                f"(expected once): {m.old!r}"
+            )
+
+
 class SnippetError(Exception):
     """A mutant's snippet is no longer (or not uniquely) in its file."""
 
@@ -168,10 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     mutants = [m for m in MUTANTS if args.only is None or m.name in args.only]
     try:
-        with tempfile.TemporaryDirectory() as tmp:  # every snippet exists, before any run
-            src = _copy_src(Path(tmp))
-            for m in mutants:
-                _apply(src, m)
+        check_snippets(mutants)  # every snippet exists, before any run
     except SnippetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

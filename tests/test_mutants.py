@@ -28,8 +28,9 @@ def test_every_snippet_is_in_its_file_once(tmp_path: Path) -> None:
     m = mutants()
     assert len(m.MUTANTS) >= 10
     assert len({x.name for x in m.MUTANTS}) == len(m.MUTANTS)
-    src = m._copy_src(tmp_path)
-    for mutant in m.MUTANTS:
+    m.check_snippets()
+    for mutant in m.MUTANTS:  # each on a fresh copy, as the check runs them
+        src = m._copy_src(tmp_path / mutant.name)
         path = src / "blackstart" / mutant.file
         before = path.read_text("utf-8")
         m._apply(src, mutant)
@@ -45,3 +46,5 @@ def test_a_stale_snippet_is_an_error(tmp_path: Path) -> None:
     stale = m.Mutant("stale", "engine/forecast.py", "no such code", "x", "stale")
     with pytest.raises(m.SnippetError, match="found 0 times"):
         m._apply(src, stale)
+    with pytest.raises(m.SnippetError, match="found 0 times"):
+        m.check_snippets([stale])
