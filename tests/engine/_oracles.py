@@ -47,6 +47,17 @@ def pmf_of(dist: stats.rv_continuous | stats.rv_discrete, *, tail: float = 1e-12
     return np.diff(np.concatenate([[0.0], cdf]))
 
 
+def truncated(dist: stats.rv_continuous, elapsed: float, *, tail: float = 1e-12) -> F64:
+    """PMF of ``ceil(X)`` given ``X > elapsed``:
+    ``F(k | X > e) = (F(k) - F(e)) / (1 - F(e))`` for ``k >= e``."""
+    top = math.ceil(float(dist.ppf(1 - tail))) + 1
+    k = np.arange(top + 1, dtype=np.float64)
+    f_e = float(dist.cdf(elapsed))
+    cdf = np.clip((dist.cdf(k) - f_e) / (1 - f_e), 0.0, 1.0)
+    cdf[-1] = 1.0
+    return np.diff(np.concatenate([[0.0], cdf]))
+
+
 def fixed(minutes: int) -> F64:
     out = np.zeros(minutes + 1)
     out[minutes] = 1.0

@@ -32,6 +32,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from blackstart import api, planning
 from blackstart.engine.forecast import QUANTILES, ForecastResult, forecast
@@ -313,6 +314,37 @@ def test_back_exactly_at_the_limit_is_on_time(tmp_path: Path, limit: str, late: 
     row = payload(model)["functions"][0]
     assert row["rto_breach_probability"] == late
     assert row["degraded_mode_exhaustion_probability"] == late
+
+
+# --------------------------------------------------------------------------- progress
+
+
+@pytest.mark.parametrize(
+    ("text", "dist"),
+    [
+        ("20min..100min", stats.uniform(loc=20, scale=80)),
+        ("20min..30min..140min", stats.triang(c=10 / 120, loc=20, scale=120)),
+        ({"lognormal": {"median": "40min", "p90": "90min"}},
+         stats.lognorm(s=math.log(90 / 40) / stats.norm.ppf(0.9), scale=40)),
+    ],
+    ids=["uniform", "triangular", "lognormal"],
+)  # fmt: skip
+def test_step_in_progress_is_drawn_from_its_tail(
+    tmp_path: Path, text: Any, dist: stats.rv_continuous
+) -> None:
+    """Re-forecast 50 min into a step started when the failure ended: its duration is the
+    distribution truncated below at 50 min, ``F(x | X > 50)``."""
+    function = {"f": {"tier": "care", "requires": ["a"]}}
+    model = write_model(tmp_path, {"a": saas(boot=text)}, function)
+    pmf = o.shift(o.truncated(dist, 50), FAIL_END)
+    as_of, started = f"+{FAIL_END + 50}min", [f"a/boot@+{FAIL_END}min"]
+    ctx = planning.context(model, "s")
+    prog = planning.progress_of(ctx, as_of, [], started)
+    watch = np.array([ctx.graph.index["function:f"]], np.int64)
+    res = forecast(ctx.problem, watch, runs=RUNS, seed=5, progress=prog)
+    o.assert_cdf(pmf, res.back[:, 0], "in progress")
+    fc = planning.run_forecast(model, "s", runs=RUNS, seed=5, as_of=as_of, started=started)
+    check_bands(fc.to_dict(), fc.to_dict()["functions"][0], pmf, "in progress")
 
 
 # --------------------------------------------------------------------------- calendar
