@@ -12,7 +12,7 @@ VENDOR_FILES := node_modules/cytoscape/dist/cytoscape.min.js \
 	node_modules/swagger-ui-dist/swagger-ui-bundle.js \
 	node_modules/swagger-ui-dist/swagger-ui.css
 
-.PHONY: demo test lint install vendor bench docs clean
+.PHONY: demo test lint install vendor bench docs clean mutants
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -q
+
+# The forecast's statistical tests must fail on each targeted mutant (about 3 min; .ci/run).
+mutants: $(STAMP)
+	$(BIN)/python scripts/mutants.py --jobs 2
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_impact.py

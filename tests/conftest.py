@@ -1,5 +1,5 @@
-"""Fixtures every test folder may use: a real PostgreSQL server and Chromium's launch
-arguments for Playwright."""
+"""Fixtures every test folder may use: a real PostgreSQL server, Chromium's launch
+arguments for Playwright, and the published reference models."""
 
 from __future__ import annotations
 
@@ -13,6 +13,24 @@ import pytest
 from tests.postgres import fresh_database, postgres_server
 
 CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parent.parent
+OPENPSA = (
+    Path(os.environ.get("BLACKSTART_VALIDATION", REPO / ".." / "shared" / "validation")) / "openpsa"
+)
+"""Public reference fault trees with published results (never copied into the project)."""
+
+
+@pytest.fixture
+def openpsa() -> Path:
+    """The reference models' folder. Without it a test is skipped on a developer's machine
+    and fails under CI (``CI`` set), as PostgreSQL and Chromium do: a green CI must have
+    checked the published values."""
+    if not OPENPSA.is_dir():
+        reason = f"reference models not found at {OPENPSA} (set BLACKSTART_VALIDATION)"
+        if os.environ.get("CI"):
+            pytest.fail(reason + "; under CI the published-value tests must run")
+        pytest.skip(reason)
+    return OPENPSA
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from blackstart.generate import (
     write_model,
 )
 from blackstart.model import schema
+from blackstart.model.load import load_model
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +220,6 @@ def test_awkward_strings_round_trip(tmp_path: Path) -> None:
 
 
 def test_load_model_accepts_generated(tmp_path: Path) -> None:
-    load = pytest.importorskip("blackstart.model.load")
     write_model(generate_model(1000, seed=5), tmp_path)
-    model = load.load_model(tmp_path)
+    model = load_model(tmp_path)
     assert len(model.components) == 1000

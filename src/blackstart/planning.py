@@ -19,9 +19,10 @@ import numpy as np
 import numpy.typing as npt
 
 from blackstart.api import display, provenance, resolve_refs
+from blackstart.engine.accuracy import quantile_accuracy
 from blackstart.engine.critical import breakdown, critical_path
 from blackstart.engine.durations import median_durations
-from blackstart.engine.forecast import Progress, forecast
+from blackstart.engine.forecast import QUANTILES, Progress, forecast
 from blackstart.engine.graph import CompiledGraph
 from blackstart.engine.optimize import optimize, weighted_completion
 from blackstart.engine.schedule import ACTIONS, RecoveryProblem, Schedule, run_once
@@ -31,6 +32,10 @@ from blackstart.model.model import Model
 from blackstart.model.recovery import TIER_RANK, ResolvedScenario, build_problem, scenario_of
 from blackstart.model.schema import TIERS
 from blackstart.units import parse_seconds
+
+RESOLUTION_MIN = 1.0
+"""Times are shown to the minute: a quantile's Monte Carlo standard error above it is
+reported (``monte_carlo`` in the forecast, and a warning)."""
 
 TIER_WEIGHT = {"vital": 100.0, "care": 10.0, "administrative": 1.0}
 """Objective weights of the optimised plan (doubled for patient-safety functions)."""
@@ -425,7 +430,7 @@ def run_forecast(
     exhausted = res.exceed_probability(holds)
 
     def band(values: npt.NDArray[np.int64]) -> dict[str, str]:
-        qs = np.quantile(values, (0.5, 0.8, 0.95))
+        qs = np.quantile(values, QUANTILES)
         return {"p50": ctx.iso(qs[0]), "p80": ctx.iso(qs[1]), "p95": ctx.iso(qs[2])}
 
     functions = []
@@ -475,7 +480,11 @@ def run_forecast(
             on_plan=on_plan,
         ),
     }
-    return ForecastReport(payload)
+    everything = res.group_max(range(len(fnodes)))
+    acc = quantile_accuracy(np.column_stack([res.back, everything]), QUANTILES)
+    w = acc.warning(RESOLUTION_MIN)
+    return ForecastReport({**payload, "warnings": [*ctx.warnings, *([w] if w else [])],
+                           "monte_carlo": acc.summary(RESOLUTION_MIN)})  # fmt: skip
 
 
 def _prob(x: float) -> float | None:

@@ -39,9 +39,6 @@ UNIT_SECONDS: dict[str, float] = {
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
 
-# z-score of the 90th percentile of a standard normal distribution.
-_Z90 = 1.2815515655446004
-
 DistributionKind = Literal["fixed", "uniform", "triangular", "lognormal"]
 
 
@@ -127,7 +124,11 @@ class Distribution:
             assert self.mode is not None
             return (self.low + self.mode + self.high) / 3
         assert self.median is not None and self.p90 is not None
-        sigma = math.log(self.p90 / self.median) / _Z90
+        # one Z90 for the whole package; imported here, on use, so that parsing durations
+        # does not load the engine (numba, scipy)
+        from blackstart.engine.durations import Z90
+
+        sigma = math.log(self.p90 / self.median) / Z90
         return self.median * math.exp(sigma * sigma / 2)
 
     def text(self) -> str:

@@ -33,9 +33,10 @@ def watch_functions(ctx: planning.Context) -> np.ndarray:
 
 
 def whole_block_forecast(ctx: planning.Context, runs: int, seed: int) -> np.ndarray:
-    """The whole-block algorithm written out independently: per block, the full
-    ``BLOCK × tasks`` sample from the block's spawned generator, truncated, scheduled run
-    by run."""
+    """The whole-block algorithm written out: per block, the full ``BLOCK × tasks``
+    sample from the block's spawned generator, truncated, scheduled run by run. It
+    reuses ``sample_durations`` and ``run_once``, so it checks that chunking changes no
+    number, not that the numbers are right: ``test_forecast_oracles.py`` does that."""
     p = ctx.problem
     watch = watch_functions(ctx)
     seqs = np.random.SeedSequence(seed).spawn(-(-runs // BLOCK))

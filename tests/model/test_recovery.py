@@ -8,6 +8,7 @@ so that a DST or weekday mistake shows as a wrong minute.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ import pytest
 from blackstart.engine.schedule import ACTIONS, DIST_FIXED, DIST_UNIFORM, RecoveryProblem
 from blackstart.errors import ModelError, UsageError
 from blackstart.model.compile import compile_model
-from blackstart.model.load import load_data
+from blackstart.model.load import load_data, load_model
 from blackstart.model.model import Model
 from blackstart.model.recovery import (
     HORIZON_DAYS,
@@ -186,18 +187,25 @@ def test_calendar_in_the_team_time_zone() -> None:
     assert (cap[360:840] == 6).all() and cap[840] == 0
 
 
-def test_overnight_shift_is_supported_or_rejected() -> None:
-    team = {
-        "skills": ["apps"],
-        "weekday": {"hours": "22:00-06:00", "people": 3},
-        "night": {"on_call": 1},
-        "call_in": "0min",
-    }
-    try:
-        cap = calendar(team, "2024-08-05T09:00")  # a Monday
-    except ModelError:
-        return  # rejected with a located problem: fine
-    assert cap[minute("2024-08-05T09:00", "2024-08-05T23:00")] == 3
+def test_overnight_shift_is_rejected_with_a_located_problem(tmp_path: Path) -> None:
+    """Working hours that cross midnight are refused (nights are ``night.on_call``), with
+    the file, line, column and key of the hours, and what to write instead."""
+    path = tmp_path / "teams.yaml"
+    path.write_text(
+        "name: m\n"
+        "teams:\n"
+        "  apps:\n"
+        "    skills: [apps]\n"
+        '    weekday: {hours: "22:00-06:00", people: 3}\n',
+        "utf-8",
+    )
+    with pytest.raises(ModelError) as info:
+        load_model(path)
+    (problem,) = info.value.problems
+    assert (problem.code, problem.line, problem.key) == ("bad-value", 5, "teams.apps.weekday.hours")
+    assert problem.file is not None and problem.file.endswith("teams.yaml")
+    assert "'22:00-06:00' must end after they start" in problem.message
+    assert "night: {on_call: N}" in problem.message
 
 
 # --------------------------------------------------------------------------- steps

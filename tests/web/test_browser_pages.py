@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 import blackstart.api as bs
 from blackstart.web import create_app
@@ -31,22 +32,49 @@ def server(
         yield str(client.base_url).rstrip("/")
 
 
-@pytest.fixture
-def hosts(page: Page) -> set[str]:
-    """Hosts of every request the page makes (filled as it runs)."""
-    seen: set[str] = set()
-    page.on("request", lambda request: seen.add(request.url.split("/")[2]))
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.set_default_timeout(TIMEOUT_MS)
-    return seen
-
-
 def _host(url: str) -> str:
     return url.split("/")[2]
 
 
-def test_explorer_search_details_and_cone(page: Page, server: str, hosts: set[str]) -> None:
+@dataclass
+class Watch:
+    """What a page did while a test ran: the hosts it requested, the JavaScript errors
+    it raised (uncaught exceptions, ``pageerror``) and what it logged as errors."""
+
+    hosts: set[str] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+
+    def assert_clean(self, server: str) -> None:
+        assert self.errors == [], f"JavaScript errors on the page: {self.errors}"
+        assert self.hosts == {_host(server)}
+
+
+@pytest.fixture
+def watch(page: Page) -> Watch:
+    """Filled as the page runs; each test ends with :meth:`Watch.assert_clean`."""
+    seen = Watch()
+    page.on("request", lambda request: seen.hosts.add(_host(request.url)))
+    page.on("pageerror", lambda exc: seen.errors.append(f"uncaught: {exc}"))
+
+    def console(msg: ConsoleMessage) -> None:
+        if msg.type == "error":
+            seen.errors.append(f"console.error: {msg.text}")
+
+    page.on("console", console)
+    page.set_default_timeout(TIMEOUT_MS)
+    return seen
+
+
+def test_page_errors_are_caught(page: Page, server: str, watch: Watch) -> None:
+    """The watch sees an uncaught exception thrown by a page script (it would otherwise
+    pass unnoticed)."""
+    page.goto(server + "/explorer")
+    page.evaluate("setTimeout(() => { throw new Error('boom from a test'); }, 0)")
+    page.wait_for_timeout(200)
+    assert any("boom from a test" in e for e in watch.errors)
+
+
+def test_explorer_search_details_and_cone(page: Page, server: str, watch: Watch) -> None:
     page.goto(server + "/explorer")
     page.wait_for_selector("#graph[data-ready=true]")
     assert page.evaluate("window.explorerGraph.nodes().length") == 274
@@ -65,7 +93,7 @@ def test_explorer_search_details_and_cone(page: Page, server: str, hosts: set[st
     page.click("#cone")
     highlighted = page.evaluate("window.explorerGraph.nodes('.cone').map(n => n.id())")
     assert set(highlighted) == {"function:lab-results", *cone}
-    assert hosts == {_host(server)}
+    watch.assert_clean(server)
 
 
 def client_cone(server: str, node: str) -> list[str]:
@@ -75,7 +103,7 @@ def client_cone(server: str, node: str) -> list[str]:
     return cone
 
 
-def test_explorer_collapses_and_expands(page: Page, server: str, hosts: set[str]) -> None:
+def test_explorer_collapses_and_expands(page: Page, server: str, watch: Watch) -> None:
     page.goto(server + "/explorer?collapse=site")
     page.wait_for_selector("#graph[data-ready=true]")
     ids = page.evaluate("window.explorerGraph.nodes().map(n => n.id())")
@@ -86,10 +114,10 @@ def test_explorer_collapses_and_expands(page: Page, server: str, hosts: set[str]
     expect(page.locator("#selected")).to_have_text("component:lis-app")
     parent = page.evaluate("window.explorerGraph.getElementById('component:lis-app').parent().id()")
     assert parent == "group:site:colo-paris"
-    assert hosts == {_host(server)}
+    watch.assert_clean(server)
 
 
-def test_fail_the_colocation_site_by_clicking_it(page: Page, server: str, hosts: set[str]) -> None:
+def test_fail_the_colocation_site_by_clicking_it(page: Page, server: str, watch: Watch) -> None:
     page.goto(server + "/what-if")
     page.wait_for_selector("#whatif-graph[data-ready=true]")
     # click the site on the graph: the form's list selects it
@@ -118,10 +146,10 @@ def test_fail_the_colocation_site_by_clicking_it(page: Page, server: str, hosts:
     page.wait_for_selector("#whatif-graph[data-ready=true]")
     down = page.evaluate("window.whatIfGraph.nodes('.down').map(n => n.id())")
     assert "function:lab-results" in down
-    assert hosts == {_host(server)}
+    watch.assert_clean(server)
 
 
-def test_plan_shows_gantt_and_critical_path(page: Page, server: str, hosts: set[str]) -> None:
+def test_plan_shows_gantt_and_critical_path(page: Page, server: str, watch: Watch) -> None:
     page.goto(server + "/plan")
     page.select_option("select[name=scenario]", "colo-site-loss")
     page.get_by_role("button", name="Plan").click()
@@ -133,11 +161,11 @@ def test_plan_shows_gantt_and_critical_path(page: Page, server: str, hosts: set[
     page.select_option("select[name=function]", "lab-results")
     page.get_by_role("button", name="Explain").click()
     expect(page.locator("table.critical-path")).to_contain_text("lis-app")
-    assert hosts == {_host(server)}
+    watch.assert_clean(server)
 
 
-def test_api_docs_work_offline(page: Page, server: str, hosts: set[str]) -> None:
+def test_api_docs_work_offline(page: Page, server: str, watch: Watch) -> None:
     page.goto(server + "/docs")
     expect(page.locator(".opblock").first).to_be_visible()
     expect(page.get_by_text("/api/what-if/forecast")).to_be_visible()
-    assert hosts == {_host(server)}
+    watch.assert_clean(server)

@@ -65,6 +65,7 @@ def test_sigkill_mid_incident_loses_nothing_acknowledged(tmp_path: Path) -> None
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     acknowledged: list[str] = []
+    refused: list[str] = []
     with _server(db, port, tmp_path / "log") as proc, httpx.Client(base_url=base) as c:
         csrf = login(c, "olga")
         b = declare(c, csrf, title="kill me")
@@ -87,14 +88,26 @@ def test_sigkill_mid_incident_loses_nothing_acknowledged(tmp_path: Path) -> None
                         return
                     if r.status_code == 201:
                         acknowledged.append(f"n{i}")
+                    else:
+                        refused.append(f"{r.status_code} {r.text[:200]}")
 
         worker = threading.Thread(target=operator)
         worker.start()
+        deadline = time.monotonic() + 120
         while len(acknowledged) < 5:
+            if not worker.is_alive() or time.monotonic() > deadline:
+                proc.kill()
+                stop.set()
+                raise AssertionError(
+                    f"only {len(acknowledged)} events acknowledged before the operator "
+                    f"{'stopped' if not worker.is_alive() else 'timed out'}; refused: "
+                    f"{refused[:3]}"
+                )
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
         stop.set()
         worker.join(timeout=60)
+        assert not worker.is_alive(), "the operator thread hung after the server died"
         proc.wait(timeout=30)
         session = dict(c.cookies)
     assert len(acknowledged) >= 5

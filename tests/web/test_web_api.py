@@ -46,9 +46,13 @@ def test_overview_lists_functions_by_tier_all_up(client: httpx.Client, model: Mo
     assert {f["state"] for f in body["functions"]} == {"up"}
     assert body["provenance"]["model_hash"] == model.hash
     assert body["model_version"]["hash"] == model.hash
-    assert "lab-results" in body["sites"]["colo-paris"]["components"] or any(
-        "lab-results" in v for v in body["functions_by_tier"].values()
-    )
+    # independently of show(): what the model file puts on the colocation site, and
+    # each function under its own tier
+    hosted = sorted(c for c, comp in model.components.items() if comp.site == "colo-paris")
+    assert sorted(body["sites"]["colo-paris"]["components"]) == hosted
+    assert "lis-app" in hosted  # lab results' application runs there
+    for fid, fn in model.functions.items():
+        assert fid in body["functions_by_tier"][fn.tier]
 
 
 def test_what_if_is_exactly_the_impact_payload(client: httpx.Client, model: Model) -> None:

@@ -246,6 +246,8 @@ def forecast(console: Console, payload: dict[str, Any]) -> None:
     if payload["runs_beyond_horizon"]:
         console.print(f"[yellow]warning:[/] {payload['runs_beyond_horizon']} runs needed staff "
                       "beyond the calendar horizon")  # fmt: skip
+    for w in payload["warnings"]:
+        console.print(f"[yellow]warning:[/] {w}")
 
 
 def explain(console: Console, payload: dict[str, Any]) -> None:
