@@ -735,3 +735,8 @@ from blackstart.cli import incidents as _incidents  # noqa: E402  (needs _guard 
 
 app.add_typer(_incidents.user_app)
 app.command("export-html")(_incidents.export_html)
+
+from blackstart.cli import diagnosing as _diagnosing  # noqa: E402  (needs _guard above)
+
+app.command("diagnose")(_diagnosing.diagnose)
+app.add_typer(_diagnosing.integration_app)

@@ -1,0 +1,252 @@
+"""The Python API of diagnosis: from what is seen down and up to ranked root causes.
+
+Owns the named side of :mod:`blackstart.engine.diagnose`: the observation references
+(one parser, :func:`parse_observation`, resolved to compiled node ids by
+:func:`observation_node`), the prior of every candidate root failure, the JSON-ready
+payload of ``blackstart diagnose --json`` and the questions to ask next.
+
+Priors (probability that the element is failed at a given moment, i.e. its steady-state
+unavailability; Barlow & Proschan, *Statistical Theory of Reliability and Life Testing*,
+1975): the element's ``failure.probability``, else ``MTTR / (MTBF + MTTR)`` from its
+``failure`` data, else a default for its kind (:data:`COMPONENT_DEFAULTS`,
+:data:`SITE_DEFAULTS`, :data:`PROVIDER_DEFAULTS`: orders of magnitude, one failure a year
+or less, repaired in hours). Sites and providers are candidates of their own: they are
+the common causes, failing everything they host or operate at once.
+
+>>> from blackstart import api
+>>> model = api.load(api.example_path())
+>>> report = diagnose(model, down=["function:lab-results", "function:doctor-messaging"])
+>>> report.to_dict()["hypotheses"][0]["failed"] != []
+True
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from blackstart.api import provenance
+from blackstart.engine.checks import next_checks
+from blackstart.engine.diagnose import Diagnosis
+from blackstart.engine.diagnose import diagnose as _diagnose
+from blackstart.engine.graph import COMPONENT, PROVIDER, SITE, CompiledGraph
+from blackstart.errors import UsageError, did_you_mean
+from blackstart.model.compile import compile_model
+from blackstart.model.model import ElementRef, Model, RefKind, parse_ref
+from blackstart.model.schema import Failure
+
+DEFAULT_FALSE_ALARM = 0.02
+"""Probability that an element that is up is reported down (a spurious alert or call)."""
+DEFAULT_MISSED = 0.1
+"""Probability that an element that is down is reported up."""
+DEFAULT_CHECK_ERROR = 0.02
+"""Probability that the answer to a check is wrong."""
+
+COMPONENT_DEFAULTS: dict[str, float] = {
+    "power": 2e-4, "ups": 2e-4, "generator": 1e-3, "cooling": 3e-4, "network": 3e-4,
+    "link": 1e-3, "switch": 2e-4, "router": 2e-4, "firewall": 2e-4, "dns": 2e-4,
+    "storage": 2e-4, "backup": 1e-3, "compute": 5e-4, "cluster": 2e-4, "vm": 5e-4,
+    "container": 1e-3, "database": 5e-4, "directory": 3e-4, "middleware": 5e-4,
+    "application": 1e-3, "saas": 5e-4, "messaging": 5e-4, "pbx": 3e-4, "telephony": 3e-4,
+    "endpoint": 1e-3, "other": 1e-3,
+}  # fmt: skip
+"""Default unavailability of a component without failure data, per kind."""
+SITE_DEFAULTS: dict[str, float] = {
+    "datacenter": 1e-4, "colocation": 1e-4, "hospital": 2e-4, "telecom-room": 3e-4,
+    "office": 3e-4, "cloud-region": 5e-5, "other": 2e-4,
+}  # fmt: skip
+"""Default unavailability of a whole site (power, access, fire), per kind."""
+PROVIDER_DEFAULTS: dict[str, float] = {
+    "colocation": 5e-5, "cloud": 1e-4, "telecom": 3e-4, "software": 2e-4, "saas": 3e-4,
+    "energy": 2e-4, "hardware": 1e-4, "service": 2e-4, "other": 2e-4,
+}  # fmt: skip
+"""Default unavailability of a provider as a whole, per kind."""
+
+FAILABLE_AND_FUNCTION: tuple[RefKind, ...] = ("function", "component", "site", "provider")
+"""The kinds of element an observation can name."""
+
+
+def parse_observation(model: Model, text: str) -> ElementRef:
+    """Parse one observation reference (``function:ID``, ``component:ID``, ``site:ID``,
+    ``provider:ID``) and check it names an element; :class:`UsageError` otherwise.
+
+    The one place observation references are read: ``FUNCTION@PLACE`` (a function at a
+    place of delivery) is refused here until the model has places.
+    """
+    raw = text.strip()
+    if "@" in raw:
+        raise UsageError(
+            f"'{text}': this model has no places of delivery",
+            suggestion=f"observe the function as a whole: {raw.partition('@')[0]}",
+        )
+    try:
+        ref = parse_ref(raw)
+    except ValueError:
+        hint: str | None = next(
+            (f"did you mean '{k}:{raw}'?" for k in FAILABLE_AND_FUNCTION if raw in model.names(k)),
+            "write function:ID, component:ID, site:ID or provider:ID",
+        )
+        raise UsageError(f"'{text}' is not a reference", suggestion=hint) from None
+    if not model.exists(ref):
+        hint = did_you_mean(ref.name, model.names(ref.kind))
+        raise UsageError(f"no {ref.kind} '{ref.name}' in model '{model.name}'", suggestion=hint)
+    return ref
+
+
+def observation_node(model: Model, graph: CompiledGraph, text: str) -> int:
+    """Compiled node id of an observation reference (see :func:`parse_observation`)."""
+    return graph.index[str(parse_observation(model, text))]
+
+
+def _from_failure(failure: Failure | None) -> float | None:
+    if failure is None:
+        return None
+    if failure.probability is not None:
+        return failure.probability
+    if failure.mtbf is not None and failure.mttr is not None:
+        return failure.mttr / (failure.mtbf + failure.mttr)
+    return None
+
+
+def prior(model: Model, ref: str) -> float:
+    """Prior probability that ``ref`` (a site, provider or component) has failed."""
+    kind, _, name = ref.partition(":")
+    if kind == "component":
+        comp = model.components[name]
+        p = _from_failure(comp.failure)
+        return p if p is not None else COMPONENT_DEFAULTS.get(comp.kind, 1e-3)
+    if kind == "site":
+        site = model.sites[name]
+        p = _from_failure(site.failure)
+        return p if p is not None else SITE_DEFAULTS.get(site.kind, 2e-4)
+    prov = model.providers[name]
+    p = _from_failure(prov.failure)
+    return p if p is not None else PROVIDER_DEFAULTS.get(prov.kind, 2e-4)
+
+
+def candidates(model: Model, graph: CompiledGraph) -> tuple[np.ndarray, np.ndarray]:
+    """Node ids of every site, provider and component, and their priors."""
+    ids = np.flatnonzero(np.isin(graph.kind, (PROVIDER, SITE, COMPONENT)))
+    priors = np.fromiter((prior(model, graph.names[v]) for v in ids.tolist()), float, len(ids))
+    return ids, priors
+
+
+@dataclass(frozen=True)
+class DiagnosisReport:
+    """Ranked hypotheses, questions to ask next, and how the search went."""
+
+    model: Model
+    graph: CompiledGraph
+    result: Diagnosis
+    down: tuple[str, ...]
+    up: tuple[str, ...]
+    checks: tuple[dict[str, Any], ...]
+    top: int
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def hypotheses(self) -> list[dict[str, Any]]:
+        """Most probable first: ``failed`` (REFs as ``impact --fail`` takes them),
+        ``probability``, ``explains``, ``unexplained``, ``contradicts`` (REFs)."""
+        names = self.graph.names
+        return [
+            {
+                "failed": [names[v] for v in h.failed],
+                "probability": h.probability,
+                "explains": [names[v] for v in h.explains],
+                "unexplained": [names[v] for v in h.unexplained],
+                "contradicts": [names[v] for v in h.contradicts],
+            }
+            for h in self.result.hypotheses[: self.top]
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready payload (``blackstart diagnose --json``)."""
+        r = self.result
+        return {
+            "observations": {"down": list(self.down), "up": list(self.up)},
+            "hypotheses": self.hypotheses(),
+            "checks": list(self.checks),
+            "search": {
+                "candidates": r.candidates,
+                "evaluated": r.evaluated,
+                "exhaustive": r.exhaustive,
+                "subgraph_nodes": r.subgraph_nodes,
+                "normalisation": "posterior probabilities sum to 1 over the hypotheses "
+                "evaluated: sets of at most max_failures candidates whose dependency cone "
+                "holds an element seen down",
+            },
+            "provenance": self.provenance,
+        }
+
+
+def diagnose(
+    model: Model,
+    *,
+    down: list[str],
+    up: list[str] | None = None,
+    false_alarm: float = DEFAULT_FALSE_ALARM,
+    missed: float = DEFAULT_MISSED,
+    max_failures: int = 3,
+    top: int = 10,
+    checks: int = 5,
+    check_error: float = DEFAULT_CHECK_ERROR,
+    graph: CompiledGraph | None = None,
+) -> DiagnosisReport:
+    """Rank the sets of at most ``max_failures`` root failures that explain the elements
+    seen ``down`` and ``up`` (REFs), and say what to check next."""
+    timings: dict[str, float] = {}
+    up = list(up or [])
+    if not down:
+        raise UsageError("nothing is seen down", suggestion="give --down REF (repeatable)")
+    for what, rate in (("--false-alarm", false_alarm), ("--missed", missed),
+                       ("check error", check_error)):  # fmt: skip
+        if not 0.0 < rate < 0.5:
+            raise UsageError(f"{what} {rate} is not a rate", suggestion="a number in (0, 0.5)")
+    if max_failures < 1:
+        raise UsageError("--max-failures must be at least 1")
+    if graph is None:
+        t = time.perf_counter()
+        graph = compile_model(model)
+        timings["compile"] = time.perf_counter() - t
+    down_refs = list(dict.fromkeys(str(parse_observation(model, x)) for x in down))
+    up_refs = list(dict.fromkeys(str(parse_observation(model, x)) for x in up))
+    both = sorted(set(down_refs) & set(up_refs))
+    if both:
+        raise UsageError(f"{both[0]} is given both down and up", suggestion="keep one")
+    t = time.perf_counter()
+    ids, priors = candidates(model, graph)
+    result = _diagnose(
+        graph,
+        ids,
+        priors,
+        down=[graph.index[r] for r in down_refs],
+        up=[graph.index[r] for r in up_refs],
+        false_alarm=false_alarm,
+        missed=missed,
+        max_failures=max_failures,
+    )
+    timings["diagnose"] = time.perf_counter() - t
+    t = time.perf_counter()
+    observed = set(down_refs) | set(up_refs)
+    askable = [v for v in ids.tolist() if graph.names[v] not in observed]
+    found = next_checks(graph, result.hypotheses, askable, error=check_error, limit=checks)
+    from blackstart.diagnose_phrases import question
+
+    rows = tuple(
+        {
+            "ref": graph.names[c.node],
+            "question": question(model, graph.names[c.node]),
+            "gain_bits": c.gain,
+            "p_down": c.p_down,
+            "same_answer": c.same_answer,
+        }
+        for c in found
+    )
+    timings["checks"] = time.perf_counter() - t
+    settings = {"false_alarm": false_alarm, "missed": missed, "max_failures": max_failures,
+                "check_error": check_error}  # fmt: skip
+    return DiagnosisReport(model, graph, result, tuple(down_refs), tuple(up_refs), rows, top,
+                           provenance(model, timings, **settings))  # fmt: skip
