@@ -20,7 +20,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, func, select
@@ -93,6 +93,14 @@ class Observation(Base):
 def token_hash(token: str) -> str:
     """SHA-256 (hex) of a bearer token."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _utc(when: datetime | str | None) -> datetime | None:
+    """An aggregate's time (SQLite returns text and drops the offset) as aware UTC."""
+    if when is None:
+        return None
+    parsed = datetime.fromisoformat(when) if isinstance(when, str) else when
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -198,8 +206,8 @@ class AlertStore:
             row = s.scalars(select(Integration).where(Integration.name == name)).first()
             if row is None:
                 names = list(s.scalars(select(Integration.name)))
-                raise StoreError(f"no integration '{name}'",
-                                 suggestion="integrations: " + (", ".join(names) or "none"))  # fmt: skip
+                listed = ", ".join(names) or "none"
+                raise StoreError(f"no integration '{name}'", suggestion=f"integrations: {listed}")
             if row.revoked_at is not None:
                 raise StoreError(f"integration '{name}' is already revoked")
             row.revoked_at = now()
@@ -228,7 +236,7 @@ class AlertStore:
             out = []
             for r in rows:
                 n, last = stats.get(r.id, (0, None))
-                last_at = UtcDateTime().process_result_value(last, s.bind.dialect) if last else None
+                last_at = _utc(last)
                 out.append(IntegrationRow(r.id, r.name, r.created_at, r.revoked_at, n, last_at))
             return out
 
@@ -283,7 +291,7 @@ class AlertStore:
                     a.starts_at,
                     a.ends_at,
                     a.last_received_at,
-                )  # fmt: skip
+                )
                 for a, iname in s.execute(q).all()
             ]
 
