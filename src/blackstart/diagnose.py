@@ -38,10 +38,16 @@ from blackstart.model.compile import compile_model
 from blackstart.model.model import ElementRef, Model, RefKind, parse_ref
 from blackstart.model.schema import Failure
 
-DEFAULT_FALSE_ALARM = 0.02
-"""Probability that an element that is up is reported down (a spurious alert or call)."""
-DEFAULT_MISSED = 0.1
-"""Probability that an element that is down is reported up."""
+DEFAULT_FALSE_ALARM = 0.01
+"""Probability that a monitored component that is up alerts (a spurious alert)."""
+DEFAULT_MISSED = 0.5
+"""Probability that a monitored component that is down sends no alert (a missing alert)."""
+DEFAULT_REPORT_ERROR = 0.05
+"""Probability that a person's report (a ward's call about a function, a provider's word
+about a site, someone seeing a component up) is wrong, either way."""
+MONITORED = ("model", "all", "none")
+"""Which components' silence counts as a (weak) sign they are up: those with a
+``monitoring:`` block, every component, or none."""
 DEFAULT_CHECK_ERROR = 0.02
 """Probability that the answer to a check is wrong."""
 
@@ -134,6 +140,14 @@ def candidates(model: Model, graph: CompiledGraph) -> tuple[np.ndarray, np.ndarr
     return ids, priors
 
 
+def _monitored(model: Model, which: str) -> list[str]:
+    if which == "all":
+        return list(model.components)
+    if which == "none":
+        return []
+    return [c for c, comp in model.components.items() if comp.monitoring is not None]
+
+
 @dataclass(frozen=True)
 class DiagnosisReport:
     """Ranked hypotheses, questions to ask next, and how the search went."""
@@ -149,18 +163,25 @@ class DiagnosisReport:
 
     def hypotheses(self) -> list[dict[str, Any]]:
         """Most probable first: ``failed`` (REFs as ``impact --fail`` takes them),
-        ``probability``, ``explains``, ``unexplained``, ``contradicts`` (REFs)."""
+        ``probability``, ``explains``, ``unexplained``, ``contradicts`` (REFs seen up
+        that it brings down), and ``silent``: how many monitored components it brings
+        down that sent no alert."""
         names = self.graph.names
-        return [
-            {
-                "failed": [names[v] for v in h.failed],
-                "probability": h.probability,
-                "explains": [names[v] for v in h.explains],
-                "unexplained": [names[v] for v in h.unexplained],
-                "contradicts": [names[v] for v in h.contradicts],
-            }
-            for h in self.result.hypotheses[: self.top]
-        ]
+        seen_up = set(self.up)
+        out = []
+        for h in self.result.hypotheses[: self.top]:
+            contradicts = [names[v] for v in h.contradicts]
+            out.append(
+                {
+                    "failed": [names[v] for v in h.failed],
+                    "probability": h.probability,
+                    "explains": [names[v] for v in h.explains],
+                    "unexplained": [names[v] for v in h.unexplained],
+                    "contradicts": [r for r in contradicts if r in seen_up],
+                    "silent": sum(1 for r in contradicts if r not in seen_up),
+                }
+            )
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready payload (``blackstart diagnose --json``)."""
@@ -189,6 +210,8 @@ def diagnose(
     up: list[str] | None = None,
     false_alarm: float = DEFAULT_FALSE_ALARM,
     missed: float = DEFAULT_MISSED,
+    report_error: float = DEFAULT_REPORT_ERROR,
+    monitored: str = "model",
     max_failures: int = 3,
     top: int = 10,
     checks: int = 5,
@@ -196,15 +219,24 @@ def diagnose(
     graph: CompiledGraph | None = None,
 ) -> DiagnosisReport:
     """Rank the sets of at most ``max_failures`` root failures that explain the elements
-    seen ``down`` and ``up`` (REFs), and say what to check next."""
+    seen ``down`` and ``up`` (REFs), and say what to check next.
+
+    A component seen down is an alert (wrong with ``false_alarm``); any other report is a
+    person's (wrong with ``report_error``). A monitored component (see :data:`MONITORED`)
+    that does not alert is seen up, weakly: it may be down with its alert ``missed``."""
     timings: dict[str, float] = {}
     up = list(up or [])
     if not down:
         raise UsageError("nothing is seen down", suggestion="give --down REF (repeatable)")
     for what, rate in (("--false-alarm", false_alarm), ("--missed", missed),
-                       ("check error", check_error)):  # fmt: skip
-        if not 0.0 < rate < 0.5:
+                       ("--report-error", report_error), ("check error", check_error)):  # fmt: skip
+        if not 0.0 < rate < 0.5 and not (what == "--missed" and 0.0 < rate < 1.0):
             raise UsageError(f"{what} {rate} is not a rate", suggestion="a number in (0, 0.5)")
+    if false_alarm + missed >= 1.0:
+        raise UsageError("--false-alarm + --missed must stay below 1",
+                         suggestion="an alert must say more about down than about up")  # fmt: skip
+    if monitored not in MONITORED:
+        raise UsageError(f"--monitored {monitored!r}?", suggestion="one of " + ", ".join(MONITORED))
     if max_failures < 1:
         raise UsageError("--max-failures must be at least 1")
     if graph is None:
@@ -218,14 +250,21 @@ def diagnose(
         raise UsageError(f"{both[0]} is given both down and up", suggestion="keep one")
     t = time.perf_counter()
     ids, priors = candidates(model, graph)
+    silent = [f"component:{c}" for c in _monitored(model, monitored)]
+    silent = [r for r in silent if r not in set(down_refs) | set(up_refs)]
+    alert = [r.startswith("component:") for r in down_refs]
+    alpha = [false_alarm if a else report_error for a in alert]
+    alpha += [report_error] * len(up_refs) + [false_alarm] * len(silent)
+    beta = [missed if a else report_error for a in alert]
+    beta += [report_error] * len(up_refs) + [missed] * len(silent)
     result = _diagnose(
         graph,
         ids,
         priors,
         down=[graph.index[r] for r in down_refs],
-        up=[graph.index[r] for r in up_refs],
-        false_alarm=false_alarm,
-        missed=missed,
+        up=[graph.index[r] for r in up_refs + silent],
+        false_alarm=alpha,
+        missed=beta,
         max_failures=max_failures,
     )
     timings["diagnose"] = time.perf_counter() - t
@@ -246,7 +285,8 @@ def diagnose(
         for c in found
     )
     timings["checks"] = time.perf_counter() - t
-    settings = {"false_alarm": false_alarm, "missed": missed, "max_failures": max_failures,
-                "check_error": check_error}  # fmt: skip
+    settings = {"false_alarm": false_alarm, "missed": missed, "report_error": report_error,
+                "monitored": monitored, "monitored_silent": len(silent),
+                "max_failures": max_failures, "check_error": check_error}  # fmt: skip
     return DiagnosisReport(model, graph, result, tuple(down_refs), tuple(up_refs), rows, top,
                            provenance(model, timings, **settings))  # fmt: skip

@@ -56,11 +56,30 @@ def diagnose(
     ] = 3,
     false_alarm: Annotated[
         float,
-        typer.Option("--false-alarm", help="Rate at which an element that is up is seen down."),
-    ] = 0.02,
+        typer.Option("--false-alarm", help="Rate at which a component that is up alerts."),
+    ] = 0.01,
     missed: Annotated[
-        float, typer.Option("--missed", help="Rate at which an element that is down is seen up.")
-    ] = 0.1,
+        float,
+        typer.Option(
+            "--missed", help="Rate at which a monitored component that is down sends no alert."
+        ),
+    ] = 0.5,
+    report_error: Annotated[
+        float,
+        typer.Option(
+            "--report-error",
+            help="Rate at which a person's report (a function, "
+            "site or provider down or up, a component up) is wrong.",
+        ),
+    ] = 0.05,
+    monitored: Annotated[
+        str,
+        typer.Option(
+            "--monitored",
+            help="Components whose silence counts as weakly up: "
+            "model (those with a monitoring: block), all, none.",
+        ),
+    ] = "model",
     top: Annotated[int, typer.Option("--top", min=1, max=64, help="Hypotheses shown.")] = 10,
     as_json: JsonOpt = False,
 ) -> None:
@@ -80,6 +99,8 @@ def diagnose(
             up=up,
             false_alarm=false_alarm,
             missed=missed,
+            report_error=report_error,
+            monitored=monitored,
             max_failures=max_failures,
             top=top,
         ),

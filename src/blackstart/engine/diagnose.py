@@ -91,8 +91,8 @@ class Diagnosis:
 
 def _rates(value: float | Sequence[float] | FloatArray, size: int, what: str) -> FloatArray:
     arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (size,)).astype(np.float64)
-    if size and (np.any(arr <= 0.0) or np.any(arr >= 0.5)):
-        raise ValueError(f"{what} rates must lie strictly between 0 and 0.5")
+    if size and (np.any(arr <= 0.0) or np.any(arr >= 1.0)):
+        raise ValueError(f"{what} rates must lie strictly between 0 and 1")
     return arr
 
 
@@ -159,6 +159,9 @@ def diagnose(
     md = len(down_ids)
     alpha = _rates(false_alarm, len(obs), "false-alarm")
     beta = _rates(missed, len(obs), "missed-alert")
+    if np.any(alpha + beta >= 1.0):
+        raise ValueError("false-alarm + missed-alert rates must stay below 1 (else a report "
+                         "would say more about the opposite state)")  # fmt: skip
     seen_down = np.arange(len(obs)) < md
     base = np.where(seen_down, np.log(alpha), np.log1p(-alpha))
     delta = np.where(seen_down, np.log1p(-beta) - np.log(alpha), np.log(beta) - np.log1p(-alpha))
@@ -172,7 +175,9 @@ def diagnose(
     is_cand = np.zeros(graph.n, dtype=np.bool_)
     is_cand[cand_all] = True
     relevant = np.flatnonzero(below(graph, down_ids) & is_cand) if md else np.zeros(0, np.int64)
-    keep = cone(graph, relevant) & below(graph, obs) if obs.size else np.zeros(graph.n, bool)
+    reachable = cone(graph, relevant)
+    # observed nodes outside every relevant cone are up under every hypothesis: constant
+    keep = reachable & below(graph, obs[reachable[obs]])
     sub, old = restrict(graph, keep)
     new_of = np.full(graph.n, -1, dtype=np.int64)
     new_of[old[1:]] = np.arange(1, len(old))
