@@ -17,7 +17,9 @@ from typer.testing import CliRunner
 from blackstart import api
 from blackstart import diagnose as dg
 from blackstart.cli.app import app
+from blackstart.engine.graph import CompiledGraph
 from blackstart.generate import generate_model
+from blackstart.model.model import Model
 
 from .diagnose_cases import draw_cases, rank_of_truth, run, top_reproduces
 
@@ -26,27 +28,28 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def example() -> tuple[object, object]:
+def example() -> tuple[Model, CompiledGraph]:
     model = api.load(EXAMPLE)
     return model, api.compile_model(model)
 
 
 @pytest.fixture(scope="module")
-def generated() -> tuple[object, object]:
+def generated() -> tuple[Model, CompiledGraph]:
     model = api.load_data(generate_model(1000, seed=11))
     return model, api.compile_model(model)
 
 
-def _accuracy(model: object, graph: object, seed: int) -> tuple[int, int]:
+def _accuracy(model: Model, graph: CompiledGraph, seed: int) -> tuple[int, int]:
     """Cases with the true cause in the top five (equally probable hypotheses share a
     rank), out of all cases: singles and doubles, with and without false alerts."""
     hits = total = 0
-    n_components = len(model.components)  # type: ignore[attr-defined]
+    n_components = len(model.components)
     for failures in (1, 2):
         for false_alerts in (0, 2):
-            cases = draw_cases(graph, random.Random(seed + 10 * failures + false_alerts), 16,
-                               failures=failures, alert_share=0.5, false_alerts=false_alerts)  # fmt: skip
-            reports = run(model, graph, cases, monitored="all", missed=0.5,  # type: ignore[arg-type]
+            rng = random.Random(seed + 10 * failures + false_alerts)
+            cases = draw_cases(graph, rng, 16, failures=failures, alert_share=0.5,
+                               false_alerts=false_alerts)  # fmt: skip
+            reports = run(model, graph, cases, monitored="all", missed=0.5,
                           false_alarm=max(2 / n_components, 1e-4), report_error=1e-3)  # fmt: skip
             for case, report in zip(cases, reports, strict=True):
                 rank = rank_of_truth(report, case.truth)
@@ -72,19 +75,21 @@ def test_noise_free_observations_are_reproduced(which: str, request: pytest.Fixt
     for failures in (1, 2):
         cases = draw_cases(graph, random.Random(5 + failures), 10, failures=failures,
                            alert_share=0.5, false_alerts=0)  # fmt: skip
-        reports = run(model, graph, cases, monitored="all", missed=0.5,  # type: ignore[arg-type]
+        reports = run(model, graph, cases, monitored="all", missed=0.5,
                       false_alarm=1e-6, report_error=1e-6)  # fmt: skip
         for case, report in zip(cases, reports, strict=True):
             assert top_reproduces(report), sorted(case.truth)
 
 
-def test_seed_incident_converges_on_the_colocation_power(example: tuple[object, object]) -> None:
+def test_seed_incident_converges_on_the_colocation_power(
+    example: tuple[Model, CompiledGraph],
+) -> None:
     model, graph = example
-    impact = api.impact(model, scenario="colo-power-cut", graph=graph)  # type: ignore[arg-type]
+    impact = api.impact(model, scenario="colo-power-cut", graph=graph)
     down = [f"function:{f.id}" for f in impact.functions_down]
     up = [f"function:{f}" for f in impact.functions_up]
     alerts = [f"component:{c.id}" for c in impact.components_down][::5]
-    report = dg.diagnose(model, down=down + alerts, up=up, graph=graph)  # type: ignore[arg-type]
+    report = dg.diagnose(model, down=down + alerts, up=up, graph=graph)
     top3 = {r for h in report.to_dict()["hypotheses"][:3] for r in h["failed"]}
     assert top3 == {
         "site:colo-paris",
@@ -95,7 +100,7 @@ def test_seed_incident_converges_on_the_colocation_power(example: tuple[object, 
     assert any("colocation provider (Global Switch)" in q and "power" in q for q in questions)
     # the provider says the building is up but the power distribution is down
     report = dg.diagnose(model, down=[*down, *alerts, "component:colo-power-distribution"],
-                         up=[*up, "site:colo-paris"], graph=graph)  # type: ignore[arg-type]  # fmt: skip
+                         up=[*up, "site:colo-paris"], graph=graph)  # fmt: skip
     best, *others = report.to_dict()["hypotheses"]
     assert best["failed"] == ["component:colo-power-distribution"]
     assert best["probability"] > 0.8  # a person's report is wrong 5 % of the time
