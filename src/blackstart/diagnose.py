@@ -134,10 +134,25 @@ def prior(model: Model, ref: str) -> float:
 
 
 def candidates(model: Model, graph: CompiledGraph) -> tuple[np.ndarray, np.ndarray]:
-    """Node ids of every site, provider and component, and their priors."""
-    ids = np.flatnonzero(np.isin(graph.kind, (PROVIDER, SITE, COMPONENT)))
-    priors = np.fromiter((prior(model, graph.names[v]) for v in ids.tolist()), float, len(ids))
-    return ids, priors
+    """Node ids of every site, provider and component, and their priors (computed once
+    per compiled graph)."""
+    cached = graph._cache.get("diagnose_candidates")
+    if cached is None:
+        ids = np.flatnonzero(np.isin(graph.kind, (PROVIDER, SITE, COMPONENT)))
+        by_label: dict[str, float] = {}
+        for cid, comp in model.components.items():
+            p = _from_failure(comp.failure) if comp.failure is not None else None
+            by_label["component:" + cid] = (
+                p if p is not None else COMPONENT_DEFAULTS.get(comp.kind, 1e-3)
+            )
+        names = graph.names
+        priors = np.fromiter(
+            (by_label.get(names[v]) or prior(model, names[v]) for v in ids.tolist()),
+            np.float64,
+            len(ids),
+        )
+        cached = graph._cache["diagnose_candidates"] = (ids, priors)
+    return cached  # type: ignore[return-value]
 
 
 def _monitored(model: Model, which: str) -> list[str]:

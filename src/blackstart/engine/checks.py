@@ -80,29 +80,33 @@ def next_checks(
     weights = np.asarray([h.probability for h in leading], dtype=np.float64)
     weights = weights / weights.sum()
     down = propagate(graph, pack_scenarios(graph, [h.failed for h in leading]))[nodes, 0]
-    bits = np.unpackbits(down.reshape(-1, 1).view(np.uint8), axis=1, bitorder="little")
-    q_all = bits[:, : len(leading)].astype(np.float64) @ weights
-    groups: dict[int, list[int]] = {}
-    for i, pattern in enumerate(down.tolist()):
-        groups.setdefault(pattern, []).append(i)
+    # a node up (or down) under every leading hypothesis tells nothing: drop it first
+    full = np.uint64((1 << len(leading)) - 1) if len(leading) < 64 else ~np.uint64(0)
+    live = (down != 0) & (down != full)
+    nodes, down = nodes[live], down[live]
+    if nodes.size == 0:
+        return ()
+    patterns, group, sizes = np.unique(down, return_inverse=True, return_counts=True)
+    # representative of a group: sites, then providers, then the lowest node id (ids
+    # are in level order: the component closest to the root)
+    rank = np.full(graph.n, 3, dtype=np.int64)
+    for kind, r in _KIND_RANK.items():
+        rank[graph.kind == kind] = r
+    key = rank[nodes] * graph.n + nodes
+    order = np.lexsort((key, group))
+    first = np.searchsorted(group[order], np.arange(len(patterns)))
+    reps = nodes[order[first]]
+    bits = np.unpackbits(patterns.reshape(-1, 1).view(np.uint8), axis=1, bitorder="little")
+    bits = bits[:, : len(leading)]
+    q_all = bits.astype(np.float64) @ weights
     offered = []
-    for members in groups.values():
-        q = float(q_all[members[0]])
-        gain = information_gain(q, error)
-        if gain <= 1e-12:
-            continue
-        rep = min(
-            members,
-            key=lambda i: (
-                _KIND_RANK.get(int(graph.kind[nodes[i]]), 3),
-                int(graph.level[nodes[i]]),
-                graph.names[nodes[i]],
-            ),
-        )
-        offered.append(Check(int(nodes[rep]), gain, q, len(members) - 1))
-    offered.sort(key=lambda c: (-round(c.gain, 12), _KIND_RANK.get(int(graph.kind[c.node]), 3),
-                                graph.names[c.node]))  # fmt: skip
-    return _greedy(offered, bits[:, : len(leading)], nodes, weights, limit)
+    for g, node in enumerate(reps.tolist()):
+        gain = information_gain(float(q_all[g]), error)
+        if gain > 1e-12:
+            offered.append((Check(int(node), gain, float(q_all[g]), int(sizes[g]) - 1), g))
+    offered.sort(key=lambda cg: (-round(cg[0].gain, 12), int(rank[cg[0].node]),
+                                 graph.names[cg[0].node]))  # fmt: skip
+    return _greedy(offered, bits, weights, limit)
 
 
 def _partition_entropy(labels: npt.NDArray[np.int64], weights: npt.NDArray[np.float64]) -> float:
@@ -112,29 +116,27 @@ def _partition_entropy(labels: npt.NDArray[np.int64], weights: npt.NDArray[np.fl
 
 
 def _greedy(
-    offered: list[Check],
+    offered: list[tuple[Check, int]],
     bits: npt.NDArray[np.uint8],
-    nodes: npt.NDArray[np.int64],
     weights: npt.NDArray[np.float64],
     limit: int,
 ) -> tuple[Check, ...]:
     """Pick checks one by one, each the one whose answer (taken as right) splits the
     leading hypotheses most beyond the answers of those already picked: two checks with
     the same answer under nearly every hypothesis are not both offered."""
-    row_of = {int(v): i for i, v in enumerate(nodes.tolist())}
     labels = np.zeros(bits.shape[1], dtype=np.int64)
     current = 0.0
     chosen: list[Check] = []
     pool = offered[: max(limit * 50, 200)]
     while pool and len(chosen) < limit:
         best, best_h, best_labels = -1, current, labels
-        for k, c in enumerate(pool):
-            refined = labels * 2 + bits[row_of[c.node]]
+        for k, (_c, row) in enumerate(pool):
+            refined = labels * 2 + bits[row]
             h = _partition_entropy(refined, weights)
             if h > best_h + 1e-9:
                 best, best_h, best_labels = k, h, refined
         if best < 0:
             break
-        chosen.append(pool.pop(best))
-        labels, current = best_labels, best_h
+        chosen.append(pool.pop(best)[0])
+        labels, current = np.unique(best_labels, return_inverse=True)[1], best_h
     return tuple(chosen)
