@@ -133,6 +133,24 @@ def prior(model: Model, ref: str) -> float:
     return p if p is not None else PROVIDER_DEFAULTS.get(prov.kind, 2e-4)
 
 
+DEFAULT_REPAIR_S = 4 * 3600.0
+"""Expected time to repair a failure without MTTR data (declaring from a hypothesis)."""
+
+
+def expected_repair_s(model: Model, refs: list[str]) -> float:
+    """When the root failures of a hypothesis are expected to end, in seconds from now:
+    the longest MTTR among them, :data:`DEFAULT_REPAIR_S` for those without one."""
+    out = 0.0
+    for ref in refs:
+        kind, _, name = ref.partition(":")
+        table: dict[str, Any] = {"component": model.components, "site": model.sites,
+                                 "provider": model.providers}  # fmt: skip
+        failure = getattr(table[kind][name], "failure", None) if kind in table else None
+        mttr = failure.mttr if failure is not None else None
+        out = max(out, mttr if mttr is not None else DEFAULT_REPAIR_S)
+    return out
+
+
 def candidates(model: Model, graph: CompiledGraph) -> tuple[np.ndarray, np.ndarray]:
     """Node ids of every site, provider and component, and their priors (computed once
     per compiled graph)."""

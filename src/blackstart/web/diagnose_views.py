@@ -14,6 +14,7 @@ operator role and the session's CSRF token, like the rest of the board.
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
@@ -83,7 +84,7 @@ class DiagnoseService:
                 "mapped": sum(a.ref is not None for a in alerts),
                 "unmapped": sorted({a.name or a.fingerprint for a in alerts if a.ref is None}),
             },
-            "observations": [o.to_dict() for o in observations],
+            "reports": [o.to_dict() for o in observations],
         }
         if not down:
             return {**base, "hypotheses": [], "checks": [], "search": None}
@@ -115,14 +116,20 @@ def _user(request: Request) -> str:
     return str(user.name) if user is not None else "anonymous"
 
 
-def _declare(request: Request, failed: list[str], title: str) -> Any:
+def _declare(request: Request, failed: list[str], title: str, failure_end: str) -> Any:
+    """Declare from a hypothesis: the failures from now, ending when given, else after
+    the longest MTTR among them (:func:`blackstart.diagnose.expected_repair_s`)."""
     if not failed:
         raise UsageError("this hypothesis has no failure to declare",
                          suggestion="pick a hypothesis with at least one root failure")  # fmt: skip
     board = request.app.state.incidents
+    start = datetime.now(UTC).replace(microsecond=0)
+    if not failure_end.strip():
+        repair = diagnose.expected_repair_s(board.dash.model, failed)
+        failure_end = (start + timedelta(seconds=repair)).isoformat()
     return board.declare(_user(request), title=title.strip() or "Diagnosed: " + " ".join(failed),
-                         scenario=None, fail=failed, start=None, failure_end=None, drill=False,
-                         clock="real")  # fmt: skip
+                         scenario=None, fail=failed, start=start.isoformat(),
+                         failure_end=failure_end, drill=False, clock="real")  # fmt: skip
 
 
 # --------------------------------------------------------------------------- pages
@@ -157,8 +164,9 @@ def declare_page(
     request: Request,
     failed: Annotated[str, Form(max_length=4000)],
     title: Annotated[str, Form(max_length=200)] = "",
+    failure_end: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    row = _declare(request, failed.split(), title)
+    row = _declare(request, failed.split(), title, failure_end)
     return RedirectResponse(f"/incidents/{row.id}", status_code=303)
 
 
@@ -174,6 +182,9 @@ class ObservationIn(BaseModel):
 class DeclareIn(BaseModel):
     failed: list[str] = Field(min_length=1, max_length=50)
     title: str = Field("", max_length=200)
+    failure_end: str = Field(
+        "", max_length=64, description="When the failure ends (ISO); default: now + MTTR."
+    )
 
 
 @api.get("/diagnose")
@@ -197,7 +208,7 @@ def observe_json(request: Request, body: ObservationIn, svc: Svc) -> dict[str, A
 @api.post("/diagnose/declare", status_code=201)
 def declare_json(request: Request, body: DeclareIn) -> JSONResponse:
     """Declare an incident from a hypothesis' root failures (plan and forecast start)."""
-    row = _declare(request, body.failed, body.title)
+    row = _declare(request, body.failed, body.title, body.failure_end)
     return JSONResponse(row.summary(), status_code=201)
 
 
