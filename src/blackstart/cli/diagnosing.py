@@ -6,6 +6,7 @@ Registered on the main app at the end of :mod:`blackstart.cli.app`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -147,6 +148,15 @@ def render(console: Console, payload: dict[str, Any]) -> None:
             style="dim",
         )
     )
+
+
+def load_alert_map(web_app: Any, path: Path) -> None:
+    """Add a mapping file's rules to the served app's alert mapping (``serve --alert-map``)."""
+    from blackstart.io.alert_map import read_alert_map
+    from blackstart.web.alerts import AlertMapper
+
+    model = web_app.state.dashboard.model
+    web_app.state.alert_mapper = AlertMapper(model, read_alert_map(path, model))
 
 
 def _open(db: str | None) -> Any:

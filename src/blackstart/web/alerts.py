@@ -62,9 +62,9 @@ class AlertMapper:
     rules: list[tuple[dict[str, str], str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        for cid, comp in self.model.components.items():
-            if comp.monitoring is not None:
-                self.rules.extend((dict(s), f"component:{cid}") for s in comp.monitoring.labels)
+        own = [(dict(s), f"component:{cid}") for cid, comp in self.model.components.items()
+               if comp.monitoring is not None for s in comp.monitoring.labels]  # fmt: skip
+        self.rules = own + list(self.rules)  # the model's blocks first, then the file's
 
     def ref(self, labels: Mapping[str, str], explicit: str | None = None) -> str | None:
         """The element an alert with these labels is about, or ``None``."""
