@@ -11,15 +11,16 @@ import blackstart.api as bs
 from blackstart.errors import ModelError
 from blackstart.io.alert_map import read_alert_map
 from blackstart.model.load import load_data
+from blackstart.model.model import Model
 from blackstart.web.alerts import AlertMapper
 
 
 @pytest.fixture(scope="module")
-def model():  # type: ignore[no-untyped-def]
+def model() -> Model:
     return bs.load(bs.example_path())
 
 
-def test_rules_map_after_the_model_blocks(model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_rules_map_after_the_model_blocks(model: Model, tmp_path: Path) -> None:
     f = tmp_path / "map.yaml"
     f.write_text(
         "rules:\n"
@@ -40,7 +41,7 @@ def test_rules_map_after_the_model_blocks(model, tmp_path: Path) -> None:  # typ
     assert mapper.ref({"instance": "printer-7:9100"}) is None
 
 
-def test_every_error_located(model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_error_located(model: Model, tmp_path: Path) -> None:
     f = tmp_path / "bad.yaml"
     f.write_text(
         "rules:\n"
