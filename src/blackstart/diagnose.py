@@ -38,11 +38,11 @@ from blackstart.model.compile import compile_model
 from blackstart.model.model import ElementRef, Model, RefKind, parse_ref
 from blackstart.model.schema import Failure
 
-DEFAULT_FALSE_ALARM = 0.01
+DEFAULT_FALSE_ALARM = 0.001
 """Probability that a monitored component that is up alerts (a spurious alert)."""
 DEFAULT_MISSED = 0.5
 """Probability that a monitored component that is down sends no alert (a missing alert)."""
-DEFAULT_REPORT_ERROR = 0.05
+DEFAULT_REPORT_ERROR = 0.01
 """Probability that a person's report (a ward's call about a function, a provider's word
 about a site, someone seeing a component up) is wrong, either way."""
 MONITORED = ("model", "all", "none")

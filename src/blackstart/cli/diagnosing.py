@@ -58,7 +58,7 @@ def diagnose(
     false_alarm: Annotated[
         float,
         typer.Option("--false-alarm", help="Rate at which a component that is up alerts."),
-    ] = 0.01,
+    ] = 0.001,
     missed: Annotated[
         float,
         typer.Option(
@@ -72,7 +72,7 @@ def diagnose(
             help="Rate at which a person's report (a function, "
             "site or provider down or up, a component up) is wrong.",
         ),
-    ] = 0.05,
+    ] = 0.01,
     monitored: Annotated[
         str,
         typer.Option(
