@@ -165,6 +165,9 @@ def test_bad_input_is_refused() -> None:
     with pytest.raises(ValueError, match="both down and up"):
         diagnose(graph, [g["component:x"]], [0.1], down=[g["function:f"]], up=[g["function:f"]])
     with pytest.raises(ValueError, match="rates"):
-        diagnose(graph, [g["component:x"]], [0.1], down=[g["function:f"]], false_alarm=0.7)
+        diagnose(graph, [g["component:x"]], [0.1], down=[g["function:f"]], false_alarm=1.2)
+    with pytest.raises(ValueError, match="below 1"):
+        diagnose(graph, [g["component:x"]], [0.1], down=[g["function:f"]], false_alarm=0.6,
+                 missed=0.5)  # fmt: skip
     with pytest.raises(ValueError, match="prior"):
         diagnose(graph, [g["component:x"]], [0.1, 0.2], down=[g["function:f"]])

@@ -48,6 +48,7 @@ def closure(ptr: IntArray, idx: npt.NDArray[np.int32], n: int, sources: npt.Arra
     seen = np.zeros(n, dtype=np.bool_)
     frontier = np.unique(np.asarray(sources, dtype=np.int64))
     seen[frontier] = True
+    fresh = np.zeros(n, dtype=np.bool_)
     while frontier.size:
         starts = ptr[frontier]
         counts = ptr[frontier + 1] - starts
@@ -56,10 +57,11 @@ def closure(ptr: IntArray, idx: npt.NDArray[np.int32], n: int, sources: npt.Arra
             break
         first = np.cumsum(counts) - counts
         offsets = np.repeat(starts - first, counts) + np.arange(total)
-        nxt = np.unique(idx[offsets])
-        nxt = nxt[~seen[nxt]]
-        seen[nxt] = True
-        frontier = nxt.astype(np.int64)
+        fresh[idx[offsets]] = True  # a mask, not a sort: duplicates collapse for free
+        fresh &= ~seen
+        frontier = np.flatnonzero(fresh)
+        seen |= fresh
+        fresh[frontier] = False
     return seen
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -37,7 +37,12 @@ from anyio import to_thread
 
 from blackstart.model.model import Model
 from blackstart.store.diagnose import AlertIn, AlertStore
-from blackstart.web.auth import ASGIApp, Receive, Scope, Send, _reply, header
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PATHS = {"/api/alerts/alertmanager": "alertmanager", "/api/alerts/generic": "generic"}
 MAX_BODY = 2_000_000
@@ -166,8 +171,19 @@ def parse(kind: str, payload: Any, mapper: AlertMapper) -> list[AlertIn]:
             for i, a in enumerate(raws)]  # fmt: skip
 
 
+def header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == wanted:
+            return str(value.decode("latin-1"))
+    return None
+
+
 async def _json(send: Send, status: int, body: dict[str, Any]) -> None:
-    await _reply(send, status, json.dumps(body).encode(), "application/json")
+    data = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(data)).encode())]  # fmt: skip
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})
 
 
 class AlertWebhooks:
