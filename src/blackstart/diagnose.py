@@ -284,7 +284,8 @@ def diagnose(
     t = time.perf_counter()
     ids, priors = candidates(model, graph)
     silent = [f"component:{c}" for c in _monitored(model, monitored)]
-    silent = [r for r in silent if r not in set(down_refs) | set(up_refs)]
+    observed = set(down_refs) | set(up_refs)
+    silent = [r for r in silent if r not in observed]
     alert = [r.startswith("component:") for r in down_refs]
     alpha = [false_alarm if a else report_error for a in alert]
     alpha += [report_error] * len(up_refs) + [false_alarm] * len(silent)
@@ -302,7 +303,6 @@ def diagnose(
     )
     timings["diagnose"] = time.perf_counter() - t
     t = time.perf_counter()
-    observed = set(down_refs) | set(up_refs)
     askable = [v for v in ids.tolist() if graph.names[v] not in observed]
     found = next_checks(graph, result.hypotheses, askable, error=check_error, limit=checks)
     from blackstart.diagnose_phrases import question

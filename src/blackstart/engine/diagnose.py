@@ -53,6 +53,8 @@ FloatArray = npt.NDArray[np.float64]
 Bits8 = npt.NDArray[np.uint8]
 BATCH = 64 * 64
 """Hypotheses propagated together (64 words of 64)."""
+ROWS = 1024
+"""Observed rows unpacked at a time when scoring."""
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,10 @@ class _Evaluator:
     ) -> None:
         self.sub, self.cand, self.rows, self.delta, self.lo = sub, cand, rows, delta, lo
 
-    def states(self, hyps: Sequence[tuple[int, ...]], graph: CompiledGraph | None = None) -> Bits8:
-        """``(observed rows, len(hyps))`` 0/1: each observed node's state per hypothesis."""
+    def words(
+        self, hyps: Sequence[tuple[int, ...]], graph: CompiledGraph | None = None
+    ) -> npt.NDArray[np.uint64]:
+        """``(observed rows, words)``: each observed node's down bits, one per hypothesis."""
         g = graph or self.sub
         words = max(1, -(-len(hyps) // 64))
         failed = np.zeros((g.n, words), dtype=np.uint64)
@@ -115,7 +119,11 @@ class _Evaluator:
                 nodes = self.cand[np.fromiter((j for h in hyps for j in h), dtype=np.int64)]
                 bit = np.left_shift(np.uint64(1), (scen % 64).astype(np.uint64))
                 np.bitwise_or.at(failed, (nodes, scen // 64), bit)
-        down = propagate(g, failed)[self.rows]
+        return propagate(g, failed)[self.rows]
+
+    def states(self, hyps: Sequence[tuple[int, ...]], graph: CompiledGraph | None = None) -> Bits8:
+        """``(observed rows, len(hyps))`` 0/1: each observed node's state per hypothesis."""
+        down = self.words(hyps, graph)
         bits = np.unpackbits(down.view(np.uint8), axis=1, bitorder="little")
         return bits[:, : len(hyps)]
 
@@ -123,9 +131,17 @@ class _Evaluator:
         out = np.empty(len(hyps), dtype=np.float64)
         for b in range(0, len(hyps), BATCH):
             chunk = hyps[b : b + BATCH]
-            bits = self.states(chunk)
+            down = self.words(chunk)
+            loglik = np.zeros(down.shape[1] * 64, dtype=np.float64)
+            # only rows down under some hypothesis count (delta applies when down), in
+            # slices: unpacked bits of 10^5 observed rows would take gigabytes
+            live = np.flatnonzero(down.any(axis=1))
+            down, delta = down[live], self.delta[live]
+            for r in range(0, len(down), ROWS):
+                bits = np.unpackbits(down[r : r + ROWS].view(np.uint8), axis=1, bitorder="little")
+                loglik += delta[r : r + ROWS] @ bits.astype(np.float64)
             prior = np.fromiter((self.lo[list(h)].sum() for h in chunk), dtype=np.float64)
-            out[b : b + len(chunk)] = self.delta @ bits + prior
+            out[b : b + len(chunk)] = loglik[: len(chunk)] + prior
         return out
 
 
