@@ -159,3 +159,12 @@ def test_cli_needs_something_down() -> None:
     result = runner.invoke(app, ["diagnose", EXAMPLE])
     assert result.exit_code == 2
     assert "--down" in result.output
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    import blackstart.diagnose_phrases
+
+    for module in (dg, blackstart.diagnose_phrases):
+        assert doctest.testmod(module).failed == 0

@@ -15,7 +15,7 @@ the common causes, failing everything they host or operate at once.
 
 >>> from blackstart import api
 >>> model = api.load(api.example_path())
->>> report = diagnose(model, down=["function:lab-results", "function:doctor-messaging"])
+>>> report = diagnose(model, down=["function:lab-results", "function:messaging"])
 >>> report.to_dict()["hypotheses"][0]["failed"] != []
 True
 """
