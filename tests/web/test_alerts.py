@@ -239,3 +239,21 @@ def test_unknown_model_ref_and_path_do_not_leak(
                     headers={"authorization": "Bearer " + "a" * 40})  # fmt: skip
     assert r.status_code == 401
     del tmp_path
+
+
+def test_reports_on_elements_the_model_lost_are_set_aside(
+    served: tuple[httpx.Client, str, FastAPI],
+) -> None:
+    """The store outlives model versions: a report on an element the served model no
+    longer has is listed apart, never an error."""
+    client, db, web = served
+    store = open_store(db)
+    try:
+        AlertStore(store).add_observation("component:retired-app", "down", "old", user="x")
+    finally:
+        store.close()
+    web.state.diagnose.changed()
+    login(client, "olga")
+    r = client.get("/api/incidents/diagnose")
+    assert r.status_code == 200
+    assert r.json()["not_in_model"] == ["component:retired-app"]

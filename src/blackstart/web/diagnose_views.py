@@ -76,8 +76,11 @@ class DiagnoseService:
         state: dict[str, str] = {a.ref: "down" for a in alerts if a.ref is not None}
         for o in observations:  # oldest first: a later report wins
             state[o.ref] = o.state
-        down = [r for r, s in state.items() if s == "down"]
-        up = [r for r, s in state.items() if s == "up"]
+        # the store outlives a model version: elements it no longer has are set aside
+        known = self.dash.graph.index
+        stale = sorted(r for r in state if r not in known)
+        down = [r for r, s in state.items() if s == "down" and r in known]
+        up = [r for r, s in state.items() if s == "up" and r in known]
         base: dict[str, Any] = {
             "alerts": {
                 "firing": len(alerts),
@@ -85,6 +88,7 @@ class DiagnoseService:
                 "unmapped": sorted({a.name or a.fingerprint for a in alerts if a.ref is None}),
             },
             "reports": [o.to_dict() for o in observations],
+            "not_in_model": stale,
         }
         if not down:
             return {**base, "hypotheses": [], "checks": [], "search": None}
