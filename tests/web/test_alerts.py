@@ -9,6 +9,7 @@ nothing is recorded. The integration tokens come from the real CLI.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -257,3 +258,9 @@ def test_reports_on_elements_the_model_lost_are_set_aside(
     r = client.get("/api/incidents/diagnose")
     assert r.status_code == 200
     assert r.json()["not_in_model"] == ["component:retired-app"]
+    page = client.get("/incidents/diagnose")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf
+    r = client.post("/incidents/diagnose/observations/99999/withdraw",
+                    data={"csrf_token": csrf.group(1)})  # fmt: skip
+    assert r.status_code == 404 and "no observation 99999" in r.text

@@ -23,9 +23,10 @@ from pydantic import BaseModel, Field
 
 from blackstart import diagnose
 from blackstart.errors import UsageError
+from blackstart.store import StoreError
 from blackstart.store.diagnose import AlertStore
 from blackstart.web.alerts import AlertMapper, AlertWebhooks
-from blackstart.web.dashboard import Dashboard
+from blackstart.web.dashboard import Dashboard, NotFound
 from blackstart.web.render import templates
 
 pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -55,7 +56,12 @@ class DiagnoseService:
         return row.to_dict()
 
     def withdraw(self, observation_id: int, user: str) -> None:
-        self.store.withdraw_observation(observation_id, user=user)
+        try:
+            self.store.withdraw_observation(observation_id, user=user)
+        except StoreError as exc:
+            raise NotFound(
+                exc.message, suggestion="see the reports on /incidents/diagnose"
+            ) from None
         self.changed()
 
     def current(self) -> dict[str, Any]:
