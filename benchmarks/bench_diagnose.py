@@ -77,7 +77,7 @@ def case(
     repeat: int, **options: Any,
 ) -> dict[str, Any]:  # fmt: skip
     def cold() -> dg.DiagnosisReport:
-        graph._cache.pop("diagnose_candidates", None)  # priors computed again, every run
+        graph._cache.pop(f"diagnose_candidates:{model.hash}", None)  # priors again, every run
         return dg.diagnose(model, down=down, up=up, graph=graph, top=64, **options)
 
     seconds, report = timed(cold, repeat)

@@ -153,8 +153,9 @@ def expected_repair_s(model: Model, refs: list[str]) -> float:
 
 def candidates(model: Model, graph: CompiledGraph) -> tuple[np.ndarray, np.ndarray]:
     """Node ids of every site, provider and component, and their priors (computed once
-    per compiled graph)."""
-    cached = graph._cache.get("diagnose_candidates")
+    per compiled graph and model version, memoised on the graph)."""
+    key = f"diagnose_candidates:{model.hash}"
+    cached = graph._cache.get(key)
     if cached is None:
         ids = np.flatnonzero(np.isin(graph.kind, (PROVIDER, SITE, COMPONENT)))
         by_label: dict[str, float] = {}
@@ -169,7 +170,7 @@ def candidates(model: Model, graph: CompiledGraph) -> tuple[np.ndarray, np.ndarr
             np.float64,
             len(ids),
         )
-        cached = graph._cache["diagnose_candidates"] = (ids, priors)
+        cached = graph._cache[key] = (ids, priors)
     return cached  # type: ignore[return-value]
 
 
