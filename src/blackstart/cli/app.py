@@ -417,6 +417,12 @@ def serve(
     ] = None,
     host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    alert_map: Annotated[
+        Path | None,
+        typer.Option(
+            "--alert-map", help="Alert mapping file: alert labels -> elements.", show_default=False
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard (overview, what-if, plan, resilience) and its JSON API."""
     import uvicorn
@@ -431,6 +437,10 @@ def serve(
             raise UsageError(exc.message, suggestion=exc.suggestion) from None
 
     web_app = _guard(False, start)
+    if alert_map is not None:
+        from blackstart.cli.diagnosing import load_alert_map
+
+        _guard(False, lambda: load_alert_map(web_app, alert_map))
     from blackstart.cli.incidents import check_open_access
 
     _guard(False, lambda: check_open_access(host, web_app.state.auth.users_exist()))
@@ -739,3 +749,8 @@ from blackstart.cli.pcra import pcra as _pcra  # noqa: E402  (needs _guard above
 
 app.command("pcra")(_pcra)
 app.command("export-html")(_incidents.export_html)
+
+from blackstart.cli import diagnosing as _diagnosing  # noqa: E402  (needs _guard above)
+
+app.command("diagnose")(_diagnosing.diagnose)
+app.add_typer(_diagnosing.integration_app)

@@ -129,6 +129,17 @@ class Strict(BaseModel):
 
 # --------------------------------------------------------------------------- entities
 
+
+class Failure(Strict):
+    """Reliability data of a component."""
+
+    mtbf: Seconds | None = Field(None, description="Mean time between failures.")
+    mttr: Seconds | None = Field(None, description="Mean time to repair.")
+    probability: Probability | None = Field(
+        None, description="Probability of being failed (unavailability), if known directly."
+    )
+
+
 ProviderKind = Literal[
     "colocation", "cloud", "telecom", "software", "saas", "energy", "hardware", "service", "other"
 ]
@@ -142,6 +153,11 @@ class Provider(Strict):
     owner: str | None = Field(None, description="Who owns the provider (group, shareholders).")
     jurisdiction: str | None = Field(
         None, description="ISO 3166-1 alpha-2 country code whose law governs the provider."
+    )
+    failure: Failure | None = Field(
+        None,
+        description="Reliability data of the provider as a whole (its own failure, as a "
+        "common cause); diagnosis uses it as the prior, else a default per kind.",
     )
     description: str | None = None
 
@@ -168,6 +184,11 @@ class Site(Strict):
         default_factory=list, description="Other tenants of the site (provider ids)."
     )
     city: str | None = None
+    failure: Failure | None = Field(
+        None,
+        description="Reliability data of the whole site (power, access, fire): a common "
+        "cause; diagnosis uses it as the prior, else a default per kind.",
+    )
     description: str | None = None
 
 
@@ -217,13 +238,19 @@ class Recovery(Strict):
     skill: str | None = Field(None, description="Skill needed for the manual tasks.")
 
 
-class Failure(Strict):
-    """Reliability data of a component."""
+def _label_sets(v: Any) -> Any:
+    return [v] if isinstance(v, dict) else v
 
-    mtbf: Seconds | None = Field(None, description="Mean time between failures.")
-    mttr: Seconds | None = Field(None, description="Mean time to repair.")
-    probability: Probability | None = Field(
-        None, description="Probability of being failed (unavailability), if known directly."
+
+class Monitoring(Strict):
+    """How alerts from monitoring (Prometheus Alertmanager, a generic webhook) name a
+    component: an alert is about the component when it carries every label of one of the
+    label sets, with the same values."""
+
+    labels: Annotated[list[dict[str, str]], BeforeValidator(_label_sets)] = Field(
+        default_factory=list,
+        description="Label sets (one mapping, or a list of them); an alert matches when "
+        "all labels of one set are equal on the alert.",
     )
 
 
@@ -240,6 +267,9 @@ class Component(Strict):
     team: Id | None = Field(None, description="Team that owns and recovers it.")
     recovery: Recovery | None = None
     failure: Failure | None = None
+    monitoring: Monitoring | None = Field(
+        None, description="Alert labels that name this component (diagnosis, live alerts)."
+    )
     tags: list[str] = Field(default_factory=list)
     description: str | None = None
 

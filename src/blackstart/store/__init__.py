@@ -7,6 +7,7 @@ needs. SQLite by default, PostgreSQL with a ``postgresql+psycopg://`` URL. Does 
 about HTTP, and does not check references against a model (the caller does).
 """
 
+from blackstart.store import diagnose as diagnose  # registers the tables (migration 0005)
 from blackstart.store import incident_tables as incident_tables  # registers the tables
 from blackstart.store.store import (
     ModelVersionRow,

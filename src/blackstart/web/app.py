@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from blackstart import __version__
 from blackstart.web import (
+    diagnose_views,
     docs,
     errors,
     explorer_routes,
@@ -65,6 +66,8 @@ def create_app(model_path: str | Path, db_url: str | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(explorer_routes.page)
     app.include_router(docs.router)
+    diagnose_views.install(app, dashboard)
     incidents.install(app, dashboard)
+    diagnose_views.install_webhooks(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -1,0 +1,170 @@
+"""Diagnosis on the example and on generated models: simulated incidents (random single
+and double root failures, noisy alerts, every function's state), the accuracy figure,
+reproduction of noise-free observations, the CLI and its errors.
+
+The truth is known (the failures drawn); the engine never sees it. ``impact`` is the
+independent check that a hypothesis' ``failed`` list is valid ``--fail`` input.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from typer.testing import CliRunner
+
+from blackstart import api
+from blackstart import diagnose as dg
+from blackstart.cli.app import app
+from blackstart.engine.graph import CompiledGraph
+from blackstart.generate import generate_model
+from blackstart.model.model import Model
+
+from .diagnose_cases import draw_cases, rank_of_truth, run, top_reproduces
+
+EXAMPLE = str(api.example_path())
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def example() -> tuple[Model, CompiledGraph]:
+    model = api.load(EXAMPLE)
+    return model, api.compile_model(model)
+
+
+@pytest.fixture(scope="module")
+def generated() -> tuple[Model, CompiledGraph]:
+    model = api.load_data(generate_model(1000, seed=11))
+    return model, api.compile_model(model)
+
+
+def _accuracy(model: Model, graph: CompiledGraph, seed: int) -> tuple[int, int]:
+    """Cases with the true cause in the top five (equally probable hypotheses share a
+    rank), out of all cases: singles and doubles, with and without false alerts."""
+    hits = total = 0
+    n_components = len(model.components)
+    for failures in (1, 2):
+        for false_alerts in (0, 2):
+            rng = random.Random(seed + 10 * failures + false_alerts)
+            cases = draw_cases(graph, rng, 16, failures=failures, alert_share=0.5,
+                               false_alerts=false_alerts)  # fmt: skip
+            reports = run(model, graph, cases, monitored="all", missed=0.5,
+                          false_alarm=max(2 / n_components, 1e-4), report_error=1e-3)  # fmt: skip
+            for case, report in zip(cases, reports, strict=True):
+                rank = rank_of_truth(report, case.truth)
+                hits += rank is not None and rank <= 5
+                total += 1
+    return hits, total
+
+
+@pytest.mark.parametrize("which", ["example", "generated"])
+def test_true_cause_in_top_five(which: str, request: pytest.FixtureRequest) -> None:
+    model, graph = request.getfixturevalue(which)
+    hits, total = _accuracy(model, graph, seed=1)
+    print(f"{which}: true cause in the top five in {hits}/{total} = {hits / total:.0%}")
+    assert hits / total >= 0.9
+
+
+@pytest.mark.parametrize("which", ["example", "generated"])
+def test_noise_free_observations_are_reproduced(which: str, request: pytest.FixtureRequest) -> None:
+    """Alerts are a subset of the components down and every function is reported as it
+    is: with rates that trust the reports, the top hypothesis (or one as probable)
+    explains every alert and call and contradicts none."""
+    model, graph = request.getfixturevalue(which)
+    for failures in (1, 2):
+        cases = draw_cases(graph, random.Random(5 + failures), 10, failures=failures,
+                           alert_share=0.5, false_alerts=0)  # fmt: skip
+        reports = run(model, graph, cases, monitored="all", missed=0.5,
+                      false_alarm=1e-6, report_error=1e-6)  # fmt: skip
+        for case, report in zip(cases, reports, strict=True):
+            assert top_reproduces(report), sorted(case.truth)
+
+
+def test_seed_incident_converges_on_the_colocation_power(
+    example: tuple[Model, CompiledGraph],
+) -> None:
+    model, graph = example
+    impact = api.impact(model, scenario="colo-power-cut", graph=graph)
+    down = [f"function:{f.id}" for f in impact.functions_down]
+    up = [f"function:{f}" for f in impact.functions_up]
+    alerts = [f"component:{c.id}" for c in impact.components_down][::5]
+    report = dg.diagnose(model, down=down + alerts, up=up, graph=graph)
+    top3 = {r for h in report.to_dict()["hypotheses"][:3] for r in h["failed"]}
+    assert top3 == {
+        "site:colo-paris",
+        "provider:global-switch",
+        "component:colo-power-distribution",
+    }
+    questions = [c["question"] for c in report.checks]
+    assert any("colocation provider (Global Switch)" in q and "power" in q for q in questions)
+    # the provider says the building is up but the power distribution is down
+    report = dg.diagnose(model, down=[*down, *alerts, "component:colo-power-distribution"],
+                         up=[*up, "site:colo-paris"], graph=graph)  # fmt: skip
+    best, *others = report.to_dict()["hypotheses"]
+    assert best["failed"] == ["component:colo-power-distribution"]
+    assert best["probability"] > 0.8  # a person's report is wrong 5 % of the time
+    assert all(h["contradicts"] == ["site:colo-paris"] for h in others if "site:colo-paris"
+               in h["failed"] or "provider:global-switch" in h["failed"])  # fmt: skip
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_json_hypotheses_feed_impact() -> None:
+    result = runner.invoke(app, ["diagnose", EXAMPLE, "--down", "function:lab-results",
+                                 "--down", "function:messaging", "--up",
+                                 "function:emergency-dispatch", "--json", "-k", "2"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    hyps = payload["hypotheses"]
+    assert hyps and {"failed", "probability", "explains", "unexplained", "contradicts"} <= set(
+        hyps[0]
+    )
+    assert [h["probability"] for h in hyps] == sorted((h["probability"] for h in hyps),
+                                                       reverse=True)  # fmt: skip
+    assert all(len(h["failed"]) <= 2 for h in hyps)
+    assert payload["checks"] and all(c["question"].startswith(("ask", "call", "check"))
+                                     for c in payload["checks"])  # fmt: skip
+    for h in hyps[:3]:
+        if not h["failed"]:
+            continue
+        args = [a for ref in h["failed"] for a in ("--fail", ref)]
+        shown = runner.invoke(app, ["impact", EXAMPLE, *args, "--json"])
+        assert shown.exit_code == 0
+        down = {f["id"] for f in json.loads(shown.stdout)["functions_down"]}
+        explained = {r.partition(":")[2] for r in h["explains"]}
+        assert explained <= down
+        assert "emergency-dispatch" not in down or h["contradicts"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--down", "function:lab-result"], "did you mean 'lab-results'"),
+        (["--down", "lab-results"], "did you mean 'function:lab-results'"),
+        (["--down", "function:lab-results@ward-3"], "no places of delivery"),
+        (["--down", "function:lab-results", "--up", "function:lab-results"], "both down and up"),
+        (["--down", "function:lab-results", "--false-alarm", "0.7"], "not a rate"),
+        (["--down", "function:lab-results", "--monitored", "some"], "one of model, all, none"),
+    ],
+)
+def test_cli_errors(args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["diagnose", EXAMPLE, *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+
+
+def test_cli_needs_something_down() -> None:
+    result = runner.invoke(app, ["diagnose", EXAMPLE])
+    assert result.exit_code == 2
+    assert "--down" in result.output
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    import blackstart.diagnose_phrases
+
+    for module in (dg, blackstart.diagnose_phrases):
+        assert doctest.testmod(module).failed == 0
