@@ -57,7 +57,7 @@ def test_sigkill_mid_incident_loses_nothing_acknowledged(tmp_path: Path) -> None
     db = f"sqlite:///{tmp_path / 'store.db'}"
     add = subprocess.run(
         [str(BIN), "user", "add", "olga", "--role", "operator", "--db", db, "--password-stdin"],
-        input=b"olga-password-1\n",
+        input=b"olga keeps the lab running\n",
         capture_output=True,
         timeout=120,
     )

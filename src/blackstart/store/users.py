@@ -50,7 +50,10 @@ class SessionRow:
     expires_at: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        return {"created_at": self.created_at.isoformat(), "expires_at": self.expires_at.isoformat()}
+        return {
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+        }
 
 
 def _row(r: User) -> UserRow:
@@ -195,9 +198,7 @@ class UserQueries:
                 .order_by(LoginSession.created_at)
             )
             return [
-                SessionRow(_a(x.created_at), _a(x.expires_at))
-                for x in rows
-                if _a(x.expires_at) > t
+                SessionRow(_a(x.created_at), _a(x.expires_at)) for x in rows if _a(x.expires_at) > t
             ]
 
     def revoke_sessions(self, name: str, *, by: str) -> int:

@@ -1,8 +1,8 @@
 """Error bodies: every user error is a 4xx with ``{"error": …, "suggestion": …}``.
 
 :class:`~blackstart.errors.UsageError` → 422 (404 for a missing named thing), a store
-conflict → 409 (404 for a missing row), a request the schema refuses → 422, an unknown route → 404. Pages get
-the same message as an HTML page; nothing ever shows a traceback.
+conflict → 409 (404 for a missing row), a request the schema refuses → 422, an unknown
+route → 404. Pages get the same message as an HTML page; nothing ever shows a traceback.
 """
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ from blackstart.web.auth import (
     SESSION_COOKIE,
     SESSION_TTL,
     Auth,
-    LoginRefused,
     client_address,
     cookie_header,
 )
+from blackstart.web.login_guard import LoginRefused
 from blackstart.web.render import templates
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -79,9 +79,7 @@ async def login(
         )
     auth = _auth(request)
     try:
-        token, _csrf, _user = await to_thread.run_sync(
-            auth.login, name, password, client_address(request.scope)
-        )
+        token, _csrf, _user = await auth.login(name, password, client_address(request.scope))
     except LoginRefused as exc:
         page = _login_page(request, next_=_safe_next(next), error=exc.message, status=exc.status)
         if exc.retry_after:

@@ -115,9 +115,7 @@ def upgrade() -> None:
     prev, count = GENESIS, 0
     for r in rows:
         digest = entry_hash(prev, r.at, r.user, r.action, r.target, r.before, r.after)
-        bind.execute(
-            sa.update(log).where(log.c.id == r.id).values(prev_hash=prev, hash=digest)
-        )
+        bind.execute(sa.update(log).where(log.c.id == r.id).values(prev_hash=prev, hash=digest))
         prev, count = digest, count + 1
     op.bulk_insert(head, [{"id": 1, "entries": count, "hash": prev if count else None}])
     _create_guards(replace_guard=True)
