@@ -66,7 +66,7 @@ def test_sigkill_mid_incident_loses_nothing_acknowledged(tmp_path: Path) -> None
     base = f"http://127.0.0.1:{port}"
     acknowledged: list[str] = []
     with _server(db, port, tmp_path / "log") as proc, httpx.Client(base_url=base) as c:
-        csrf = login(c, "olga")
+        csrf = login(c, "olga", "olga keeps the lab running")
         b = declare(c, csrf, title="kill me")
         iid = b["incident"]["id"]
         tasks = [t["id"] for t in b["tasks"]]

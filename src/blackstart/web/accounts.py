@@ -61,7 +61,7 @@ def check_name(name: str) -> str:
         if unicodedata.category(ch) in _REFUSED_CATEGORIES or ch.isspace():
             code = f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}"
             raise UsageError(
-                f"the user name {name!r} holds an invisible or blank character ({code})",
+                f"bad user name {name!r}: it holds an invisible or blank character ({code})",
                 suggestion="one word of visible characters, e.g. ada.lovelace",
             )
     return norm

@@ -39,7 +39,7 @@ T = TypeVar("T")
 
 PAIR_MAX = 5
 PAIR_WINDOW_S = 300.0
-ACCOUNT_FREE = 3
+ACCOUNT_FREE = 5
 ACCOUNT_MAX_DELAY_S = 60.0
 ACCOUNT_LOCK_AFTER = 20
 ACCOUNT_WINDOW_S = 900.0
@@ -71,6 +71,10 @@ class LoginBudget:
     """Failed-login budgets per (name, address), per account and for the whole server."""
 
     clock: Callable[[], float] = time.monotonic
+    pair_max: int = PAIR_MAX
+    account_free: int = ACCOUNT_FREE
+    account_lock_after: int = ACCOUNT_LOCK_AFTER
+    global_max: int = GLOBAL_MAX
     _pairs: dict[tuple[str, str], deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _accounts: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _locked_until: dict[str, float] = field(default_factory=dict)
@@ -85,7 +89,7 @@ class LoginBudget:
             if until > t:
                 wait = int(until - t + 0.999)
                 raise LoginRefused(
-                    f"this account is locked after {ACCOUNT_LOCK_AFTER} failed logins; try "
+                    f"this account is locked after {self.account_lock_after} failed logins; try "
                     f"again in {max(1, wait // 60)} min, or ask an admin to set a new "
                     "password (blackstart user passwd)",
                     429,
@@ -95,7 +99,7 @@ class LoginBudget:
             pair = self._pairs.get((name, address))
             if pair is not None:
                 _trim(pair, t - PAIR_WINDOW_S)
-                if len(pair) >= PAIR_MAX:
+                if len(pair) >= self.pair_max:
                     wait = max(1, int(pair[0] + PAIR_WINDOW_S - t + 0.999))
                     raise LoginRefused(
                         f"too many failed logins; try again in {wait} s",
@@ -106,8 +110,8 @@ class LoginBudget:
             acc = self._accounts.get(name)
             if acc is not None:
                 _trim(acc, t - ACCOUNT_WINDOW_S)
-                if len(acc) >= ACCOUNT_FREE:
-                    delay = min(2.0 ** (len(acc) - ACCOUNT_FREE + 1), ACCOUNT_MAX_DELAY_S)
+                if len(acc) >= self.account_free:
+                    delay = min(2.0 ** (len(acc) - self.account_free + 1), ACCOUNT_MAX_DELAY_S)
                     ready = acc[-1] + delay
                     if ready > t:
                         wait = max(1, int(ready - t + 0.999))
@@ -124,7 +128,7 @@ class LoginBudget:
         with self._lock:
             t = self.clock()
             _trim(self._global, t - GLOBAL_WINDOW_S)
-            if len(self._global) < GLOBAL_MAX:
+            if len(self._global) < self.global_max:
                 return 0
             return max(1, int(self._global[0] + GLOBAL_WINDOW_S - t + 0.999))
 
@@ -142,7 +146,7 @@ class LoginBudget:
             acc = self._accounts[name]
             _trim(acc, t - ACCOUNT_WINDOW_S)
             acc.append(t)
-            if len(acc) >= ACCOUNT_LOCK_AFTER:
+            if len(acc) >= self.account_lock_after:
                 self._locked_until[name] = t + ACCOUNT_LOCK_S
                 acc.clear()
                 return True
