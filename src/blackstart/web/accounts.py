@@ -57,7 +57,7 @@ def check_name(name: str) -> str:
     norm = normalise_name(name)
     if not norm or len(norm) > MAX_NAME:
         raise UsageError(f"bad user name {name!r}", suggestion=f"1 to {MAX_NAME} characters")
-    for ch in norm:
+    for ch in unicodedata.normalize("NFKC", name):
         if unicodedata.category(ch) in _REFUSED_CATEGORIES or ch.isspace():
             code = f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}"
             raise UsageError(
