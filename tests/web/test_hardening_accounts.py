@@ -5,6 +5,7 @@ PostgreSQL (rewrites by REPLACE, deletions, trigger removal)."""
 
 from __future__ import annotations
 
+import json
 import string
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from blackstart.store import open_store
 from blackstart.store.incidents import IncidentStore
 from blackstart.web import create_app
 from blackstart.web.accounts import MIN_PASSWORD, blocklist, check_name, password_problem
-from tests.web._board import add_users, login
+from tests.web._board import PASSWORDS, add_users, csrf_of, login
 from tests.web.conftest import serve
 
 runner = CliRunner()
@@ -135,8 +136,6 @@ def test_disable_passwd_and_revoke_end_sessions_of_a_running_server(tmp_path: Pa
         assert res.exit_code == 0 and "1 session(s) ended" in res.output
         assert client.get("/api/incidents").status_code == 401
         client.cookies.clear()
-        from tests.web._board import PASSWORDS, csrf_of
-
         token = csrf_of(client.get("/login").text)
         r = client.post(
             "/login", data={"name": "olga", "password": PASSWORDS["olga"], "csrf_token": token}
@@ -188,14 +187,14 @@ def test_audit_verify_on_sqlite_detects_replace_delete_and_trigger_removal(tmp_p
     assert code == 0 and "intact: 5 entries" in out, out
     head = out.split("head ")[1].split()[0]
     engine = store.store.engine
-    with engine.begin() as conn:  # the guard refuses a REPLACE of an existing entry
-        with pytest.raises(Exception, match="append-only"):
-            conn.execute(
-                text(
-                    "INSERT OR REPLACE INTO audit_log (id, at, user, action, target) "
-                    "VALUES (2, '2026-01-01 00:00:00', 'eve', 'nothing', 'x')"
-                )
+    # the guard refuses a REPLACE of an existing entry
+    with engine.begin() as conn, pytest.raises(Exception, match="append-only"):
+        conn.execute(
+            text(
+                "INSERT OR REPLACE INTO audit_log (id, at, user, action, target) "
+                "VALUES (2, '2026-01-01 00:00:00', 'eve', 'nothing', 'x')"
             )
+        )
     with engine.begin() as conn:
         conn.execute(text("DROP TRIGGER audit_log_no_replace"))
     code, out = _verify(db)
@@ -210,8 +209,6 @@ def test_audit_verify_on_sqlite_detects_replace_delete_and_trigger_removal(tmp_p
         )
     res = runner.invoke(cli, ["audit", "verify", "--db", db, "--json"])
     assert res.exit_code == 1
-    import json
-
     verdict = json.loads(res.stdout)
     assert verdict["first_broken"] == 3 and "entry 3" in verdict["problems"][0]
     store.store.close()
