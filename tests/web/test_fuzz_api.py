@@ -164,9 +164,10 @@ def _body(schema: dict[str, Any], node: dict[str, Any], extra: list[str]) -> st.
     def build(draw: st.DrawFn) -> dict[str, Any]:
         body = {}
         for key, strat in fields.items():
-            if key in required or draw(st.booleans()):
-                if not (key in required and draw(st.integers(0, 19)) == 0):  # sometimes missing
-                    body[key] = draw(strat)
+            wanted = key in required or draw(st.booleans())
+            dropped = key in required and draw(st.integers(0, 19)) == 0  # sometimes missing
+            if wanted and not dropped:
+                body[key] = draw(strat)
         if draw(st.integers(0, 9)) == 0:
             body["unexpected"] = draw(st.text(max_size=5))
         return body
