@@ -56,24 +56,37 @@ class SecurityLog:
     def note(self, kind: str, subject: str, address: str, *, at: datetime | None = None) -> None:
         """Count one event of ``kind`` about ``subject`` (a user name or :data:`UNKNOWN`)."""
         at = at or now()
-        subject, address = subject[:100], address[:100]
+        self.note_many({(kind, subject, address): (1, at, at)})
+
+    def note_many(self, counts: dict[tuple[str, str, str], tuple[int, datetime, datetime]]) -> None:
+        """Count events in one transaction: (kind, subject, address) → (how many, first
+        time, last time)."""
+        if not counts:
+            return
         with self.store.session() as s, s.begin():
-            done = s.execute(
-                update(SecurityEvent)
-                .where(
-                    SecurityEvent.kind == kind,
-                    SecurityEvent.subject == subject,
-                    SecurityEvent.address == address,
-                    SecurityEvent.first_at > at - BUCKET,
-                )
-                .values(count=SecurityEvent.count + 1, last_at=at)
-            )
-            if getattr(done, "rowcount", 0) == 0:
-                s.add(
-                    SecurityEvent(
-                        kind=kind, subject=subject, address=address, first_at=at, last_at=at
+            for (kind, subject, address), (n, first, last) in counts.items():
+                subject, address = subject[:100], address[:100]
+                done = s.execute(
+                    update(SecurityEvent)
+                    .where(
+                        SecurityEvent.kind == kind,
+                        SecurityEvent.subject == subject,
+                        SecurityEvent.address == address,
+                        SecurityEvent.first_at > last - BUCKET,
                     )
+                    .values(count=SecurityEvent.count + n, last_at=last)
                 )
+                if getattr(done, "rowcount", 0) == 0:
+                    s.add(
+                        SecurityEvent(
+                            kind=kind,
+                            subject=subject,
+                            address=address,
+                            first_at=first,
+                            last_at=last,
+                            count=n,
+                        )
+                    )
 
     def entries(
         self, *, limit: int = 100, kind: str | None = None, subject: str | None = None

@@ -62,6 +62,9 @@ def create_app(
         try:
             yield
         finally:
+            auth = getattr(_app.state, "auth", None)
+            if auth is not None:
+                auth.flush()  # the security-log counts not written yet
             dashboard.close()
 
     app = FastAPI(

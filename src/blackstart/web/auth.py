@@ -24,10 +24,13 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import threading
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import quote
@@ -49,6 +52,8 @@ LOGIN_CSRF_COOKIE = "blackstart_login_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SESSION_TTL = timedelta(hours=12)
+FLUSH_S = 1.0
+NAMES_TTL_S = 5.0
 MAX_FAILURES = PAIR_MAX
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC = ("/status", "/status.json", "/login", "/favicon.ico")
@@ -59,6 +64,7 @@ the what-if page's form too, unless it saves (``save_as``)."""
 ALWAYS_LOGIN = ("/incidents", "/api/incidents", "/admin", "/api/admin", "/logout")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 
+log = logging.getLogger("blackstart.web")
 _hasher = PasswordHasher()
 _DUMMY = _hasher.hash("not a password of anyone")
 
@@ -94,6 +100,13 @@ class Auth:
     pool: HashPool = field(default_factory=HashPool)
     security: SecurityLog | None = None
     _users_exist: bool = False
+    _names: frozenset[str] = frozenset()
+    _names_at: float = float("-inf")
+    _pending: dict[tuple[str, str, str], tuple[int, datetime, datetime]] = field(
+        default_factory=dict
+    )
+    _pending_lock: threading.Lock = field(default_factory=threading.Lock)
+    _flushed_at: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
         if self.security is None:
@@ -106,9 +119,36 @@ class Auth:
         return self._users_exist
 
     def note(self, kind: str, subject: str, address: str) -> None:
-        """Count a security event (aggregated, :mod:`blackstart.store.security_log`)."""
-        assert self.security is not None
-        self.security.note(kind, subject, address)
+        """Count a security event. Counts are kept in memory and written at most every
+        :data:`FLUSH_S` seconds in one transaction (a flood costs no write per attempt);
+        a failed write is logged, never the login's answer."""
+        t = now()
+        key = (kind, subject, address)
+        with self._pending_lock:
+            n, first, _last = self._pending.get(key, (0, t, t))
+            self._pending[key] = (n + 1, first, t)
+            due = time.monotonic() - self._flushed_at >= FLUSH_S
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending security-log counts now."""
+        with self._pending_lock:
+            pending, self._pending = self._pending, {}
+            self._flushed_at = time.monotonic()
+        try:
+            assert self.security is not None
+            self.security.note_many(pending)
+        except Exception:
+            log.exception("could not write %d security-log counts", len(pending))
+
+    async def known(self, name: str) -> bool:
+        """Whether ``name`` is a user's (names cached for :data:`NAMES_TTL_S` s)."""
+        if time.monotonic() - self._names_at > NAMES_TTL_S:
+            users = await to_thread.run_sync(self.incidents.users)
+            self._names = frozenset(u.name for u in users)
+            self._names_at = time.monotonic()
+        return name in self._names
 
     async def login(self, name: str, password: str, address: str) -> tuple[str, str, UserRow]:
         """Check the password; open a session. Returns (cookie token, CSRF token, user).
@@ -120,25 +160,29 @@ class Auth:
         try:
             return await self._login(name, password, address)
         except LoginRefused as exc:
-            subject = name if exc.kind != "login.failed.unknown" else UNKNOWN
+            unknown = exc.kind == "login.failed.unknown" or not await self.known(name)
             kind = "login.failed" if exc.kind == "login.failed.unknown" else exc.kind
             if kind:
-                await to_thread.run_sync(self.note, kind, subject, address)
+                await to_thread.run_sync(self.note, kind, UNKNOWN if unknown else name, address)
             raise
 
     async def _login(self, name: str, password: str, address: str) -> tuple[str, str, UserRow]:
         self.budget.check(name, address)
-        user = await to_thread.run_sync(self.incidents.user, name)
         wait = self.budget.flooded()
-        if wait and user is None:
+        if wait and not await self.known(name):
             raise LoginRefused(
                 f"too many failed logins on this server; try again in {wait} s",
                 429,
                 wait,
                 "login.throttled",
             )
-        stored = user.password_hash if user else _DUMMY
-        ok = await self.pool.run(lambda: _verify(stored, password)) and user is not None
+
+        def check() -> tuple[UserRow | None, bool]:
+            user = self.incidents.user(name)
+            ok = _verify(user.password_hash if user else _DUMMY, password)
+            return user, ok and user is not None
+
+        user, ok = await self.pool.run(check)
         if not ok or user is None:
             locked = self.budget.failed(name, address, known=user is not None)
             if locked:
