@@ -121,21 +121,25 @@ class Auth:
             self._users_exist = self.incidents.has_users()
         return self._users_exist
 
-    def note(self, kind: str, subject: str, address: str) -> None:
-        """Count a security event. Counts are kept in memory and written at most every
-        :data:`FLUSH_S` seconds in one transaction (a flood costs no write per attempt);
-        a failed write is logged, never the login's answer."""
+    def note(self, kind: str, subject: str, address: str) -> bool:
+        """Count a security event; return whether the counts are due to be written
+        (:meth:`flush`). Counts are kept in memory and written at most every
+        :data:`FLUSH_S` seconds in one transaction (a flood costs no write per attempt)."""
         t = now()
         key = (kind, subject, address)
         with self._pending_lock:
             n, first, _last = self._pending.get(key, (0, t, t))
             self._pending[key] = (n + 1, first, t)
-            due = time.monotonic() - self._flushed_at >= FLUSH_S
-        if due:
-            self.flush()
+            return time.monotonic() - self._flushed_at >= FLUSH_S
+
+    async def count(self, kind: str, subject: str, address: str) -> None:
+        """:meth:`note`, then write the counts in a worker thread if they are due."""
+        if self.note(kind, subject, address):
+            await to_thread.run_sync(self.flush)
 
     def flush(self) -> None:
-        """Write the pending security-log counts now."""
+        """Write the pending security-log counts now (a failed write is logged, never
+        the login's answer)."""
         with self._pending_lock:
             pending, self._pending = self._pending, {}
             self._flushed_at = time.monotonic()
@@ -166,7 +170,7 @@ class Auth:
             unknown = exc.kind == "login.failed.unknown" or not await self.known(name)
             kind = "login.failed" if exc.kind == "login.failed.unknown" else exc.kind
             if kind:
-                await to_thread.run_sync(self.note, kind, UNKNOWN if unknown else name, address)
+                await self.count(kind, UNKNOWN if unknown else name, address)
             raise
 
     async def _login(self, name: str, password: str, address: str) -> tuple[str, str, UserRow]:
@@ -189,7 +193,7 @@ class Auth:
         if not ok or user is None:
             locked = self.budget.failed(name, address, known=user is not None)
             if locked:
-                await to_thread.run_sync(self.note, "login.locked", name, address)
+                await self.count("login.locked", name, address)
             kind = "login.failed" if user is not None else "login.failed.unknown"
             raise LoginRefused("wrong name or password", 401, 0, kind)
         if user.disabled:
