@@ -45,7 +45,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_status import BIN, Operator, _free_port, _login, run_load  # noqa: E402
+from bench_status import BIN, Operator, _free_port, _login, run_load
 
 PASSWORD = "olga keeps the lab running"
 
@@ -238,11 +238,13 @@ def main() -> None:
     def stats(xs: list[float]) -> str:
         if not xs:
             return "no update"
-        return f"median {statistics.median(xs) * 1000:5.0f} ms, max {max(xs) * 1000:5.0f} ms ({len(xs)})"
+        med, top = statistics.median(xs) * 1000, max(xs) * 1000
+        return f"median {med:5.0f} ms, max {top:5.0f} ms ({len(xs)})"
 
     qs, fs = quiet["status"], flooded["status"]
     print(
-        f"\nGET /status offered {args.rate:.0f}/s for {args.seconds:.0f} s; flood {args.flood:.0f} failed logins/s"
+        f"\nGET /status offered {args.rate:.0f}/s for {args.seconds:.0f} s; "
+        f"flood {args.flood:.0f} failed logins/s"
     )
     print(row("baseline (no flood)", qs))
     print(row("under the login flood", fs))
@@ -268,10 +270,12 @@ def main() -> None:
     worst = max(flooded["updates"], default=float("inf"))
     print(f"\ntarget /status {args.rate:.0f}/s under the flood: {'yes' if held else 'NO'}")
     print(
-        f"target operator update < 1 s under the flood: {'yes' if worst < 1.0 else 'NO'} (worst {worst * 1000:.0f} ms)"
+        f"target operator update < 1 s under the flood: {'yes' if worst < 1.0 else 'NO'} "
+        f"(worst {worst * 1000:.0f} ms)"
     )
     print(
-        f"target server < 600 MiB: {'yes' if mem_after[1] < 600 else 'NO'} (peak {mem_after[1]:.0f} MiB)"
+        f"target server < 600 MiB: {'yes' if mem_after[1] < 600 else 'NO'} "
+        f"(peak {mem_after[1]:.0f} MiB)"
     )
     print(f"load average: {os.getloadavg()}")
 
