@@ -148,7 +148,7 @@ def test_security_headers_on_every_response(client: httpx.Client) -> None:
         assert h["x-frame-options"] == "DENY", path
         assert "frame-ancestors 'none'" in h["content-security-policy"], path
         assert h["x-content-type-options"] == "nosniff", path
-        assert h["referrer-policy"] == "no-referrer", path
+        assert h["referrer-policy"] == "same-origin", path
         assert len(h.get_list("x-content-type-options")) == 1, path
     for path in (f"/incidents/{iid}", f"/api/incidents/{iid}", "/admin/audit", "/incidents"):
         assert responses[path].headers["cache-control"] == "no-store", path

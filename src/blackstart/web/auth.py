@@ -1,7 +1,7 @@
 """Users, sessions, CSRF and who may see what: the gate in front of every route.
 
-- Passwords are hashed with argon2id (argon2-cffi's defaults); an unknown name costs the
-  same hash as a wrong password.
+- Passwords are hashed with argon2id (64 MiB, 3 passes, one lane), NFKC-normalised first
+  (:mod:`.accounts`); an unknown name costs the same hash as a wrong password.
 - A login opens a server-side session: the browser holds a random token in an HttpOnly,
   SameSite=Strict cookie, the store holds its SHA-256, the user and the session's CSRF
   token. Sessions survive a restart of the server.
@@ -66,9 +66,10 @@ ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 
 log = logging.getLogger("blackstart.web")
 _hasher = PasswordHasher(parallelism=1)
-"""argon2id, 64 MiB, 3 passes (RFC 9106's second recommended option) on one lane: one
-check keeps one core busy, not four, so a flood cannot take every core from the event
-loop. Hashes made with other parameters are re-hashed at the next login."""
+"""argon2id with the memory and passes of RFC 9106's second recommended option (64 MiB,
+t = 3) on one lane instead of four: one check keeps one core busy, not four, so a flood
+cannot take every core from the event loop. Hashes made with other parameters are
+re-hashed at the next login."""
 _DUMMY = _hasher.hash("not a password of anyone")
 
 Scope = MutableMapping[str, Any]

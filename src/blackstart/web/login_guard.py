@@ -4,9 +4,10 @@ Each password check runs argon2id (64 MiB, 3 passes): unbounded, a flood of fail
 exhausts memory and processor (finding 1 of issue 17: 520 failures grew the server to
 2.6 GiB and slowed operators to 8–10 s). So:
 
-- :class:`HashPool` runs the checks on at most :data:`HASH_WORKERS` threads of their own,
-  with at most :data:`HASH_QUEUE` attempts in flight; one more is answered at once with
-  503 and ``Retry-After`` instead of waiting in line (memory stays ≤ workers × 64 MiB).
+- :class:`HashPool` runs at most :data:`HASH_WORKERS` checks at a time (a capacity limiter
+  on the worker threads: the other requests' threads are never taken), with at most
+  :data:`HASH_QUEUE` attempts in flight; one more is answered at once with 503 and
+  ``Retry-After`` instead of waiting in line (memory stays ≤ workers × 64 MiB).
 - :class:`LoginBudget` counts failures three ways:
 
   * per (name, address): :data:`PAIR_MAX` failures in :data:`PAIR_WINDOW_S` lock that pair

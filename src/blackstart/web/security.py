@@ -19,7 +19,9 @@ path included).
   refused (403), on top of the CSRF token.
 - **Headers.** Every response: ``X-Frame-Options: DENY``, a CSP with
   ``frame-ancestors 'none'``, ``X-Content-Type-Options: nosniff``,
-  ``Referrer-Policy: no-referrer``, ``Cross-Origin-Opener-Policy: same-origin``; and
+  ``Referrer-Policy: same-origin`` (not ``no-referrer``: with it a browser sends
+  ``Origin: null`` on form posts, which the Origin check must refuse),
+  ``Cross-Origin-Opener-Policy: same-origin``; and
   ``Cache-Control: no-store`` on everything but the static files and the public status
   (which say their own).
 """
@@ -52,7 +54,7 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
         b"frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
     ),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
 )
 CACHEABLE_PREFIXES = ("/static/", "/status", "/favicon.ico")
