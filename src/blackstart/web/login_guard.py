@@ -49,7 +49,7 @@ GLOBAL_MAX = 10
 GLOBAL_WINDOW_S = 30.0
 HASH_WORKERS = 1
 HASH_QUEUE = 4
-MAX_TRACKED = 100_000
+MAX_TRACKED = 20_000
 """Keys tracked at most (a flood of new names must not grow memory without bound)."""
 
 
