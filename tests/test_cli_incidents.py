@@ -51,15 +51,15 @@ def test_user_add_errors(tmp_path: Path) -> None:
     args = ["user", "add", "ada", "--role", "admin", "--db", db, "--password-stdin"]
     res = runner.invoke(app, args, input="short\n")
     assert res.exit_code == 2 and "too short" in res.output
-    assert runner.invoke(app, args, input="long enough pw\n").exit_code == 0
-    res = runner.invoke(app, args, input="long enough pw\n")
+    assert runner.invoke(app, args, input="long enough passphrase\n").exit_code == 0
+    res = runner.invoke(app, args, input="long enough passphrase\n")
     assert res.exit_code == 2 and "exists" in res.output
     res = runner.invoke(app, ["user", "add", "x", "--role", "root", "--db", db])
     assert res.exit_code == 2 and "root" in res.output
     res = runner.invoke(
         app,
         ["user", "add", "two words", "--role", "admin", "--db", db, "--password-stdin"],
-        input="long enough pw\n",
+        input="long enough passphrase\n",
     )
     assert res.exit_code == 2 and "bad user name" in res.output
 

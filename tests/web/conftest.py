@@ -17,6 +17,7 @@ from fastapi import FastAPI
 import blackstart.api as bs
 from blackstart.model.model import Model
 from blackstart.web import create_app
+from blackstart.web.security import server_config
 
 START_TIMEOUT_S = 10.0
 LIFETIME_S = 120.0
@@ -30,7 +31,7 @@ def serve(app: FastAPI) -> Iterator[httpx.Client]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    config = server_config(app, host="127.0.0.1", port=port, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     watchdog = threading.Timer(LIFETIME_S, lambda: setattr(server, "should_exit", True))

@@ -57,7 +57,7 @@ def test_sigkill_mid_incident_loses_nothing_acknowledged(tmp_path: Path) -> None
     db = f"sqlite:///{tmp_path / 'store.db'}"
     add = subprocess.run(
         [str(BIN), "user", "add", "olga", "--role", "operator", "--db", db, "--password-stdin"],
-        input=b"olga-password-1\n",
+        input=b"olga keeps the lab running\n",
         capture_output=True,
         timeout=120,
     )
@@ -67,7 +67,7 @@ def test_sigkill_mid_incident_loses_nothing_acknowledged(tmp_path: Path) -> None
     acknowledged: list[str] = []
     refused: list[str] = []
     with _server(db, port, tmp_path / "log") as proc, httpx.Client(base_url=base) as c:
-        csrf = login(c, "olga")
+        csrf = login(c, "olga", "olga keeps the lab running")
         b = declare(c, csrf, title="kill me")
         iid = b["incident"]["id"]
         tasks = [t["id"] for t in b["tasks"]]

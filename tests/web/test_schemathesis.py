@@ -19,7 +19,8 @@ from blackstart.web import create_app
 # the store's folder is removed when the test process ends
 _DB = Path(tempfile.mkdtemp(prefix="blackstart-schemathesis-")) / "dashboard.db"
 atexit.register(shutil.rmtree, _DB.parent, ignore_errors=True)
-app = create_app(bs.example_path(), f"sqlite:///{_DB}")
+# in-process calls name the host "testserver": allow it, as --allowed-host would
+app = create_app(bs.example_path(), f"sqlite:///{_DB}", allowed_hosts=["testserver"])
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

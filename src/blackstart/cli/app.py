@@ -423,18 +423,43 @@ def serve(
             "--alert-map", help="Alert mapping file: alert labels -> elements.", show_default=False
         ),
     ] = None,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="Address or network of a reverse proxy whose X-Forwarded-For/-Proto/-Host "
+            "are believed (repeatable); from anyone else they are ignored.",
+            show_default=False,
+        ),
+    ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="Host name served besides loopback while the store has no user (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard (overview, what-if, plan, resilience) and its JSON API."""
     import uvicorn
 
     from blackstart.store import StoreError
     from blackstart.web import create_app
+    from blackstart.web.security import server_config
 
     def start() -> Any:
         try:
-            return create_app(model, db)
+            return create_app(
+                model,
+                db,
+                trusted_proxies=trusted_proxy or (),
+                allowed_hosts=allowed_host or (),
+            )
         except StoreError as exc:
             raise UsageError(exc.message, suggestion=exc.suggestion) from None
+        except ValueError as exc:
+            raise UsageError(str(exc), suggestion="e.g. --trusted-proxy 10.0.0.5") from None
 
     web_app = _guard(False, start)
     if alert_map is not None:
@@ -447,7 +472,7 @@ def serve(
     store = web_app.state.dashboard.store
     err.print(f"store: {store.path or store.url}")
     err.print(f"dashboard: http://{host}:{port}/  (JSON API under /api/, schema /openapi.json)")
-    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+    uvicorn.Server(server_config(web_app, host=host, port=port)).run()
 
 
 @app.command()
@@ -744,6 +769,7 @@ def main() -> None:
 from blackstart.cli import incidents as _incidents  # noqa: E402  (needs _guard above)
 
 app.add_typer(_incidents.user_app)
+app.add_typer(_incidents.audit_app)
 
 from blackstart.cli.pcra import pcra as _pcra  # noqa: E402  (needs _guard above)
 

@@ -31,9 +31,10 @@ class UserRow:
     name: str
     role: str
     password_hash: str
+    disabled: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "role": self.role}
+        return {"id": self.id, "name": self.name, "role": self.role, "disabled": self.disabled}
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ concurrency: see :mod:`blackstart.store.incidents`). Task events, forecasts, ann
 ETAs and status messages are rows of their own, appended, never rewritten (a status
 message's draft → published step is the one update). ``audit_log`` is append-only: the
 store has no update or delete path for it, and a trigger refuses both on SQLite and
-PostgreSQL. Times are UTC.
+PostgreSQL; since migration 0004 it is also a hash chain (:mod:`.audit_chain`), and
+failed logins go to ``security_log`` instead. Times are UTC.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(300), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    """A disabled user cannot log in and has no session (migration 0004)."""
 
 
 class LoginSession(Base):
@@ -189,3 +192,31 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(300), nullable=False)
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The hash of the entry before (migration 0004: see :mod:`.audit_chain`)."""
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AuditHead(Base):
+    """The one row saying how many audit entries there are and the last one's hash."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class SecurityEvent(Base):
+    """Failed logins and refusals, aggregated: one row per (kind, subject, address) and
+    hour, with a count, kept apart from the audit log so a flood cannot bury it."""
+
+    __tablename__ = "security_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(50), nullable=False)
+    subject: Mapped[str] = mapped_column(String(100), nullable=False)
+    address: Mapped[str] = mapped_column(String(100), nullable=False)
+    first_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

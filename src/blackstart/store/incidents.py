@@ -43,7 +43,7 @@ from blackstart.store.incident_tables import (
     UnplannedTask,
 )
 from blackstart.store.store import Store, StoreError
-from blackstart.store.users import ROLES, UserQueries
+from blackstart.store.users import ROLES, Missing, UserQueries
 
 __all__ = [
     "EVENT_KINDS",
@@ -56,6 +56,7 @@ __all__ = [
     "IncidentRow",
     "IncidentStore",
     "MessageRow",
+    "Missing",
     "Snapshot",
     "UnplannedRow",
     "UserRow",
@@ -175,7 +176,7 @@ class IncidentStore(UserQueries):
             with self.store.session() as s:
                 current = s.scalar(select(Incident.version).where(Incident.id == incident_id))
             if current is None:
-                raise StoreError(f"no incident {incident_id}")
+                raise Missing(f"no incident {incident_id}", suggestion="see /incidents")
             if expected_version is not None and current != expected_version:
                 raise Conflict(
                     f"incident {incident_id} changed (version {current}, you saw "
@@ -336,7 +337,10 @@ class IncidentStore(UserQueries):
         def apply(s: Session, _row: Incident) -> tuple[Any, Any]:
             m = s.get(StatusMessage, message_id)
             if m is None or m.incident_id != incident_id:
-                raise StoreError(f"no status message {message_id} on incident {incident_id}")
+                raise Missing(
+                    f"no status message {message_id} on incident {incident_id}",
+                    suggestion="see the incident's messages",
+                )
             if m.state == "published":
                 raise Conflict(f"status message {message_id} is already published")
             before = {"id": m.id, "body": m.body, "state": m.state}

@@ -143,9 +143,18 @@ class Store:
     # ------------------------------------------------------------------ saved what-ifs
 
     def save_what_if(
-        self, name: str, fail: list[str], duration: str | None, *, model_hash: str | None
+        self,
+        name: str,
+        fail: list[str],
+        duration: str | None,
+        *,
+        model_hash: str | None,
+        by: str = "anonymous",
     ) -> SavedWhatIfRow:
-        """Save a what-if; :class:`StoreError` if the name is taken."""
+        """Save a what-if, with its audit entry by ``by``; :class:`StoreError` if the
+        name is taken."""
+        from blackstart.store import audit_chain
+
         row = SavedWhatIf(
             name=name,
             fail=list(fail),
@@ -156,6 +165,11 @@ class Store:
         try:
             with self.session() as s, s.begin():
                 s.add(row)
+                s.flush()
+                after = {"name": name, "fail": list(fail), "duration": duration}
+                audit_chain.append(
+                    s, row.created_at, by, "what-if.save", f"what-if:{name}", None, after
+                )
         except IntegrityError:
             raise StoreError(
                 f"a what-if named '{name}' is already saved", suggestion="choose another name"

@@ -7,7 +7,7 @@ store is opened and migrated, and the model version recorded, at the same time.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -27,9 +27,16 @@ from blackstart.web import (
 )
 from blackstart.web.dashboard import Dashboard
 from blackstart.web.render import STATIC
+from blackstart.web.security import SecurityConfig, parse_proxies
 
 
-def create_app(model_path: str | Path, db_url: str | None = None) -> FastAPI:
+def create_app(
+    model_path: str | Path,
+    db_url: str | None = None,
+    *,
+    trusted_proxies: Sequence[str] = (),
+    allowed_hosts: Sequence[str] = (),
+) -> FastAPI:
     """The dashboard app serving the model at ``model_path`` with the store at ``db_url``
     (default: ``blackstart.db`` in the working directory, see
     :func:`blackstart.store.default_url`).
@@ -37,10 +44,18 @@ def create_app(model_path: str | Path, db_url: str | None = None) -> FastAPI:
     Raises ``ModelError`` if the model is invalid and ``StoreError`` if the store cannot
     be opened: the app refuses to start rather than serve errors.
 
+    ``trusted_proxies`` (addresses or networks) may set ``X-Forwarded-For``/``-Proto``/
+    ``-Host``; ``allowed_hosts`` are served besides loopback while the store has no user
+    (:mod:`blackstart.web.security`; ``ValueError`` for a bad address).
+
     FastAPI's ``/docs`` and ``/redoc`` are off: they would load their assets from a CDN,
     and the dashboard makes no request to any other host. ``/docs`` is Swagger UI from the
     package's own static files instead (:mod:`blackstart.web.docs`).
     """
+    security = SecurityConfig(
+        trusted_proxies=parse_proxies(trusted_proxies),
+        allowed_hosts=frozenset(h.strip().lower() for h in allowed_hosts),
+    )
     dashboard = Dashboard.open(model_path, db_url)
 
     @asynccontextmanager
@@ -48,6 +63,9 @@ def create_app(model_path: str | Path, db_url: str | None = None) -> FastAPI:
         try:
             yield
         finally:
+            auth = getattr(_app.state, "auth", None)
+            if auth is not None:
+                auth.flush()  # the security-log counts not written yet
             dashboard.close()
 
     app = FastAPI(
@@ -67,7 +85,7 @@ def create_app(model_path: str | Path, db_url: str | None = None) -> FastAPI:
     app.include_router(explorer_routes.page)
     app.include_router(docs.router)
     diagnose_views.install(app, dashboard)
-    incidents.install(app, dashboard)
+    incidents.install(app, dashboard, security)
     diagnose_views.install_webhooks(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -1,7 +1,7 @@
 """Users, sessions, CSRF and who may see what: the gate in front of every route.
 
-- Passwords are hashed with argon2id (argon2-cffi's defaults); an unknown name costs the
-  same hash as a wrong password.
+- Passwords are hashed with argon2id (64 MiB, 3 passes, one lane), NFKC-normalised first
+  (:mod:`.accounts`); an unknown name costs the same hash as a wrong password.
 - A login opens a server-side session: the browser holds a random token in an HttpOnly,
   SameSite=Strict cookie, the store holds its SHA-256, the user and the session's CSRF
   token. Sessions survive a restart of the server.
@@ -9,8 +9,12 @@
   carries the session's CSRF token, in the ``csrf_token`` form field or the
   ``X-CSRF-Token`` header: missing or wrong → 403. The login form itself is protected by
   a double-submit cookie.
-- Logins are rate-limited per (name, address): :data:`MAX_FAILURES` failures within
-  :data:`WINDOW_S` seconds lock that pair out until the window has passed (429).
+- Logins are budgeted per (name, address), per account and server-wide, and password
+  checks run in a bounded pool (:mod:`.login_guard`); failures go to the security log,
+  not the audit log. A disabled user cannot log in.
+- The CSRF token and the what-if's ``save_as`` are read from the body by the same parser
+  the handlers use (:mod:`.request_body`: url-encoded or multipart, any case, the last of
+  repeated fields), so the role check and the handler never disagree.
 - Who may see what: ``/status``, ``/status.json``, ``/login`` and ``/static`` are public.
   The incident board, drills and ``/admin`` always need a login (``/admin``: an admin).
   Everything else (the analysis pages and ``/api/…``) is open while the store has no
@@ -20,30 +24,37 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 from anyio import to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from starlette.datastructures import FormData
+from starlette.requests import Request
 
 from blackstart.store.incidents import ROLES, IncidentStore, UserRow, now
+from blackstart.store.security_log import UNKNOWN, SecurityLog
+from blackstart.web.accounts import normalise_name, normalise_password
+from blackstart.web.login_guard import PAIR_MAX, HashPool, LoginBudget, LoginRefused
+from blackstart.web.request_body import parse_form, read_body
 
 SESSION_COOKIE = "blackstart_session"
 LOGIN_CSRF_COOKIE = "blackstart_login_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SESSION_TTL = timedelta(hours=12)
-MAX_FAILURES = 5
-WINDOW_S = 300.0
+FLUSH_S = 1.0
+NAMES_TTL_S = 5.0
+MAX_FAILURES = PAIR_MAX
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC = ("/status", "/status.json", "/login", "/favicon.ico")
 PUBLIC_PREFIXES = ("/static/",)
@@ -52,9 +63,13 @@ QUERY_POSTS = frozenset({"/api/what-if", "/api/what-if/forecast"})
 the what-if page's form too, unless it saves (``save_as``)."""
 ALWAYS_LOGIN = ("/incidents", "/api/incidents", "/admin", "/api/admin", "/logout")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
-MAX_FORM_BYTES = 1_000_000
 
-_hasher = PasswordHasher()
+log = logging.getLogger("blackstart.web")
+_hasher = PasswordHasher(parallelism=1)
+"""argon2id with the memory and passes of RFC 9106's second recommended option (64 MiB,
+t = 3) on one lane instead of four: one check keeps one core busy, not four, so a flood
+cannot take every core from the event loop. Hashes made with other parameters are
+re-hashed at the next login."""
 _DUMMY = _hasher.hash("not a password of anyone")
 
 Scope = MutableMapping[str, Any]
@@ -65,60 +80,41 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def hash_password(password: str) -> str:
-    """The argon2id hash of ``password``."""
-    return _hasher.hash(password)
+    """The argon2id hash of ``password`` (NFKC-normalised first, as at every login)."""
+    return _hasher.hash(normalise_password(password))
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class LoginRefused(Exception):
-    """Wrong name or password (401), or too many failures (429, ``retry_after`` s)."""
-
-    def __init__(self, message: str, status: int, retry_after: int = 0) -> None:
-        super().__init__(message)
-        self.message, self.status, self.retry_after = message, status, retry_after
-
-
-@dataclass
-class RateLimiter:
-    """Failed logins per key within a sliding window."""
-
-    max_failures: int = MAX_FAILURES
-    window_s: float = WINDOW_S
-    _failures: dict[tuple[str, str], deque[float]] = field(
-        default_factory=lambda: defaultdict(deque)
-    )
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def retry_after(self, key: tuple[str, str]) -> int:
-        """Seconds until ``key`` may try again (0: now)."""
-        with self._lock:
-            q = self._failures[key]
-            t = time.monotonic()
-            while q and q[0] <= t - self.window_s:
-                q.popleft()
-            if len(q) < self.max_failures:
-                return 0
-            return max(1, int(q[0] + self.window_s - t + 0.999))
-
-    def failed(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures[key].append(time.monotonic())
-
-    def succeeded(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(stored, password))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 @dataclass
 class Auth:
-    """Logins and sessions over the store."""
+    """Logins and sessions over the store, within the budgets of :mod:`.login_guard`."""
 
     incidents: IncidentStore
-    limiter: RateLimiter = field(default_factory=RateLimiter)
+    budget: LoginBudget = field(default_factory=LoginBudget)
+    pool: HashPool = field(default_factory=HashPool)
+    security: SecurityLog | None = None
     _users_exist: bool = False
+    _names: frozenset[str] = frozenset()
+    _names_at: float = float("-inf")
+    _pending: dict[tuple[str, str, str], tuple[int, datetime, datetime]] = field(
+        default_factory=dict
+    )
+    _pending_lock: threading.Lock = field(default_factory=threading.Lock)
+    _flushed_at: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        if self.security is None:
+            self.security = SecurityLog(self.incidents.store)
 
     def users_exist(self) -> bool:
         """Whether the store has a user (once true, stays true: users are never removed)."""
@@ -126,28 +122,94 @@ class Auth:
             self._users_exist = self.incidents.has_users()
         return self._users_exist
 
-    def login(self, name: str, password: str, address: str) -> tuple[str, str, UserRow]:
-        """Check the password; open a session. Returns (cookie token, CSRF token, user)."""
-        key = (name, address)
-        wait = self.limiter.retry_after(key)
-        if wait:
-            raise LoginRefused(f"too many failed logins; try again in {wait} s", 429, wait)
-        user = self.incidents.user(name)
+    def note(self, kind: str, subject: str, address: str) -> bool:
+        """Count a security event; return whether the counts are due to be written
+        (:meth:`flush`). Counts are kept in memory and written at most every
+        :data:`FLUSH_S` seconds in one transaction (a flood costs no write per attempt)."""
+        t = now()
+        key = (kind, subject, address)
+        with self._pending_lock:
+            n, first, _last = self._pending.get(key, (0, t, t))
+            self._pending[key] = (n + 1, first, t)
+            return time.monotonic() - self._flushed_at >= FLUSH_S
+
+    async def count(self, kind: str, subject: str, address: str) -> None:
+        """:meth:`note`, then write the counts in a worker thread if they are due."""
+        if self.note(kind, subject, address):
+            await to_thread.run_sync(self.flush)
+
+    def flush(self) -> None:
+        """Write the pending security-log counts now (a failed write is logged, never
+        the login's answer)."""
+        with self._pending_lock:
+            pending, self._pending = self._pending, {}
+            self._flushed_at = time.monotonic()
         try:
-            _hasher.verify(user.password_hash if user else _DUMMY, password)
-            ok = user is not None
-        except (VerificationError, InvalidHashError):
-            ok = False
+            assert self.security is not None
+            self.security.note_many(pending)
+        except Exception:
+            log.exception("could not write %d security-log counts", len(pending))
+
+    async def known(self, name: str) -> bool:
+        """Whether ``name`` is a user's (names cached for :data:`NAMES_TTL_S` s)."""
+        if time.monotonic() - self._names_at > NAMES_TTL_S:
+            users = await to_thread.run_sync(self.incidents.users)
+            self._names = frozenset(u.name for u in users)
+            self._names_at = time.monotonic()
+        return name in self._names
+
+    async def login(self, name: str, password: str, address: str) -> tuple[str, str, UserRow]:
+        """Check the password; open a session. Returns (cookie token, CSRF token, user).
+
+        :class:`LoginRefused` with 401 (wrong name or password), 403 (disabled), 429 (a
+        budget is spent) or 503 (the hash pool is full)."""
+        name = normalise_name(name)[:100]
+        password = normalise_password(password)
+        try:
+            return await self._login(name, password, address)
+        except LoginRefused as exc:
+            unknown = exc.kind == "login.failed.unknown" or not await self.known(name)
+            kind = "login.failed" if exc.kind == "login.failed.unknown" else exc.kind
+            if kind:
+                await self.count(kind, UNKNOWN if unknown else name, address)
+            raise
+
+    async def _login(self, name: str, password: str, address: str) -> tuple[str, str, UserRow]:
+        self.budget.check(name, address)
+        wait = self.budget.flooded()
+        if wait and not await self.known(name):
+            raise LoginRefused(
+                f"too many failed logins on this server; try again in {wait} s",
+                429,
+                wait,
+                "login.throttled",
+            )
+
+        def check() -> tuple[UserRow | None, bool]:
+            user = self.incidents.user(name)
+            ok = _verify(user.password_hash if user else _DUMMY, password)
+            return user, ok and user is not None
+
+        user, ok = await self.pool.run(check)
         if not ok or user is None:
-            self.limiter.failed(key)
-            self.incidents.record(name, "login.failed", f"user:{name}", None, {"from": address})
-            raise LoginRefused("wrong name or password", 401)
-        self.limiter.succeeded(key)
+            locked = self.budget.failed(name, address, known=user is not None)
+            if locked:
+                await self.count("login.locked", name, address)
+            kind = "login.failed" if user is not None else "login.failed.unknown"
+            raise LoginRefused("wrong name or password", 401, 0, kind)
+        if user.disabled:
+            raise LoginRefused("this account is disabled", 403, 0, "login.disabled")
+        self.budget.succeeded(name, address)
         if _hasher.check_needs_rehash(user.password_hash):
-            self.incidents.set_password_hash(user.id, _hasher.hash(password))
+            new_hash = await self.pool.run(lambda: _hasher.hash(password))
+            await to_thread.run_sync(self.incidents.set_password_hash, user.id, new_hash)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        self.incidents.open_session(token_hash(token), user.id, csrf, now() + SESSION_TTL)
-        self.incidents.record(user.name, "login", f"user:{user.name}", None, {"from": address})
+
+        def open_session() -> None:
+            self.incidents.open_session(token_hash(token), user.id, csrf, now() + SESSION_TTL)
+            self.incidents.record(user.name, "login", f"user:{user.name}", None, {"from": address})
+
+        await to_thread.run_sync(open_session)
         return token, csrf, user
 
     def session(self, token: str | None) -> tuple[UserRow, str] | None:
@@ -245,7 +307,8 @@ class AuthGate:
             await self.app(scope, receive, send)
             return
         jar = cookies(scope)
-        found = await to_thread.run_sync(self.auth.session, jar.get(SESSION_COOKIE))
+        token = jar.get(SESSION_COOKIE)
+        found = await to_thread.run_sync(self.auth.session, token) if token else None
         user, csrf = found if found else (None, None)
         state["user"], state["csrf"] = user, csrf
         if path == "/login":
@@ -272,8 +335,9 @@ class AuthGate:
         if method in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        body, receive = await _buffer(receive)
-        given = header(scope, CSRF_HEADER.encode()) or _form_field(scope, body, CSRF_FIELD)
+        body, receive = await read_body(receive)
+        form = await parse_form(scope, body)
+        given = header(scope, CSRF_HEADER.encode()) or _last(form, CSRF_FIELD)
         if not given or not csrf or not secrets.compare_digest(given, csrf):
             await refuse(
                 scope,
@@ -283,9 +347,7 @@ class AuthGate:
                 "reload the page and submit the form again",
             )
             return
-        query_only = path in QUERY_POSTS or (
-            path == "/what-if" and not (_form_field(scope, body, "save_as") or "").strip()
-        )
+        query_only = path in QUERY_POSTS or (path == "/what-if" and not saves(form))
         if user.role == "viewer" and path != "/logout" and not query_only:
             await refuse(
                 scope,
@@ -298,41 +360,36 @@ class AuthGate:
         await self.app(scope, receive, send)
 
 
-async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
-    """Read the whole request body; return it and a ``receive`` that replays it."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= MAX_FORM_BYTES:
-            chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay
-
-
-def _form_field(scope: Scope, body: bytes, name: str) -> str | None:
-    ctype = header(scope, b"content-type") or ""
-    if not ctype.startswith("application/x-www-form-urlencoded"):
+def _last(form: FormData | None, name: str) -> str | None:
+    """The value a handler's ``Form()`` parameter gets: the last one (Starlette's rule)."""
+    if form is None:
         return None
-    values = parse_qs(body.decode("utf-8", "replace")).get(name)
-    return values[0] if values else None
+    value = form.get(name)
+    return value if isinstance(value, str) else None
+
+
+def saves(form: FormData | None) -> bool:
+    """Whether a what-if form asks to save: any ``save_as`` value that is not blank, in
+    whatever encoding, case or repetition the handler would accept."""
+    if form is None:
+        return False
+    return any(not isinstance(v, str) or v.strip() for v in form.getlist("save_as"))
 
 
 def client_address(scope: Scope) -> str:
+    """The client's address: the peer, or the address a trusted proxy forwarded
+    (resolved once by :class:`blackstart.web.security.SecurityGate`)."""
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
+
+
+def user_name(request: Request) -> str:
+    """The logged-in user's name, or ``anonymous`` (no user in the store yet)."""
+    user = getattr(request.state, "user", None)
+    return str(user.name) if user is not None else "anonymous"
+
+
+def user_role(request: Request) -> str | None:
+    """The logged-in user's role, or ``None``."""
+    user = getattr(request.state, "user", None)
+    return str(user.role) if user is not None else None

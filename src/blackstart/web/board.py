@@ -9,6 +9,7 @@ cached for :data:`STATUS_TTL_S` and dropped on every local change.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,8 +21,10 @@ from blackstart import incident, planning
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.schema import TIERS
 from blackstart.store.incidents import EVENT_KINDS, IncidentRow, IncidentStore, Snapshot
-from blackstart.units import parse_seconds
+from blackstart.web.bounds import check_time, duration_seconds
 from blackstart.web.dashboard import Dashboard, NotFound
+
+log = logging.getLogger("blackstart.web")
 
 STATUS_TTL_S = 1.0
 
@@ -36,7 +39,8 @@ def parse_when(text: str | None, tz: ZoneInfo, what: str) -> datetime | None:
         raise UsageError(
             f"{what}: cannot read time {text!r}", suggestion="write e.g. 2024-08-03T14:30"
         ) from None
-    return when if when.tzinfo else when.replace(tzinfo=tz)
+    check_time(when.replace(tzinfo=UTC), what)  # before any offset arithmetic can overflow
+    return check_time(when if when.tzinfo else when.replace(tzinfo=tz), what)
 
 
 def board_of(store: IncidentStore, incident_id: int) -> dict[str, Any]:
@@ -235,7 +239,7 @@ class IncidentService:
             comment=comment.strip()[:2000],
             expected_version=expected_version,
         )
-        self.reforecast(incident_id)
+        self.reforecast_after(incident_id)
         return version
 
     def add_unplanned(
@@ -256,10 +260,7 @@ class IncidentService:
             raise UsageError("an unplanned task needs a short name without '@'")
         if key in incident.task_ids(snap):
             raise UsageError(f"task '{key}' is already on the board", suggestion="another name")
-        try:
-            seconds = int(parse_seconds(estimate.strip()))
-        except ValueError as exc:
-            raise UsageError(f"estimate: {exc}", suggestion="e.g. 45min or 2h") from None
+        seconds = duration_seconds(estimate, "estimate", "45min or 2h")
         after = [a.strip() for a in after if a.strip()]
         for dep in after:
             incident.check_task(snap, dep)
@@ -281,7 +282,7 @@ class IncidentService:
             user=user,
             expected_version=expected_version,
         )
-        self.reforecast(incident_id)
+        self.reforecast_after(incident_id)
         return version
 
     def announce(
@@ -337,10 +338,8 @@ class IncidentService:
         inc = self.get(incident_id)
         current = incident.clock_now(inc)
         if advance and advance.strip():
-            try:
-                when = current + timedelta(seconds=parse_seconds(advance.strip()))
-            except ValueError as exc:
-                raise UsageError(f"advance: {exc}", suggestion="e.g. 30min or 2h") from None
+            step = duration_seconds(advance, "advance", "30min or 2h")
+            when = check_time(current + timedelta(seconds=step), "advance")
         else:
             parsed = parse_when(sim_now, self.tz, "clock")
             if parsed is None:
@@ -354,7 +353,7 @@ class IncidentService:
         version = self.store.set_clock(
             incident_id, when, user=user, expected_version=expected_version
         )
-        self.reforecast(incident_id)
+        self.reforecast_after(incident_id)
         return version
 
     def set_failure_end(
@@ -372,7 +371,7 @@ class IncidentService:
         version = self.store.set_failure_end(
             incident_id, when, user=user, expected_version=expected_version
         )
-        self.reforecast(incident_id)
+        self.reforecast_after(incident_id)
         return version
 
     def close(self, incident_id: int, user: str, expected_version: int | None = None) -> int:
@@ -403,6 +402,15 @@ class IncidentService:
             self.store.add_forecast(incident_id, snap.incident.version, when, summary)
         self._status = None
         return summary
+
+    def reforecast_after(self, incident_id: int) -> None:
+        """Re-forecast after a committed change: the change is stored and acknowledged
+        whatever happens here (a failure is logged; the board keeps its last forecast)."""
+        try:
+            self.reforecast(incident_id)
+        except Exception:
+            self._status = None
+            log.exception("re-forecast of incident %s failed after a stored change", incident_id)
 
     def _changed(self, version: int) -> int:
         self._status = None

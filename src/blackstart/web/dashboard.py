@@ -101,7 +101,9 @@ class Dashboard:
 
     # ------------------------------------------------------------------ saved what-ifs
 
-    def save_what_if(self, name: str, fail: list[str], duration: str | None) -> SavedWhatIfRow:
+    def save_what_if(
+        self, name: str, fail: list[str], duration: str | None, *, by: str = "anonymous"
+    ) -> SavedWhatIfRow:
         """Check the references and the duration, then save (``StoreError`` if taken)."""
         name = name.strip()
         if not name:
@@ -119,7 +121,7 @@ class Dashboard:
             duration = duration.strip()
         else:
             duration = None
-        return self.store.save_what_if(name, refs, duration, model_hash=self.model.hash)
+        return self.store.save_what_if(name, refs, duration, model_hash=self.model.hash, by=by)
 
     def saved_what_ifs(self) -> list[dict[str, Any]]:
         return [row.to_dict() for row in self.store.saved_what_ifs()]

@@ -1,8 +1,8 @@
 """Error bodies: every user error is a 4xx with ``{"error": …, "suggestion": …}``.
 
 :class:`~blackstart.errors.UsageError` → 422 (404 for a missing named thing), a store
-conflict → 409, a request the schema refuses → 422, an unknown route → 404. Pages get
-the same message as an HTML page; nothing ever shows a traceback.
+conflict → 409 (404 for a missing row), a request the schema refuses → 422, an unknown
+route → 404. Pages get the same message as an HTML page; nothing ever shows a traceback.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 
 from blackstart.errors import UsageError
 from blackstart.store import StoreError
+from blackstart.store.users import Missing
 from blackstart.web.dashboard import NotFound
 from blackstart.web.render import templates
 
@@ -83,7 +84,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> Response:
-        return error_response(request, 409, exc.message, exc.suggestion)
+        status = 404 if isinstance(exc, Missing) else 409
+        return error_response(request, status, exc.message, exc.suggestion)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

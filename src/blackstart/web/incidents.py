@@ -17,11 +17,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from blackstart.model.schema import TIERS
 from blackstart.store.incidents import EVENT_KINDS, IncidentStore
+from blackstart.store.security_log import SecurityLog
 from blackstart.web import eta_chart, incidents_api, login, status
+from blackstart.web.audit_view import AuditQuery, audit_filter, next_page
 from blackstart.web.auth import Auth, AuthGate
 from blackstart.web.board import IncidentService
+from blackstart.web.bounds import Id
 from blackstart.web.dashboard import Dashboard
 from blackstart.web.render import templates
+from blackstart.web.security import SecurityConfig, SecurityGate
 
 pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 Payload = dict[str, Any]
@@ -41,7 +45,7 @@ def _user(request: Request) -> str:
     return str(user.name) if user is not None else "anonymous"
 
 
-def _back(incident_id: int, anchor: str = "") -> Response:
+def _back(incident_id: Id, anchor: str = "") -> Response:
     return RedirectResponse(f"/incidents/{incident_id}{anchor}", status_code=303)
 
 
@@ -92,7 +96,7 @@ def declare_page(
 
 
 @pages.get("/incidents/{incident_id}")
-def board_page(request: Request, incident_id: int, svc: Svc) -> Response:
+def board_page(request: Request, incident_id: Id, svc: Svc) -> Response:
     data = svc.board(incident_id)
     return templates.TemplateResponse(
         request,
@@ -108,14 +112,14 @@ def board_page(request: Request, incident_id: int, svc: Svc) -> Response:
 
 
 @pages.get("/incidents/{incident_id}/eta.svg")
-def eta_svg(incident_id: int, svc: Svc) -> Response:
+def eta_svg(incident_id: Id, svc: Svc) -> Response:
     return Response(eta_chart.svg(svc.board(incident_id)), media_type="image/svg+xml")
 
 
 @pages.post("/incidents/{incident_id}/events")
 def event_page(
     request: Request,
-    incident_id: int,
+    incident_id: Id,
     svc: Svc,
     task: Annotated[str, Form(max_length=300)],
     kind: Annotated[str, Form(max_length=20)],
@@ -138,7 +142,7 @@ def event_page(
 @pages.post("/incidents/{incident_id}/unplanned")
 def unplanned_page(
     request: Request,
-    incident_id: int,
+    incident_id: Id,
     svc: Svc,
     key: Annotated[str, Form(max_length=200)],
     estimate: Annotated[str, Form(max_length=64)],
@@ -161,7 +165,7 @@ def unplanned_page(
 @pages.post("/incidents/{incident_id}/announce")
 def announce_page(
     request: Request,
-    incident_id: int,
+    incident_id: Id,
     svc: Svc,
     tier: Annotated[str, Form(max_length=30)],
     eta: Annotated[str, Form(max_length=64)],
@@ -172,14 +176,14 @@ def announce_page(
 
 @pages.post("/incidents/{incident_id}/messages")
 def draft_page(
-    request: Request, incident_id: int, svc: Svc, body: Annotated[str, Form(max_length=4000)]
+    request: Request, incident_id: Id, svc: Svc, body: Annotated[str, Form(max_length=4000)]
 ) -> Response:
     svc.draft(incident_id, _user(request), body)
     return _back(incident_id, "#status")
 
 
 @pages.post("/incidents/{incident_id}/messages/{message_id}/publish")
-def publish_page(request: Request, incident_id: int, message_id: int, svc: Svc) -> Response:
+def publish_page(request: Request, incident_id: Id, message_id: Id, svc: Svc) -> Response:
     svc.publish(incident_id, _user(request), message_id)
     return _back(incident_id, "#status")
 
@@ -187,7 +191,7 @@ def publish_page(request: Request, incident_id: int, message_id: int, svc: Svc) 
 @pages.post("/incidents/{incident_id}/clock")
 def clock_page(
     request: Request,
-    incident_id: int,
+    incident_id: Id,
     svc: Svc,
     advance: Annotated[str, Form(max_length=64)] = "",
     sim_now: Annotated[str, Form(max_length=64)] = "",
@@ -198,20 +202,20 @@ def clock_page(
 
 @pages.post("/incidents/{incident_id}/failure-end")
 def failure_end_page(
-    request: Request, incident_id: int, svc: Svc, at: Annotated[str, Form(max_length=64)]
+    request: Request, incident_id: Id, svc: Svc, at: Annotated[str, Form(max_length=64)]
 ) -> Response:
     svc.set_failure_end(incident_id, _user(request), at)
     return _back(incident_id)
 
 
 @pages.post("/incidents/{incident_id}/close")
-def close_page(request: Request, incident_id: int, svc: Svc) -> Response:
+def close_page(request: Request, incident_id: Id, svc: Svc) -> Response:
     svc.close(incident_id, _user(request))
     return RedirectResponse(f"/incidents/{incident_id}/review", status_code=303)
 
 
 @pages.get("/incidents/{incident_id}/review")
-def review_page(request: Request, incident_id: int, svc: Svc) -> Response:
+def review_page(request: Request, incident_id: Id, svc: Svc) -> Response:
     data = svc.board(incident_id)
     return templates.TemplateResponse(
         request,
@@ -227,16 +231,28 @@ def review_page(request: Request, incident_id: int, svc: Svc) -> Response:
 
 
 @pages.get("/admin/audit")
-def audit_page(request: Request, svc: Svc) -> Response:
-    rows = [r.to_dict() for r in svc.store.audit_log()]
-    return templates.TemplateResponse(request, "audit.html", {"nav": "audit", "rows": rows})
+def audit_page(request: Request, svc: Svc, q: AuditQuery) -> Response:
+    rows = svc.store.audit_page(audit_filter(q, svc.tz))
+    security = SecurityLog(svc.store.store).entries(limit=20)
+    return templates.TemplateResponse(
+        request,
+        "audit.html",
+        {
+            "nav": "audit",
+            "rows": [r.to_dict() for r in rows],
+            "q": q,
+            "next": next_page(request, rows, q.limit),
+            "security": [r.to_dict() for r in security],
+        },
+    )
 
 
 # --------------------------------------------------------------------------- wiring
 
 
-def install(app: FastAPI, dashboard: Dashboard) -> None:
-    """Add the incident board, login, public status and the auth gate to ``app``."""
+def install(app: FastAPI, dashboard: Dashboard, security: SecurityConfig | None = None) -> None:
+    """Add the incident board, login, public status, the auth gate and, outermost, the
+    security gate (:mod:`blackstart.web.security`) to ``app``."""
     store = IncidentStore(dashboard.store)
     app.state.auth = Auth(store)
     app.state.incidents = IncidentService(dashboard, store)
@@ -246,3 +262,7 @@ def install(app: FastAPI, dashboard: Dashboard) -> None:
     app.include_router(pages)
     app.add_middleware(AuthGate, auth=app.state.auth)
     app.add_middleware(status.StatusFastPath, service=app.state.incidents)
+    app.state.security = security or SecurityConfig()
+    app.add_middleware(
+        SecurityGate, config=app.state.security, users_exist=app.state.auth.users_exist
+    )

@@ -1,16 +1,21 @@
 """The incident board's JSON API under ``/api/incidents…`` and ``/api/admin/audit``: the
 twins of the board pages, described by ``/openapi.json``. A change may name the incident
 version it saw (``expected_version``): if the incident moved on, 409. The CSRF token goes
-in the ``X-CSRF-Token`` header (:mod:`blackstart.web.auth`)."""
+in the ``X-CSRF-Token`` header (:mod:`blackstart.web.auth`). Ids are bounded
+(:mod:`blackstart.web.bounds`); the audit log comes by pages, filtered
+(:mod:`blackstart.web.audit_view`)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from blackstart.store.security_log import SecurityLog
+from blackstart.web.audit_view import AuditQuery, audit_filter, next_page
 from blackstart.web.board import IncidentService
+from blackstart.web.bounds import MAX_ID, Id
 from blackstart.web.errors import ERROR_SCHEMA
 
 Payload = dict[str, Any]
@@ -58,7 +63,7 @@ class Declare(BaseModel):
 class Versioned(BaseModel):
     model_config = ConfigDict(extra="forbid")
     expected_version: int | None = Field(
-        default=None, ge=1, description="Refuse with 409 if the incident has moved on."
+        default=None, ge=1, le=MAX_ID, description="Refuse with 409 if the incident has moved on."
     )
 
 
@@ -95,7 +100,7 @@ class Clock(Versioned):
     advance: str | None = Field(default=None, max_length=64)
 
 
-def _changed(svc: IncidentService, incident_id: int, version: int) -> Payload:
+def _changed(svc: IncidentService, incident_id: Id, version: int) -> Payload:
     latest = svc.store.latest_forecast(incident_id)
     return {"version": version, "forecast": latest.payload if latest else None}
 
@@ -121,18 +126,18 @@ def declare(body: Declare, request: Request, svc: Svc) -> Payload:
 
 
 @router.get("/incidents/{incident_id}", summary="The task board of an incident")
-def board(incident_id: int, svc: Svc) -> Payload:
+def board(incident_id: Id, svc: Svc) -> Payload:
     return svc.board(incident_id)
 
 
 @router.get("/incidents/{incident_id}/version", summary="The incident's version (cheap polling)")
-def version(incident_id: int, svc: Svc) -> Payload:
+def version(incident_id: Id, svc: Svc) -> Payload:
     row = svc.get(incident_id)
     return {"version": row.version, "state": row.state, "updated_at": row.updated_at.isoformat()}
 
 
 @router.post("/incidents/{incident_id}/events", status_code=201, summary="Mark a task")
-def event(incident_id: int, body: Event, request: Request, svc: Svc) -> Payload:
+def event(incident_id: Id, body: Event, request: Request, svc: Svc) -> Payload:
     version = svc.record(
         incident_id,
         _user(request),
@@ -146,7 +151,7 @@ def event(incident_id: int, body: Event, request: Request, svc: Svc) -> Payload:
 
 
 @router.post("/incidents/{incident_id}/unplanned", status_code=201, summary="Add an unplanned task")
-def unplanned(incident_id: int, body: Unplanned, request: Request, svc: Svc) -> Payload:
+def unplanned(incident_id: Id, body: Unplanned, request: Request, svc: Svc) -> Payload:
     version = svc.add_unplanned(
         incident_id,
         _user(request),
@@ -161,7 +166,7 @@ def unplanned(incident_id: int, body: Unplanned, request: Request, svc: Svc) -> 
 
 
 @router.post("/incidents/{incident_id}/announcements", status_code=201, summary="Announce an ETA")
-def announce(incident_id: int, body: Announce, request: Request, svc: Svc) -> Payload:
+def announce(incident_id: Id, body: Announce, request: Request, svc: Svc) -> Payload:
     version = svc.announce(
         incident_id,
         _user(request),
@@ -173,18 +178,18 @@ def announce(incident_id: int, body: Announce, request: Request, svc: Svc) -> Pa
 
 
 @router.post("/incidents/{incident_id}/messages", status_code=201, summary="Draft a message")
-def draft(incident_id: int, body: Draft, request: Request, svc: Svc) -> Payload:
+def draft(incident_id: Id, body: Draft, request: Request, svc: Svc) -> Payload:
     version = svc.draft(incident_id, _user(request), body.body, body.expected_version)
     return {"version": version, "messages": svc.board(incident_id)["messages"]}
 
 
 @router.post("/incidents/{incident_id}/messages/{message_id}/publish", summary="Publish a message")
-def publish(incident_id: int, message_id: int, request: Request, svc: Svc) -> Payload:
+def publish(incident_id: Id, message_id: Id, request: Request, svc: Svc) -> Payload:
     return {"version": svc.publish(incident_id, _user(request), message_id)}
 
 
 @router.post("/incidents/{incident_id}/clock", summary="Set or advance a drill's simulated clock")
-def clock(incident_id: int, body: Clock, request: Request, svc: Svc) -> Payload:
+def clock(incident_id: Id, body: Clock, request: Request, svc: Svc) -> Payload:
     version = svc.set_clock(
         incident_id,
         _user(request),
@@ -198,23 +203,40 @@ def clock(incident_id: int, body: Clock, request: Request, svc: Svc) -> Payload:
 @router.post(
     "/incidents/{incident_id}/failure-end", summary="Record when power or the provider came back"
 )
-def failure_end(incident_id: int, body: FailureEnd, request: Request, svc: Svc) -> Payload:
+def failure_end(incident_id: Id, body: FailureEnd, request: Request, svc: Svc) -> Payload:
     version = svc.set_failure_end(incident_id, _user(request), body.at, body.expected_version)
     return _changed(svc, incident_id, version)
 
 
 @router.post("/incidents/{incident_id}/close", summary="Close an incident and write its review")
-def close(incident_id: int, request: Request, svc: Svc) -> Payload:
+def close(incident_id: Id, request: Request, svc: Svc) -> Payload:
     svc.close(incident_id, _user(request))
     return svc.board(incident_id)
 
 
 @router.get("/incidents/{incident_id}/review", summary="The review of a closed incident")
-def review(incident_id: int, svc: Svc) -> Payload:
+def review(incident_id: Id, svc: Svc) -> Payload:
     data = svc.board(incident_id)
     return {"incident": data["incident"], "review": data["review"]}
 
 
-@router.get("/admin/audit", summary="The audit log, newest first (admins)")
-def audit(svc: Svc) -> list[Payload]:
-    return [r.to_dict() for r in svc.store.audit_log()]
+@router.get("/admin/audit", summary="The audit log, newest first, by pages (admins)")
+def audit(request: Request, response: Response, svc: Svc, q: AuditQuery) -> list[Payload]:
+    """One page of entries, newest first. The next (older) page is in the ``Link``
+    header (``rel="next"``), absent on the last page."""
+    rows = svc.store.audit_page(audit_filter(q, svc.tz))
+    nxt = next_page(request, rows, q.limit)
+    if nxt:
+        response.headers["link"] = f'<{nxt}>; rel="next"'
+    return [r.to_dict() for r in rows]
+
+
+@router.get("/admin/security-log", summary="Failed logins and lockouts, aggregated (admins)")
+def security_log(
+    svc: Svc,
+    kind: Annotated[str | None, Query(max_length=50)] = None,
+    subject: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[Payload]:
+    log = SecurityLog(svc.store.store)
+    return [r.to_dict() for r in log.entries(limit=limit, kind=kind, subject=subject)]

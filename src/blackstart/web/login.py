@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import secrets
 from typing import Annotated
 
@@ -15,10 +16,10 @@ from blackstart.web.auth import (
     SESSION_COOKIE,
     SESSION_TTL,
     Auth,
-    LoginRefused,
     client_address,
     cookie_header,
 )
+from blackstart.web.login_guard import LoginRefused
 from blackstart.web.render import templates
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -56,6 +57,17 @@ def _login_page(request: Request, *, next_: str, error: str | None, status: int)
     return response
 
 
+def _refused_page(message: str) -> str:
+    """A small page for a refused attempt (no template, no new cookie: cheap under a
+    flood); the form is one click away."""
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Log in · blackstart</title>"
+        "<link rel=stylesheet href=/static/style.css><main><h1>Log in</h1>"
+        f"<p class=error>{html.escape(message)}</p><p><a href=/login>Back to the login form"
+        "</a> · <a href=/status>Public status</a></p></main>"
+    )
+
+
 @router.get("/login")
 def login_form(request: Request, next: str | None = None) -> Response:
     return _login_page(request, next_=_safe_next(next), error=None, status=200)
@@ -79,11 +91,14 @@ async def login(
         )
     auth = _auth(request)
     try:
-        token, _csrf, _user = await to_thread.run_sync(
-            auth.login, name, password, client_address(request.scope)
-        )
+        token, _csrf, _user = await auth.login(name, password, client_address(request.scope))
     except LoginRefused as exc:
-        page = _login_page(request, next_=_safe_next(next), error=exc.message, status=exc.status)
+        if exc.status in (429, 503):  # a budget spent or the pool full: answer cheaply
+            page: Response = HTMLResponse(_refused_page(exc.message), exc.status)
+        else:
+            page = _login_page(
+                request, next_=_safe_next(next), error=exc.message, status=exc.status
+            )
         if exc.retry_after:
             page.headers["retry-after"] = str(exc.retry_after)
         return page

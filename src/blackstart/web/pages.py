@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from blackstart.errors import UsageError
 from blackstart.model.schema import TIERS
 from blackstart.store import StoreError
+from blackstart.web.auth import user_name, user_role
 from blackstart.web.dashboard import Dashboard
 from blackstart.web.recovery_views import plan_charts, what_if_bands
 from blackstart.web.render import templates
@@ -120,9 +121,21 @@ def what_if_submit(
         )
     message = None
     status = 200
+    if save_as.strip() and user_role(request) == "viewer":
+        return _what_if_page(
+            request,
+            dash,
+            refs,
+            status=403,
+            duration=duration,
+            error={
+                "error": "viewers cannot save",
+                "suggestion": "ask an admin for the operator role",
+            },
+        )
     if save_as.strip():
         try:
-            row = dash.save_what_if(save_as, refs, duration or None)
+            row = dash.save_what_if(save_as, refs, duration or None, by=user_name(request))
             message = f"saved as '{row.name}'"
         except (UsageError, StoreError) as exc:
             message = f"not saved: {exc}"

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from blackstart.web.auth import user_name
 from blackstart.web.dashboard import Dashboard
 from blackstart.web.errors import ERROR_SCHEMA
 
@@ -83,8 +84,8 @@ def saved(dash: Dash) -> list[SavedWhatIf]:
 
 
 @router.post("/what-if/saved", status_code=201, summary="Save a what-if under a name")
-def save(body: SaveWhatIfRequest, dash: Dash) -> SavedWhatIf:
-    row = dash.save_what_if(body.name, list(body.fail), body.duration)
+def save(body: SaveWhatIfRequest, request: Request, dash: Dash) -> SavedWhatIf:
+    row = dash.save_what_if(body.name, list(body.fail), body.duration, by=user_name(request))
     return SavedWhatIf(**row.to_dict())
 
 

@@ -3,7 +3,7 @@ send (one row per integration and alert fingerprint, updated as it fires and res
 and the observations operators record (a ward's call, a provider's word).
 
 Revision ID: 0005
-Revises: 0003 (re-chained after 0004 when the branches meet)
+Revises: 0004 (re-chained after 0004 when the branches meet)
 Create Date: 2026-12-03
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | None = None
 depends_on: str | None = None
 
