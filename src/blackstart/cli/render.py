@@ -53,8 +53,9 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
     console.print(head)
     by_tier = " · ".join(f"{t} {n}" for t, n in s["functions_down_by_tier"].items())
     total = s["functions_down"] + s["functions_up"]
+    somewhere = " somewhere" if report.places_hit is not None else ""
     console.print(
-        Text(f"\nFunctions down: {s['functions_down']} of {total}", style="bold")
+        Text(f"\nFunctions down{somewhere}: {s['functions_down']} of {total}", style="bold")
         + Text(f"  ({by_tier}; patient safety {s['patient_safety_down']})")
     )
     hit = report.establishments_hit()
@@ -62,12 +63,22 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
         console.print(Text(f"Establishments hit: {len(hit)}", style="bold"))
         for est, n in hit.items():
             console.print(f"  {est}: " + " · ".join(f"{t} {k}" for t, k in n.items()))
+    if report.places_hit is not None:
+        hit_places = {p: n for p, n in report.places_hit.items() if any(n.values())}
+        console.print(
+            Text(f"Places hit: {len(hit_places)} of {len(report.places_hit)}", style="bold")
+            + Text(f"  (partial: {s['functions_partial']} functions down at some places only)")
+        )
+        for place, n in hit_places.items():
+            console.print(f"  {place}: " + " · ".join(f"{t} {k}" for t, k in n.items()))
     tier = None
     for f in report.functions_down:
         if f.tier != tier:
             tier = f.tier
             console.print(Text(f"{(tier or '').upper()}", style=TIER_STYLE.get(tier or "", "")))
-        line = Text("  ✗ ", style="red") + Text(f.id, style="bold")
+        line = Text("  ◐ " if f.partial else "  ✗ ", style="red") + Text(f.id, style="bold")
+        if f.delivered_at is not None:
+            line.append(f": {f.where()}", style="bold" if f.partial else "")
         if f.patient_safety:
             line.append("  ⚕ patient safety", style="bold red")
         if f.rto_s is not None:

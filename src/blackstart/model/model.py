@@ -57,6 +57,10 @@ class Model:
     """sha256 of the canonical content (independent of comments, layout and file split)."""
     origin: Mapping[str, str] = field(default_factory=_frozen)  # type: ignore[arg-type]
     """``kind:id`` -> file it is defined in."""
+    places: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Places of delivery: function id -> the site ids it is delivered at, for the
+    functions that name them (:mod:`blackstart.model.places`); empty in a model
+    without places."""
 
     def scenario_start(self, name: str) -> datetime:
         """The scenario's start as an aware datetime (its zone, else the model's)."""

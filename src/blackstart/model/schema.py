@@ -255,11 +255,29 @@ class DegradedMode(Strict):
     holds_for: Seconds = Field(description="How long the fallback holds.")
 
 
+class PlaceSelector(Strict):
+    """Every site of one kind, as places of delivery (``{kind: hospital}``)."""
+
+    kind: SiteKind = Field(description="Every site of this kind is a place of delivery.")
+
+
+PLACE = "{place}"
+"""In the ``requires`` of a function with places of delivery, stands for each place's id."""
+
+
 class Function(Strict):
     """What people do with the system (lab results to wards, telephony, billing…)."""
 
     tier: Tier
     name: str | None = None
+    delivered_at: list[Id] | PlaceSelector | None = Field(
+        None,
+        description="Places of delivery: the sites where the function is delivered to "
+        "people (a list of site ids, or {kind: hospital} for every site of that kind). "
+        "The function is then up or down at each place on its own; in 'requires', "
+        "'{place}' stands for the place's id (e.g. '{place}-wan'), and a required function "
+        "delivered at the same place is taken at that place.",
+    )
     requires: RequirementSpec = None
     rto: Seconds | None = Field(None, description="Recovery time objective.")
     mtpd: Seconds | None = Field(None, description="Maximum tolerable period of disruption.")
