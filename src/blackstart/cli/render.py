@@ -67,7 +67,7 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
         hit_places = {p: n for p, n in report.places_hit.items() if any(n.values())}
         console.print(
             Text(f"Places hit: {len(hit_places)} of {len(report.places_hit)}", style="bold")
-            + Text(f"  (partial: {s['functions_partial']} functions down at some places only)")
+            + Text(f"  (partial: {s['functions_partial']} down at some places only)")
         )
         for place, n in hit_places.items():
             console.print(f"  {place}: " + " · ".join(f"{t} {k}" for t, k in n.items()))
