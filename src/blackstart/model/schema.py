@@ -17,8 +17,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
+    Tag,
     WithJsonSchema,
     field_validator,
 )
@@ -265,12 +267,23 @@ PLACE = "{place}"
 """In the ``requires`` of a function with places of delivery, stands for each place's id."""
 
 
+def _places_form(v: Any) -> str:
+    return "selector" if isinstance(v, dict | PlaceSelector) else "sites"
+
+
+PlacesSpec = Annotated[
+    Annotated[list[Id], Tag("sites")] | Annotated[PlaceSelector, Tag("selector")],
+    Discriminator(_places_form),
+]
+"""A list of site ids, or ``{kind: K}``: only the form written is checked."""
+
+
 class Function(Strict):
     """What people do with the system (lab results to wards, telephony, billing…)."""
 
     tier: Tier
     name: str | None = None
-    delivered_at: list[Id] | PlaceSelector | None = Field(
+    delivered_at: PlacesSpec | None = Field(
         None,
         description="Places of delivery: the sites where the function is delivered to "
         "people (a list of site ids, or {kind: hospital} for every site of that kind). "
