@@ -102,7 +102,9 @@ class Down:
             return "down"
         if not self.partial:
             return f"down everywhere ({len(self.delivered_at)} of {len(self.delivered_at)})"
-        return f"down at {', '.join(self.down_at)} ({len(self.down_at)} of {len(self.delivered_at)})"
+        return (
+            f"down at {', '.join(self.down_at)} ({len(self.down_at)} of {len(self.delivered_at)})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "causes": list(self.causes), "chain": list(self.chain)}
@@ -365,7 +367,7 @@ def _report(
 def _places_hit(model: Model, functions_down: list[Down]) -> dict[str, dict[str, int]]:
     """Per place of delivery (in model order), the functions not delivered there by tier."""
     places = dict.fromkeys(p for ps in model.places.values() for p in ps)
-    out = {p: {t: 0 for t in TIERS} for p in places}
+    out: dict[str, dict[str, int]] = {p: {str(t): 0 for t in TIERS} for p in places}
     for f in functions_down:
         for p in f.down_at or ():
             out[p][f.tier or "administrative"] += 1

@@ -39,8 +39,14 @@ def models(draw: st.DrawFn, *, with_places: bool = True) -> dict[str, Any]:
     if with_places:
         for p in PLACES:
             for j, local in enumerate(LOCAL):
-                need = [f"{p}-{LOCAL[0]}"] if j else draw(st.lists(st.sampled_from(names), max_size=1))
-                comps[f"{p}-{local}"] = {"kind": "other", "site": p, **({"requires": need} if need else {})}
+                need = (
+                    [f"{p}-{LOCAL[0]}"] if j else draw(st.lists(st.sampled_from(names), max_size=1))
+                )
+                comps[f"{p}-{local}"] = {
+                    "kind": "other",
+                    "site": p,
+                    **({"requires": need} if need else {}),
+                }
     funcs: dict[str, Any] = {}
     fnames: list[str] = []
     for i in range(draw(st.integers(1, 4))):
@@ -119,7 +125,9 @@ class Reference:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models(), st.data())
-def test_per_place_impact_agrees_with_brute_force(data: dict[str, Any], draw: st.DataObject) -> None:
+def test_per_place_impact_agrees_with_brute_force(
+    data: dict[str, Any], draw: st.DataObject
+) -> None:
     model = load_data(data)
     failed = draw.draw(st.lists(st.sampled_from(_failures(data)), min_size=1, max_size=3))
     report = api.impact(model, fail=failed)
@@ -206,10 +214,17 @@ def test_one_node_per_function_and_place() -> None:
     model = load_data(
         {
             "sites": {"a": {"kind": "hospital"}, "b": {"kind": "hospital"}},
-            "components": {"a-lan": {"kind": "network", "site": "a"},
-                           "b-lan": {"kind": "network", "site": "b"}},  # fmt: skip
-            "functions": {"lab": {"tier": "care", "delivered_at": {"kind": "hospital"},
-                                  "requires": "{place}-lan"}},  # fmt: skip
+            "components": {
+                "a-lan": {"kind": "network", "site": "a"},
+                "b-lan": {"kind": "network", "site": "b"},
+            },
+            "functions": {
+                "lab": {
+                    "tier": "care",
+                    "delivered_at": {"kind": "hospital"},
+                    "requires": "{place}-lan",
+                }
+            },
         }
     )
     graph = api.compile_model(model)

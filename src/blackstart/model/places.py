@@ -120,7 +120,8 @@ def check_places(
                             f"function '{fid}' is delivered at unknown site '{sid}'",
                             (*path, i),
                             element=f"function:{fid}",
-                            suggestion=did_you_mean(sid, list(sites)) or "declare it under 'sites:'",
+                            suggestion=did_you_mean(sid, list(sites))
+                            or "declare it under 'sites:'",
                         )
                     )
         ids = tuple(s for s in place_ids(fn, sites) if s in sites)
