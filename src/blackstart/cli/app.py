@@ -394,13 +394,16 @@ def improve(
     ] = 10,
     as_json: JsonOpt = False,
 ) -> None:
-    """Resilience changes (a redundant peer in another site, a move, a power source of its
-    own for one of a redundant pair) ranked by the expected vital and care downtime they
-    remove."""
-    from blackstart import api, resilience
+    """Resilience changes ranked by the expected vital and care downtime they remove per
+    unit of cost: a standby in another hosting site or a move there, a second link to
+    another site, a second unit of building infrastructure (power, UPS, generator,
+    cooling) in its own building, a power source of its own for one of a redundant pair.
+    Each function's downtime is weighed by the share of its places of delivery reached;
+    costs come from the model's costs: section (1 per change otherwise)."""
+    from blackstart import advice, api
 
     m = _guard(as_json, lambda: api.load(model))
-    payload = resilience.improve(m, budget=budget)
+    payload = advice.improve(m, budget=budget)
     _present(as_json, payload, render.improve)
 
 

@@ -414,20 +414,36 @@ def availability(console: Console, payload: dict[str, Any]) -> None:
 
 
 def improve(console: Console, payload: dict[str, Any]) -> None:
-    """Changes ranked by downtime removed."""
+    """Changes ranked by downtime removed per unit of cost; what could not be ranked."""
     console.print(
         f"Expected vital + care downtime today: "
-        f"[bold]{payload['care_downtime_hours_per_year']:.1f} h/year[/] (sum over functions)"
+        f"[bold]{payload['care_downtime_hours_per_year']:.1f} h/year[/] "
+        f"({payload['weighting']})"
     )
     table = Table(title="Best changes", title_justify="left", title_style="bold")
     table.add_column("rank", justify="right")
     table.add_column("change")
     table.add_column("saves h/year", justify="right")
+    table.add_column("cost", justify="right")
+    table.add_column("h/year per cost", justify="right")
+    table.add_column("places reached")
     for i, c in enumerate(payload["candidates"], 1):
-        table.add_row(str(i), c["description"], f"{c['care_downtime_saved_hours_per_year']:.2f}")
+        per = c["saved_per_cost"]
+        table.add_row(
+            str(i),
+            c["description"],
+            f"{c['care_downtime_saved_hours_per_year']:.2f}",
+            f"{c['cost']:g}",
+            "∞" if per is None else f"{per:.2f}",
+            ", ".join(c["places_reached"]) or "—",
+        )
     console.print(table)
-    if payload["unknown_probabilities"]:
+    console.print(f"[dim]costs: {payload['costs']}[/]")
+    if payload["not_ranked"]:
+        names = ", ".join(r["component"] for r in payload["not_ranked"][:12])
+        more = len(payload["not_ranked"]) - 12
         console.print(
-            f"[yellow]note:[/] {len(payload['unknown_probabilities'])} elements have no "
-            "failure data and are not ranked"
+            f"[yellow]not ranked:[/] {len(payload['not_ranked'])} components have no failure "
+            f"data (failure: mtbf/mttr or probability) and count as never failing: {names}"
+            + (f" … and {more} more (--json lists all)" if more > 0 else "")
         )

@@ -384,6 +384,27 @@ class Scenario(Strict):
     _tz = field_validator("timezone")(_check_timezone)
 
 
+ChangeKind = Literal["standby", "second-link", "second-unit", "move", "split-power"]
+CHANGE_KINDS: tuple[ChangeKind, ...] = (
+    "standby",
+    "second-link",
+    "second-unit",
+    "move",
+    "split-power",
+)
+"""The changes ``blackstart improve`` proposes (see :mod:`blackstart.advice`)."""
+
+
+class ChangeCost(Strict):
+    """What one change costs, in the model's own unit (k€, person-days…), by the kind of
+    the component changed; ``default`` for the other kinds."""
+
+    default: float | None = Field(None, ge=0, description="Cost for any kind not listed.")
+    by_kind: dict[ComponentKind, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict, description="Cost by component kind (power, database, …)."
+    )
+
+
 class Document(Strict):
     """One model file. A model is one or more of these (a directory, or ``include:``)."""
 
@@ -402,6 +423,11 @@ class Document(Strict):
     functions: dict[Id, Function] = Field(default_factory=dict)
     teams: dict[Id, Team] = Field(default_factory=dict)
     scenarios: dict[Id, Scenario] = Field(default_factory=dict)
+    costs: dict[ChangeKind, ChangeCost] = Field(
+        default_factory=dict,
+        description="Cost of each kind of change 'blackstart improve' proposes (standby, "
+        "second-link, second-unit, move, split-power); 1 per change when not given.",
+    )
 
     _tz = field_validator("timezone")(_check_timezone)
 
@@ -413,6 +439,7 @@ SECTIONS: dict[str, type[Strict]] = {
     "functions": Function,
     "teams": Team,
     "scenarios": Scenario,
+    "costs": ChangeCost,
 }
 """Section key -> entity class. Entities in a section are keyed by id."""
 

@@ -18,7 +18,7 @@ from blackstart.model.load import Entry, Registry
 from blackstart.model.model import FAILABLE, Model, parse_ref
 from blackstart.model.places import check_places
 from blackstart.model.requirements import Requirement, parse_requirement, refs
-from blackstart.model.schema import PLACE, Component, Scenario, Site, Team
+from blackstart.model.schema import CHANGE_KINDS, PLACE, Component, Scenario, Site, Team
 
 
 def _unknown(entry: Entry, path: PathKey, what: str, name: str, pool: list[str]) -> Problem:
@@ -142,6 +142,20 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
     for fid, extra in delivery.edges.items():
         graph[fid].extend(x for x in extra if x != fid)
 
+    for cid, entry in e["costs"].items():
+        if cid not in CHANGE_KINDS:
+            problems.append(
+                entry.source.problem(
+                    "unknown-key",
+                    f"'{cid}' is no kind of change",
+                    entry.path,
+                    key=True,
+                    element=f"cost:{cid}",
+                    suggestion=did_you_mean(cid, CHANGE_KINDS)
+                    or "kinds of change: " + ", ".join(CHANGE_KINDS),
+                )
+            )
+
     model_tz = reg.scalars.get("timezone", (None, None))[0]
     for entry in e["scenarios"].values():
         sc = entry.obj
@@ -180,6 +194,7 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         functions=objs("functions"),
         teams=objs("teams"),
         scenarios=objs("scenarios"),
+        costs=objs("costs"),
         requirements=reqs,
         places=delivery.places,
         sources=tuple(s.label for s in reg.sources),
