@@ -19,7 +19,8 @@ surgery is :mod:`blackstart.advice_tree`, exact probabilities come from the BDD 
   with the components' failure data (steady-state unavailability MTTR / (MTBF + MTTR),
   Barlow & Proschan 1975).
 - *Ranking.* Components are screened by the downtime their own failure causes to first
-  order (Σ weight × Birnbaum × p over the weighted tops); the ``2 × budget`` first are
+  order (Σ weight × Birnbaum × p over the weighted tops, one reverse pass over the
+  shared BDD store, :class:`~blackstart.engine.shared_bdd.SharedBdd`); the ``2 × budget`` first are
   evaluated exactly on the changed tree, recomputing only the tops whose cone holds the
   changed element. Changes are ranked by downtime saved per unit of cost (the model's
   ``costs:`` by kind of change and component kind; 1 per change when not given).
@@ -170,9 +171,14 @@ def proposals(
 
     gates, events = tree.gate_index(), tree.event_index()
     score = np.zeros(len(tree.events))
-    for t, w in zip(stick.tops, stick.weights, strict=True):
-        res = importance(tree, t, compiled=build_bdd(tree, t))
-        score += w * res.birnbaum * tree.probabilities
+    grad = stick.store.weighted_birnbaum(tree, stick.tops, stick.weights)
+    if grad is not None:  # one reverse pass over the shared store
+        score = np.fromiter((grad[e] for e in range(len(tree.events))), np.float64)
+        score *= tree.probabilities
+    else:  # the store is full: one BDD per top
+        for t, w in zip(stick.tops, stick.weights, strict=True):
+            res = importance(tree, t, compiled=build_bdd(tree, t))
+            score += w * res.birnbaum * tree.probabilities
     order = [int(i) for i in np.argsort(-score, kind="stable") if score[i] > 0]
     chosen = [tree.events[i].partition(":")[2] for i in order
               if tree.events[i].startswith("component:")][:shortlist]  # fmt: skip

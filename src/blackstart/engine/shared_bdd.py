@@ -58,6 +58,16 @@ class SharedBdd:
         self._store = SmallBdd(STRIDE * len(order), node_budget=NODE_BUDGET)
         self._p_level = [float(tree.probabilities[e]) for e in order for _ in range(STRIDE)]
         self._ops = _SmallOps(self._store)
+        sizes: dict[int, int] = {}
+        size = self._store.size
+
+        def memo_size(f: int) -> int:  # sizes of shared diagrams, asked again per variant
+            n = sizes.get(f)
+            if n is None:
+                n = sizes[f] = size(f)
+            return n
+
+        self._ops.size = memo_size
         self._var: dict[int, int] = {}
         self._big_p = [1.0]
         self._spent = False
@@ -78,6 +88,50 @@ class SharedBdd:
         construction or a variant of it)."""
         if self._spent:
             return [probability(tree, t) for t in tops]
+        built = self._build(tree, tops)
+        if built is None:
+            return [probability(tree, t) for t in tops]
+        big_p = self._node_probabilities()
+        out = []
+        for t in tops:
+            ref = built[t]
+            v = 1.0 - big_p[ref >> 1] if ref & 1 else big_p[ref >> 1]
+            out.append(min(1.0, max(0.0, v)))
+        return out
+
+    def weighted_birnbaum(
+        self, tree: FaultTree, tops: Sequence[int], weights: Sequence[float]
+    ) -> dict[int, float] | None:
+        """``Σ_t w_t · ∂P(top_t)/∂p_e`` for every event ``e`` of ``tree`` the tops depend
+        on (the weighted Birnbaum importance, Birnbaum 1969), by one reverse pass over the
+        store (reverse-mode differentiation of the Shannon decomposition); ``None`` when
+        the store is full."""
+        built = None if self._spent else self._build(tree, tops)
+        if built is None:
+            return None
+        store, big_p = self._store, self._node_probabilities()
+        adj = [0.0] * len(store.level)
+        for t, w in zip(tops, weights, strict=True):
+            ref = built[t]
+            adj[ref >> 1] += -w if ref & 1 else w
+        grad: dict[int, float] = {}
+        p_level = self._p_level
+        for n in range(len(adj) - 1, 0, -1):
+            a = adj[n]
+            if a == 0.0:
+                continue
+            h, lo, lvl = store.high[n], store.low[n], store.level[n]
+            ph = 1.0 - big_p[h >> 1] if h & 1 else big_p[h >> 1]
+            pl = 1.0 - big_p[lo >> 1] if lo & 1 else big_p[lo >> 1]
+            grad[lvl] = grad.get(lvl, 0.0) + a * (ph - pl)
+            x = p_level[lvl]
+            adj[h >> 1] += -a * x if h & 1 else a * x
+            adj[lo >> 1] += -a * (1.0 - x) if lo & 1 else a * (1.0 - x)
+        return {e: grad.get(self.level(name), 0.0) for e, name in enumerate(tree.events)}
+
+    def _build(self, tree: FaultTree, tops: Sequence[int]) -> dict[int, int] | None:
+        """The store reference of every gate the tops depend on; ``None`` (and the store
+        marked full) when the node budget is exceeded."""
         store = self._store
         var = self._var
         built: dict[int, int] = {}
@@ -97,22 +151,21 @@ class SharedBdd:
                 built[g] = _gate(self._ops, tree.gates[g], args)
         except SmallBddBudgetExceeded:
             self._spent = True  # the store is full: one BDD per top from now on
-            return [probability(tree, t) for t in tops]
+            return None
         finally:
             sys.setrecursionlimit(old)
-        big_p, p_level = self._big_p, self._p_level
+        return built
+
+    def _node_probabilities(self) -> list[float]:
+        """P of every node of the store (uncomplemented), extended to the new nodes."""
+        store, big_p, p_level = self._store, self._big_p, self._p_level
         for i in range(len(big_p), len(store.level)):
             h, lo = store.high[i], store.low[i]
             ph = 1.0 - big_p[h >> 1] if h & 1 else big_p[h >> 1]
             pl = 1.0 - big_p[lo >> 1] if lo & 1 else big_p[lo >> 1]
             x = p_level[store.level[i]]
             big_p.append(x * ph + (1.0 - x) * pl)
-        out = []
-        for t in tops:
-            ref = built[t]
-            v = 1.0 - big_p[ref >> 1] if ref & 1 else big_p[ref >> 1]
-            out.append(min(1.0, max(0.0, v)))
-        return out
+        return big_p
 
 
 def _cone(tree: FaultTree, tops: Sequence[int]) -> set[int]:
