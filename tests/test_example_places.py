@@ -7,7 +7,9 @@ and from the public account of August 2024 (DESIGN.md §1), not from the tool's 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,3 +88,50 @@ def test_a_region_delivers_each_function_at_its_groups_hospitals() -> None:
     assert report.functions_down
     for f in report.functions_down:
         assert f.establishment == "g2" and f.down_at == (g2[0],), f.id
+
+
+def _cli_json(*args: str) -> dict[str, Any]:
+    from typer.testing import CliRunner
+
+    from blackstart.cli.app import app
+
+    res = CliRunner().invoke(app, [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    payload: dict[str, Any] = json.loads(res.stdout)
+    return payload
+
+
+def test_fault_trees_target_a_function_at_one_place() -> None:
+    ex = str(EXAMPLE)
+    # North keeps a legacy local PBX on its own trunk (hospitals.yaml): its phones need
+    # nothing outside the building, so every single point of failure is North's
+    [row] = _cli_json("spof", ex, "--target", "telephony@hospital-north")["functions"]
+    assert row["id"] == "telephony@hospital-north"
+    names = row["single_points_of_failure"]
+    assert names and all("hospital-north" in n or n == "provider:carrier-a" for n in names)
+    assert "site:colo-paris" not in names
+    # West's phones ride on the IPBX in the colo: the colocation site is one of them
+    [west] = _cli_json("spof", ex, "--target", "telephony@hospital-west")["functions"]
+    assert "site:colo-paris" in west["single_points_of_failure"]
+    cut = _cli_json("cutsets", ex, "--target", "lab-results@hospital-west", "--max-order", "1")
+    [t] = cut["targets"]
+    singles = {s[0] for s in t["cut_sets"] if len(s) == 1}
+    assert not any("hospital-east" in s for s in singles)
+    # down somewhere is at least as likely as down at any one place
+    probs = _cli_json("probability", ex, "-t", "lab-results", "-t", "lab-results@hospital-west")
+    whole, west_p = (r["probability"] for r in probs["targets"])
+    assert whole >= west_p > 0
+    imp = _cli_json("importance", ex, "-t", "telephony@hospital-north")
+    assert imp["target"] == "telephony@hospital-north"
+    outside = {"provider:carrier-a", "provider:utility-grid"}  # its trunk's carrier, the grid
+    assert all("hospital-north" in e["event"] or e["event"] in outside for e in imp["events"])
+
+
+def test_a_misspelt_place_target_suggests_the_places() -> None:
+    from typer.testing import CliRunner
+
+    from blackstart.cli.app import app
+
+    res = CliRunner().invoke(app, ["probability", str(EXAMPLE), "-t", "lab-results@hospital-wst"])
+    assert res.exit_code == 2
+    assert "did you" in res.output and "lab-results@hospital-west" in res.output

@@ -136,8 +136,13 @@ class Tree:
         for w in wanted:
             key = w if w in names else self._name(w)
             if key not in names and w not in gates:
+                pool = [n for n, _ in tops]
+                if "@" in w:  # FUNCTION@PLACE: suggest among the places of delivery
+                    pool = [n for n in names if "@" in n and "#" not in n]
                 raise UsageError(f"no target '{w}' in {self.source}",
-                                 suggestion=did_you_mean(w, [n for n, _ in tops]))  # fmt: skip
+                                 suggestion=did_you_mean(w, pool)
+                                 or "a function at a place is FUNCTION@PLACE, for a "
+                                 "function with places of delivery")  # fmt: skip
             out.append((key, names.get(key, gates.get(w, -1))))
         return out
 
@@ -287,10 +292,11 @@ def importance_of(tree: Tree, target: str) -> dict[str, Any]:
     return {"source": tree.source, "target": name, "probability": res.p_top, "events": rows}
 
 
-def spof(model: Model) -> dict[str, Any]:
-    """Per function, ranked by tier: its single points of failure (order-1 cut sets) and
-    its redundant pairs (order-2 cut sets) that share a site, a provider or a team — the
-    common causes that make "redundant" pairs fail together or be recovered one by one."""
+def spof(model: Model, targets: Sequence[str] | None = None) -> dict[str, Any]:
+    """Per function (every one, or the ``targets``: ``FUNCTION`` or ``FUNCTION@PLACE``),
+    ranked by tier: its single points of failure (order-1 cut sets) and its redundant
+    pairs (order-2 cut sets) that share a site, a provider or a team — the common causes
+    that make "redundant" pairs fail together or be recovered one by one."""
     from blackstart import api
     from blackstart.engine.cutsets import minimal_cut_sets
     from blackstart.model.compile import compile_model
@@ -316,8 +322,8 @@ def spof(model: Model) -> dict[str, Any]:
         return out
 
     rows: list[dict[str, Any]] = []
-    for name, top in tree.targets(None):
-        fn = model.functions[name]
+    for name, top in tree.targets(targets):
+        fn = model.functions[name.partition("@")[0]]
         res = minimal_cut_sets(tree.tree, top, max_order=2)
         singles: list[str] = []
         pairs: list[dict[str, Any]] = []

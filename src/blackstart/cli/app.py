@@ -298,7 +298,9 @@ TargetOpt = Annotated[
     typer.Option(
         "--target",
         "-t",
-        help="A function or top gate (repeatable; default: all).",
+        help="A function, a function at one of its places of delivery "
+        "(FUNCTION@PLACE, e.g. lab-results@hospital-west), or a top gate of MEF files "
+        "(repeatable; default: all functions).",
         show_default=False,
     ),
 ]
@@ -365,13 +367,13 @@ def importance(
 
 
 @app.command()
-def spof(model: ModelArg, as_json: JsonOpt = False) -> None:
-    """Per function, ranked by tier: single points of failure, and redundant pairs that
-    share a site, provider or team."""
+def spof(model: ModelArg, target: TargetOpt = None, as_json: JsonOpt = False) -> None:
+    """Per function (or FUNCTION@PLACE target), ranked by tier: single points of failure,
+    and redundant pairs that share a site, provider or team."""
     from blackstart import api, resilience
 
     m = _guard(as_json, lambda: api.load(model))
-    payload = resilience.spof(m)
+    payload = _guard(as_json, lambda: resilience.spof(m, target))
     _present(as_json, payload, render.spof)
 
 
