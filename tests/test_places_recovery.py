@@ -82,3 +82,27 @@ def test_sweeps_weigh_care_hours_by_the_places_hit() -> None:
     assert whole["care_hours_lost"] >= 3.0  # 2 h down, then at least the 1 h boot
     assert one_of_two["care_hours_lost"] == pytest.approx(whole["care_hours_lost"] / 2, abs=1e-4)
     assert one_of_two["functions_down"] == whole["functions_down"] == 1
+
+
+def test_public_status_has_per_place_lines_with_public_names_only() -> None:
+    import json
+
+    from blackstart import incident
+
+    model = api.load(EXAMPLE)
+    fc = run_forecast(model, "colo-power-cut", runs=200, seed=2, as_of="2024-08-03T14:30")
+    summary = incident.eta_summary(fc.to_dict())
+    public = incident.public_functions(model, summary)
+    tel = next(r for r in public["vital"] if r["name"] == model.functions["telephony"].name)
+    names = [p["name"] for p in tel["places"]]
+    # the hospitals that lost their phones, by the names the model gives them
+    assert names == [model.sites[s].name for s in ("hospital-south", "hospital-west",
+                                                   "hospital-centre")]  # fmt: skip
+    assert all(p["state"] == "down" and "eta" in p for p in tel["places"])
+    text = json.dumps(public)
+    for internal in [*model.sites, *model.components, *model.providers]:
+        assert f'"{internal}"' not in text
+    # merging two incidents keeps one line per place, the worst state
+    merged = incident.merge_public([public, incident.public_functions(model, summary)])
+    tel2 = next(r for r in merged["vital"] if r["name"] == tel["name"])
+    assert [p["name"] for p in tel2["places"]] == names

@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from blackstart import __version__
-from blackstart.engine.graph import COMPONENT, FUNCTION, GATE, PROVIDER, SITE, CompiledGraph
+from blackstart.engine.graph import (
+    AT_PLACE,
+    COMPONENT,
+    FUNCTION,
+    GATE,
+    PROVIDER,
+    SITE,
+    CompiledGraph,
+)
 from blackstart.engine.impact import ImpactResult
 from blackstart.engine.impact import impact as _impact
 from blackstart.errors import UsageError, did_you_mean
@@ -259,7 +267,7 @@ class _Explainer:
         self.names = graph.names
         self.failed = list(result.failed)
         self.pred: list[int] = result.predecessor.tolist()
-        self.is_gate: list[bool] = (graph.kind == GATE).tolist()
+        self.is_gate: list[bool] = ((graph.kind == GATE) | (graph.kind == AT_PLACE)).tolist()
         self.bits: list[list[int]] = result.cause_bits.tolist()
         self.causes: dict[tuple[int, ...], tuple[str, ...]] = {}
         self.chains: dict[int, tuple[str, ...]] = {}
