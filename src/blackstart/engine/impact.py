@@ -10,8 +10,9 @@ from the node back to a failed node.
 - The *chain* is a shortest path, in the graph restricted to down nodes, from a failed
   node up to the node, counting the named elements on it (anonymous requirement gates,
   and a function at one of its places of delivery, weigh nothing and are not shown: the
-  places where a function is down are reported apart): one Dijkstra search (Dijkstra 1959) from a virtual source joined to
-  all failed nodes (``scipy.sparse.csgraph.dijkstra``).
+  places where a function is down are reported apart): one Dijkstra search (Dijkstra
+  1959) from a virtual source joined to all failed nodes
+  (``scipy.sparse.csgraph.dijkstra``).
 
 Complexity: O((nodes + edges) · ⌈failed/64⌉) for causes, O(edges · log nodes) for chains.
 """
