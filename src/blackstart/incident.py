@@ -205,6 +205,7 @@ def eta_summary(payload: dict[str, Any]) -> dict[str, Any]:
     return {
         "as_of": payload["as_of"],
         "tiers": payload["tiers"],
+        **({"tiers_by_place": payload["tiers_by_place"]} if "tiers_by_place" in payload else {}),
         "all": payload["all"],
         "functions": [
             {k: f[k] for k in ("id", "tier", "was_down", "p50", "p80", "p95", "places") if k in f}
@@ -246,6 +247,11 @@ def public_functions(model: Model, summary: dict[str, Any] | None) -> dict[str, 
     return out
 
 
+def place_name(model: Model, place: str) -> str:
+    """A place of delivery's public name: the site's name, else its id made readable."""
+    return model.sites[place].name or place.replace("-", " ").capitalize()
+
+
 def _public_places(model: Model, places: list[dict[str, Any]], as_of: str) -> list[Any]:
     """The places of delivery where a function went down, by their public names (the
     site's name, else its id made readable: never the id itself), each with its state
@@ -254,8 +260,7 @@ def _public_places(model: Model, places: list[dict[str, Any]], as_of: str) -> li
     for p in places:
         if not p["was_down"]:
             continue
-        site = model.sites[p["place"]]
-        name = site.name or p["place"].replace("-", " ").capitalize()
+        name = place_name(model, p["place"])
         state = function_state(p, as_of)
         row: dict[str, Any] = {"name": name, "state": state}
         if state == "down":

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from blackstart.incident import place_name
 from blackstart.model.schema import TIERS
 from blackstart.store.incidents import EVENT_KINDS, IncidentStore
 from blackstart.web import eta_chart, incidents_api, login, status
@@ -103,6 +104,10 @@ def board_page(request: Request, incident_id: int, svc: Svc) -> Response:
             "tiers": TIERS,
             "kinds": EVENT_KINDS,
             "chart": eta_chart.svg(data),
+            "place_names": {
+                p: place_name(svc.dash.model, p)
+                for p in (data.get("forecast") or {}).get("tiers_by_place", {})
+            },
         },
     )
 
@@ -222,6 +227,10 @@ def review_page(request: Request, incident_id: int, svc: Svc) -> Response:
             "r": data["review"],
             "tiers": TIERS,
             "chart": eta_chart.svg(data),
+            "place_names": {
+                p: place_name(svc.dash.model, p)
+                for p in (data.get("forecast") or {}).get("tiers_by_place", {})
+            },
         },
     )
 
