@@ -1,0 +1,116 @@
+"""Benchmark: impact per place of delivery on a generated region, against group-wide impact.
+
+A region of ``--establishments K`` hospital groups (:func:`blackstart.generate.generate_model`
+with ``establishments=K``) delivers each function at its group's hospitals
+(``delivered_at``, one compiled node per function and place). The baseline, in the same
+process, is the same region as today's group-wide model: ``delivered_at`` removed and
+the per-place requirement (``{place}-core`` / ``{place}-pbx``) dropped, so each function
+has one state for the whole group.
+
+Times, once compiled (medians of ``--repeat`` runs), for two scenarios — the loss of one
+hospital and of one colocation site:
+
+- ``propagate_one`` (the down set);
+- ``api.impact`` (down set, causes, chains, ``down_at`` per function).
+
+Target: ``api.impact`` under 0.2 s per scenario at 10^6 components. Prints one row per
+(model, scenario) and the ratio places / group-wide.
+
+Run: ``.venv/bin/python benchmarks/bench_places.py --components 1e5 --establishments 10``
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+TARGET_S = 0.2
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> float:
+    """Median wall time of ``repeat`` calls."""
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def group_wide(data: dict[str, Any]) -> dict[str, Any]:
+    """The same region without places: one state per function for the whole group."""
+    functions = {}
+    for fid, f in data["functions"].items():
+        g = {k: v for k, v in f.items() if k != "delivered_at"}
+        req = g["requires"]
+        if isinstance(req, list):
+            kept = [r for r in req if not (isinstance(r, str) and "{place}" in r)]
+            g["requires"] = kept[0] if len(kept) == 1 else kept
+        functions[fid] = g
+    return {**data, "functions": functions}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--components", type=float, default=1e5)
+    parser.add_argument("--establishments", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    from blackstart import api
+    from blackstart.engine.propagate import propagate_one
+    from blackstart.generate import generate_model
+    from blackstart.model.load import load_data
+
+    n = int(args.components)
+    t = time.perf_counter()
+    data = generate_model(n, seed=args.seed, establishments=args.establishments)
+    print(f"generated {n:,} components, {args.establishments} establishments "
+          f"in {time.perf_counter() - t:.1f} s")  # fmt: skip
+    rows = []
+    for label, d in (("places", data), ("group-wide", group_wide(data))):
+        t = time.perf_counter()
+        model = load_data(d)
+        t_load = time.perf_counter() - t
+        t = time.perf_counter()
+        graph = api.compile_model(model)
+        t_compile = time.perf_counter() - t
+        hospital = next(s for s in model.sites if s.startswith("g2-hosp-"))
+        colo = next(s for s in model.sites if model.sites[s].kind == "colocation")
+        placed = sum(len(p) for p in model.places.values())
+        print(f"{label}: {graph.n:,} nodes ({placed:,} function@place), load {t_load:.1f} s, "
+              f"compile {t_compile:.1f} s")  # fmt: skip
+        for what in (f"site:{hospital}", f"site:{colo}"):
+            ids = [graph.index[what]]
+            one = timed(lambda ids=ids: propagate_one(graph, ids), args.repeat)
+            full = timed(lambda w=what: api.impact(model, fail=[w], graph=graph), args.repeat)
+            report = api.impact(model, fail=[what], graph=graph)
+            partial = sum(1 for f in report.functions_down if f.partial)
+            rows.append((label, what, one, full, len(report.functions_down), partial))
+        del model, graph
+        gc.collect()
+    print()
+    print("| model | scenario | propagate_one s | impact s | functions down | partial |")
+    print("|---|---|---|---|---|---|")
+    for label, what, one, full, down, partial in rows:
+        print(f"| {label} | {what} | {one:.4f} | {full:.4f} | {down} | {partial} |")
+    print()
+    half = len(rows) // 2
+    for (_, what, one, full, *_), (_, _, one0, full0, *_) in zip(rows[:half], rows[half:],
+                                                                  strict=True):  # fmt: skip
+        ok = "OK" if full < TARGET_S else "OVER"
+        print(f"{what}: impact {full:.4f} s with places ({ok}, target < {TARGET_S} s), "
+              f"ratio to group-wide {full / full0:.2f}x; propagate ratio {one / one0:.2f}x")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"peak RSS {rss:.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
