@@ -202,6 +202,9 @@ def plan(console: Console, payload: dict[str, Any], *, max_tasks: int = 30) -> N
     console.print(fns)
     tiers = " · ".join(f"{t} {_short(v['restored_at'])}" for t, v in payload["tiers"].items())
     console.print(f"Tiers back: {tiers} · everything: {_short(payload['all']['restored_at'])}")
+    for place, by in payload.get("tiers_by_place", {}).items():
+        back = " · ".join(f"{t} {_short(v['restored_at'])}" for t, v in by.items())
+        console.print(f"  at {place}: {back}")
     tasks = Table(title=f"Schedule ({len(payload['tasks'])} steps)", title_justify="left",
                   title_style="bold")  # fmt: skip
     for col in ("start", "end", "step", "team", "waited"):
@@ -240,6 +243,17 @@ def forecast(console: Console, payload: dict[str, Any]) -> None:
     tiers.add_row(Text("everything", style="bold"), _short(a["p50"]), _short(a["p80"]),
                   _short(a["p95"]))  # fmt: skip
     console.print(tiers)
+    by_place = payload.get("tiers_by_place", {})
+    if by_place:
+        places = Table(title="Back by, at each place (P50 – P95)", title_justify="left",
+                       title_style="bold")  # fmt: skip
+        tier_names = list(payload["tiers"])
+        for col in ("place", *tier_names):
+            places.add_column(col)
+        for place, by in by_place.items():
+            places.add_row(place, *(f"{_short(by[t]['p50'])} – {_short(by[t]['p95'])}"
+                                    if t in by else "–" for t in tier_names))  # fmt: skip
+        console.print(places)
     fns = Table(title="Functions", title_justify="left", title_style="bold")
     for col in ("tier", "function", "P50", "P80", "P95", "P(RTO missed)", "P(fallback runs out)"):
         fns.add_column(col)
@@ -253,6 +267,11 @@ def forecast(console: Console, payload: dict[str, Any]) -> None:
         fns.add_row(Text(f["tier"], style=TIER_STYLE[f["tier"]]), f["id"], _short(f["p50"]),
                     _short(f["p80"]), _short(f["p95"]), pct(f["rto_breach_probability"]),
                     pct(f["degraded_mode_exhaustion_probability"]))  # fmt: skip
+        hit = [p for p in f.get("places", []) if p["was_down"]]
+        if hit and len(hit) < len(f["places"]):  # down at some places only: say where
+            for p in hit:
+                fns.add_row("", f"  at {p['place']}", _short(p["p50"]), _short(p["p80"]),
+                            _short(p["p95"]), pct(p["rto_breach_probability"]), "")  # fmt: skip
     console.print(fns)
     if payload["runs_beyond_horizon"]:
         console.print(f"[yellow]warning:[/] {payload['runs_beyond_horizon']} runs needed staff "
