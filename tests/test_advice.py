@@ -3,9 +3,11 @@ places of delivery, costs, and what is not ranked. Expected values computed by h
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from blackstart import advice, api
 from blackstart.errors import ModelError
@@ -119,3 +121,31 @@ def test_the_example_never_gets_building_infrastructure_elsewhere() -> None:
     # the group's own data centre
     cooling = [r for r in rows if r["component"] == "colo-cooling"]
     assert cooling and all(r["site"] == "colo-paris" for r in cooling)
+
+
+def test_improve_in_the_terminal_says_costs_and_what_is_not_ranked(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from blackstart.cli.app import app
+
+    data = {
+        "sites": {"a": {"kind": "hospital"}, "dc": {"kind": "datacenter"},
+                  "dc2": {"kind": "datacenter"}},
+        "components": {
+            "app": {"kind": "application", "site": "dc", "failure": {"probability": 0.1}},
+            "ups": {"kind": "ups", "site": "a", "failure": {"mtbf": "1000h", "mttr": "10h"}},
+            "desk": {"kind": "endpoint", "site": "a"},
+        },
+        "functions": {"f": {"tier": "vital", "delivered_at": ["a"],
+                            "requires": ["app", "ups", "desk"]}},
+        "costs": {"standby": {"default": 4}},
+    }  # fmt: skip
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(data), "utf-8")
+    res = CliRunner().invoke(app, ["improve", str(path)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.stdout.split())
+    assert "add a standby of app in dc2" in out
+    assert "add a second ups unit beside ups, in a" in out
+    assert "costs: from the model's costs: section" in out
+    assert "not ranked: 1 components have no failure data" in out and "desk" in out
