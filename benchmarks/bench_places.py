@@ -56,6 +56,34 @@ def group_wide(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "functions": functions}
 
 
+def measure(label: str, d: dict[str, Any], repeat: int) -> list[tuple[Any, ...]]:
+    """Load and compile one model, then time its two scenarios."""
+    from blackstart import api
+    from blackstart.engine.propagate import propagate_one
+    from blackstart.model.load import load_data
+
+    t = time.perf_counter()
+    model = load_data(d)
+    t_load = time.perf_counter() - t
+    t = time.perf_counter()
+    graph = api.compile_model(model)
+    t_compile = time.perf_counter() - t
+    hospital = next(s for s in model.sites if s.startswith("g2-hosp-"))
+    colo = next(s for s in model.sites if model.sites[s].kind == "colocation")
+    placed = sum(len(p) for p in model.places.values())
+    print(f"{label}: {graph.n:,} nodes ({placed:,} function@place), load {t_load:.1f} s, "
+          f"compile {t_compile:.1f} s")  # fmt: skip
+    rows = []
+    for what in (f"site:{hospital}", f"site:{colo}"):
+        ids = [graph.index[what]]
+        one = timed(lambda ids=ids: propagate_one(graph, ids), repeat)
+        full = timed(lambda w=what: api.impact(model, fail=[w], graph=graph), repeat)
+        report = api.impact(model, fail=[what], graph=graph)
+        partial = sum(1 for f in report.functions_down if f.partial)
+        rows.append((label, what, one, full, len(report.functions_down), partial))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--components", type=float, default=1e5)
@@ -64,10 +92,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    from blackstart import api
-    from blackstart.engine.propagate import propagate_one
     from blackstart.generate import generate_model
-    from blackstart.model.load import load_data
 
     n = int(args.components)
     t = time.perf_counter()
@@ -76,25 +101,7 @@ def main() -> None:
           f"in {time.perf_counter() - t:.1f} s")  # fmt: skip
     rows = []
     for label, d in (("places", data), ("group-wide", group_wide(data))):
-        t = time.perf_counter()
-        model = load_data(d)
-        t_load = time.perf_counter() - t
-        t = time.perf_counter()
-        graph = api.compile_model(model)
-        t_compile = time.perf_counter() - t
-        hospital = next(s for s in model.sites if s.startswith("g2-hosp-"))
-        colo = next(s for s in model.sites if model.sites[s].kind == "colocation")
-        placed = sum(len(p) for p in model.places.values())
-        print(f"{label}: {graph.n:,} nodes ({placed:,} function@place), load {t_load:.1f} s, "
-              f"compile {t_compile:.1f} s")  # fmt: skip
-        for what in (f"site:{hospital}", f"site:{colo}"):
-            ids = [graph.index[what]]
-            one = timed(lambda ids=ids: propagate_one(graph, ids), args.repeat)
-            full = timed(lambda w=what: api.impact(model, fail=[w], graph=graph), args.repeat)
-            report = api.impact(model, fail=[what], graph=graph)
-            partial = sum(1 for f in report.functions_down if f.partial)
-            rows.append((label, what, one, full, len(report.functions_down), partial))
-        del model, graph
+        rows += measure(label, d, args.repeat)
         gc.collect()
     print()
     print("| model | scenario | propagate_one s | impact s | functions down | partial |")
@@ -106,8 +113,10 @@ def main() -> None:
     for (_, what, one, full, *_), (_, _, one0, full0, *_) in zip(rows[:half], rows[half:],
                                                                   strict=True):  # fmt: skip
         ok = "OK" if full < TARGET_S else "OVER"
-        print(f"{what}: impact {full:.4f} s with places ({ok}, target < {TARGET_S} s), "
-              f"ratio to group-wide {full / full0:.2f}x; propagate ratio {one / one0:.2f}x")
+        print(
+            f"{what}: impact {full:.4f} s with places ({ok}, target < {TARGET_S} s), "
+            f"ratio to group-wide {full / full0:.2f}x; propagate ratio {one / one0:.2f}x"
+        )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"peak RSS {rss:.2f} GB")
 

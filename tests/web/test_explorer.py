@@ -10,14 +10,14 @@ import pytest
 
 import blackstart.api as bs
 from blackstart.engine.graph import AT_PLACE, GATE, CompiledGraph
-
-HIDDEN = (GATE, AT_PLACE)
-"""Contracted in the view: requirement gates, and a function at one of its places."""
 from blackstart.errors import UsageError
 from blackstart.generate import generate_model
 from blackstart.model.compile import compile_model
 from blackstart.model.model import Model
 from blackstart.web.explorer import ViewGraph, graph_payload, node_payload, search, view_graph
+
+HIDDEN = (GATE, AT_PLACE)
+"""Contracted in the view: requirement gates, and a function at one of its places."""
 
 
 @pytest.fixture(scope="module")
