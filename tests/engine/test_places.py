@@ -152,6 +152,9 @@ def _cone(model: Model, name: str, place: str | None) -> set[str]:
         if (n, p) in seen:
             continue
         seen.add((n, p))
+        if n in model.places and p is None:  # the function as a whole: each of its places
+            stack.extend((n, q) for q in model.places[n])
+            continue
         if n in model.components:
             c = model.components[n]
             if c.site:
@@ -162,8 +165,6 @@ def _cone(model: Model, name: str, place: str | None) -> set[str]:
         for ref, _ in _refs(model.requirements[n]):
             real = ref.replace("{place}", p) if p else ref
             stack.append((real, p if p and p in model.places.get(real, ()) else None))
-        if n in model.places and p is None:
-            stack.extend((n, q) for q in model.places[n])
     return out
 
 

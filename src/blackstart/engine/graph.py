@@ -89,6 +89,11 @@ class CompiledGraph:
         """The node's label."""
         return self.names[v]
 
+    @cached_property
+    def _place_nodes(self) -> dict[str, dict[str, int]]:
+        index = self.index
+        return {f: {p: index[f"function:{f}@{p}"] for p in ps} for f, ps in self.places.items()}
+
     def place_nodes(self, function: str) -> dict[str, int]:
         """Place id -> node id of the function at that place (empty without places)."""
-        return {p: self.index[f"function:{function}@{p}"] for p in self.places.get(function, ())}
+        return self._place_nodes.get(function, {})
