@@ -106,3 +106,28 @@ def test_public_status_has_per_place_lines_with_public_names_only() -> None:
     merged = incident.merge_public([public, incident.public_functions(model, summary)])
     tel2 = next(r for r in merged["vital"] if r["name"] == tel["name"])
     assert [p["name"] for p in tel2["places"]] == names
+
+
+def test_explain_a_function_at_one_place(colo_plan: dict[str, Any]) -> None:
+    from blackstart.errors import UsageError
+    from blackstart.planning import explain
+
+    model = api.load(EXAMPLE)
+    west = explain(model, "colo-power-cut", "telephony@hospital-west")
+    tel = next(f for f in colo_plan["functions"] if f["id"] == "telephony")
+    at_west = next(p for p in tel["places"] if p["place"] == "hospital-west")
+    assert west["function"] == "telephony@hospital-west" and west["was_down"]
+    assert west["restored_at"] == at_west["restored_at"]
+    # West's phones need the colo IPBX: its critical path runs through it
+    assert any(s["component"].startswith("ipbx") for s in west["steps"])
+    with pytest.raises(UsageError) as err:
+        explain(model, "colo-power-cut", "telephony@hospital-nort")
+    assert "hospital-north" in (err.value.suggestion or "")
+
+
+def test_show_lists_the_places_of_delivery() -> None:
+    shown = api.show(api.load(EXAMPLE))
+    assert shown["places"]["lab-results"] == [
+        "hospital-north", "hospital-south", "hospital-east", "hospital-west", "hospital-centre"
+    ]  # fmt: skip
+    assert "emergency-dispatch" not in shown["places"]

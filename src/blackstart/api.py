@@ -427,6 +427,7 @@ def show(model: Model) -> dict[str, Any]:
             for sid, site in model.sites.items()
         },
         "providers": by_provider,
+        **({"places": {f: list(ps) for f, ps in model.places.items()}} if model.places else {}),
         "scenarios": list(model.scenarios),
         "provenance": provenance(model, {}),
     }

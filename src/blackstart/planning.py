@@ -28,6 +28,7 @@ from blackstart.engine.schedule import ACTIONS, RecoveryProblem, Schedule, run_o
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.compile import compile_model
 from blackstart.model.model import Model
+from blackstart.model.places import split_at
 from blackstart.model.recovery import TIER_RANK, ResolvedScenario, build_problem, scenario_of
 from blackstart.model.schema import TIERS
 from blackstart.units import parse_seconds
@@ -560,12 +561,21 @@ def _prob(x: float) -> float | None:
 
 def explain(model: Model, scenario: str, function: str, *, graph: CompiledGraph | None = None
             ) -> dict[str, Any]:  # fmt: skip
-    """Why ``function`` comes back when it does in the plan: its critical path, each step
-    split into waiting for a dependency, waiting for a person, working and verifying."""
-    if function not in model.functions:
+    """Why ``function`` (or ``FUNCTION@PLACE``: the function at one of its places of
+    delivery) comes back when it does in the plan: its critical path, each step split into
+    waiting for a dependency, waiting for a person, working and verifying."""
+    fid, place = split_at(function)
+    if fid not in model.functions:
         raise UsageError(
-            f"no function '{function}' in model '{model.name}'",
-            suggestion=did_you_mean(function, list(model.functions)),
+            f"no function '{fid}' in model '{model.name}'",
+            suggestion=did_you_mean(fid, list(model.functions)),
+        )
+    if place is not None and place not in model.places.get(fid, ()):
+        places = model.places.get(fid, ())
+        raise UsageError(
+            f"function '{fid}' is not delivered at '{place}'",
+            suggestion=did_you_mean(place, list(places))
+            or ("its places: " + ", ".join(places) if places else f"write --function {fid}"),
         )
     ctx = context(model, scenario, graph=graph)
     sched = run_once(ctx.problem, median_durations(ctx.problem))
@@ -609,7 +619,7 @@ def explain(model: Model, scenario: str, function: str, *, graph: CompiledGraph 
                 "outage_s": 0,
             }
         )
-    fn = model.functions[function]
+    fn = model.functions[fid]
     return {
         "scenario": scenario,
         "function": function,

@@ -261,7 +261,13 @@ def explain(
     model: ModelArg,
     scenario: ScenarioOpt,
     function: Annotated[
-        str, typer.Option("--function", "-F", help="The function to explain.", show_default=False)
+        str,
+        typer.Option(
+            "--function",
+            "-F",
+            help="The function to explain, or FUNCTION@PLACE at one of its places of delivery.",
+            show_default=False,
+        ),
     ],
     as_json: JsonOpt = False,
 ) -> None:
