@@ -159,11 +159,12 @@ def improve(model: Model, *, budget: int = 10) -> dict[str, Any]:
 
 
 def proposals(
-    model: Model, tree: FaultTree, stick: Yardstick, *, shortlist: int
+    model: Model, tree: FaultTree, stick: Yardstick, *, shortlist: int, exact: bool = True
 ) -> list[dict[str, Any]]:
     """Every change proposed for the ``shortlist`` components that matter most (first
     order screening), each with its exact saving, cost and the places it reaches; not
-    ranked, savings of zero included."""
+    ranked, savings of zero included. With ``exact=False`` the savings are not computed
+    (0): what is proposed where, fast, for every component."""
     import numpy as np
 
     from blackstart.engine.bdd import build_bdd
@@ -187,9 +188,10 @@ def proposals(
         label = f"site:{sid}"
         return gate_ref(gates[label]) if label in gates else events[label]
 
-    def hosting_elsewhere(site: str | None) -> str | None:
+    def hosting_elsewhere(site: str | None, *, nor: str | None = None) -> str | None:
         operator = model.sites[site].provider if site else None
-        options = [s for s, x in model.sites.items() if s != site and x.kind in HOSTING
+        options = [s for s, x in model.sites.items() if s not in (site, nor)
+                   and x.kind in HOSTING
                    and (x.provider is None or x.provider != operator)]  # fmt: skip
         options.sort(key=lambda s: (model.sites[s].provider is not None, s))  # own DC first
         return options[0] if options else None
@@ -198,7 +200,7 @@ def proposals(
 
     def propose(change: str, cid: str, site: str | None, text: str, t: FaultTree,
                 touched: int, shift: Callable[[int], int]) -> None:  # fmt: skip
-        saved, gains = stick.saving(t, touched, shift)
+        saved, gains = stick.saving(t, touched, shift) if exact else (0.0, [])
         kind = model.components[cid].kind
         cost = cost_of(model, change, kind)
         places = sorted({g.partition("@")[2] for g in gains} - {""})
@@ -234,7 +236,7 @@ def proposals(
             remote = [a for a in tree.gates[g].args if a < 0 and _site_of(model, tree, a)
                       not in (None, comp.site)]  # fmt: skip
             far = _site_of(model, tree, remote[0]) if remote else None
-            other = hosting_elsewhere(far) if far else None
+            other = hosting_elsewhere(far, nor=comp.site) if far else None
             if other is None:
                 continue
             t1 = add_peer(tree, g, drop=set(remote), add=(site_ref(other),))
