@@ -81,7 +81,7 @@ def check_references(data: dict[str, Any]) -> None:
 
 def validate_schema(data: dict[str, Any]) -> None:
     for section, cls in schema.SECTIONS.items():
-        for entity in data[section].values():
+        for entity in data.get(section, {}).values():  # costs: optional
             cls.model_validate(entity)
     schema.Document.model_validate({k: v for k, v in data.items() if k != "components"})
 
