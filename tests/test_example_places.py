@@ -135,3 +135,17 @@ def test_a_misspelt_place_target_suggests_the_places() -> None:
     res = CliRunner().invoke(app, ["probability", str(EXAMPLE), "-t", "lab-results@hospital-wst"])
     assert res.exit_code == 2
     assert "did you" in res.output and "lab-results@hospital-west" in res.output
+
+
+def test_concentration_counts_a_hospital_as_partial_not_lost() -> None:
+    from blackstart import resilience
+
+    out = resilience.concentration(api.load(EXAMPLE))
+    west = next(r for r in out["sites"] if r["id"] == "hospital-west")
+    colo = next(r for r in out["sites"] if r["id"] == "colo-paris")
+    assert sum(west["by_tier"].values()) == 0
+    assert west["partial"] and all(p["down_at"] == ["hospital-west"] for p in west["partial"])
+    assert colo["by_tier"]["care"] > 0  # the colo takes care down at every hospital
+    # ranked by what is lost: the colocation site before any hospital
+    order = [r["id"] for r in out["sites"]]
+    assert order.index("colo-paris") < order.index("hospital-west")

@@ -59,7 +59,9 @@ HOURS_PER_YEAR = 8760.0
 
 
 def concentration(model: Model) -> dict[str, Any]:
-    """Per provider, site, owner and jurisdiction: the functions and tiers lost if it fails.
+    """Per provider, site, owner and jurisdiction: the functions and tiers lost if it fails
+    (with places of delivery: lost at every place; those lost at some places are listed
+    apart as ``partial``).
 
     A provider's failure takes its operated sites and the components naming it; an owner
     group's failure is all its providers at once; a jurisdiction's, all providers under
@@ -73,11 +75,18 @@ def concentration(model: Model) -> dict[str, Any]:
     graph = compile_model(model)
 
     def lost(refs: list[str]) -> dict[str, Any]:
+        # with places of delivery, "lost" is down at every place; a function down at some
+        # places only is listed apart (``partial``, with where), not counted as lost
+        extra: dict[str, Any] = {"partial": []} if model.places else {}
         if not refs:
-            return {"functions_down": [], "by_tier": {t: 0 for t in TIERS}}
+            return {"functions_down": [], "by_tier": {t: 0 for t in TIERS}, **extra}
         report = api.impact(model, fail=refs, graph=graph)
-        by_tier = {t: sum(1 for f in report.functions_down if f.tier == t) for t in TIERS}
-        return {"functions_down": [f.id for f in report.functions_down], "by_tier": by_tier}
+        whole = [f for f in report.functions_down if not f.partial]
+        by_tier = {t: sum(1 for f in whole if f.tier == t) for t in TIERS}
+        if model.places:
+            extra["partial"] = [{"id": f.id, "down_at": list(f.down_at or ())}
+                                for f in report.functions_down if f.partial]  # fmt: skip
+        return {"functions_down": [f.id for f in whole], "by_tier": by_tier, **extra}
 
     def rank(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return sorted(rows, key=lambda r: (*(-r["by_tier"][t] for t in TIERS), r["id"]))

@@ -329,6 +329,8 @@ def concentration(console: Console, payload: dict[str, Any]) -> None:
                 note.append("providers " + ", ".join(row["providers"]))
             if row.get("shared_with"):
                 note.append("shared with " + ", ".join(row["shared_with"]))
+            if row.get("partial"):
+                note.append(f"{len(row['partial'])} more down at some places only")
             t = row["by_tier"]
             table.add_row(row["id"], str(t["vital"]), str(t["care"]), str(t["administrative"]),
                           "; ".join(note))  # fmt: skip
