@@ -149,3 +149,15 @@ def test_concentration_counts_a_hospital_as_partial_not_lost() -> None:
     # ranked by what is lost: the colocation site before any hospital
     order = [r["id"] for r in out["sites"]]
     assert order.index("colo-paris") < order.index("hospital-west")
+
+
+def test_availability_per_place_agrees_with_the_place_target() -> None:
+    avail = _cli_json("availability", str(EXAMPLE))
+    tel = next(r for r in avail["functions"] if r["id"] == "telephony")
+    by_place = {p["place"]: p["unavailability"] for p in tel["places"]}
+    probs = _cli_json("probability", str(EXAMPLE), "-t", "telephony@hospital-north",
+                      "-t", "telephony@hospital-west")  # fmt: skip
+    for row in probs["targets"]:
+        assert by_place[row["id"].partition("@")[2]] == pytest.approx(row["probability"])
+    # down somewhere is at least as likely as down at any place, at most their sum
+    assert max(by_place.values()) <= tel["unavailability"] <= sum(by_place.values()) + 1e-12

@@ -357,7 +357,8 @@ def spof(model: Model, targets: Sequence[str] | None = None) -> dict[str, Any]:
 
 def availability(model: Model) -> dict[str, Any]:
     """Each function's steady-state unavailability (exact, by BDD, from the components'
-    MTBF/MTTR or failure probability) and its expected downtime in hours per year."""
+    MTBF/MTTR or failure probability) and its expected downtime in hours per year; with
+    places of delivery, the function's is "down somewhere" and each place's is listed."""
     from blackstart import api
     from blackstart.engine.bdd import probability as exact
     from blackstart.model.compile import compile_model
@@ -365,13 +366,34 @@ def availability(model: Model) -> dict[str, Any]:
     from blackstart.model.schema import TIERS
 
     tree, unknown = model_fault_tree(model, compile_model(model))
+    at_place = _place_unavailability(model, tree)
     rows: list[dict[str, Any]] = []
     for fid, top in zip(model.functions, tree.tops, strict=True):
         q = exact(tree, top)
         fn = model.functions[fid]
         rows.append({"id": fid, "tier": fn.tier, "unavailability": q,
                      "downtime_hours_per_year": q * HOURS_PER_YEAR})  # fmt: skip
+        if fid in at_place:  # with places: "down somewhere" above, each place here
+            rows[-1]["places"] = [{"place": p, "unavailability": qp,
+                                   "downtime_hours_per_year": qp * HOURS_PER_YEAR}
+                                  for p, qp in at_place[fid]]  # fmt: skip
     rank: dict[str, int] = {t: i for i, t in enumerate(TIERS)}
     rows.sort(key=lambda r: (rank[str(r["tier"])], -float(r["unavailability"]), str(r["id"])))
     return {"functions": rows, "unknown_probabilities": unknown,
             "provenance": api.provenance(model, {})}  # fmt: skip
+
+
+def _place_unavailability(model: Model, tree: FaultTree) -> dict[str, list[tuple[str, float]]]:
+    """Per function with places of delivery, its exact unavailability at each place (one
+    shared BDD store for all of them)."""
+    from blackstart.engine.shared_bdd import SharedBdd
+
+    gates = tree.gate_index()
+    pairs = [(f, p) for f, ps in model.places.items() for p in ps]
+    tops = [gates[f"function:{f}@{p}"] for f, p in pairs]
+    if not tops:
+        return {}
+    out: dict[str, list[tuple[str, float]]] = {}
+    for (f, p), q in zip(pairs, SharedBdd(tree, tops).probabilities(tree, tops), strict=True):
+        out.setdefault(f, []).append((p, q))
+    return out
