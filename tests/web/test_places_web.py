@@ -64,3 +64,10 @@ def test_board_and_status_show_each_place(tmp_path: Path) -> None:
         html = board.get("/status").text
         assert "West hospital / Internal and external telephony" in html
         assert "hospital-west" not in html and "hospital-west" not in json.dumps(status)
+
+
+def test_plan_page_shows_each_place(client: httpx.Client) -> None:
+    page = client.get("/plan", params={"scenario": "colo-power-cut"}).text
+    assert 'id="bands-by-place"' in page and "hospital-west" in page
+    # telephony is down at three hospitals of five: each gets its own line
+    assert page.count("at hospital-") >= 3
