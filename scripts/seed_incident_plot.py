@@ -295,7 +295,7 @@ def _on_call(team: str, people: int) -> Callable[[Path], None]:
     return apply
 
 
-HOSPITALS = ("north", "south", "east", "west", "centre")
+HOSPITALS = tuple(f"hospital-{h}" for h in ("north", "south", "east", "west", "centre"))
 
 EHR_STANDBY = """
 # what-if: the patient record served from a warm standby in the secondary DC
@@ -337,9 +337,9 @@ def _ehr_standby(rehome_wan: bool) -> Callable[[Path], None]:
         (d / "whatif.yaml").write_text(text, "utf-8")
         _patch(
             d / "functions.yaml",
-            "requires: [ehr-app, ehr-web, hospital-connectivity]",
+            "requires: [ehr-app, ehr-web, hospital-connectivity, '{place}-workstations']",
             "requires: [{any_of: [{all_of: [ehr-app, ehr-web]}, ehr-standby-app]}, "
-            "hospital-connectivity]",
+            "hospital-connectivity, '{place}-workstations']",
             1,
         )
 

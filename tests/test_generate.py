@@ -62,7 +62,12 @@ def check_references(data: dict[str, Any]) -> None:
         assert skill is None or skill in skills, (cid, c)
         graph[cid] = set(_leaves(c.get("requires")))
     for fid, f in fns.items():
-        graph[fid] = set(_leaves(f.get("requires")))
+        # places of delivery: '{place}' stands for each site the function is delivered at
+        places = f.get("delivered_at") or [None]
+        assert all(p is None or sites[p]["kind"] == "hospital" for p in places), fid
+        graph[fid] = {
+            x.replace("{place}", p) if p else x for x in _leaves(f.get("requires")) for p in places
+        }
     for node, deps in graph.items():
         missing = deps - names
         assert not missing, (node, missing)
@@ -77,7 +82,7 @@ def check_references(data: dict[str, Any]) -> None:
 
 def validate_schema(data: dict[str, Any]) -> None:
     for section, cls in schema.SECTIONS.items():
-        for entity in data[section].values():
+        for entity in data.get(section, {}).values():  # costs: optional
             cls.model_validate(entity)
     schema.Document.model_validate({k: v for k, v in data.items() if k != "components"})
 

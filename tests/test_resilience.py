@@ -237,7 +237,7 @@ def test_improve_ranks_the_redundant_peer_of_the_weakest_single_point(model: str
     q = 1 - 0.98 * 0.95 * 0.99
     assert payload["care_downtime_hours_per_year"] == pytest.approx(q * 8760, rel=1e-9)
     best = payload["candidates"][0]
-    assert (best["change"], best["component"], best["site"]) == ("add-peer", "net", "colo")
+    assert (best["change"], best["component"], best["site"]) == ("standby", "net", "colo")
     q_after = 1 - 0.98 * (1 - 0.05 * 0.05) * 0.99
     assert best["care_downtime_saved_hours_per_year"] == pytest.approx((q - q_after) * 8760,
                                                                        rel=1e-9)  # fmt: skip

@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from blackstart import __version__
-from blackstart.engine.graph import COMPONENT, FUNCTION, GATE, PROVIDER, SITE, CompiledGraph
+from blackstart.engine.graph import (
+    AT_PLACE,
+    COMPONENT,
+    FUNCTION,
+    GATE,
+    PROVIDER,
+    SITE,
+    CompiledGraph,
+)
 from blackstart.engine.impact import ImpactResult
 from blackstart.engine.impact import impact as _impact
 from blackstart.errors import UsageError, did_you_mean
@@ -86,6 +94,25 @@ class Down:
     establishment: str | None = None
     patient_safety: bool = False
     rto_s: float | None = None
+    delivered_at: tuple[str, ...] | None = None
+    """A function's places of delivery (``None`` when it names none)."""
+    down_at: tuple[str, ...] | None = None
+    """The places where the function is not delivered (``None`` without places)."""
+
+    @property
+    def partial(self) -> bool:
+        """Down at some of its places of delivery, up at the others."""
+        return self.down_at is not None and len(self.down_at) < len(self.delivered_at or ())
+
+    def where(self) -> str:
+        """``down at hospital-west (1 of 5)``, or ``down everywhere`` / ``down``."""
+        if self.down_at is None or self.delivered_at is None:
+            return "down"
+        if not self.partial:
+            return f"down everywhere ({len(self.delivered_at)} of {len(self.delivered_at)})"
+        return (
+            f"down at {', '.join(self.down_at)} ({len(self.down_at)} of {len(self.delivered_at)})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "causes": list(self.causes), "chain": list(self.chain)}
@@ -95,6 +122,12 @@ class Down:
             )
             if self.establishment is not None:
                 d["establishment"] = self.establishment
+            if self.delivered_at is not None:
+                d.update(
+                    delivered_at=list(self.delivered_at),
+                    down_at=list(self.down_at or ()),
+                    partial=self.partial,
+                )
         else:
             d.update(kind=self.kind, site=self.site)
         return d
@@ -112,6 +145,9 @@ class ImpactReport:
     providers_down: tuple[str, ...]
     scenario: str | None
     provenance: dict[str, Any] = field(default_factory=dict)
+    places_hit: dict[str, dict[str, int]] | None = None
+    """In a model with places of delivery: per place, the functions not delivered there
+    by tier (every place, hit or not); ``None`` in a model without places."""
 
     def establishments_hit(self) -> dict[str, dict[str, int]]:
         """In a regional model (functions naming their ``establishment``): per
@@ -129,6 +165,10 @@ class ImpactReport:
         extra: dict[str, Any] = {}
         if any(f.establishment is not None for f in self.functions_down):
             extra["establishments_hit"] = self.establishments_hit()
+        places: dict[str, Any] = {}
+        if self.places_hit is not None:
+            places["functions_partial"] = sum(1 for f in self.functions_down if f.partial)
+            extra["places_hit"] = self.places_hit
         return {
             "scenario": self.scenario,
             "failed": list(self.failed),
@@ -140,6 +180,7 @@ class ImpactReport:
                 "components_down": len(self.components_down),
                 "sites_down": len(self.sites_down),
                 "providers_down": len(self.providers_down),
+                **places,
             },
             "functions_down": [f.to_dict() for f in self.functions_down],
             "functions_up": list(self.functions_up),
@@ -226,7 +267,7 @@ class _Explainer:
         self.names = graph.names
         self.failed = list(result.failed)
         self.pred: list[int] = result.predecessor.tolist()
-        self.is_gate: list[bool] = (graph.kind == GATE).tolist()
+        self.is_gate: list[bool] = ((graph.kind == GATE) | (graph.kind == AT_PLACE)).tolist()
         self.bits: list[list[int]] = result.cause_bits.tolist()
         self.causes: dict[tuple[int, ...], tuple[str, ...]] = {}
         self.chains: dict[int, tuple[str, ...]] = {}
@@ -279,6 +320,11 @@ def _report(
         fid = display(names[v])
         fn = model.functions[fid]
         causes, chain = explain(v)
+        delivered_at = down_at = None
+        if fid in graph.places:
+            nodes = graph.place_nodes(fid)
+            delivered_at = tuple(nodes)
+            down_at = tuple(p for p, u in nodes.items() if result.down[u])
         functions_down.append(
             Down(
                 fid,
@@ -289,6 +335,8 @@ def _report(
                 patient_safety=fn.patient_safety,
                 rto_s=fn.rto,
                 establishment=fn.establishment,
+                delivered_at=delivered_at,
+                down_at=down_at,
             )
         )
     functions_down.sort(
@@ -320,7 +368,18 @@ def _report(
             sorted(names[v].partition(":")[2] for v in result.down_nodes(PROVIDER, graph).tolist())
         ),
         scenario=scenario,
+        places_hit=_places_hit(model, functions_down) if graph.places else None,
     )
+
+
+def _places_hit(model: Model, functions_down: list[Down]) -> dict[str, dict[str, int]]:
+    """Per place of delivery (in model order), the functions not delivered there by tier."""
+    places = dict.fromkeys(p for ps in model.places.values() for p in ps)
+    out: dict[str, dict[str, int]] = {p: {str(t): 0 for t in TIERS} for p in places}
+    for f in functions_down:
+        for p in f.down_at or ():
+            out[p][f.tier or "administrative"] += 1
+    return out
 
 
 def show(model: Model) -> dict[str, Any]:
@@ -368,6 +427,7 @@ def show(model: Model) -> dict[str, Any]:
             for sid, site in model.sites.items()
         },
         "providers": by_provider,
+        **({"places": {f: list(ps) for f, ps in model.places.items()}} if model.places else {}),
         "scenarios": list(model.scenarios),
         "provenance": provenance(model, {}),
     }

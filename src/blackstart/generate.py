@@ -26,7 +26,10 @@ With ``establishments=K`` (a region) the colocation sites and all providers are 
 K hospital groups, each with its own data centres, hospitals, teams and components (ids
 prefixed ``g2-``, ``g3-``…; group 1 has no prefix). Each function then names its
 establishment (``establishment: g1`` … ``gK``, see :func:`establishment_id`), which is
-how impact and sweep results are grouped; with K = 1 the field is left out.
+how impact and sweep results are grouped; with K = 1 the field is left out. In a region
+each function is also delivered at its group's hospitals (``delivered_at``, places of
+delivery): it needs each hospital's campus core switch (``{place}-core``; telephony, the
+hospital's PBX ``{place}-pbx``), so a hospital's loss takes it down there only.
 
 Measured (seed 0, 10^6 components): 2.36 leaf requirement references per component
 (2.36 at 2*10^4, see ``tests/test_generate.py``), 125 sites, 5000 functions; generation
@@ -355,6 +358,9 @@ class _Builder:
         self.r = redundancy
         self.components: dict[str, Comp] = {}
         self.prefix = ""
+        self.places = False
+        """In a region: hospitals are places of delivery, their core switch and PBX are
+        named after the site (``{place}-core``, ``{place}-pbx``)."""
         self._rec_cache: dict[tuple[str, str], tuple[Comp, ...]] = {}
 
     # -- single components
@@ -497,6 +503,8 @@ class _Builder:
             upstream = fw
         n_core = 1 if hospital else r
         core = [f"{p}core-{loc}-{i + 1}" for i in range(n_core)]
+        if hospital and self.places:
+            core = [f"{s}-core"]
         self.simple("switch", core, s, [[power, upstream] for _ in core])
         site.core = core
         site.links = links
@@ -578,7 +586,7 @@ def _establishment(
         b.network(cs, cs, hospital=False)
     for h in hosps:
         b.network(h, h, hospital=True)
-    pbx = [f"{p}pbx-{h.local}" for h in hosps]
+    pbx = [f"{h.id}-pbx" if b.places else f"{p}pbx-{h.local}" for h in hosps]
     for cid, h in zip(pbx, hosps, strict=True):
         c: Comp = {"kind": "pbx", "site": h.id, "requires": [b.ups_req(h), h.core[0]]}
         b.add(cid, c)
@@ -811,6 +819,15 @@ def _establishment(
         }
         if establishment is not None:
             functions[fid]["establishment"] = establishment
+            # delivered at the group's hospitals: each needs its own campus network, and
+            # telephony its own PBX there
+            functions[fid]["delivered_at"] = [h.id for h in hosps]
+            local = "{place}-pbx" if stem == "telephony" else "{place}-core"
+            if stem == "telephony":
+                freq = [a, local]
+            else:
+                freq = [freq, local] if not isinstance(freq, list) else [*freq, local]
+            functions[fid]["requires"] = freq
 
 
 def generate_model(components: int, *, seed: int = 0, establishments: int = 1) -> dict[str, Any]:
@@ -845,6 +862,7 @@ def generate_model(components: int, *, seed: int = 0, establishments: int = 1) -
     budgets = _split(components - (len(b.components) - shared_start), establishments)
     functions: dict[str, Comp] = {}
     teams: dict[str, Comp] = {}
+    b.places = establishments > 1
     for g in range(establishments):
         p = f"g{g + 1}-" if g > 0 else ""
         for i in range(sz.dc_per_group[g]):

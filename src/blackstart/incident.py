@@ -205,9 +205,10 @@ def eta_summary(payload: dict[str, Any]) -> dict[str, Any]:
     return {
         "as_of": payload["as_of"],
         "tiers": payload["tiers"],
+        **({"tiers_by_place": payload["tiers_by_place"]} if "tiers_by_place" in payload else {}),
         "all": payload["all"],
         "functions": [
-            {k: f[k] for k in ("id", "tier", "was_down", "p50", "p80", "p95")}
+            {k: f[k] for k in ("id", "tier", "was_down", "p50", "p80", "p95", "places") if k in f}
             for f in payload["functions"]
         ],
     }
@@ -240,8 +241,32 @@ def public_functions(model: Model, summary: dict[str, Any] | None) -> dict[str, 
         }
         if state == "down" and f is not None:
             row["eta"] = {"from": f["p50"], "to": f["p80"]}
+        if f is not None and summary is not None and "places" in f:
+            row["places"] = _public_places(model, f["places"], summary["as_of"])
         out[fn.tier].append(row)
     return out
+
+
+def place_name(model: Model, place: str) -> str:
+    """A place of delivery's public name: the site's name, else its id made readable."""
+    return model.sites[place].name or place.replace("-", " ").capitalize()
+
+
+def _public_places(model: Model, places: list[dict[str, Any]], as_of: str) -> list[Any]:
+    """The places of delivery where a function went down, by their public names (the
+    site's name, else its id made readable: never the id itself), each with its state
+    and ETA range."""
+    rows = []
+    for p in places:
+        if not p["was_down"]:
+            continue
+        name = place_name(model, p["place"])
+        state = function_state(p, as_of)
+        row: dict[str, Any] = {"name": name, "state": state}
+        if state == "down":
+            row["eta"] = {"from": p["p50"], "to": p["p80"]}
+        rows.append(row)
+    return rows
 
 
 def worst(states: list[str]) -> str:
@@ -266,7 +291,24 @@ def merge_public(tables: list[dict[str, list[Any]]]) -> dict[str, list[Any]]:
                     mine["eta"] = theirs["eta"]
                 if mine["state"] != "down":
                     mine.pop("eta", None)
+                if "places" in theirs:
+                    mine["places"] = _merge_places(mine.get("places", []), theirs["places"])
     return merged
+
+
+def _merge_places(mine: list[Any], theirs: list[Any]) -> list[Any]:
+    """Per place (by public name): the worst state and the latest ETA."""
+    by_name = {p["name"]: dict(p) for p in mine}
+    for p in theirs:
+        cur = by_name.setdefault(p["name"], dict(p))
+        if cur is p or cur == p:
+            continue
+        cur["state"] = worst([cur["state"], p["state"]])
+        if "eta" in p and ("eta" not in cur or _t(p["eta"]["to"]) > _t(cur["eta"]["to"])):
+            cur["eta"] = p["eta"]
+        if cur["state"] != "down":
+            cur.pop("eta", None)
+    return list(by_name.values())
 
 
 def restored_at(summary: dict[str, Any]) -> dict[str, str | None]:

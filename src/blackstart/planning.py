@@ -29,6 +29,7 @@ from blackstart.engine.schedule import ACTIONS, RecoveryProblem, Schedule, run_o
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.compile import compile_model
 from blackstart.model.model import Model
+from blackstart.model.places import split_at
 from blackstart.model.recovery import TIER_RANK, ResolvedScenario, build_problem, scenario_of
 from blackstart.model.schema import TIERS
 from blackstart.units import parse_seconds
@@ -67,6 +68,11 @@ class Context:
 
     def function_nodes(self) -> list[tuple[str, int]]:
         return [(f, self.graph.index[f"function:{f}"]) for f in self.model.functions]
+
+    def place_nodes(self) -> list[tuple[str, str, int]]:
+        """``(function, place, node)`` of every function at each of its places of
+        delivery (empty in a model without places)."""
+        return [(f, p, v) for f in self.graph.places for p, v in self.graph.place_nodes(f).items()]
 
     def weights(self) -> dict[int, float]:
         return {
@@ -172,8 +178,45 @@ def _function_rows(ctx: Context, sched: Schedule) -> list[dict[str, Any]]:
                 "critical_path": [ctx.problem.task_labels[s.task] for s in path if s.task >= 0],
             }
         )
+    at_places: dict[str, list[dict[str, Any]]] = {}
+    for fid, place, v in ctx.place_nodes():
+        rto = ctx.model.functions[fid].rto
+        minutes = int(sched.back[v])
+        at_places.setdefault(fid, []).append(
+            {
+                "place": place,
+                "was_down": bool(ctx.problem.down[v]),
+                "restored_at": ctx.iso(minutes),
+                "restored_after_s": minutes * 60,
+                "rto_met": None if rto is None else minutes * 60 <= rto,
+            }
+        )
+    for r in rows:
+        if r["id"] in at_places:
+            r["places"] = at_places[r["id"]]
     rows.sort(key=lambda r: (TIER_RANK[str(r["tier"])], r["restored_after_s"], r["id"]))
     return rows
+
+
+def _tiers_by_place(ctx: Context, back: Callable[[list[int]], Any]) -> dict[str, Any]:
+    """Per place of delivery, per tier: when the functions delivered there are back
+    (``back`` turns node ids into the value for the group)."""
+    cols: dict[str, dict[str, list[int]]] = {}
+    for fid, place, v in ctx.place_nodes():
+        tier = str(ctx.model.functions[fid].tier)
+        cols.setdefault(place, {}).setdefault(tier, []).append(v)
+    return {p: {t: back(vs) for t, vs in by.items()} for p, by in cols.items()}
+
+
+def _plan_places(ctx: Context, sched: Schedule) -> dict[str, Any]:
+    """``tiers_by_place`` of a plan (nothing in a model without places)."""
+    if not ctx.graph.places:
+        return {}
+
+    def back(vs: list[int]) -> dict[str, str]:
+        return {"restored_at": ctx.iso(max(int(sched.back[v]) for v in vs))}
+
+    return {"tiers_by_place": _tiers_by_place(ctx, back)}
 
 
 def _tier_rows(ctx: Context, sched: Schedule) -> dict[str, Any]:
@@ -255,6 +298,7 @@ def plan_payload(ctx: Context, sched: Schedule) -> dict[str, Any]:
         "tasks": _task_rows(ctx, sched),
         "functions": fns,
         "tiers": _tier_rows(ctx, sched),
+        **_plan_places(ctx, sched),
         "all": {"restored_at": ctx.iso(everything)},
         "warnings": warnings,
     }
@@ -415,16 +459,19 @@ def run_forecast(
     ctx = ctx or context(model, scenario, graph=graph)
     prog = progress_of(ctx, as_of, done or [], started or [], on_plan=on_plan)
     fnodes = ctx.function_nodes()
-    watch = np.array([v for _, v in fnodes], np.int64)
+    pnodes = ctx.place_nodes()  # watched after the functions: columns len(fnodes) + i
+    watch = np.array([v for _, v in fnodes] + [v for _, _, v in pnodes], np.int64)
     t = time.perf_counter()
     res = forecast(ctx.problem, watch, runs=runs, seed=seed, progress=prog,
                    on_progress=on_progress)  # fmt: skip
     ctx.timings["forecast"] = time.perf_counter() - t
     q = res.quantiles()
-    rto = np.array([np.nan if (r := model.functions[f].rto) is None else r / 60 for f, _ in fnodes])
+    col = {v: len(fnodes) + i for i, (_, _, v) in enumerate(pnodes)}
+    watched = [f for f, _ in fnodes] + [f for f, _, _ in pnodes]  # function of each column
+    rto = np.array([np.nan if (r := model.functions[f].rto) is None else r / 60 for f in watched])
     holds = np.array(
         [np.nan if (dm := model.functions[f].degraded_mode) is None else dm.holds_for / 60
-         for f, _ in fnodes]
+         for f in watched]
     )  # fmt: skip
     breach = res.exceed_probability(rto)
     exhausted = res.exceed_probability(holds)
@@ -451,7 +498,13 @@ def run_forecast(
                 "degraded_mode_exhaustion_probability": _prob(exhausted[j]),
             }
         )
+    _forecast_places(ctx, functions, pnodes, len(fnodes), q, breach)
     functions.sort(key=lambda r: (TIER_RANK[str(r["tier"])], r["p50"], r["id"]))
+    by_place = {}
+    if pnodes:
+        by_place["tiers_by_place"] = _tiers_by_place(
+            ctx, lambda vs: band(res.group_max([col[v] for v in vs]))
+        )
     tiers = {}
     for tier in TIERS:
         cols = [j for j, (f, _) in enumerate(fnodes) if model.functions[f].tier == tier]
@@ -465,6 +518,7 @@ def run_forecast(
         "seed": seed,
         "functions": functions,
         "tiers": tiers,
+        **by_place,
         "all": band(res.group_max(list(range(len(fnodes))))),
         "runs_beyond_horizon": int((~res.fits).sum()),
         "warnings": list(ctx.warnings),
@@ -487,6 +541,26 @@ def run_forecast(
                            "monte_carlo": acc.summary(RESOLUTION_MIN)})  # fmt: skip
 
 
+def _forecast_places(
+    ctx: Context,
+    functions: list[dict[str, Any]],
+    pnodes: list[tuple[str, str, int]],
+    offset: int,
+    q: npt.NDArray[np.float64],
+    breach: npt.NDArray[np.float64],
+) -> None:
+    """Add each function's P50/P80/P95 and RTO breach probability at each of its places
+    (in place); the places' columns follow the functions' from ``offset``."""
+    rows = {r["id"]: r for r in functions}
+    for i, (fid, place, v) in enumerate(pnodes):
+        j = offset + i
+        rows[fid].setdefault("places", []).append(
+            {"place": place, "was_down": bool(ctx.problem.down[v]),
+             "p50": ctx.iso(q[0, j]), "p80": ctx.iso(q[1, j]), "p95": ctx.iso(q[2, j]),
+             "rto_breach_probability": _prob(breach[j])}
+        )  # fmt: skip
+
+
 def _prob(x: float) -> float | None:
     return None if np.isnan(x) else round(float(x), 4)
 
@@ -496,12 +570,21 @@ def _prob(x: float) -> float | None:
 
 def explain(model: Model, scenario: str, function: str, *, graph: CompiledGraph | None = None
             ) -> dict[str, Any]:  # fmt: skip
-    """Why ``function`` comes back when it does in the plan: its critical path, each step
-    split into waiting for a dependency, waiting for a person, working and verifying."""
-    if function not in model.functions:
+    """Why ``function`` (or ``FUNCTION@PLACE``: the function at one of its places of
+    delivery) comes back when it does in the plan: its critical path, each step split into
+    waiting for a dependency, waiting for a person, working and verifying."""
+    fid, place = split_at(function)
+    if fid not in model.functions:
         raise UsageError(
-            f"no function '{function}' in model '{model.name}'",
-            suggestion=did_you_mean(function, list(model.functions)),
+            f"no function '{fid}' in model '{model.name}'",
+            suggestion=did_you_mean(fid, list(model.functions)),
+        )
+    if place is not None and place not in model.places.get(fid, ()):
+        places = model.places.get(fid, ())
+        raise UsageError(
+            f"function '{fid}' is not delivered at '{place}'",
+            suggestion=did_you_mean(place, list(places))
+            or ("its places: " + ", ".join(places) if places else f"write --function {fid}"),
         )
     ctx = context(model, scenario, graph=graph)
     sched = run_once(ctx.problem, median_durations(ctx.problem))
@@ -545,7 +628,7 @@ def explain(model: Model, scenario: str, function: str, *, graph: CompiledGraph 
                 "outage_s": 0,
             }
         )
-    fn = model.functions[function]
+    fn = model.functions[fid]
     return {
         "scenario": scenario,
         "function": function,

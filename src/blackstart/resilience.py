@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from blackstart.engine.faulttree import FaultTree, Gate, gate_ref
+from blackstart.engine.faulttree import FaultTree
 from blackstart.errors import UsageError, did_you_mean
 
 if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
     from blackstart.model.model import Model
 
 # The API and the model (pydantic, scipy) are imported inside the functions that take a
@@ -62,7 +59,9 @@ HOURS_PER_YEAR = 8760.0
 
 
 def concentration(model: Model) -> dict[str, Any]:
-    """Per provider, site, owner and jurisdiction: the functions and tiers lost if it fails.
+    """Per provider, site, owner and jurisdiction: the functions and tiers lost if it fails
+    (with places of delivery: lost at every place; those lost at some places are listed
+    apart as ``partial``).
 
     A provider's failure takes its operated sites and the components naming it; an owner
     group's failure is all its providers at once; a jurisdiction's, all providers under
@@ -76,11 +75,18 @@ def concentration(model: Model) -> dict[str, Any]:
     graph = compile_model(model)
 
     def lost(refs: list[str]) -> dict[str, Any]:
+        # with places of delivery, "lost" is down at every place; a function down at some
+        # places only is listed apart (``partial``, with where), not counted as lost
+        extra: dict[str, Any] = {"partial": []} if model.places else {}
         if not refs:
-            return {"functions_down": [], "by_tier": {t: 0 for t in TIERS}}
+            return {"functions_down": [], "by_tier": {t: 0 for t in TIERS}, **extra}
         report = api.impact(model, fail=refs, graph=graph)
-        by_tier = {t: sum(1 for f in report.functions_down if f.tier == t) for t in TIERS}
-        return {"functions_down": [f.id for f in report.functions_down], "by_tier": by_tier}
+        whole = [f for f in report.functions_down if not f.partial]
+        by_tier = {t: sum(1 for f in whole if f.tier == t) for t in TIERS}
+        if model.places:
+            extra["partial"] = [{"id": f.id, "down_at": list(f.down_at or ())}
+                                for f in report.functions_down if f.partial]  # fmt: skip
+        return {"functions_down": [f.id for f in whole], "by_tier": by_tier, **extra}
 
     def rank(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return sorted(rows, key=lambda r: (*(-r["by_tier"][t] for t in TIERS), r["id"]))
@@ -139,8 +145,13 @@ class Tree:
         for w in wanted:
             key = w if w in names else self._name(w)
             if key not in names and w not in gates:
+                pool = [n for n, _ in tops]
+                if "@" in w:  # FUNCTION@PLACE: suggest among the places of delivery
+                    pool = [n for n in names if "@" in n and "#" not in n]
                 raise UsageError(f"no target '{w}' in {self.source}",
-                                 suggestion=did_you_mean(w, [n for n, _ in tops]))  # fmt: skip
+                                 suggestion=did_you_mean(w, pool)
+                                 or "a function at a place is FUNCTION@PLACE, for a "
+                                 "function with places of delivery")  # fmt: skip
             out.append((key, names.get(key, gates.get(w, -1))))
         return out
 
@@ -290,10 +301,11 @@ def importance_of(tree: Tree, target: str) -> dict[str, Any]:
     return {"source": tree.source, "target": name, "probability": res.p_top, "events": rows}
 
 
-def spof(model: Model) -> dict[str, Any]:
-    """Per function, ranked by tier: its single points of failure (order-1 cut sets) and
-    its redundant pairs (order-2 cut sets) that share a site, a provider or a team — the
-    common causes that make "redundant" pairs fail together or be recovered one by one."""
+def spof(model: Model, targets: Sequence[str] | None = None) -> dict[str, Any]:
+    """Per function (every one, or the ``targets``: ``FUNCTION`` or ``FUNCTION@PLACE``),
+    ranked by tier: its single points of failure (order-1 cut sets) and its redundant
+    pairs (order-2 cut sets) that share a site, a provider or a team — the common causes
+    that make "redundant" pairs fail together or be recovered one by one."""
     from blackstart import api
     from blackstart.engine.cutsets import minimal_cut_sets
     from blackstart.model.compile import compile_model
@@ -319,8 +331,8 @@ def spof(model: Model) -> dict[str, Any]:
         return out
 
     rows: list[dict[str, Any]] = []
-    for name, top in tree.targets(None):
-        fn = model.functions[name]
+    for name, top in tree.targets(targets):
+        fn = model.functions[name.partition("@")[0]]
         res = minimal_cut_sets(tree.tree, top, max_order=2)
         singles: list[str] = []
         pairs: list[dict[str, Any]] = []
@@ -345,7 +357,8 @@ def spof(model: Model) -> dict[str, Any]:
 
 def availability(model: Model) -> dict[str, Any]:
     """Each function's steady-state unavailability (exact, by BDD, from the components'
-    MTBF/MTTR or failure probability) and its expected downtime in hours per year."""
+    MTBF/MTTR or failure probability) and its expected downtime in hours per year; with
+    places of delivery, the function's is "down somewhere" and each place's is listed."""
     from blackstart import api
     from blackstart.engine.bdd import probability as exact
     from blackstart.model.compile import compile_model
@@ -353,236 +366,34 @@ def availability(model: Model) -> dict[str, Any]:
     from blackstart.model.schema import TIERS
 
     tree, unknown = model_fault_tree(model, compile_model(model))
+    at_place = _place_unavailability(model, tree)
     rows: list[dict[str, Any]] = []
     for fid, top in zip(model.functions, tree.tops, strict=True):
         q = exact(tree, top)
         fn = model.functions[fid]
         rows.append({"id": fid, "tier": fn.tier, "unavailability": q,
                      "downtime_hours_per_year": q * HOURS_PER_YEAR})  # fmt: skip
+        if fid in at_place:  # with places: "down somewhere" above, each place here
+            rows[-1]["places"] = [{"place": p, "unavailability": qp,
+                                   "downtime_hours_per_year": qp * HOURS_PER_YEAR}
+                                  for p, qp in at_place[fid]]  # fmt: skip
     rank: dict[str, int] = {t: i for i, t in enumerate(TIERS)}
     rows.sort(key=lambda r: (rank[str(r["tier"])], -float(r["unavailability"]), str(r["id"])))
     return {"functions": rows, "unknown_probabilities": unknown,
             "provenance": api.provenance(model, {})}  # fmt: skip
 
 
-# --------------------------------------------------------------------------- improve
+def _place_unavailability(model: Model, tree: FaultTree) -> dict[str, list[tuple[str, float]]]:
+    """Per function with places of delivery, its exact unavailability at each place (one
+    shared BDD store for all of them)."""
+    from blackstart.engine.shared_bdd import SharedBdd
 
-
-def _rebuild(tree: FaultTree, after: int, extra: list[Gate], redirect: int | None) -> FaultTree:
-    """Insert ``extra`` gates right after gate ``after``; references to gate ``after``
-    from later gates go to the last extra gate when ``redirect`` is set. Extra gates
-    refer to existing gates by their old reference and to each other by
-    ``gate_ref(after + 1 + i)``."""
-    shift = len(extra)
-
-    def remap(r: int, *, outer: bool) -> int:
-        if r >= 0:
-            return r
-        g = -r - 1
-        if outer and redirect is not None and g == after:
-            return gate_ref(after + shift)
-        return gate_ref(g + shift) if g > after else r
-
-    gates: list[Gate] = []
-    for i, g in enumerate(tree.gates):
-        gates.append(g if i <= after else replace(g, args=tuple(remap(r, outer=True)
-                                                                for r in g.args)))  # fmt: skip
-        if i == after:
-            gates.extend(extra)
-    tops = tuple(t + shift if t > after else t for t in tree.tops)
-    return replace(tree, gates=tuple(gates), tops=tops)
-
-
-def _care_downtime(tree: FaultTree, tops: list[int]) -> float:
-    from blackstart.engine.bdd import probability as exact
-
-    return sum(exact(tree, t) for t in tops) * HOURS_PER_YEAR
-
-
-def _split_tree(tree: FaultTree, shared: int, parents: list[int]) -> FaultTree:
-    """``tree`` where every parent gate but the first gets its own copy of the element
-    ``shared`` (a signed reference): a new basic event with the same probability and,
-    when the element is a gate, the same requirements (its site, its own supply)."""
-    label = tree.events[shared] if shared >= 0 else tree.gates[-shared - 1].name
-    n_ev = len(tree.events)
-    copies = [f"{label}#{i + 2}" for i in range(len(parents) - 1)]
-    p_own = tree.probabilities[shared if shared >= 0 else _own_event(tree, -shared - 1)]
-    widened = replace(tree, events=(*tree.events, *copies),
-                      probabilities=(*tree.probabilities, *[p_own] * len(copies)))  # fmt: skip
-    if shared >= 0:  # a leaf element: its copies are plain basic events
-        new_refs = [n_ev + i for i in range(len(copies))]
-        out = widened
-        shifted = parents
-    else:
-        g = -shared - 1
-        own = _own_event(tree, g)
-        extra = [replace(tree.gates[g], name=c,
-                         args=tuple(n_ev + i if a == own else a for a in tree.gates[g].args))
-                 for i, c in enumerate(copies)]  # fmt: skip
-        out = _rebuild(widened, g, extra, redirect=None)
-        new_refs = [gate_ref(g + 1 + i) for i in range(len(copies))]
-        shifted = [j + len(extra) if j > g else j for j in parents]
-        shared = gate_ref(g)
-    gates = list(out.gates)
-    for j, ref in zip(shifted[1:], new_refs, strict=True):
-        gates[j] = replace(gates[j], args=tuple(ref if a == shared else a for a in gates[j].args))
-    return replace(out, gates=tuple(gates))
-
-
-def _own_event(tree: FaultTree, g: int) -> int:
-    """The basic event of the element whose gate is ``g`` (its own failure)."""
-    own = tree.event_index().get(tree.gates[g].name)
-    if own is None:
-        raise ValueError(f"gate {tree.gates[g].name} has no event of its own")
-    return own
-
-
-def _split_power(
-    model: Model,
-    tree: FaultTree,
-    care: list[int],
-    base: float,
-    score: npt.NDArray[np.float64],
-    budget: int,
-) -> list[dict[str, Any]]:
-    """ "Remove a shared power source" from redundant elements: where two or more
-    alternatives of one redundancy (an ``any_of``/``at_least`` requirement: an ``and`` or
-    ``atleast`` gate of the tree) are fed directly by the same power component, each
-    alternative but the first gets a power source of its own, with the same upstream
-    supply and building, so that the power component's own failure no longer takes the
-    whole redundancy down. Only changes that remove downtime are kept (splitting the
-    supply of elements in series adds failures, it never helps)."""
     gates = tree.gate_index()
-    events = tree.event_index()
-    power = [c for c, comp in model.components.items()
-             if comp.kind == "power" and score[events[f"component:{c}"]] > 0]  # fmt: skip
-    power.sort(key=lambda c: (-score[events[f"component:{c}"]], c))
-    rows: list[dict[str, Any]] = []
-    seen: set[tuple[str, tuple[int, ...]]] = set()
-    for cid in power[: 2 * budget]:
-        label = f"component:{cid}"
-        ref = gate_ref(gates[label]) if label in gates else events[label]
-        for red in tree.gates:
-            if red.op not in ("and", "atleast"):
-                continue
-            alts = tuple(-a - 1 for a in red.args if a < 0 and ref in tree.gates[-a - 1].args)
-            if len(alts) < 2 or (cid, alts) in seen:
-                continue
-            seen.add((cid, alts))
-            split = _split_tree(tree, ref, list(alts))
-            shift = len(split.gates) - len(tree.gates)
-            g0 = -ref - 1 if ref < 0 else len(tree.gates)  # copies sit right after gate g0
-            saved = base - _care_downtime(split, [t + shift if t > g0 else t for t in care])
-            if saved <= 0:
-                continue
-            fed = [_element_of(tree, j) for j in alts]
-            rows.append({"change": "split-power", "component": cid,
-                         "site": model.components[cid].site,
-                         "description": f"give {', '.join(fed[1:])} a power source of its own "
-                                        f"(not {cid}, shared with {fed[0]})",
-                         "care_downtime_saved_hours_per_year": saved})  # fmt: skip
-    return rows
-
-
-def _element_of(tree: FaultTree, g: int) -> str:
-    """The named element a gate belongs to (anonymous requirement gates carry their
-    owner's name before ``#``)."""
-    name = tree.gates[g].name
-    return name.partition(":")[2].split("#")[0] or name
-
-
-def improve(model: Model, *, budget: int = 10) -> dict[str, Any]:
-    """Candidate changes ranked by the expected vital and care downtime (hours per year,
-    summed over those functions) they remove: a redundant peer of a component in another
-    site (what needed it then needs either), moving the component to another site, or
-    removing a shared power source (each element a power component feeds gets one of its
-    own, with the same upstream supply and building: ``split-power``).
-
-    Components are screened by the downtime their own failure causes to first order
-    (Σ Birnbaum × p over the vital and care functions, one BDD per function); the
-    ``2 × budget`` most important are then evaluated exactly, by BDD on the modified
-    fault tree. For equipment in a data centre the other site is the group's own data
-    centre first (a site not run by the same operator), else another hosting site; for
-    equipment in a hospital, a second unit in the same building.
-    """
-    import numpy as np
-
-    from blackstart import api
-    from blackstart.engine.bdd import build_bdd
-    from blackstart.engine.importance import importance
-    from blackstart.model.compile import compile_model
-    from blackstart.model.faulttree import model_fault_tree
-
-    graph = compile_model(model)
-    tree, unknown = model_fault_tree(model, graph)
-    gates = tree.gate_index()
-    events = tree.event_index()
-    care = [t for t, f in zip(tree.tops, model.functions, strict=True)
-            if model.functions[f].tier in ("vital", "care")]  # fmt: skip
-    score = np.zeros(len(tree.events))
-    base = 0.0
-    for t in care:
-        res = importance(tree, t, compiled=build_bdd(tree, t))
-        score += res.birnbaum * tree.probabilities
-        base += res.p_top * HOURS_PER_YEAR
-    order = [int(i) for i in np.argsort(-score, kind="stable") if score[i] > 0]
-    shortlist = [tree.events[i].partition(":")[2] for i in order
-                 if tree.events[i].startswith("component:")][: 2 * budget]  # fmt: skip
-
-    def site_ref(sid: str) -> int:
-        label = f"site:{sid}"
-        return gate_ref(gates[label]) if label in gates else events[label]
-
-    def other_site(site: str | None) -> str | None:
-        if site is not None and model.sites[site].kind not in ("datacenter", "colocation"):
-            return site  # a hospital's own equipment: a second unit in the same building
-        operator = model.sites[site].provider if site else None
-        options = [s for s, x in model.sites.items() if s != site
-                   and x.kind in ("datacenter", "colocation")
-                   and (x.provider is None or x.provider != operator)]  # fmt: skip
-        options.sort(key=lambda s: (model.sites[s].provider is not None, s))  # own DC first
-        return options[0] if options else None
-
-    rows: list[dict[str, Any]] = []
-    for cid in shortlist:
-        comp = model.components[cid]
-        label = f"component:{cid}"
-        other = other_site(comp.site)
-        if label not in gates or other is None:
-            continue
-        g = gates[label]
-        gate = tree.gates[g]
-        own_site = site_ref(comp.site) if comp.site else None
-        new_site = site_ref(other)
-        # (1) a peer at the other site, with the same requirements
-        peer_event = len(tree.events)
-        kept = [a for a in gate.args if a not in (events[label], own_site)]
-        peer = Gate(label + "#peer", "or", (peer_event, new_site, *kept))
-        both = Gate(label + "#pair", "and", (gate_ref(g), gate_ref(g + 1)))
-        widened = replace(tree, events=(*tree.events, label + "#peer"),
-                          probabilities=(*tree.probabilities,
-                                         tree.probabilities[events[label]]))  # fmt: skip
-        t1 = _rebuild(widened, g, [peer, both], redirect=g)
-        saved = base - _care_downtime(t1, [t + 2 if t > g else t for t in care])
-        rows.append({"change": "add-peer", "component": cid, "site": other,
-                     "description": f"add a redundant peer of {cid} in {other}",
-                     "care_downtime_saved_hours_per_year": saved})  # fmt: skip
-        # (2) move it to the other site
-        if own_site is not None and other != comp.site:
-            moved = replace(gate, args=tuple(new_site if a == own_site else a
-                                             for a in gate.args))  # fmt: skip
-            t2 = replace(tree, gates=tuple(moved if i == g else x
-                                           for i, x in enumerate(tree.gates)))  # fmt: skip
-            saved = base - _care_downtime(t2, care)
-            rows.append({"change": "move", "component": cid, "site": other,
-                         "description": f"move {cid} from {comp.site} to {other}",
-                         "care_downtime_saved_hours_per_year": saved})  # fmt: skip
-    rows.extend(_split_power(model, tree, care, base, score, budget))
-    rows.sort(key=lambda r: (-r["care_downtime_saved_hours_per_year"], r["description"]))
-    return {
-        "care_downtime_hours_per_year": base,
-        "candidates": rows[:budget],
-        "evaluated": len(rows),
-        "unknown_probabilities": unknown,
-        "provenance": api.provenance(model, {}, budget=budget),
-    }
+    pairs = [(f, p) for f, ps in model.places.items() for p in ps]
+    tops = [gates[f"function:{f}@{p}"] for f, p in pairs]
+    if not tops:
+        return {}
+    out: dict[str, list[tuple[str, float]]] = {}
+    for (f, p), q in zip(pairs, SharedBdd(tree, tops).probabilities(tree, tops), strict=True):
+        out.setdefault(f, []).append((p, q))
+    return out

@@ -5,7 +5,9 @@ Written from the documented semantics, not from the engine's code:
 - *down* and *back* are evaluated on the named model (up-space requirements: all_of is
   the maximum of the items' back times, any_of the minimum, at_least k the k-th
   smallest; items never down count as 0; a site or provider failed directly is back when
-  the failure ends, a site run by a failed provider when the provider is);
+  the failure ends, a site run by a failed provider when the provider is; a function
+  with places of delivery is back when back at its last place, and at a place when its
+  site and its requirement there — ``{place}`` replaced, same-place functions — are);
 - a team's head-count per minute is recomputed from its :class:`Team` definition with
   :mod:`zoneinfo` (people in working hours on working days, ``night.on_call`` outside
   them, ``weekend.on_call`` on other days; on-call people absent for ``call_in`` after
@@ -118,19 +120,32 @@ class Semantics:
                 return True
             if c.provider is not None and self.down("provider", c.provider):
                 return True
+        fid, _, place = name.partition("@")
+        if kind == "function" and not place and fid in self.model.places:
+            # places of delivery: down as a whole when down at some place
+            return any(self.down("function", f"{fid}@{p}") for p in self.model.places[fid])
+        if place:  # a function at a place: its site, and its requirement bound there
+            if self.down("site", place):
+                return True
+            return not self._met(self.model.requirements.get(fid), place)
         return not self._met(self.model.requirements.get(name))
 
-    def _named_down(self, name: str) -> bool:
-        kind = "component" if name in self.model.components else "function"
-        return self.down(kind, name)
+    def _named(self, name: str, place: str | None) -> tuple[str, str]:
+        """A required name as (kind, name): ``{place}`` replaced, a function delivered at
+        the same place taken there (docs/model-format.md, Places of delivery)."""
+        if place is not None:
+            name = name.replace("{place}", place)
+            if place in self.model.places.get(name, ()):
+                return "function", f"{name}@{place}"
+        return ("component" if name in self.model.components else "function"), name
 
-    def _met(self, req: Requirement | None) -> bool:
+    def _met(self, req: Requirement | None, place: str | None = None) -> bool:
         if req is None:
             return True
         if isinstance(req, Ref):
-            return not self._named_down(req.name)
+            return not self.down(*self._named(req.name, place))
         assert isinstance(req, Gate)
-        return sum(self._met(item) for item in req.items) >= req.k
+        return sum(self._met(item, place) for item in req.items) >= req.k
 
     # back ------------------------------------------------------------------------
     def back(self, kind: str, name: str) -> int:
@@ -146,6 +161,12 @@ class Semantics:
         if kind == "site":
             p = self.model.sites[name].provider
             return max(own, self.back("provider", p) if p is not None else 0)
+        fid, _, place = name.partition("@")
+        if kind == "function" and not place and fid in self.model.places:
+            return max(self.back("function", f"{fid}@{p}") for p in self.model.places[fid])
+        if kind == "function" and place:
+            req = self.model.requirements.get(fid)
+            return max(self.back("site", place), self.requirement_time(req, place))
         if kind == "function":
             return self.requirement_time(self.model.requirements.get(name))
         ready = self.ready_time(name)
@@ -169,14 +190,13 @@ class Semantics:
             times.append(self.fail_end)
         return max(times)
 
-    def requirement_time(self, req: Requirement | None) -> int:
+    def requirement_time(self, req: Requirement | None, place: str | None = None) -> int:
         if req is None:
             return 0
         if isinstance(req, Ref):
-            kind = "component" if req.name in self.model.components else "function"
-            return self.back(kind, req.name)
+            return self.back(*self._named(req.name, place))
         assert isinstance(req, Gate)
-        times = sorted(self.requirement_time(item) for item in req.items)
+        times = sorted(self.requirement_time(item, place) for item in req.items)
         return times[req.k - 1]  # all_of: the last, any_of: the first, at_least k: k-th
 
 

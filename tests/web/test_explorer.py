@@ -9,12 +9,15 @@ import networkx as nx
 import pytest
 
 import blackstart.api as bs
-from blackstart.engine.graph import GATE, CompiledGraph
+from blackstart.engine.graph import AT_PLACE, GATE, CompiledGraph
 from blackstart.errors import UsageError
 from blackstart.generate import generate_model
 from blackstart.model.compile import compile_model
 from blackstart.model.model import Model
 from blackstart.web.explorer import ViewGraph, graph_payload, node_payload, search, view_graph
+
+HIDDEN = (GATE, AT_PLACE)
+"""Contracted in the view: requirement gates, and a function at one of its places."""
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +42,7 @@ def test_cone_and_neighbours_agree_with_networkx(
     g = _nx(graph)
     for fid in model.functions:
         v = graph.index[f"function:{fid}"]
-        expected = {graph.names[u] for u in nx.descendants(g, v) if graph.kind[u] != GATE}
+        expected = {graph.names[u] for u in nx.descendants(g, v) if graph.kind[u] not in HIDDEN}
         node = node_payload(vg, f"function:{fid}")
         assert set(node["cone"]) == expected, fid
         # direct requirements: children, looking through anonymous gates
@@ -47,7 +50,7 @@ def test_cone_and_neighbours_agree_with_networkx(
         stack = [int(c) for c in graph.children(v)]
         while stack:
             c = stack.pop()
-            if graph.kind[c] == GATE:
+            if graph.kind[c] in HIDDEN:
                 stack.extend(int(x) for x in graph.children(c))
             else:
                 direct.add(graph.names[c])

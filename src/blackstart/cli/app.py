@@ -261,7 +261,13 @@ def explain(
     model: ModelArg,
     scenario: ScenarioOpt,
     function: Annotated[
-        str, typer.Option("--function", "-F", help="The function to explain.", show_default=False)
+        str,
+        typer.Option(
+            "--function",
+            "-F",
+            help="The function to explain, or FUNCTION@PLACE at one of its places of delivery.",
+            show_default=False,
+        ),
     ],
     as_json: JsonOpt = False,
 ) -> None:
@@ -298,7 +304,9 @@ TargetOpt = Annotated[
     typer.Option(
         "--target",
         "-t",
-        help="A function or top gate (repeatable; default: all).",
+        help="A function, a function at one of its places of delivery "
+        "(FUNCTION@PLACE, e.g. lab-results@hospital-west), or a top gate of MEF files "
+        "(repeatable; default: all functions).",
         show_default=False,
     ),
 ]
@@ -365,13 +373,13 @@ def importance(
 
 
 @app.command()
-def spof(model: ModelArg, as_json: JsonOpt = False) -> None:
-    """Per function, ranked by tier: single points of failure, and redundant pairs that
-    share a site, provider or team."""
+def spof(model: ModelArg, target: TargetOpt = None, as_json: JsonOpt = False) -> None:
+    """Per function (or FUNCTION@PLACE target), ranked by tier: single points of failure,
+    and redundant pairs that share a site, provider or team."""
     from blackstart import api, resilience
 
     m = _guard(as_json, lambda: api.load(model))
-    payload = resilience.spof(m)
+    payload = _guard(as_json, lambda: resilience.spof(m, target))
     _present(as_json, payload, render.spof)
 
 
@@ -394,13 +402,16 @@ def improve(
     ] = 10,
     as_json: JsonOpt = False,
 ) -> None:
-    """Resilience changes (a redundant peer in another site, a move, a power source of its
-    own for one of a redundant pair) ranked by the expected vital and care downtime they
-    remove."""
-    from blackstart import api, resilience
+    """Resilience changes ranked by the expected vital and care downtime they remove per
+    unit of cost: a standby in another hosting site or a move there, a second link to
+    another site, a second unit of building infrastructure (power, UPS, generator,
+    cooling) in its own building, a power source of its own for one of a redundant pair.
+    Each function's downtime is weighed by the share of its places of delivery reached;
+    costs come from the model's costs: section (1 per change otherwise)."""
+    from blackstart import advice, api
 
     m = _guard(as_json, lambda: api.load(model))
-    payload = resilience.improve(m, budget=budget)
+    payload = advice.improve(m, budget=budget)
     _present(as_json, payload, render.improve)
 
 

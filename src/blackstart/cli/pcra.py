@@ -116,14 +116,14 @@ def _write_all(
 ) -> int:
     from html import escape
 
-    from blackstart import resilience
+    from blackstart import advice, resilience
     from blackstart.report import pcra as data_mod
     from blackstart.report import pcra_files
     from blackstart.report.bia import write_bia
     from blackstart.report.pcra_text import TEXT
 
     out.mkdir(parents=True, exist_ok=True)
-    spof, improve = resilience.spof(m), resilience.improve(m)
+    spof, improve = resilience.spof(m), advice.improve(m)
     cache: dict[str, dict[str, Any]] = {}
     rows = []
     for fid in sorted(m.functions):

@@ -53,8 +53,9 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
     console.print(head)
     by_tier = " · ".join(f"{t} {n}" for t, n in s["functions_down_by_tier"].items())
     total = s["functions_down"] + s["functions_up"]
+    somewhere = " somewhere" if report.places_hit is not None else ""
     console.print(
-        Text(f"\nFunctions down: {s['functions_down']} of {total}", style="bold")
+        Text(f"\nFunctions down{somewhere}: {s['functions_down']} of {total}", style="bold")
         + Text(f"  ({by_tier}; patient safety {s['patient_safety_down']})")
     )
     hit = report.establishments_hit()
@@ -62,12 +63,22 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
         console.print(Text(f"Establishments hit: {len(hit)}", style="bold"))
         for est, n in hit.items():
             console.print(f"  {est}: " + " · ".join(f"{t} {k}" for t, k in n.items()))
+    if report.places_hit is not None:
+        hit_places = {p: n for p, n in report.places_hit.items() if any(n.values())}
+        console.print(
+            Text(f"Places hit: {len(hit_places)} of {len(report.places_hit)}", style="bold")
+            + Text(f"  (partial: {s['functions_partial']} down at some places only)")
+        )
+        for place, n in hit_places.items():
+            console.print(f"  {place}: " + " · ".join(f"{t} {k}" for t, k in n.items()))
     tier = None
     for f in report.functions_down:
         if f.tier != tier:
             tier = f.tier
             console.print(Text(f"{(tier or '').upper()}", style=TIER_STYLE.get(tier or "", "")))
-        line = Text("  ✗ ", style="red") + Text(f.id, style="bold")
+        line = Text("  ◐ " if f.partial else "  ✗ ", style="red") + Text(f.id, style="bold")
+        if f.delivered_at is not None:
+            line.append(f": {f.where()}", style="bold" if f.partial else "")
         if f.patient_safety:
             line.append("  ⚕ patient safety", style="bold red")
         if f.rto_s is not None:
@@ -191,6 +202,9 @@ def plan(console: Console, payload: dict[str, Any], *, max_tasks: int = 30) -> N
     console.print(fns)
     tiers = " · ".join(f"{t} {_short(v['restored_at'])}" for t, v in payload["tiers"].items())
     console.print(f"Tiers back: {tiers} · everything: {_short(payload['all']['restored_at'])}")
+    for place, by in payload.get("tiers_by_place", {}).items():
+        back = " · ".join(f"{t} {_short(v['restored_at'])}" for t, v in by.items())
+        console.print(f"  at {place}: {back}")
     tasks = Table(title=f"Schedule ({len(payload['tasks'])} steps)", title_justify="left",
                   title_style="bold")  # fmt: skip
     for col in ("start", "end", "step", "team", "waited"):
@@ -229,6 +243,17 @@ def forecast(console: Console, payload: dict[str, Any]) -> None:
     tiers.add_row(Text("everything", style="bold"), _short(a["p50"]), _short(a["p80"]),
                   _short(a["p95"]))  # fmt: skip
     console.print(tiers)
+    by_place = payload.get("tiers_by_place", {})
+    if by_place:
+        places = Table(title="Back by, at each place (P50 – P95)", title_justify="left",
+                       title_style="bold")  # fmt: skip
+        tier_names = list(payload["tiers"])
+        for col in ("place", *tier_names):
+            places.add_column(col)
+        for place, by in by_place.items():
+            places.add_row(place, *(f"{_short(by[t]['p50'])} – {_short(by[t]['p95'])}"
+                                    if t in by else "–" for t in tier_names))  # fmt: skip
+        console.print(places)
     fns = Table(title="Functions", title_justify="left", title_style="bold")
     for col in ("tier", "function", "P50", "P80", "P95", "P(RTO missed)", "P(fallback runs out)"):
         fns.add_column(col)
@@ -242,6 +267,11 @@ def forecast(console: Console, payload: dict[str, Any]) -> None:
         fns.add_row(Text(f["tier"], style=TIER_STYLE[f["tier"]]), f["id"], _short(f["p50"]),
                     _short(f["p80"]), _short(f["p95"]), pct(f["rto_breach_probability"]),
                     pct(f["degraded_mode_exhaustion_probability"]))  # fmt: skip
+        hit = [p for p in f.get("places", []) if p["was_down"]]
+        if hit and len(hit) < len(f["places"]):  # down at some places only: say where
+            for p in hit:
+                fns.add_row("", f"  at {p['place']}", _short(p["p50"]), _short(p["p80"]),
+                            _short(p["p95"]), pct(p["rto_breach_probability"]), "")  # fmt: skip
     console.print(fns)
     if payload["runs_beyond_horizon"]:
         console.print(f"[yellow]warning:[/] {payload['runs_beyond_horizon']} runs needed staff "
@@ -301,6 +331,8 @@ def concentration(console: Console, payload: dict[str, Any]) -> None:
                 note.append("providers " + ", ".join(row["providers"]))
             if row.get("shared_with"):
                 note.append("shared with " + ", ".join(row["shared_with"]))
+            if row.get("partial"):
+                note.append(f"{len(row['partial'])} more down at some places only")
             t = row["by_tier"]
             table.add_row(row["id"], str(t["vital"]), str(t["care"]), str(t["administrative"]),
                           "; ".join(note))  # fmt: skip
@@ -405,20 +437,36 @@ def availability(console: Console, payload: dict[str, Any]) -> None:
 
 
 def improve(console: Console, payload: dict[str, Any]) -> None:
-    """Changes ranked by downtime removed."""
+    """Changes ranked by downtime removed per unit of cost; what could not be ranked."""
     console.print(
         f"Expected vital + care downtime today: "
-        f"[bold]{payload['care_downtime_hours_per_year']:.1f} h/year[/] (sum over functions)"
+        f"[bold]{payload['care_downtime_hours_per_year']:.1f} h/year[/] "
+        f"({payload['weighting']})"
     )
     table = Table(title="Best changes", title_justify="left", title_style="bold")
     table.add_column("rank", justify="right")
     table.add_column("change")
     table.add_column("saves h/year", justify="right")
+    table.add_column("cost", justify="right")
+    table.add_column("h/year per cost", justify="right")
+    table.add_column("places reached")
     for i, c in enumerate(payload["candidates"], 1):
-        table.add_row(str(i), c["description"], f"{c['care_downtime_saved_hours_per_year']:.2f}")
+        per = c["saved_per_cost"]
+        table.add_row(
+            str(i),
+            c["description"],
+            f"{c['care_downtime_saved_hours_per_year']:.2f}",
+            f"{c['cost']:g}",
+            "∞" if per is None else f"{per:.2f}",
+            ", ".join(c["places_reached"]) or "—",
+        )
     console.print(table)
-    if payload["unknown_probabilities"]:
+    console.print(f"[dim]costs: {payload['costs']}[/]")
+    if payload["not_ranked"]:
+        names = ", ".join(r["component"] for r in payload["not_ranked"][:12])
+        more = len(payload["not_ranked"]) - 12
         console.print(
-            f"[yellow]note:[/] {len(payload['unknown_probabilities'])} elements have no "
-            "failure data and are not ranked"
+            f"[yellow]not ranked:[/] {len(payload['not_ranked'])} components have no failure "
+            f"data (failure: mtbf/mttr or probability) and count as never failing: {names}"
+            + (f" … and {more} more (--json lists all)" if more > 0 else "")
         )

@@ -21,9 +21,11 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-# node kinds
-PROVIDER, SITE, COMPONENT, FUNCTION, GATE = 0, 1, 2, 3, 4
-KIND_NAMES = ("provider", "site", "component", "function", "gate")
+# node kinds; AT_PLACE is a function at one of its places of delivery
+# (``function:lab-results@hospital-west``): the function's own node is then down when
+# the function is down at some place (an OR of its AT_PLACE nodes)
+PROVIDER, SITE, COMPONENT, FUNCTION, GATE, AT_PLACE = 0, 1, 2, 3, 4, 5
+KIND_NAMES = ("provider", "site", "component", "function", "gate", "function@place")
 
 # gate operators of a group, in failure space
 LEAF, OR, AND, ATLEAST = 0, 1, 2, 3
@@ -49,6 +51,9 @@ class CompiledGraph:
     groups: tuple[tuple[int, int, int], ...]
     """``(start, end, op)`` node ranges in evaluation order (leaves excluded)."""
     model_hash: str = ""
+    places: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Places of delivery: function id -> place ids, for the functions that have them;
+    the function at a place is the node ``function:ID@PLACE``."""
     _cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -83,3 +88,12 @@ class CompiledGraph:
     def label(self, v: int) -> str:
         """The node's label."""
         return self.names[v]
+
+    @cached_property
+    def _place_nodes(self) -> dict[str, dict[str, int]]:
+        index = self.index
+        return {f: {p: index[f"function:{f}@{p}"] for p in ps} for f, ps in self.places.items()}
+
+    def place_nodes(self, function: str) -> dict[str, int]:
+        """Place id -> node id of the function at that place (empty without places)."""
+        return self._place_nodes.get(function, {})

@@ -8,9 +8,11 @@ from the node back to a failed node.
   reachable from it through down children. They are propagated as bit masks in the
   same level order as the failure itself (one bit per failed node).
 - The *chain* is a shortest path, in the graph restricted to down nodes, from a failed
-  node up to the node, counting the named elements on it (anonymous requirement gates
-  weigh nothing): one Dijkstra search (Dijkstra 1959) from a virtual source joined to
-  all failed nodes (``scipy.sparse.csgraph.dijkstra``).
+  node up to the node, counting the named elements on it (anonymous requirement gates,
+  and a function at one of its places of delivery, weigh nothing and are not shown: the
+  places where a function is down are reported apart): one Dijkstra search (Dijkstra
+  1959) from a virtual source joined to all failed nodes
+  (``scipy.sparse.csgraph.dijkstra``).
 
 Complexity: O((nodes + edges) · ⌈failed/64⌉) for causes, O(edges · log nodes) for chains.
 """
@@ -25,7 +27,7 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from blackstart.engine.graph import GATE, CompiledGraph
+from blackstart.engine.graph import AT_PLACE, GATE, CompiledGraph
 from blackstart.engine.propagate import propagate_one
 
 _EPS = 1e-9
@@ -65,7 +67,7 @@ class ImpactResult:
         out = [v]
         while self.predecessor[out[-1]] >= 0:
             out.append(int(self.predecessor[out[-1]]))
-        return [u for u in out if graph.kind[u] != GATE]
+        return [u for u in out if graph.kind[u] not in (GATE, AT_PLACE)]
 
 
 def impact(graph: CompiledGraph, failed: Sequence[int]) -> ImpactResult:
@@ -119,7 +121,8 @@ def _chains(
     virtual = src == n
     # a step up to a named element costs 1, to an anonymous gate almost nothing: the
     # chain is shortest in the elements a reader sees (0-1 weights, up to ties)
-    weight = np.where(virtual, _EPS, np.where(graph.kind[dst] == GATE, _EPS, 1.0))
+    anonymous = (graph.kind[dst] == GATE) | (graph.kind[dst] == AT_PLACE)
+    weight = np.where(virtual, _EPS, np.where(anonymous, _EPS, 1.0))
     adjacency = csr_matrix((weight, (src, dst)), shape=(n + 1, n + 1))
     _, predecessors = dijkstra(adjacency, directed=True, indices=n, return_predecessors=True)
     pred[:] = predecessors[:n]

@@ -18,8 +18,9 @@ from blackstart.engine.faulttree import FaultTree
 
 
 def mef_name(name: str) -> str:
-    """A MEF-safe name for one of our labels."""
-    return name.replace(":", "__").replace(".", "_dot_").replace("#", "__")
+    """A MEF-safe name for one of our labels (a function at a place, ``F@P``, becomes
+    ``F__at__P``)."""
+    return name.replace(":", "__").replace(".", "_dot_").replace("#", "__").replace("@", "__at__")
 
 
 def gate_names(tree: FaultTree) -> list[str]:

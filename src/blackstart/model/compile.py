@@ -4,6 +4,10 @@ Owns the translation from named, up-space requirements to the integer, failure-s
 DAG of :mod:`blackstart.engine.graph`:
 
 - a provider is a leaf; a site is down when it or its operating provider fails;
+- a function with places of delivery gets one node per place (``function:F@P``, down
+  when site ``P`` is down or its requirement bound at ``P`` fails, see
+  :mod:`blackstart.model.places`), and its own node is the OR of them: down when not
+  delivered everywhere; a model without places compiles exactly as before;
 - a component is down when it fails, its site or provider is down, or its
   requirement fails; a function is down when its requirement fails;
 - up-space ``at least k of n`` becomes failure-space ``at least n-k+1 of n`` down
@@ -22,6 +26,7 @@ import numpy as np
 
 from blackstart.engine.graph import (
     AND,
+    AT_PLACE,
     ATLEAST,
     COMPONENT,
     FUNCTION,
@@ -33,6 +38,7 @@ from blackstart.engine.graph import (
     CompiledGraph,
 )
 from blackstart.model.model import Model
+from blackstart.model.places import at, bind, delivery
 from blackstart.model.requirements import Gate, Ref, Requirement
 
 
@@ -127,10 +133,22 @@ def compile_model(model: Model) -> CompiledGraph:
             children.append(b.ids[f"provider:{comp.provider}"])
         children.extend(_top(b, model.requirements.get(cid), label))
         b.set_gate(b.ids[label], children, 1)
+    for fid, place in delivery(model.places):
+        b.ids[at(fid, place)] = b.add(f"function:{at(fid, place)}", AT_PLACE)
     for fid in model.functions:
         label = f"function:{fid}"
-        b.set_gate(b.ids[label], _top(b, model.requirements.get(fid), label), 1)
-    return _freeze(b, model.hash)
+        req = model.requirements.get(fid)
+        if fid not in model.places:
+            b.set_gate(b.ids[label], _top(b, req, label), 1)
+            continue
+        # down at a place when its site is down or its requirement there fails; down
+        # (not delivered everywhere) when down at some place
+        for place in model.places[fid]:
+            here = f"function:{at(fid, place)}"
+            kids = [b.ids[f"site:{place}"], *_top(b, bind(req, place, model.places), here)]
+            b.set_gate(b.ids[here], kids, 1)
+        b.set_gate(b.ids[label], [b.ids[at(fid, p)] for p in model.places[fid]], 1)
+    return _freeze(b, model.hash, {f: tuple(ps) for f, ps in model.places.items()})
 
 
 def _top(b: _Builder, req: Requirement | None, owner: str) -> list[int]:
@@ -142,7 +160,9 @@ def _top(b: _Builder, req: Requirement | None, owner: str) -> list[int]:
     return [b.lower(req, owner)]
 
 
-def _freeze(b: _Builder, model_hash: str) -> CompiledGraph:
+def _freeze(
+    b: _Builder, model_hash: str, places: dict[str, tuple[str, ...]] | None = None
+) -> CompiledGraph:
     n = len(b.names)
     counts = np.fromiter((len(c) for c in b.children), dtype=np.int64, count=n)
     ptr = np.zeros(n + 1, dtype=np.int64)
@@ -182,4 +202,5 @@ def _freeze(b: _Builder, model_hash: str) -> CompiledGraph:
         level=lv.astype(np.int32),
         groups=groups,
         model_hash=model_hash,
+        places=places or {},
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from blackstart.engine.faulttree import FaultTree, Gate, gate_ref
-from blackstart.engine.graph import FUNCTION, GATE, CompiledGraph
+from blackstart.engine.graph import AT_PLACE, FUNCTION, GATE, CompiledGraph
 from blackstart.model.model import Model
 
 
@@ -44,7 +44,7 @@ def model_fault_tree(model: Model, graph: CompiledGraph) -> tuple[FaultTree, lis
     unknown: list[str] = []
     event_of: dict[int, int] = {}
     for v in range(graph.n):
-        if graph.kind[v] in (GATE, FUNCTION):
+        if graph.kind[v] in (GATE, FUNCTION, AT_PLACE):
             continue
         label = graph.names[v]
         p = unavailability(model, label)
@@ -61,7 +61,7 @@ def model_fault_tree(model: Model, graph: CompiledGraph) -> tuple[FaultTree, lis
         kids = [gate_ref(gate_of[c]) if c in gate_of else event_of[c]
                 for c in idx[ptr[v] : ptr[v + 1]].tolist()]  # fmt: skip
         t = int(graph.threshold[v])
-        if graph.kind[v] in (GATE, FUNCTION):
+        if graph.kind[v] in (GATE, FUNCTION, AT_PLACE):
             op, k = _op(t, len(kids)) if kids else ("false", 0)  # requires nothing
             gates.append(Gate(graph.names[v], op, tuple(kids), k=k))
         elif kids:

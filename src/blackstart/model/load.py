@@ -354,9 +354,11 @@ def check_shapes(reg: Registry) -> None:
 
 def canonical_hash(reg: Registry) -> str:
     """sha256 of the model's content in canonical JSON (ids sorted, layout ignored)."""
+    # an empty costs section leaves the hash as it was before the section existed
+    sections = {s: t for s, t in reg.entries.items() if t or s != "costs"}
     content = {
         "scalars": {k: v for k, (v, _) in sorted(reg.scalars.items())},
-        **{s: {i: t[i].raw for i in sorted(t)} for s, t in reg.entries.items()},
+        **{s: {i: t[i].raw for i in sorted(t)} for s, t in sections.items()},
     }
     text = json.dumps(content, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

@@ -15,7 +15,15 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from blackstart.model.requirements import Requirement
-from blackstart.model.schema import Component, Function, Provider, Scenario, Site, Team
+from blackstart.model.schema import (
+    ChangeCost,
+    Component,
+    Function,
+    Provider,
+    Scenario,
+    Site,
+    Team,
+)
 
 RefKind = Literal["site", "provider", "component", "function"]
 FAILABLE: tuple[RefKind, ...] = ("site", "provider", "component")
@@ -57,6 +65,12 @@ class Model:
     """sha256 of the canonical content (independent of comments, layout and file split)."""
     origin: Mapping[str, str] = field(default_factory=_frozen)  # type: ignore[arg-type]
     """``kind:id`` -> file it is defined in."""
+    costs: Mapping[str, ChangeCost] = field(default_factory=dict)
+    """Cost of each kind of change ``improve`` proposes, by change kind (may be empty)."""
+    places: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Places of delivery: function id -> the site ids it is delivered at, for the
+    functions that name them (:mod:`blackstart.model.places`); empty in a model
+    without places."""
 
     def scenario_start(self, name: str) -> datetime:
         """The scenario's start as an aware datetime (its zone, else the model's)."""

@@ -153,7 +153,10 @@ def _parse(raw: Any, path: PathKey, issues: list[RequirementIssue]) -> Requireme
                     "unknown-key",
                     f"unknown key '{unknown[0]}' in a requirement",
                     (*path, unknown[0]),
-                    did_you_mean(unknown[0], allowed) or "use all_of, any_of or at_least with of",
+                    "quote a name holding the place placeholder: '{place}-wan'"
+                    if unknown[0] == "place"
+                    else did_you_mean(unknown[0], allowed)
+                    or "use all_of, any_of or at_least with of",
                 )
             )
         else:

@@ -17,8 +17,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
+    Tag,
     WithJsonSchema,
     field_validator,
 )
@@ -285,11 +287,40 @@ class DegradedMode(Strict):
     holds_for: Seconds = Field(description="How long the fallback holds.")
 
 
+class PlaceSelector(Strict):
+    """Every site of one kind, as places of delivery (``{kind: hospital}``)."""
+
+    kind: SiteKind = Field(description="Every site of this kind is a place of delivery.")
+
+
+PLACE = "{place}"
+"""In the ``requires`` of a function with places of delivery, stands for each place's id."""
+
+
+def _places_form(v: Any) -> str:
+    return "selector" if isinstance(v, dict | PlaceSelector) else "sites"
+
+
+PlacesSpec = Annotated[
+    Annotated[list[Id], Tag("sites")] | Annotated[PlaceSelector, Tag("selector")],
+    Discriminator(_places_form),
+]
+"""A list of site ids, or ``{kind: K}``: only the form written is checked."""
+
+
 class Function(Strict):
     """What people do with the system (lab results to wards, telephony, billing…)."""
 
     tier: Tier
     name: str | None = None
+    delivered_at: PlacesSpec | None = Field(
+        None,
+        description="Places of delivery: the sites where the function is delivered to "
+        "people (a list of site ids, or {kind: hospital} for every site of that kind). "
+        "The function is then up or down at each place on its own; in 'requires', "
+        "'{place}' stands for the place's id (e.g. '{place}-wan'), and a required function "
+        "delivered at the same place is taken at that place.",
+    )
     requires: RequirementSpec = None
     rto: Seconds | None = Field(None, description="Recovery time objective.")
     mtpd: Seconds | None = Field(None, description="Maximum tolerable period of disruption.")
@@ -383,6 +414,27 @@ class Scenario(Strict):
     _tz = field_validator("timezone")(_check_timezone)
 
 
+ChangeKind = Literal["standby", "second-link", "second-unit", "move", "split-power"]
+CHANGE_KINDS: tuple[ChangeKind, ...] = (
+    "standby",
+    "second-link",
+    "second-unit",
+    "move",
+    "split-power",
+)
+"""The changes ``blackstart improve`` proposes (see :mod:`blackstart.advice`)."""
+
+
+class ChangeCost(Strict):
+    """What one change costs, in the model's own unit (k€, person-days…), by the kind of
+    the component changed; ``default`` for the other kinds."""
+
+    default: float | None = Field(None, ge=0, description="Cost for any kind not listed.")
+    by_kind: dict[ComponentKind, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict, description="Cost by component kind (power, database, …)."
+    )
+
+
 class Document(Strict):
     """One model file. A model is one or more of these (a directory, or ``include:``)."""
 
@@ -401,6 +453,11 @@ class Document(Strict):
     functions: dict[Id, Function] = Field(default_factory=dict)
     teams: dict[Id, Team] = Field(default_factory=dict)
     scenarios: dict[Id, Scenario] = Field(default_factory=dict)
+    costs: dict[ChangeKind, ChangeCost] = Field(
+        default_factory=dict,
+        description="Cost of each kind of change 'blackstart improve' proposes (standby, "
+        "second-link, second-unit, move, split-power); 1 per change when not given.",
+    )
 
     _tz = field_validator("timezone")(_check_timezone)
 
@@ -412,6 +469,7 @@ SECTIONS: dict[str, type[Strict]] = {
     "functions": Function,
     "teams": Team,
     "scenarios": Scenario,
+    "costs": ChangeCost,
 }
 """Section key -> entity class. Entities in a section are keyed by id."""
 

@@ -16,8 +16,9 @@ from blackstart.errors import ModelError, Problem, did_you_mean
 from blackstart.io.source import PathKey
 from blackstart.model.load import Entry, Registry
 from blackstart.model.model import FAILABLE, Model, parse_ref
+from blackstart.model.places import check_places
 from blackstart.model.requirements import Requirement, parse_requirement, refs
-from blackstart.model.schema import Component, Scenario, Site, Team
+from blackstart.model.schema import CHANGE_KINDS, PLACE, Component, Scenario, Site, Team
 
 
 def _unknown(entry: Entry, path: PathKey, what: str, name: str, pool: list[str]) -> Problem:
@@ -95,6 +96,8 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         reqs[entry.id] = req
         out_edges = graph[entry.id] = []
         for name, path in refs(req):
+            if PLACE in name:
+                continue  # a per-place template: checked by check_places
             if name not in requirable_set:
                 problems.append(
                     _unknown(entry, (*base, *path), "component or function", name, requirable)
@@ -132,6 +135,26 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
                         or f"add '{skill}' to the skills of a team",
                     )
                 )
+
+    site_objs = {i: en.obj for i, en in e["sites"].items() if isinstance(en.obj, Site)}
+    delivery = check_places(functions, components, site_objs, reqs, requirable)
+    problems.extend(delivery.problems)
+    for fid, extra in delivery.edges.items():
+        graph[fid].extend(x for x in extra if x != fid)
+
+    for cid, entry in e["costs"].items():
+        if cid not in CHANGE_KINDS:
+            problems.append(
+                entry.source.problem(
+                    "unknown-key",
+                    f"'{cid}' is no kind of change",
+                    entry.path,
+                    key=True,
+                    element=f"cost:{cid}",
+                    suggestion=did_you_mean(cid, CHANGE_KINDS)
+                    or "kinds of change: " + ", ".join(CHANGE_KINDS),
+                )
+            )
 
     model_tz = reg.scalars.get("timezone", (None, None))[0]
     for entry in e["scenarios"].values():
@@ -171,7 +194,9 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         functions=objs("functions"),
         teams=objs("teams"),
         scenarios=objs("scenarios"),
+        costs=objs("costs"),
         requirements=reqs,
+        places=delivery.places,
         sources=tuple(s.label for s in reg.sources),
         hash=hash_fn(reg),
         origin={f"{sec[:-1]}:{i}": en.source.label for sec, t in e.items() for i, en in t.items()},

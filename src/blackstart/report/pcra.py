@@ -4,7 +4,7 @@ Owns the collection of a plan's content — scope, BIA, dependencies by layer, s
 points of failure and common causes, degraded procedure, recovery order, forecast per
 scenario, gaps and changes, test plan and exercise history — from the same functions the
 CLI calls: :func:`blackstart.report.bia.bia_rows` (``export … .xlsx``),
-:func:`blackstart.resilience.spof` (``spof``), :func:`blackstart.resilience.improve`
+:func:`blackstart.resilience.spof` (``spof``), :func:`blackstart.advice.improve`
 (``improve``), :func:`blackstart.planning.plan` (``plan``),
 :func:`blackstart.planning.run_forecast` (``forecast``) and :func:`blackstart.api.impact`
 (``impact``). Gaps and tests: :mod:`blackstart.report.pcra_checks`; layout:
@@ -188,7 +188,7 @@ def pcra_data(
     ``drills`` are the stored exercises (:func:`drill_history`), ``None`` when no store
     was given. ``improve_rows``, ``spof_rows`` and ``scenario_cache`` (each scenario's plan
     and forecast payloads, filled as needed) let ``--all`` compute those once."""
-    from blackstart import api, planning, resilience
+    from blackstart import advice, api, planning, resilience
     from blackstart.report.bia import bia_rows
     from blackstart.report.pcra_checks import gaps, test_plan
 
@@ -256,7 +256,7 @@ def pcra_data(
     hit_by = [s for s in scenarios if s["down"]]
     worst = max(hit_by, key=lambda s: (s["p95_s"] or 0, s["id"]), default=None)
     recovery = _recovery(model, needs, function, worst)
-    changes_all = improve_rows if improve_rows is not None else resilience.improve(model)
+    changes_all = improve_rows if improve_rows is not None else advice.improve(model)
     changes = [c for c in changes_all["candidates"] if c.get("component") in needs]
     dm = fn.degraded_mode
     degraded = {

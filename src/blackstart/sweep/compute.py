@@ -9,8 +9,10 @@ database, no printing: it runs in-process, in a process pool or on a Dask worker
 from the scenario start until it is back (0 if it never went down). A run's care-hours
 lost are ``2 × (sum of the vital functions' hours down) + 1 × (sum of the care
 functions' hours down)``; administrative functions weigh 0 (they are reported apart, as
-``function_hours`` of their tier). The row gives the expectation over the runs. A
-function still down at the 30-day horizon counts as down until the horizon.
+``function_hours`` of their tier). A function with places of delivery counts the hours
+down at each of its ``n`` places divided by ``n``: a fire at one of five hospitals weighs
+a fifth of a group-wide outage of the same length. The row gives the expectation over
+the runs. A function still down at the 30-day horizon counts as down until the horizon.
 """
 
 from __future__ import annotations
@@ -60,6 +62,19 @@ class SweepKit:
     """Graph node of each function, in :attr:`functions` order."""
     establishments: tuple[str, ...]
     """Establishment of each function ('' when the model names none)."""
+    hour_cols: npt.NDArray[np.int64] = dataclasses.field(
+        default_factory=lambda: np.zeros(0, np.int64)
+    )
+    """Columns of the forecast whose hours down count: a function's own, or one per
+    place of delivery (watched after the functions)."""
+    hour_fn: npt.NDArray[np.int64] = dataclasses.field(
+        default_factory=lambda: np.zeros(0, np.int64)
+    )
+    """The function (index in :attr:`functions`) of each of :attr:`hour_cols`."""
+    hour_weight: npt.NDArray[np.float64] = dataclasses.field(
+        default_factory=lambda: np.zeros(0, np.float64)
+    )
+    """1, or 1/n for each of a function's n places of delivery."""
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         global UNPICKLED
@@ -71,8 +86,19 @@ class SweepKit:
         fids = tuple(model.functions)
         named = any(fn.establishment for fn in model.functions.values())
         est = tuple((model.functions[f].establishment or UNASSIGNED) if named else "" for f in fids)
-        watch = np.array([graph.index[f"function:{f}"] for f in fids], np.int64)
-        return cls(model, graph, fids, watch, est)
+        nodes = [graph.index[f"function:{f}"] for f in fids]
+        cols, fn_of, weight = [], [], []
+        for j, f in enumerate(fids):
+            at = list(graph.place_nodes(f).values())
+            for v in at or [nodes[j]]:
+                if at:
+                    nodes.append(v)
+                cols.append(len(nodes) - 1 if at else j)
+                fn_of.append(j)
+                weight.append(1.0 / len(at) if at else 1.0)
+        watch = np.array(nodes, np.int64)
+        return cls(model, graph, fids, watch, est, np.array(cols, np.int64),
+                   np.array(fn_of, np.int64), np.array(weight, np.float64))  # fmt: skip
 
 
 def _minutes(seconds: float) -> int:
@@ -95,14 +121,19 @@ def evaluate(kit: SweepKit, spec: ScenarioSpec, *, runs: int, seed: int) -> dict
         cap[team, : _minutes(spec.duration_s)] = 0
         problem = dataclasses.replace(problem, capacity=cap)
     res = forecast(problem, kit.watch, runs=runs, seed=spec.seed(seed))
-    hours = res.back.astype(np.float64) / 60.0
-    down = problem.down[kit.watch]
+    n_fn = len(kit.functions)
+    all_hours = res.back.astype(np.float64) / 60.0
+    hours = all_hours[:, :n_fn]
+    # hours down that count: per function, or per place of delivery weighed by 1/n
+    counted = np.zeros((runs, n_fn))
+    np.add.at(counted.T, kit.hour_fn, (all_hours[:, kit.hour_cols] * kit.hour_weight).T)
+    down = problem.down[kit.watch[:n_fn]]
     fns = model.functions
     tiers: dict[str, Any] = {}
     care = np.zeros(runs)
     for tier in TIERS:
         cols = [j for j, f in enumerate(kit.functions) if fns[f].tier == tier]
-        tier_hours = hours[:, cols].sum(axis=1) if cols else np.zeros(runs)
+        tier_hours = counted[:, cols].sum(axis=1) if cols else np.zeros(runs)
         care += CARE_WEIGHT[tier] * tier_hours
         back = hours[:, cols].max(axis=1) if cols else np.zeros(runs)
         p50, p95 = np.quantile(back, (0.5, 0.95))
@@ -110,7 +141,7 @@ def evaluate(kit: SweepKit, spec: ScenarioSpec, *, runs: int, seed: int) -> dict
         breach: float | None = None
         if rto_cols:
             limit = np.array([fns[kit.functions[j]].rto or 0.0 for j in rto_cols]) / 60.0
-            late = res.back[:, rto_cols] > limit[None, :]
+            late = res.back[:, :n_fn][:, rto_cols] > limit[None, :]
             breach = _r(late.any(axis=1).mean())
         tiers[tier] = {
             "functions": len(cols),
@@ -134,7 +165,7 @@ def evaluate(kit: SweepKit, spec: ScenarioSpec, *, runs: int, seed: int) -> dict
     }
     if any(kit.establishments):
         weight = np.array([CARE_WEIGHT[fns[f].tier] for f in kit.functions])
-        per_fn = (hours * weight[None, :]).mean(axis=0)
+        per_fn = (counted * weight[None, :]).mean(axis=0)
         by: dict[str, dict[str, Any]] = {}
         for j, est in enumerate(kit.establishments):
             entry = by.setdefault(est, {"care_hours_lost": 0.0, "functions_down": 0})

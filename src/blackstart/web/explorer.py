@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blackstart.api import display
-from blackstart.engine.graph import AND, ATLEAST, GATE, KIND_NAMES, CompiledGraph
+from blackstart.engine.graph import AND, AT_PLACE, ATLEAST, GATE, KIND_NAMES, CompiledGraph
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.model import Model
 from blackstart.web.layout import DAGRE_MAX, layered
@@ -92,7 +92,10 @@ class ViewGraph:
 
 def view_graph(model: Model, graph: CompiledGraph) -> ViewGraph:
     """Contract the gates of ``graph``: O(nodes + edges)."""
-    keep = np.flatnonzero(graph.kind != GATE)
+    # a function at one of its places of delivery is contracted like a gate: the
+    # explorer shows the function once, requiring what it needs at every place
+    anonymous = (graph.kind == GATE) | (graph.kind == AT_PLACE)
+    keep = np.flatnonzero(~anonymous)
     ids = tuple(graph.names[v] for v in keep.tolist())
     index = {name: i for i, name in enumerate(ids)}
     of_node = {int(v): i for i, v in enumerate(keep.tolist())}
@@ -107,7 +110,7 @@ def view_graph(model: Model, graph: CompiledGraph) -> ViewGraph:
         stack = [(int(c), "all_of") for c in graph.children(v).tolist()]
         while stack:
             c, how = stack.pop()
-            if graph.kind[c] == GATE:
+            if anonymous[c]:
                 inner = VIA.get(int(op[c]), "all_of")
                 stack.extend(
                     (int(x), inner if inner != "all_of" else how)

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from blackstart.incident import place_name
 from blackstart.model.schema import TIERS
 from blackstart.store.incidents import EVENT_KINDS, IncidentStore
 from blackstart.store.security_log import SecurityLog
@@ -107,6 +108,10 @@ def board_page(request: Request, incident_id: Id, svc: Svc) -> Response:
             "tiers": TIERS,
             "kinds": EVENT_KINDS,
             "chart": eta_chart.svg(data),
+            "place_names": {
+                p: place_name(svc.dash.model, p)
+                for p in (data.get("forecast") or {}).get("tiers_by_place", {})
+            },
         },
     )
 
@@ -226,6 +231,10 @@ def review_page(request: Request, incident_id: Id, svc: Svc) -> Response:
             "r": data["review"],
             "tiers": TIERS,
             "chart": eta_chart.svg(data),
+            "place_names": {
+                p: place_name(svc.dash.model, p)
+                for p in (data.get("forecast") or {}).get("tiers_by_place", {})
+            },
         },
     )
 
