@@ -24,6 +24,7 @@ from blackstart.engine.durations import median_durations
 from blackstart.engine.forecast import Progress, forecast
 from blackstart.engine.graph import CompiledGraph
 from blackstart.engine.optimize import optimize, weighted_completion
+from blackstart.engine.pace import PacePosterior, PacePrior, evidence_of, learn_pace
 from blackstart.engine.schedule import ACTIONS, RecoveryProblem, Schedule, run_once
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.compile import compile_model
@@ -403,17 +404,29 @@ def run_forecast(
     on_progress: Callable[[int, int], None] | None = None,
     graph: CompiledGraph | None = None,
     ctx: Context | None = None,
+    learn: bool = True,
+    progress: Progress | None = None,
 ) -> ForecastReport:
-    """Monte Carlo forecast of a scenario's recovery, optionally conditioned on progress."""
+    """Monte Carlo forecast of a scenario's recovery, optionally conditioned on progress.
+
+    ``learn`` (the default): the remaining work is drawn with the pace learnt from the
+    progress, under the model's pace prior (``forecast:`` section; docs/learning.md);
+    ``learn=False`` samples the model's durations as written. ``progress``, if given,
+    replaces ``as_of``/``done``/``started``/``on_plan`` (minutes, as the engine has them)."""
     if runs < 1:
         raise UsageError("--runs must be at least 1")
     ctx = ctx or context(model, scenario, graph=graph)
-    prog = progress_of(ctx, as_of, done or [], started or [], on_plan=on_plan)
+    prog = progress or progress_of(ctx, as_of, done or [], started or [], on_plan=on_plan)
     fnodes = ctx.function_nodes()
     watch = np.array([v for _, v in fnodes], np.int64)
+    posterior = None
+    if learn:
+        t = time.perf_counter()
+        posterior = learn_of(ctx, prog, seed=seed)
+        ctx.timings["learn"] = time.perf_counter() - t
     t = time.perf_counter()
     res = forecast(ctx.problem, watch, runs=runs, seed=seed, progress=prog,
-                   on_progress=on_progress)  # fmt: skip
+                   on_progress=on_progress, pace=posterior)  # fmt: skip
     ctx.timings["forecast"] = time.perf_counter() - t
     q = res.quantiles()
     rto = np.array([np.nan if (r := model.functions[f].rto) is None else r / 60 for f, _ in fnodes])
@@ -462,6 +475,7 @@ def run_forecast(
         "tiers": tiers,
         "all": band(res.group_max(list(range(len(fnodes))))),
         "runs_beyond_horizon": int((~res.fits).sum()),
+        "pace": pace_payload(posterior, model),
         "warnings": list(ctx.warnings),
         "provenance": provenance(
             model,
@@ -473,9 +487,38 @@ def run_forecast(
             done=list(done or []),
             started=list(started or []),
             on_plan=on_plan,
+            learn=learn,
         ),
     }
     return ForecastReport(payload)
+
+
+def pace_prior(model: Model) -> PacePrior:
+    """The engine's pace prior from the model's ``forecast: pace_prior``."""
+    spec = model.forecast.pace_prior
+    return PacePrior(spec.median, spec.p90, spec.team_p90, spec.action_p90)
+
+
+def learn_of(ctx: Context, prog: Progress, *, seed: int) -> PacePosterior:
+    """The pace posterior of a scenario given its progress."""
+    evidence = evidence_of(ctx.problem, prog.as_of, prog.done_end, prog.started)
+    return learn_pace(ctx.problem, evidence, pace_prior(ctx.model), seed=seed)
+
+
+def pace_payload(posterior: PacePosterior | None, model: Model) -> dict[str, Any]:
+    """The forecast's ``pace`` section: what was learnt (or ``learning: false``)."""
+    if posterior is None:
+        return {"learning": False}
+    summary = posterior.summary()
+    used = {t for t in model.teams}
+    teams = summary["teams"]
+    assert isinstance(teams, dict)
+    return {
+        "learning": True,
+        "prior": model.forecast.pace_prior.model_dump(),
+        **summary,
+        "teams": {name: v for name, v in teams.items() if name in used},
+    }
 
 
 def _prob(x: float) -> float | None:

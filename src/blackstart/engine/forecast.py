@@ -13,6 +13,12 @@ Memory: a block is drawn and scheduled in chunks of rows sized from ``memory`` (
 samples held at once, :data:`MEMORY`), bit-identical to drawing it whole
 (:func:`~blackstart.engine.durations.sample_rows`), so peak memory is
 O(chunk × tasks) instead of O(:data:`BLOCK` × tasks).
+
+Learning: given a pace posterior (:mod:`blackstart.engine.pace`), each run draws one
+pace vector from it (block ``b`` from its own stream, ``spawn_key (b, PACE_KEY)``, so
+the duration draws are the very ones of the forecast without learning) and multiplies
+the durations of the work not yet done by it. Without a posterior, the forecast is the
+model's as written.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blackstart.engine.durations import BYTES_PER_SAMPLE, sample_rows
+from blackstart.engine.pace import PacePosterior
 from blackstart.engine.schedule import RecoveryProblem, run_many
 
 BLOCK = 1024
@@ -33,6 +40,9 @@ MEMORY = 256 * 2**20
 """Default budget in bytes for the samples of a block held at once (256 MiB)."""
 
 QUANTILES = (0.5, 0.8, 0.95)
+
+PACE_KEY = 0x9ACE
+"""Second element of the spawn key of a block's pace draws."""
 
 I64 = npt.NDArray[np.int64]
 
@@ -58,6 +68,8 @@ class ForecastResult:
     fits: npt.NDArray[np.bool_]
     seed: int
     runs: int
+    pace: PacePosterior | None = None
+    """The pace posterior the runs were drawn with (``None``: the model as written)."""
 
     def quantiles(self, qs: Sequence[float] = QUANTILES) -> npt.NDArray[np.float64]:
         """``(len(qs), watched)`` quantiles (linear interpolation between order statistics)."""
@@ -87,11 +99,13 @@ def forecast(
     progress: Progress | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     memory: int = MEMORY,
+    pace: PacePosterior | None = None,
 ) -> ForecastResult:
     """Run ``runs`` replications of the recovery and record when ``watch`` nodes are back.
 
     ``memory`` bounds the bytes of samples held at once (at least one run's worth); it
-    changes no number."""
+    changes no number. ``pace``: a pace posterior to draw each run's pace factors from
+    (learning); ``None`` samples the model's durations as written."""
     k = problem.n_tasks
     rows = chunk_rows(k, memory)
     prog = progress or Progress()
@@ -110,7 +124,15 @@ def forecast(
     for b in range(blocks):
         lo, hi = b * BLOCK, min(runs, (b + 1) * BLOCK)
         rng = np.random.default_rng(seqs[b])
-        chunks = sample_rows(problem, rng, BLOCK, stop=hi - lo, rows=rows, elapsed=elapsed)
+        factor = None
+        if pace is not None:
+            pick = pace.draw(
+                np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b, PACE_KEY))),
+                hi - lo,
+            )
+            factor = _factor(pace, pick)
+        chunks = sample_rows(problem, rng, BLOCK, stop=hi - lo, rows=rows, elapsed=elapsed,
+                             pace=factor)  # fmt: skip
         for a, z, durations in chunks:
             out, ok = run_many(
                 problem,
@@ -125,7 +147,17 @@ def forecast(
             fits[lo + a : lo + z] = ok
         if on_progress is not None:
             on_progress(hi, runs)
-    return ForecastResult(np.asarray(watch, np.int64), back, fits, seed, runs)
+    return ForecastResult(np.asarray(watch, np.int64), back, fits, seed, runs, pace)
+
+
+def _factor(pace: PacePosterior, pick: I64) -> Callable[[int, int], npt.NDArray[np.float64]]:
+    """Pace factors of rows ``lo:hi`` of a block whose runs drew the samples ``pick``."""
+
+    def rows(lo: int, hi: int) -> npt.NDArray[np.float64]:
+        out: npt.NDArray[np.float64] = np.exp(pace.task_log_pace(pick[lo:hi]))
+        return out
+
+    return rows
 
 
 def chunk_rows(tasks: int, memory: int) -> int:

@@ -217,6 +217,34 @@ def _earliest_fit(
     return -1
 
 
+HANDOVER = 30
+"""Minutes of handover added each time a manual step that fits in no single staffed
+stretch is continued by the next shift."""
+
+
+@numba.njit(cache=True, nogil=True)
+def _split_end(
+    rem: npt.NDArray[np.int16], nxt: npt.NDArray[np.int32], team: int, ready: int, d: int
+) -> tuple[int, int]:
+    """``(start, end)`` of a step of ``d`` minutes worked on the free minutes of ``team``
+    from ``ready``, continued across shifts with :data:`HANDOVER` minutes more at each
+    break; ``(-1, -1)`` if it does not end within the horizon. Books nothing."""
+    horizon = rem.shape[1]
+    m = _next_free(rem, nxt, team, ready)
+    first = m
+    remaining = d
+    while remaining > 0:
+        if m >= horizon:
+            return -1, -1
+        if rem[team, m] > 0:
+            remaining -= 1
+            m += 1
+        else:
+            m = _next_free(rem, nxt, team, m)
+            remaining += HANDOVER
+    return first, m
+
+
 @numba.njit(cache=True, nogil=True)
 def schedule_run(
     n: int,
@@ -251,8 +279,10 @@ def schedule_run(
     since then; other tasks cannot start before ``not_before``. ``rem`` is the remaining
     head-count, consumed in place, and ``nxt`` its skip pointers (``nxt[t, m] = m + 1``
     initially); ``touched[team]`` records the last minute either was changed at, so the
-    caller can restore both cheaply. Returns False if a task did not fit in the
-    horizon (it is then placed at its ready time regardless of staff).
+    caller can restore both cheaply. A manual step that fits in no single staffed
+    stretch is continued across shifts (:func:`_split_end`). Returns False if a task did
+    not end within the horizon even so (it is then placed at its ready time regardless
+    of staff).
     """
     ok = True
     horizon = rem.shape[1]
@@ -368,9 +398,31 @@ def schedule_run(
                 if best < 0 or s < best:
                     best = s
                     best_team = tm
-            if best < 0:
-                ok = False
-                best = r
+            if best < 0:  # fits in no single stretch: continued across shifts
+                split_team = -1
+                split_s = -1
+                split_e = -1
+                for c in range(a, b):
+                    tm = cand_team[c]
+                    s0, e0 = _split_end(rem, nxt, tm, r, d)
+                    if s0 >= 0 and (split_team < 0 or e0 < split_e):
+                        split_team, split_s, split_e = tm, s0, e0
+                if split_team < 0:
+                    ok = False
+                    start[k] = r
+                    end[k] = r + d
+                    t = end[k]
+                    continue
+                team_of[k] = split_team
+                for m in range(split_s, split_e):
+                    if rem[split_team, m] > 0:
+                        rem[split_team, m] -= 1
+                if split_e > touched[split_team]:
+                    touched[split_team] = split_e
+                start[k] = split_s
+                end[k] = split_e
+                t = split_e
+                continue
             else:
                 team_of[k] = best_team
                 for m in range(best, best + d):

@@ -354,7 +354,7 @@ def _candidates(
 
 def staffing_warnings(problem: RecoveryProblem) -> list[str]:
     """Steps that can last longer than any uninterrupted staffed stretch of their teams:
-    such draws wait for a long enough stretch, possibly beyond the horizon."""
+    such draws are handed over to the next shift (:data:`~blackstart.engine.schedule.HANDOVER`)."""
     longest: list[int] = []
     for row in problem.capacity:
         staffed = np.concatenate([[0], (row > 0).astype(np.int8), [0]])
