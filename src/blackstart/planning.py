@@ -310,8 +310,9 @@ def progress_of(
     A task done means its component's earlier steps are done, and that what the
     component needed was back: the prerequisites are taken as done too (for an any-of or
     at-least requirement, the alternatives the plan brings back first). ``--on-plan``
-    takes every step the plan finishes before ``--as-of`` as done at its planned end, and
-    those it has running then as started at their planned start. A component named in
+    takes every step the plan finishes before ``--as-of`` as done at its planned end (and
+    started at its planned start), and those it has running then as started at their
+    planned start. A component named in
     ``--started`` means its first step not yet done.
     """
     p = ctx.problem
@@ -326,6 +327,7 @@ def progress_of(
         finished = plan_sched.end <= now
         running = (plan_sched.start <= now) & ~finished & (plan_sched.end > plan_sched.start)
         done_end[finished] = plan_sched.end[finished]
+        start[finished] = plan_sched.start[finished]  # evidence of pace: as planned
         start[running] = plan_sched.start[running]
     for item in done:
         ref, _, when = item.partition("@")

@@ -20,11 +20,14 @@ with a known start and end contributes the density of ``Y``, ``f_D(y/π)/π``; a
 running for ``e`` minutes contributes the survival ``S_D(e/π)`` (right-censored: it
 lasted *at least* ``e``); a task done ``u`` minutes after the previous step of its
 component, start unknown, contributes ``F_D(u/π)`` (left-censored: *at most* ``u``).
-Each term is a mixture ``(1-ε)·model + ε·broad`` with a broad lognormal around the
-model's median (σ = :data:`BROAD_SIGMA`): a contamination model (Box & Tiao, "A Bayesian
-approach to some outlier problems", Biometrika 55, 1968), so that one observation outside
-a bounded range (uniform, triangular) cannot zero the posterior. A fixed duration is read
-as a lognormal of spread :data:`FIXED_SIGMA` around it for the likelihood only.
+In the likelihood every duration is read as a lognormal (:func:`surrogate`: the model's
+own, or the one with the same median and 90th percentile for a range or a triangle, a
+spread of :data:`FIXED_SIGMA` around a fixed duration), so the log-likelihood is smooth
+in the log-pace and, for exact observations, the posterior is the normal–normal conjugate
+one (BDA §2.5). Each term is a mixture ``(1-ε)·model + ε·broad`` with a broad lognormal
+around the model's median (σ = :data:`BROAD_SIGMA`): a contamination model (Box & Tiao,
+"A Bayesian approach to some outlier problems", Biometrika 55, 1968), so that one wild
+observation cannot dominate the posterior.
 
 Posterior. Adaptive importance sampling (population Monte Carlo, Cappé, Guillin, Marin &
 Robert, J. Comp. Graph. Stat. 13, 2004): the first population is drawn from the prior and
@@ -42,13 +45,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import ndtr
+from scipy.special import log_ndtr, ndtr
 
-from blackstart.engine.durations import Z90, duration_cdf
+from blackstart.engine.durations import Z90, _inverse
 from blackstart.engine.schedule import (
     ACTIONS,
     DIST_FIXED,
-    DIST_LOGNORMAL,
     DIST_TRIANGULAR,
     DIST_UNIFORM,
     RecoveryProblem,
@@ -66,11 +68,13 @@ BROAD_SIGMA = 1.5
 """Log-scale spread of the broad component (a factor 6.8 at its 90th percentile)."""
 FIXED_SIGMA = 0.2
 """Log-scale spread read around a fixed duration in the likelihood."""
-SAMPLES = 2048
+MIN_SIGMA = 0.05
+"""Least log-scale spread read in the likelihood (a range of almost no width)."""
+SAMPLES = 1024
 """Posterior samples (importance-sampling population)."""
-ITERATIONS = 6
+ITERATIONS = 3
 """Most adaptive rounds after the prior round."""
-TARGET_ESS = 0.4
+TARGET_ESS = 0.25
 """Stop once the effective sample size reaches this share of the population."""
 
 
@@ -122,15 +126,15 @@ class Evidence:
 def evidence_of(
     problem: RecoveryProblem, as_of: int, done_end: I64 | None, started: I64 | None
 ) -> Evidence:
-    """The duration observations in a progress: done tasks with their start (exact),
-    running ones (at least ``as_of − start``), done ones whose previous step of the same
+    """The duration observations in a progress: done tasks with their start and a non-zero
+    length (exact; a skipped step is no observation), running ones (at least ``as_of − start``), done ones whose previous step of the same
     component was done strictly earlier (at most the gap). Tasks of zero model duration
     teach nothing and are left out."""
     k = problem.n_tasks
     end = done_end if done_end is not None else np.full(k, -1, np.int64)
     start = started if started is not None else np.full(k, -1, np.int64)
     has_length = _model_median(problem) > 0
-    exact = (end >= 0) & (start >= 0) & (end >= start) & has_length
+    exact = (end >= 0) & (start >= 0) & (end > start) & has_length
     running = (end < 0) & (start >= 0) & (as_of > start) & has_length
     prev_end = np.full(k, -1, np.int64)
     same = problem.task_node[1:] == problem.task_node[:-1]
@@ -249,57 +253,23 @@ def weighted_quantiles(x: F64, w: F64, qs: tuple[float, ...]) -> F64:
 # --------------------------------------------------------------------------- likelihood
 
 
-def _log_pdf(kind: npt.NDArray[np.int8], par: F64, x: F64) -> F64:
-    """Log-density of each column's duration distribution at ``x`` (``(..., n)``)."""
-    a, b, c = par[:, 0], par[:, 1], par[:, 2]
-    out = np.full(x.shape, -np.inf)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        uni = kind == DIST_UNIFORM
-        xu = x[..., uni]
-        inside = (xu >= a[uni]) & (xu <= b[uni])
-        out[..., uni] = np.where(inside, -np.log(np.maximum(b[uni] - a[uni], 1e-12)), -np.inf)
-        tri = kind == DIST_TRIANGULAR
-        if tri.any():
-            lo, mode, hi, xt = a[tri], b[tri], c[tri], x[..., tri]
-            width = np.maximum(hi - lo, 1e-12)
-            left = 2 * (xt - lo) / (width * np.maximum(mode - lo, 1e-12))
-            right = 2 * (hi - xt) / (width * np.maximum(hi - mode, 1e-12))
-            dens = np.where(xt <= mode, left, right)
-            out[..., tri] = np.where((xt > lo) & (xt < hi), np.log(np.maximum(dens, 0)), -np.inf)
-        logn = (kind == DIST_LOGNORMAL) | (kind == DIST_FIXED)
-        if logn.any():
-            med, sigma = _lognormal_of(kind[logn], par[logn])
-            out[..., logn] = _lognormal_logpdf(x[..., logn], med, sigma)
-    return out
-
-
-def _lognormal_of(kind: npt.NDArray[np.int8], par: F64) -> tuple[F64, F64]:
-    """Median and log-sd of lognormal (or fixed, read with :data:`FIXED_SIGMA`) columns."""
-    med = np.maximum(par[:, 0], 1e-9)
-    sigma = np.where(kind == DIST_FIXED, FIXED_SIGMA,
-                     np.log(np.maximum(par[:, 1], med * (1 + 1e-9)) / med) / Z90)  # fmt: skip
-    return med, np.maximum(sigma, 1e-6)
+def surrogate(problem: RecoveryProblem) -> tuple[F64, F64]:
+    """Per task, the median and log-scale spread of the lognormal read in the likelihood:
+    the model's own for a lognormal; for a range or a triangle, the lognormal with the
+    same median and 90th percentile; for a fixed duration, :data:`FIXED_SIGMA`."""
+    k = problem.n_tasks
+    kind, par = problem.dist_kind, problem.dist_params
+    med = np.maximum(_inverse(kind, par, np.full(k, 0.5)), 1e-9)
+    p90 = _inverse(kind, par, np.full(k, 0.9))
+    sigma = np.log(np.maximum(p90, med) / med) / Z90
+    sigma = np.where(kind == DIST_FIXED, FIXED_SIGMA, np.maximum(sigma, MIN_SIGMA))
+    return med, sigma
 
 
 def _lognormal_logpdf(x: F64, med: F64, sigma: F64) -> F64:
     xl = np.maximum(x, 1e-12)
     z = (np.log(xl) - np.log(med)) / sigma
     out: F64 = -0.5 * z * z - np.log(sigma * xl) - 0.5 * np.log(2 * np.pi)
-    return out
-
-
-def _cdf(kind: npt.NDArray[np.int8], par: F64, x: F64) -> F64:
-    """CDF at ``x`` (``(..., n)``), fixed durations read as lognormal."""
-    fixed = kind == DIST_FIXED
-    out = duration_cdf(np.where(fixed, DIST_LOGNORMAL, kind).astype(np.int8),
-                       _fixed_as_lognormal(kind, par), x)  # fmt: skip
-    return out
-
-
-def _fixed_as_lognormal(kind: npt.NDArray[np.int8], par: F64) -> F64:
-    out = par.copy()
-    fixed = kind == DIST_FIXED
-    out[fixed, 1] = par[fixed, 0] * np.exp(FIXED_SIGMA * Z90)
     return out
 
 
@@ -315,31 +285,28 @@ def log_likelihood(
     if len(evidence) == 0:
         return np.zeros(log_pace.shape[0])
     t = evidence.task
-    kind, par = problem.dist_kind[t], problem.dist_params[t]
-    pace = np.exp(log_pace)
-    x = evidence.minutes[None, :] / pace
-    med = np.maximum(_model_median(problem)[t], 1e-9)
-    bz = (np.log(np.maximum(x, 1e-12)) - np.log(med)) / BROAD_SIGMA
+    med_all, sigma_all = surrogate(problem)
+    med, sigma = med_all[t], sigma_all[t]
+    logx = np.log(np.maximum(evidence.minutes, 1e-9))[None, :] - log_pace
+    z = (logx - np.log(med)) / sigma
+    bz = (logx - np.log(med)) / BROAD_SIGMA
     total = np.zeros(log_pace.shape[0])
     eps = contamination
     for obs_kind in (EXACT, AT_LEAST, AT_MOST):
         m = evidence.kind == obs_kind
         if not m.any():
             continue
-        xm = x[:, m]
-        if obs_kind == EXACT:
-            model = _log_pdf(kind[m], par[m], xm)
-            broad = _lognormal_logpdf(xm, med[m], np.full(m.sum(), BROAD_SIGMA))
+        if obs_kind == EXACT:  # log-density of log Y (the Jacobian 1/y is constant in π)
+            model = -0.5 * z[:, m] ** 2 - np.log(sigma[m])
+            broad = -0.5 * bz[:, m] ** 2 - np.log(BROAD_SIGMA)
             term = np.logaddexp(np.log1p(-eps) + model, np.log(eps) + broad) if eps > 0 else model
-            term = term - log_pace[:, m]  # density of Y = π·D
         else:
-            cdf = _cdf(kind[m], par[m], xm)
-            bcdf = ndtr(bz[:, m])
-            if obs_kind == AT_LEAST:
-                p = (1 - eps) * (1 - cdf) + eps * (1 - bcdf)
+            sign = -1.0 if obs_kind == AT_LEAST else 1.0  # survival Φ(-z), CDF Φ(z)
+            if eps > 0:
+                p = (1 - eps) * ndtr(sign * z[:, m]) + eps * ndtr(sign * bz[:, m])
+                term = np.log(np.maximum(p, 1e-300))
             else:
-                p = (1 - eps) * cdf + eps * bcdf
-            term = np.log(np.maximum(p, 1e-300))
+                term = log_ndtr(sign * z[:, m])
         total += term.sum(axis=1)
     return total
 
@@ -391,6 +358,10 @@ def learn_pace(
         return PacePosterior(theta, w, team_col, action_col, problem.team_names, evidence,
                              float(samples))  # fmt: skip
     logw = log_lik(theta)
+    w = _normalise(logw)
+    if 1.0 / float(np.sum(w * w)) < TARGET_ESS * samples:  # start from the Laplace fit
+        m, cov = _laplace(mean, sd, active, log_prior, log_lik)
+        theta, logw = _propose(m, cov, mean, sd, active, rng, samples, log_prior, log_lik)
     for _ in range(ITERATIONS):
         w = _normalise(logw)
         ess = 1.0 / float(np.sum(w * w))
@@ -408,6 +379,54 @@ def _normalise(logw: F64) -> F64:
     return out
 
 
+def _laplace(
+    mean: F64,
+    sd: F64,
+    active: npt.NDArray[np.bool_],
+    log_prior: Callable[[F64], F64],
+    log_lik: Callable[[F64], F64],
+) -> tuple[F64, F64]:
+    """Mode and inverse Hessian (central differences) of the log-posterior over the
+    active dimensions: the Laplace approximation, used as the first proposal (Geweke,
+    Econometrica 57, 1989)."""
+    from scipy.optimize import minimize
+
+    ia = np.flatnonzero(active)
+
+    def full(x: F64) -> F64:
+        th = np.tile(mean, (x.shape[0], 1))
+        th[:, ia] = x
+        return th
+
+    def neg(x: F64) -> tuple[float, F64]:  # value and forward-difference gradient, batched
+        th = full(np.vstack([x[None, :], x[None, :] + np.eye(len(x)) * 1e-6]))
+        f = -(log_prior(th) + log_lik(th))
+        return float(f[0]), (f[1:] - f[0]) / 1e-6
+
+    res = minimize(neg, mean[ia], jac=True, method="L-BFGS-B")
+    x0 = np.asarray(res.x, np.float64)
+    n = len(ia)
+    h = 1e-3
+    eye = np.eye(n) * h
+    pts = [x0]
+    pairs = [(i, j) for i in range(n) for j in range(i, n)]
+    for i, j in pairs:
+        pts += [x0 + eye[i] + eye[j], x0 + eye[i] - eye[j], x0 - eye[i] + eye[j],
+                x0 - eye[i] - eye[j]]  # fmt: skip
+    th = full(np.array(pts))
+    f = -(log_prior(th) + log_lik(th))
+    hess = np.zeros((n, n))
+    for q, (i, j) in enumerate(pairs):
+        a, b, c, d = f[1 + 4 * q : 5 + 4 * q]
+        hess[i, j] = hess[j, i] = (a - b - c + d) / (4 * h * h)
+    try:
+        cov = np.linalg.inv(hess)
+        np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        cov = np.diag(sd[ia] ** 2)
+    return x0, cov
+
+
 def _adapt(
     theta: F64,
     w: F64,
@@ -419,18 +438,34 @@ def _adapt(
     log_prior: Callable[[F64], F64],
     log_lik: Callable[[F64], F64],
 ) -> tuple[F64, F64]:
-    """One population Monte Carlo round: a defensive mixture of the prior (10 %) and a
-    normal fitted to the weighted population (covariance inflated ×2), reweighted."""
+    """One population Monte Carlo round: a normal fitted to the weighted population."""
     ia = np.flatnonzero(active)
     x = theta[:, ia]
     m = w @ x
-    cov = ((x - m).T * w) @ (x - m) * 2.0 + np.diag((sd[ia] * 1e-3) ** 2)
+    cov = ((x - m).T * w) @ (x - m)
+    return _propose(m, cov, mean, sd, active, rng, samples, log_prior, log_lik)
+
+
+def _propose(
+    m: F64,
+    cov: F64,
+    mean: F64,
+    sd: F64,
+    active: npt.NDArray[np.bool_],
+    rng: np.random.Generator,
+    samples: int,
+    log_prior: Callable[[F64], F64],
+    log_lik: Callable[[F64], F64],
+) -> tuple[F64, F64]:
+    """Draw from a defensive mixture of the prior (10 %) and ``N(m, 2·cov)`` and weight by
+    prior × likelihood / mixture density (deterministic-mixture weights)."""
+    ia = np.flatnonzero(active)
+    cov = cov * 2.0 + np.diag((sd[ia] * 1e-3) ** 2)
     chol = np.linalg.cholesky(cov)
     n_prior = max(1, samples // 10)
     new = np.tile(mean, (samples, 1))
     new[:n_prior, ia] = mean[ia] + rng.standard_normal((n_prior, len(ia))) * sd[ia]
     new[n_prior:, ia] = m + rng.standard_normal((samples - n_prior, len(ia))) @ chol.T
-    # mixture density of the proposal (up to the same constant as the prior's)
     z_prior = (new[:, ia] - mean[ia]) / sd[ia]
     lq_prior = -0.5 * (z_prior * z_prior).sum(axis=1) - np.log(sd[ia]).sum()
     sol = np.linalg.solve(chol, (new[:, ia] - m).T)
