@@ -127,8 +127,9 @@ def evidence_of(
     problem: RecoveryProblem, as_of: int, done_end: I64 | None, started: I64 | None
 ) -> Evidence:
     """The duration observations in a progress: done tasks with their start and a non-zero
-    length (exact; a skipped step is no observation), running ones (at least ``as_of − start``), done ones whose previous step of the same
-    component was done strictly earlier (at most the gap). Tasks of zero model duration
+    length (exact; a skipped step is no observation), running ones (at least
+    ``as_of − start``), done ones whose previous step of the same component was done
+    strictly earlier (at most the gap). Tasks of zero model duration
     teach nothing and are left out."""
     k = problem.n_tasks
     end = done_end if done_end is not None else np.full(k, -1, np.int64)
