@@ -744,3 +744,7 @@ from blackstart.cli import incidents as _incidents  # noqa: E402  (needs _guard 
 
 app.add_typer(_incidents.user_app)
 app.command("export-html")(_incidents.export_html)
+
+from blackstart.cli import learning as _learning  # noqa: E402  (needs _guard above)
+
+app.command("backtest")(_learning.backtest)
