@@ -96,7 +96,15 @@ def run_backtest(
         "runs": runs,
         "seed": seed,
         **out,
-        "provenance": provenance(model, ctx.timings, scenario=scenario, pace=pace,
-                                 team_pace=team_pace, truths=truths, every=every, runs=runs,
-                                 seed=seed),  # fmt: skip
+        "provenance": provenance(
+            model,
+            ctx.timings,
+            scenario=scenario,
+            pace=pace,
+            team_pace=team_pace,
+            truths=truths,
+            every=every,
+            runs=runs,
+            seed=seed,
+        ),  # fmt: skip
     }

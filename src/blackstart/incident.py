@@ -183,6 +183,8 @@ def forecast_payload(
         fin = st.get("done") or st.get("verified")
         if fin is not None:
             done.append(f"{task}@{min(fin.at, as_of).isoformat()}")
+            if "started" in st:  # its real length is evidence of the pace
+                started.append(f"{task}@{min(st['started'].at, as_of).isoformat()}")
         elif "started" in st:
             started.append(f"{task}@{min(st['started'].at, as_of).isoformat()}")
     ctx = _blocked(ctx, snap, as_of)
@@ -206,6 +208,7 @@ def eta_summary(payload: dict[str, Any]) -> dict[str, Any]:
         "as_of": payload["as_of"],
         "tiers": payload["tiers"],
         "all": payload["all"],
+        "pace": (payload.get("pace") or {}).get("overall"),
         "functions": [
             {k: f[k] for k in ("id", "tier", "was_down", "p50", "p80", "p95")}
             for f in payload["functions"]

@@ -81,15 +81,19 @@ def backtest(
     ] = 1.0,
     team_pace: Annotated[
         list[str] | None,
-        typer.Option("--team-pace", help="TEAM=K: that team's work K times slower; repeatable.",
-                     show_default=False),  # fmt: skip
+        typer.Option(
+            "--team-pace",
+            help="TEAM=K: that team's work K times slower; repeatable.",
+            show_default=False,
+        ),  # fmt: skip
     ] = None,
     truths: Annotated[int, typer.Option("--truths", min=1, help="Simulated incidents.")] = 20,
     every: Annotated[str, typer.Option("--every", help="Re-forecast interval.")] = "6h",
     runs: Annotated[int, typer.Option("--runs", "-n", min=10, help="Runs per forecast.")] = 300,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     html_out: Annotated[
-        Path | None, typer.Option("--html", help="Also write the table as HTML.", show_default=False)
+        Path | None,
+        typer.Option("--html", help="Also write the table as HTML.", show_default=False),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
