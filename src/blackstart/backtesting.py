@@ -66,8 +66,10 @@ def run_backtest(
     team_pace = team_pace or {}
     for name in team_pace:
         if name not in ctx.problem.team_names:
-            raise UsageError(f"--team-pace: no team '{name}' in this scenario",
-                             suggestion=did_you_mean(name, list(ctx.problem.team_names)))  # fmt: skip
+            raise UsageError(
+                f"--team-pace: no team '{name}' in this scenario",
+                suggestion=did_you_mean(name, list(ctx.problem.team_names)),
+            )
     team_col, _ = design(ctx.problem)
     factor = np.array([team_pace.get(n, 1.0) for n in ctx.problem.team_names] or [1.0])
     task_pace = pace * np.where(team_col > 0, factor[np.maximum(team_col - 1, 0)], 1.0)

@@ -420,11 +420,12 @@ def _laplace(
     for q, (i, j) in enumerate(pairs):
         a, b, c, d = f[1 + 4 * q : 5 + 4 * q]
         hess[i, j] = hess[j, i] = (a - b - c + d) / (4 * h * h)
+    cov: F64
     try:
-        cov = np.linalg.inv(hess)
+        cov = np.asarray(np.linalg.inv(hess), np.float64)
         np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
-        cov = np.diag(sd[ia] ** 2)
+        cov = np.diag(sd[ia] ** 2).astype(np.float64)
     return x0, cov
 
 
