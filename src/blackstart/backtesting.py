@@ -108,5 +108,5 @@ def run_backtest(
             every=every,
             runs=runs,
             seed=seed,
-        ),  # fmt: skip
+        ),
     }

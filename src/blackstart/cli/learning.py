@@ -85,7 +85,7 @@ def backtest(
             "--team-pace",
             help="TEAM=K: that team's work K times slower; repeatable.",
             show_default=False,
-        ),  # fmt: skip
+        ),
     ] = None,
     truths: Annotated[int, typer.Option("--truths", min=1, help="Simulated incidents.")] = 20,
     every: Annotated[str, typer.Option("--every", help="Re-forecast interval.")] = "6h",

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blackstart.engine.durations import BYTES_PER_SAMPLE, sample_rows
-from blackstart.engine.pace import PacePosterior
+from blackstart.engine.pace import PacePosterior, worked_minutes
 from blackstart.engine.schedule import RecoveryProblem, run_many
 
 BLOCK = 1024
@@ -111,9 +111,12 @@ def forecast(
     prog = progress or Progress()
     done_end = prog.done_end if prog.done_end is not None else np.full(k, -1, np.int64)
     started = prog.started if prog.started is not None else np.full(k, -1, np.int64)
-    elapsed = np.where(
-        (started >= 0) & (done_end < 0), np.maximum(prog.as_of - started, 0), -1
-    ).astype(np.int64)
+    running = (started >= 0) & (done_end < 0)
+    elapsed = np.full(k, -1, np.int64)
+    ir = np.flatnonzero(running)  # work done so far: the team's staffed minutes only
+    elapsed[ir] = np.maximum(
+        worked_minutes(problem, ir, started[ir], np.full(len(ir), prog.as_of)), 0
+    )
     fixed_start = np.where(done_end >= 0, started, np.where(started >= 0, started, -1)).astype(
         np.int64
     )

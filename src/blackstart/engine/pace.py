@@ -129,7 +129,9 @@ def evidence_of(
     """The duration observations in a progress: done tasks with their start and a non-zero
     length (exact; a skipped step is no observation), running ones (at least
     ``as_of − start``), done ones whose previous step of the same component was done
-    strictly earlier (at most the gap). Tasks of zero model duration
+    strictly earlier (at most the gap). Lengths count the team's staffed minutes only
+    (:func:`worked_minutes`): a step handed over at the end of a shift did not work at
+    night. Tasks of zero model duration
     teach nothing and are left out."""
     k = problem.n_tasks
     end = done_end if done_end is not None else np.full(k, -1, np.int64)
@@ -145,14 +147,40 @@ def evidence_of(
                             np.flatnonzero(upper)])  # fmt: skip
     kinds = np.concatenate([np.full(exact.sum(), EXACT), np.full(running.sum(), AT_LEAST),
                             np.full(upper.sum(), AT_MOST)]).astype(np.int8)  # fmt: skip
+    ix, ir, iu = np.flatnonzero(exact), np.flatnonzero(running), np.flatnonzero(upper)
     minutes = np.concatenate(
         [
-            np.maximum(end[exact] - start[exact], 0.5),
-            (as_of - start[running]).astype(np.float64),
-            (end[upper] - prev_end[upper]).astype(np.float64),
+            np.maximum(worked_minutes(problem, ix, start[ix], end[ix]), 0.5),
+            worked_minutes(problem, ir, start[ir], np.full(len(ir), as_of)),
+            worked_minutes(problem, iu, prev_end[iu], end[iu]),
         ]
     ).astype(np.float64)
     return Evidence(tasks.astype(np.int64), kinds, minutes)
+
+
+def worked_minutes(problem: RecoveryProblem, tasks: I64, a: I64, b: I64) -> I64:
+    """Minutes of ``[a, b)`` when the team of each task (its first candidate) has staff on
+    its calendar: the work done on a step handed over across shifts. Wall time for
+    automatic steps, and equal to ``b − a`` whenever the whole span is staffed."""
+    tasks = np.asarray(tasks, np.int64)
+    a = np.asarray(a, np.int64)
+    b = np.asarray(b, np.int64)
+    out = (b - a).astype(np.int64)
+    if len(tasks) == 0 or len(problem.cand_team) == 0:
+        return out
+    first = problem.cand_ptr[tasks]
+    manual = problem.cand_ptr[tasks + 1] > first
+    if not manual.any():
+        return out
+    horizon = problem.capacity.shape[1]
+    cum = np.zeros((problem.capacity.shape[0], horizon + 1), np.int64)
+    np.cumsum(problem.capacity > 0, axis=1, out=cum[:, 1:])
+    team = problem.cand_team[first[manual]]
+    lo = np.clip(a[manual], 0, horizon)
+    hi = np.clip(b[manual], 0, horizon)
+    beyond = np.maximum(b[manual] - horizon, 0) - np.maximum(a[manual] - horizon, 0)
+    out[manual] = cum[team, hi] - cum[team, lo] + beyond
+    return out
 
 
 def _model_median(problem: RecoveryProblem) -> F64:

@@ -271,12 +271,15 @@ def schedule_run(
     team_of: I64,
     ready_of: I64,
     back: I64,
+    capacity: npt.NDArray[np.int16],
 ) -> bool:
     """Schedule one run; fill ``start``, ``end``, ``team_of``, ``ready_of`` and ``back``.
 
     ``dur[k]`` is the sampled duration of task ``k`` (0: skipped). ``fixed_end[k] >= 0``
     marks a task already done at that minute, ``fixed_start[k] >= 0`` one in progress
-    since then; other tasks cannot start before ``not_before``. ``rem`` is the remaining
+    since then (continued by the next shift, :data:`HANDOVER` minutes more, if it runs
+    into minutes its team's ``capacity`` calendar leaves unstaffed); other tasks cannot
+    start before ``not_before``. ``rem`` is the remaining
     head-count, consumed in place, and ``nxt`` its skip pointers (``nxt[t, m] = m + 1``
     initially); ``touched[team]`` records the last minute either was changed at, so the
     caller can restore both cheaply. A manual step that fits in no single staffed
@@ -364,8 +367,28 @@ def schedule_run(
                 if b > a:
                     tm = cand_team[a]
                     team_of[k] = tm
-                    for m in range(max(start[k], 0), min(end[k], rem.shape[1])):
-                        rem[tm, m] -= 1
+                    lo, hi = max(start[k], 0), min(end[k], rem.shape[1])
+                    staffed = True
+                    for m in range(lo, hi):
+                        if capacity[tm, m] <= 0:
+                            staffed = False
+                            break
+                    if staffed:
+                        for m in range(lo, hi):
+                            rem[tm, m] -= 1
+                    else:  # it spans an unstaffed stretch: handed over, as in _split_end
+                        m = lo
+                        remaining = dur[k]
+                        while remaining > 0 and m < rem.shape[1]:
+                            if capacity[tm, m] > 0:
+                                rem[tm, m] -= 1
+                                remaining -= 1
+                                m += 1
+                            else:
+                                while m < rem.shape[1] and capacity[tm, m] <= 0:
+                                    m += 1
+                                remaining += HANDOVER
+                        end[k] = m + remaining
                     if end[k] > touched[tm]:
                         touched[tm] = end[k]
                 t = max(t, end[k])
@@ -481,7 +504,7 @@ def run_once(
         p.n, p.child_ptr, p.child_idx, p.parent_ptr, p.parent_idx, p.threshold, p.down,
         p.inj_end, p.task_ptr, p.cand_ptr, p.cand_team, p.priority,
         np.asarray(durations, np.int64), fs, fe, int(not_before), rem, nxt, touched,
-        start, end, team, ready, back,
+        start, end, team, ready, back, p.capacity,
     )  # fmt: skip
     return Schedule(start, end, team, ready, back, beyond_horizon=not ok)
 
@@ -526,6 +549,7 @@ def _many(
                 n, child_ptr, child_idx, parent_ptr, parent_idx, threshold, down, inj_end,
                 task_ptr, cand_ptr, cand_team, priority, durations[r], fixed_start,
                 fixed_end, not_before, rem, nxt, touched, start, end, team, ready, back,
+                capacity,
             )  # fmt: skip
             for i in range(watch.shape[0]):
                 out[r, i] = back[watch[i]]
