@@ -52,13 +52,21 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f}")
     model = api.load(api.example_path())
     ctx = planning.context(model, "colo-power-cut")
-    kw = {"runs": 1000, "seed": 0, "as_of": EX_AS_OF, "on_plan": True,
-          "started": ["db-lis@2024-08-04T06:30"], "ctx": ctx}  # fmt: skip
+    kw = {
+        "runs": 1000,
+        "seed": 0,
+        "as_of": EX_AS_OF,
+        "on_plan": True,
+        "started": ["db-lis@2024-08-04T06:30"],
+        "ctx": ctx,
+    }
     planning.run_forecast(model, "colo-power-cut", **kw)  # warm-up (numba, scipy imports)
     learn = timed(lambda: planning.run_forecast(model, "colo-power-cut", **kw))
     plain = timed(lambda: planning.run_forecast(model, "colo-power-cut", learn=False, **kw))
-    print(f"example re-forecast 1000 runs: learning {learn:.2f} s, without {plain:.2f} s, "
-          f"ratio {learn / plain:.2f} (target < 1 s)")  # fmt: skip
+    print(
+        f"example re-forecast 1000 runs: learning {learn:.2f} s, without {plain:.2f} s, "
+        f"ratio {learn / plain:.2f} (target < 1 s)"
+    )
 
     big = load_data(generate_model(a.components, seed=0))
     scenario = next(iter(big.scenarios))
@@ -75,35 +83,52 @@ def main() -> None:
     t = time.perf_counter()
     planning.run_forecast(big, scenario, learn=False, **bkw)
     t_big_plain = time.perf_counter() - t
-    print(f"{a.components} components, {bctx.problem.n_tasks} tasks, "
-          f"{len(post.evidence)} observations: learning step {t_learn:.2f} s; re-forecast "
-          f"{a.big_runs} runs {t_big:.1f} s with learning, {t_big_plain:.1f} s without, "
-          f"ratio {t_big / t_big_plain:.2f}")  # fmt: skip
+    print(
+        f"{a.components} components, {bctx.problem.n_tasks} tasks, "
+        f"{len(post.evidence)} observations: learning step {t_learn:.2f} s; re-forecast "
+        f"{a.big_runs} runs {t_big:.1f} s with learning, {t_big_plain:.1f} s without, "
+        f"ratio {t_big / t_big_plain:.2f}"
+    )
     if a.skip_backtest:
         return
     cases: list[tuple[str, float, dict[str, float]]] = [
         (f"pace {k}", k, {}) for k in (0.7, 1.0, 1.5, 2.0, 3.0)
     ] + [("database ×3", 1.0, {"database": 3.0})]
-    print("case | P80 cover learning | P80 cover no learning | slips ≥25 % learning "
-          "| no learning | P50 err h learning | no learning | seconds")  # fmt: skip
+    print(
+        "case | P80 cover learning | P80 cover no learning | slips ≥25 % learning "
+        "| no learning | P50 err h learning | no learning | seconds"
+    )
     for name, k, team in cases:
         t = time.perf_counter()
-        r = run_backtest(model, "colo-power-cut", pace=k, team_pace=team, truths=a.truths,
-                         every=a.every, runs=a.runs, seed=1)  # fmt: skip
+        r = run_backtest(
+            model,
+            "colo-power-cut",
+            pace=k,
+            team_pace=team,
+            truths=a.truths,
+            every=a.every,
+            runs=a.runs,
+            seed=1,
+        )
         lo, no = r["learning"]["all_tiers"], r["no_learning"]["all_tiers"]
-        print(f"{name} | {lo['coverage_p80']:.0%} | {no['coverage_p80']:.0%} | "
-              f"{lo['slips_after_quarter']}/{lo['forecasts']} | "
-              f"{no['slips_after_quarter']}/{no['forecasts']} | {lo['p50_error_h']:.1f} | "
-              f"{no['p50_error_h']:.1f} | {time.perf_counter() - t:.0f}")  # fmt: skip
+        print(
+            f"{name} | {lo['coverage_p80']:.0%} | {no['coverage_p80']:.0%} | "
+            f"{lo['slips_after_quarter']}/{lo['forecasts']} | "
+            f"{no['slips_after_quarter']}/{no['forecasts']} | {lo['p50_error_h']:.1f} | "
+            f"{no['p50_error_h']:.1f} | {time.perf_counter() - t:.0f}"
+        )
     exact = {}
     for learn_flag in (True, False):
-        fc = planning.run_forecast(model, "colo-power-cut", runs=2000, seed=0, ctx=ctx,
-                                   learn=learn_flag).to_dict()  # fmt: skip
+        fc = planning.run_forecast(
+            model, "colo-power-cut", runs=2000, seed=0, ctx=ctx, learn=learn_flag
+        ).to_dict()
         exact[learn_flag] = fc["tiers"]
     for tier in ("vital", "care", "administrative"):
-        print(f"exact model, first forecast, {tier}: with prior P50 {exact[True][tier]['p50']} "
-              f"P80 {exact[True][tier]['p80']}; without P50 {exact[False][tier]['p50']} "
-              f"P80 {exact[False][tier]['p80']}")  # fmt: skip
+        print(
+            f"exact model, first forecast, {tier}: with prior P50 {exact[True][tier]['p50']} "
+            f"P80 {exact[True][tier]['p80']}; without P50 {exact[False][tier]['p50']} "
+            f"P80 {exact[False][tier]['p80']}"
+        )
 
 
 if __name__ == "__main__":

@@ -75,16 +75,27 @@ def run_backtest(
     task_pace = pace * np.where(team_col > 0, factor[np.maximum(team_col - 1, 0)], 1.0)
     fnodes = ctx.function_nodes()
     watch = np.array([v for _, v in fnodes], np.int64)
-    groups = [[j for j, (f, _) in enumerate(fnodes) if model.functions[f].tier == tier]
-              for tier in TIERS]  # fmt: skip
+    groups = [
+        [j for j, (f, _) in enumerate(fnodes) if model.functions[f].tier == tier] for tier in TIERS
+    ]
     groups.append(list(range(len(fnodes))))
     names = [*TIERS, "everything"]
     prior = pace_prior(model)
     out: dict[str, Any] = {}
     for learn in (True, False):
         t = time.perf_counter()
-        rec = backtest(ctx.problem, watch, groups, task_pace=task_pace, truths=truths,
-                       every=step, runs=runs, seed=seed, learn=learn, prior=prior)  # fmt: skip
+        rec = backtest(
+            ctx.problem,
+            watch,
+            groups,
+            task_pace=task_pace,
+            truths=truths,
+            every=step,
+            runs=runs,
+            seed=seed,
+            learn=learn,
+            prior=prior,
+        )
         ctx.timings["learn" if learn else "no_learn"] = time.perf_counter() - t
         key = "learning" if learn else "no_learning"
         out[key] = {name: score(rec, rec.group == g) for g, name in enumerate(names)}

@@ -30,9 +30,14 @@ SIGMA = np.log(2.0) / 1.2815515655446004  # the model's log-sd (median 1 h, p90 
 
 def chain_model(n: int = 30, **prior: Any) -> dict[str, Any]:
     """``n`` independent applications, each a lognormal 1 h restart then a 10 min verify."""
-    comps = {f"app{i}": {"kind": "application", "site": "dc",
-                         "recovery": steps(boot=None, restart=LOGNORMAL, verify="10min")}
-             for i in range(n)}  # fmt: skip
+    comps = {
+        f"app{i}": {
+            "kind": "application",
+            "site": "dc",
+            "recovery": steps(boot=None, restart=LOGNORMAL, verify="10min"),
+        }
+        for i in range(n)
+    }
     data = tiny(comps, {"f": {"tier": "care", "requires": list(comps)}}, {"ops": team(n)})
     if prior:
         data["forecast"] = {"pace_prior": prior}
@@ -40,8 +45,9 @@ def chain_model(n: int = 30, **prior: Any) -> dict[str, Any]:
 
 
 def restart_tasks(ctx: planning.Context) -> np.ndarray:
-    return np.array([i for i, lab in enumerate(ctx.problem.task_labels)
-                     if lab.endswith("/restart")])  # fmt: skip
+    return np.array(
+        [i for i, lab in enumerate(ctx.problem.task_labels) if lab.endswith("/restart")]
+    )
 
 
 def test_posterior_matches_the_normal_normal_conjugate() -> None:
@@ -110,8 +116,13 @@ def test_running_tasks_move_the_forecast() -> None:
 def test_same_seed_same_learnt_forecast() -> None:
     model = api.load(api.example_path())
     ctx = planning.context(model, "colo-power-cut")
-    kw: dict[str, Any] = {"runs": 300, "as_of": "2024-08-04T12:00", "on_plan": True,
-                          "started": ["db-lis@2024-08-04T06:30"], "ctx": ctx}  # fmt: skip
+    kw: dict[str, Any] = {
+        "runs": 300,
+        "as_of": "2024-08-04T12:00",
+        "on_plan": True,
+        "started": ["db-lis@2024-08-04T06:30"],
+        "ctx": ctx,
+    }
     a = planning.run_forecast(model, "colo-power-cut", seed=4, **kw).to_dict()
     b = planning.run_forecast(model, "colo-power-cut", seed=4, **kw).to_dict()
     c = planning.run_forecast(model, "colo-power-cut", seed=5, **kw).to_dict()

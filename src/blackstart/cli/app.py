@@ -748,3 +748,4 @@ app.command("export-html")(_incidents.export_html)
 from blackstart.cli import learning as _learning  # noqa: E402  (needs _guard above)
 
 app.command("backtest")(_learning.backtest)
+app.command("calibrate")(_learning.calibrate)

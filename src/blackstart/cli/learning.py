@@ -104,10 +104,104 @@ def backtest(
     from blackstart.backtesting import parse_team_pace, run_backtest
 
     m = _guard(as_json, lambda: api.load(model))
-    payload = _guard(as_json, lambda: run_backtest(
-        m, scenario, pace=pace, team_pace=parse_team_pace(team_pace or []), truths=truths,
-        every=every, runs=runs, seed=seed))  # fmt: skip
+    payload = _guard(
+        as_json,
+        lambda: run_backtest(
+            m,
+            scenario,
+            pace=pace,
+            team_pace=parse_team_pace(team_pace or []),
+            truths=truths,
+            every=every,
+            runs=runs,
+            seed=seed,
+        ),
+    )
     if html_out is not None:
         html_out.write_text(to_html(payload), encoding="utf-8")
         err.print(f"wrote {html_out}")
     _present(as_json, payload, render)
+
+
+def calibrate(
+    model: Annotated[Path, typer.Argument(help="Model file or directory.", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Overlay file to write.")],
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history", help="CSV of past step lengths (incident,task,actual).", show_default=False
+        ),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", help="Store URL: its closed incidents and drills.", show_default=False
+        ),
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario",
+            "-s",
+            help="Also show how the fit changes this scenario's first forecast.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Learn across incidents: fit the step durations and the pace prior from past task
+    times (a CSV, or the store's closed incidents and drills) and write them as an overlay."""
+    from blackstart import api, calibration, planning
+    from blackstart.errors import UsageError
+    from blackstart.model.load import load_data, load_document
+
+    def run() -> dict[str, Any]:
+        if (history is None) == (db is None):
+            raise UsageError("give exactly one of --history FILE.csv and --db URL")
+        m = api.load(model)
+        rows = (
+            calibration.read_history_csv(history)
+            if history is not None
+            else calibration.history_from_store(db)
+        )
+        overlay, report = calibration.calibrate(m, rows)
+        source = str(history) if history is not None else "the store"
+        output.write_text(calibration.overlay_text(overlay, source, report), encoding="utf-8")
+        report["output"] = str(output)
+        if scenario is not None:
+            _, doc = load_document(model)
+            doc["forecast"] = overlay["forecast"]
+            if "overlay" in overlay:
+                doc["overlay"] = overlay["overlay"]
+            after = load_data(doc, label=str(output))
+            report["forecast"] = {
+                label: planning.run_forecast(mm, scenario, runs=1000, seed=0).to_dict()["tiers"]
+                for label, mm in (("before", m), ("after", after))
+            }
+        return report
+
+    report = _guard(as_json, run)
+    _present(as_json, report, render_calibration)
+
+
+def render_calibration(console: Console, r: dict[str, Any]) -> None:
+    """The pace prior before and after, the steps refitted, the forecast change."""
+    b, a = r["pace_prior"]["before"], r["pace_prior"]["after"]
+    console.print(
+        f"[bold]Calibrated[/] from {r['incidents']} incidents, {r['observations']} step "
+        f"lengths → {r['output']}\npace prior: median ×{b['median']} → ×{a['median']}, "
+        f"p90 ×{b['p90']} → ×{a['p90']}; {len(r['steps_refit'])} steps refitted (at least "
+        f"{r['min_observations']} observations), {len(r['steps_kept'])} kept as modelled"
+    )
+    if "forecast" in r:
+        table = Table(title="First forecast (P50 / P80)", title_justify="left")
+        for col in ("tier", "before", "after"):
+            table.add_column(col)
+        for tier, band in r["forecast"]["before"].items():
+            after = r["forecast"]["after"][tier]
+            table.add_row(
+                tier,
+                f"{band['p50'][:16]} / {band['p80'][:16]}",
+                f"{after['p50'][:16]} / {after['p80'][:16]}",
+            )
+        console.print(table)

@@ -116,10 +116,12 @@ def backtest(
             share = float(worked[dur > 0].sum() / total_work)
             post = None
             if learn:
-                post = learn_pace(problem, evidence_of(problem, t, done_end, started), prior,
-                                  seed=seed + i)  # fmt: skip
-            res = forecast(problem, watch, runs=runs, seed=seed + 7919 * (i + 1),
-                           progress=prog, pace=post)  # fmt: skip
+                post = learn_pace(
+                    problem, evidence_of(problem, t, done_end, started), prior, seed=seed + i
+                )
+            res = forecast(
+                problem, watch, runs=runs, seed=seed + 7919 * (i + 1), progress=prog, pace=post
+            )
             for g, c in enumerate(cols):
                 if not c or group_back[g] <= t:
                     continue

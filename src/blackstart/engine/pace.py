@@ -93,8 +93,11 @@ class PacePrior:
 
     def scales(self) -> tuple[float, float, float]:
         """Log-scale standard deviations ``(σ_g, σ_t, σ_s)``."""
-        for name, p in (("p90", self.p90 / self.median), ("team_p90", self.team_p90),
-                        ("action_p90", self.action_p90)):  # fmt: skip
+        for name, p in (
+            ("p90", self.p90 / self.median),
+            ("team_p90", self.team_p90),
+            ("action_p90", self.action_p90),
+        ):
             if not p >= 1.0 or not np.isfinite(p):
                 raise ValueError(f"pace prior {name} must be at least the median, got {p}")
         if self.median <= 0:
@@ -143,10 +146,14 @@ def evidence_of(
     same = problem.task_node[1:] == problem.task_node[:-1]
     prev_end[1:][same] = end[:-1][same]
     upper = (end >= 0) & (start < 0) & (prev_end >= 0) & (end > prev_end) & has_length
-    tasks = np.concatenate([np.flatnonzero(exact), np.flatnonzero(running),
-                            np.flatnonzero(upper)])  # fmt: skip
-    kinds = np.concatenate([np.full(exact.sum(), EXACT), np.full(running.sum(), AT_LEAST),
-                            np.full(upper.sum(), AT_MOST)]).astype(np.int8)  # fmt: skip
+    tasks = np.concatenate([np.flatnonzero(exact), np.flatnonzero(running), np.flatnonzero(upper)])
+    kinds = np.concatenate(
+        [
+            np.full(exact.sum(), EXACT),
+            np.full(running.sum(), AT_LEAST),
+            np.full(upper.sum(), AT_MOST),
+        ]
+    ).astype(np.int8)
     ix, ir, iu = np.flatnonzero(exact), np.flatnonzero(running), np.flatnonzero(upper)
     minutes = np.concatenate(
         [
@@ -200,8 +207,13 @@ def design(problem: RecoveryProblem) -> tuple[I64, I64]:
     n_teams = len(problem.team_names)
     first = problem.cand_ptr[:-1]
     has = problem.cand_ptr[1:] > first
-    team_col = np.where(has, 1 + problem.cand_team[np.minimum(first, len(problem.cand_team) - 1)]
-                        if len(problem.cand_team) else -1, -1)  # fmt: skip
+    team_col = np.where(
+        has,
+        1 + problem.cand_team[np.minimum(first, len(problem.cand_team) - 1)]
+        if len(problem.cand_team)
+        else -1,
+        -1,
+    )
     action_col = 1 + n_teams + problem.task_action.astype(np.int64)
     return team_col.astype(np.int64), action_col.astype(np.int64)
 
@@ -384,8 +396,9 @@ def learn_pace(
     theta = prior_draw(samples)
     if len(evidence) == 0 or not active.any():
         w = np.full(samples, 1.0 / samples)
-        return PacePosterior(theta, w, team_col, action_col, problem.team_names, evidence,
-                             float(samples))  # fmt: skip
+        return PacePosterior(
+            theta, w, team_col, action_col, problem.team_names, evidence, float(samples)
+        )
     logw = log_lik(theta)
     w = _normalise(logw)
     if 1.0 / float(np.sum(w * w)) < TARGET_ESS * samples:  # start from the Laplace fit
@@ -440,8 +453,12 @@ def _laplace(
     pts = [x0]
     pairs = [(i, j) for i in range(n) for j in range(i, n)]
     for i, j in pairs:
-        pts += [x0 + eye[i] + eye[j], x0 + eye[i] - eye[j], x0 - eye[i] + eye[j],
-                x0 - eye[i] - eye[j]]  # fmt: skip
+        pts += [
+            x0 + eye[i] + eye[j],
+            x0 + eye[i] - eye[j],
+            x0 - eye[i] + eye[j],
+            x0 - eye[i] - eye[j],
+        ]
     th = full(np.array(pts))
     f = -(log_prior(th) + log_lik(th))
     hess = np.zeros((n, n))
