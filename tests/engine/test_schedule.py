@@ -331,6 +331,11 @@ def test_step_longer_than_any_window_is_continued_next_shift() -> None:
     assert HANDOVER == 30
     payload = planning.plan(model, "s").to_dict()
     assert any("stretch" in w for w in payload["warnings"])
+    # the team's own handover cost: 2 h instead of 30 min ends it at Tue 14:30
+    data["teams"]["ops"]["handover"] = "2h"
+    ctx = planning.context(load_data(data), "s")
+    sched = run_once(ctx.problem, median_durations(ctx.problem))
+    assert (sched.start[k], sched.end[k]) == (90, 90 + 1590 + 90)
 
 
 def test_step_that_ends_beyond_the_horizon_is_flagged() -> None:

@@ -76,6 +76,15 @@ class RecoveryProblem:
     """``(teams, horizon)`` head-count per minute."""
     task_labels: tuple[str, ...]
     team_names: tuple[str, ...]
+    handover: I64 | None = None
+    """Per team, minutes of handover when a step is continued by the next shift
+    (``None``: :data:`HANDOVER` for every team)."""
+
+    def handover_minutes(self) -> I64:
+        """Per team handover minutes (one entry at least)."""
+        if self.handover is not None:
+            return np.asarray(self.handover, np.int64)
+        return np.full(max(1, self.capacity.shape[0]), HANDOVER, np.int64)
 
     @property
     def n_tasks(self) -> int:
@@ -218,16 +227,21 @@ def _earliest_fit(
 
 
 HANDOVER = 30
-"""Minutes of handover added each time a manual step that fits in no single staffed
-stretch is continued by the next shift."""
+"""Default minutes of handover added each time a manual step that fits in no single
+staffed stretch is continued by the next shift (a team's ``handover`` overrides it)."""
 
 
 @numba.njit(cache=True, nogil=True)
 def _split_end(
-    rem: npt.NDArray[np.int16], nxt: npt.NDArray[np.int32], team: int, ready: int, d: int
+    rem: npt.NDArray[np.int16],
+    nxt: npt.NDArray[np.int32],
+    team: int,
+    ready: int,
+    d: int,
+    handover: int,
 ) -> tuple[int, int]:
     """``(start, end)`` of a step of ``d`` minutes worked on the free minutes of ``team``
-    from ``ready``, continued across shifts with :data:`HANDOVER` minutes more at each
+    from ``ready``, continued across shifts with ``handover`` minutes more at each
     break; ``(-1, -1)`` if it does not end within the horizon. Books nothing."""
     horizon = rem.shape[1]
     m = _next_free(rem, nxt, team, ready)
@@ -241,7 +255,7 @@ def _split_end(
             m += 1
         else:
             m = _next_free(rem, nxt, team, m)
-            remaining += HANDOVER
+            remaining += handover
     return first, m
 
 
@@ -272,12 +286,13 @@ def schedule_run(
     ready_of: I64,
     back: I64,
     capacity: npt.NDArray[np.int16],
+    handover: I64,
 ) -> bool:
     """Schedule one run; fill ``start``, ``end``, ``team_of``, ``ready_of`` and ``back``.
 
     ``dur[k]`` is the sampled duration of task ``k`` (0: skipped). ``fixed_end[k] >= 0``
     marks a task already done at that minute, ``fixed_start[k] >= 0`` one in progress
-    since then (continued by the next shift, :data:`HANDOVER` minutes more, if it runs
+    since then (continued by the next shift, ``handover[team]`` minutes more, if it runs
     into minutes its team's ``capacity`` calendar leaves unstaffed); other tasks cannot
     start before ``not_before``. ``rem`` is the remaining
     head-count, consumed in place, and ``nxt`` its skip pointers (``nxt[t, m] = m + 1``
@@ -387,7 +402,7 @@ def schedule_run(
                             else:
                                 while m < rem.shape[1] and capacity[tm, m] <= 0:
                                     m += 1
-                                remaining += HANDOVER
+                                remaining += handover[tm]
                         end[k] = m + remaining
                     if end[k] > touched[tm]:
                         touched[tm] = end[k]
@@ -427,7 +442,7 @@ def schedule_run(
                 split_e = -1
                 for c in range(a, b):
                     tm = cand_team[c]
-                    s0, e0 = _split_end(rem, nxt, tm, r, d)
+                    s0, e0 = _split_end(rem, nxt, tm, r, d, handover[tm])
                     if s0 >= 0 and (split_team < 0 or e0 < split_e):
                         split_team, split_s, split_e = tm, s0, e0
                 if split_team < 0:
@@ -504,7 +519,7 @@ def run_once(
         p.n, p.child_ptr, p.child_idx, p.parent_ptr, p.parent_idx, p.threshold, p.down,
         p.inj_end, p.task_ptr, p.cand_ptr, p.cand_team, p.priority,
         np.asarray(durations, np.int64), fs, fe, int(not_before), rem, nxt, touched,
-        start, end, team, ready, back, p.capacity,
+        start, end, team, ready, back, p.capacity, p.handover_minutes(),
     )  # fmt: skip
     return Schedule(start, end, team, ready, back, beyond_horizon=not ok)
 
@@ -528,6 +543,7 @@ def _many(
     fixed_end: I64,
     not_before: int,
     capacity: npt.NDArray[np.int16],
+    handover: I64,
     watch: I64,
     chunks: int,
     out: I64,
@@ -549,7 +565,7 @@ def _many(
                 n, child_ptr, child_idx, parent_ptr, parent_idx, threshold, down, inj_end,
                 task_ptr, cand_ptr, cand_team, priority, durations[r], fixed_start,
                 fixed_end, not_before, rem, nxt, touched, start, end, team, ready, back,
-                capacity,
+                capacity, handover,
             )  # fmt: skip
             for i in range(watch.shape[0]):
                 out[r, i] = back[watch[i]]
@@ -590,6 +606,6 @@ def run_many(
         p.n, p.child_ptr, p.child_idx, p.parent_ptr, p.parent_idx, p.threshold, p.down,
         p.inj_end, p.task_ptr, p.cand_ptr, p.cand_team, p.priority,
         np.ascontiguousarray(durations, np.int64), fs, fe, int(not_before), p.capacity,
-        np.asarray(watch, np.int64), int(chunks), out, ok,
+        p.handover_minutes(), np.asarray(watch, np.int64), int(chunks), out, ok,
     )  # fmt: skip
     return out, ok

@@ -41,6 +41,7 @@ from blackstart.engine.schedule import (
     DIST_LOGNORMAL,
     DIST_TRIANGULAR,
     DIST_UNIFORM,
+    HANDOVER,
     RecoveryProblem,
 )
 from blackstart.errors import UsageError
@@ -326,6 +327,9 @@ def build_problem(
         capacity=cap,
         task_labels=tuple(labels),
         team_names=tuple(teams),
+        handover=np.array(
+            [round(model.teams[t].handover / 60) for t in teams] or [HANDOVER], np.int64
+        ),
     )
     return problem, warnings + staffing_warnings(problem)
 

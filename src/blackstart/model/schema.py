@@ -331,6 +331,11 @@ class Team(Strict):
     weekend: OnCall = OnCall(on_call=0)
     night: OnCall = OnCall(on_call=0)
     call_in: Seconds = Field(3600.0, description="Delay for an on-call person to start work.")
+    handover: Seconds = Field(
+        1800.0,
+        description="Work added when a step that fits in no single shift is handed over to "
+        "the next one (per handover).",
+    )
     contact: str | None = None
 
     _tz = field_validator("timezone")(_check_timezone)
