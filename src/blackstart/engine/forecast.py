@@ -157,8 +157,7 @@ def _factor(pace: PacePosterior, pick: I64) -> Callable[[int, int], npt.NDArray[
     """Pace factors of rows ``lo:hi`` of a block whose runs drew the samples ``pick``."""
 
     def rows(lo: int, hi: int) -> npt.NDArray[np.float64]:
-        out: npt.NDArray[np.float64] = np.exp(pace.task_log_pace(pick[lo:hi]))
-        return out
+        return pace.task_factor(pick[lo:hi])
 
     return rows
 

@@ -241,6 +241,18 @@ class PacePosterior:
         out += np.where(auto[None, :], 0.0, th[:, np.maximum(self.team_col, 0)])
         return out
 
+    def task_factor(self, rows: I64) -> F64:
+        """``(len(rows), tasks)`` pace factor of every task for the samples ``rows``: the
+        exponential taken once per (team, action) pair, then spread to the tasks."""
+        pairs, of_task = np.unique(
+            np.stack([self.team_col, self.action_col]), axis=1, return_inverse=True
+        )
+        th = self.theta[rows]
+        team = pairs[0]
+        log = th[:, :1] + th[:, pairs[1]] + np.where(team < 0, 0.0, th[:, np.maximum(team, 0)])
+        out: F64 = np.exp(log)[:, np.asarray(of_task).ravel()]
+        return out
+
     def draw(self, rng: np.random.Generator, runs: int) -> I64:
         """Sample indices, one per run, in proportion to the weights."""
         return rng.choice(len(self.weights), size=runs, p=self.weights).astype(np.int64)
