@@ -167,3 +167,37 @@ def test_backtest_scores_a_hand_made_case() -> None:
     assert (s["slips"], s["slips_after_quarter"]) == (1, 1)
     assert s["sharpness_h"] == pytest.approx(20.0)
     assert score(rec, np.zeros(4, np.bool_)) == {"forecasts": 0}
+
+
+def restore_model(n: int) -> dict[str, Any]:
+    """``n`` databases whose restart fails with probability 0.2 (then a 4 h restore)."""
+    rec = steps(boot=None, restart="30min", restore="4h", restart_fails=0.2, verify="10min")
+    comps = {f"db{i}": {"kind": "database", "site": "dc", "recovery": rec} for i in range(n)}
+    return tiny(comps, {"f": {"tier": "care", "requires": list(comps)}}, {"ops": team(n)})
+
+
+def test_restart_failures_are_evidence() -> None:
+    """Eight of ten restarts seen failing (restore started) against a model that says
+    20 %: the odds factor's posterior rises well above 1, the two restarts seen to
+    succeed need no restore, and the untouched components' restores become likelier."""
+    ctx = planning.context(load_data(restore_model(14)), "s")
+    p = ctx.problem
+    idx = ctx.task_index()
+    started = np.full(p.n_tasks, -1, np.int64)
+    done = np.full(p.n_tasks, -1, np.int64)
+    for i in range(10):
+        done[idx[f"db{i}/restart"]] = 90
+        started[idx[f"db{i}/restart"]] = 60
+        if i < 8:
+            started[idx[f"db{i}/restore"]] = 90  # failed: the restore runs
+        else:
+            started[idx[f"db{i}/verify"]] = 90  # succeeded: straight to verify
+    ev = evidence_of(p, 120, done, started)
+    assert len(ev.restore) == 10 and int(ev.failed.sum()) == 8
+    post = learn_pace(p, ev, PacePrior(), seed=0)
+    odds = post.summary()["restart_fails_odds"]
+    assert isinstance(odds, dict) and odds["p10"] > 1.5
+    prob = post.restore_prob(np.arange(len(post.weights)), p.task_prob)
+    assert prob is not None
+    assert (prob[:, idx["db0/restore"]] == 1).all() and (prob[:, idx["db9/restore"]] == 0).all()
+    assert float(post.weights @ prob[:, idx["db12/restore"]]) > 0.3  # was 0.2

@@ -139,7 +139,7 @@ def sample_rows(
     stop: int,
     rows: int,
     elapsed: npt.NDArray[np.int64] | None = None,
-    pace: Callable[[int, int], F64] | None = None,
+    pace: Callable[[int, int], tuple[F64, F64 | None]] | None = None,
 ) -> Iterator[tuple[int, int, I64]]:
     """Rows ``[0, stop)`` of ``sample_durations(problem, rng, runs, elapsed=elapsed)``, bit
     for bit, as ``(lo, hi, durations[lo:hi])`` chunks of at most ``rows`` rows.
@@ -148,8 +148,9 @@ def sample_rows(
     restore draws its outputs ``(runs + lo)·k …`` (one 64-bit output per double), so a
     copy of the generator advanced by ``runs·k`` outputs draws the restores alongside
     (``PCG64.advance``, O(log n); other bit generators draw and discard). ``rng`` is left
-    in an unspecified state. ``pace(lo, hi)``, if given, is the ``(hi − lo, tasks)`` pace
-    factor of those rows (see :func:`_durations`); it draws nothing from ``rng``.
+    in an unspecified state. ``pace(lo, hi)``, if given, returns the ``(hi − lo, tasks)``
+    pace factors of those rows (see :func:`_durations`) and their probabilities that each
+    step is needed (``None``: ``task_prob``); it draws nothing from ``rng``.
     """
     if not 0 <= stop <= runs or rows < 1:
         raise ValueError(f"need 0 <= stop <= runs and rows >= 1, got {stop}, {runs}, {rows}")
@@ -159,8 +160,9 @@ def sample_rows(
     for lo in range(0, stop, rows):
         hi = min(stop, lo + rows)
         u = rng.random((hi - lo, k))
-        needed = branch.random((hi - lo, k)) < problem.task_prob
-        d = _durations(problem, u, needed, elapsed, None if pace is None else pace(lo, hi))
+        factor, prob = (None, None) if pace is None else pace(lo, hi)
+        needed = branch.random((hi - lo, k)) < (problem.task_prob if prob is None else prob)
+        d = _durations(problem, u, needed, elapsed, factor)
         del u, needed  # hold only the chunk's minutes while the caller uses them
         yield lo, hi, d
         del d

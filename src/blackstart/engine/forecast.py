@@ -133,7 +133,7 @@ def forecast(
                 np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b, PACE_KEY))),
                 hi - lo,
             )
-            factor = _factor(pace, pick)
+            factor = _factor(pace, pick, problem.task_prob)
         chunks = sample_rows(problem, rng, BLOCK, stop=hi - lo, rows=rows, elapsed=elapsed,
                              pace=factor)  # fmt: skip
         for a, z, durations in chunks:
@@ -153,11 +153,14 @@ def forecast(
     return ForecastResult(np.asarray(watch, np.int64), back, fits, seed, runs, pace)
 
 
-def _factor(pace: PacePosterior, pick: I64) -> Callable[[int, int], npt.NDArray[np.float64]]:
-    """Pace factors of rows ``lo:hi`` of a block whose runs drew the samples ``pick``."""
+def _factor(
+    pace: PacePosterior, pick: I64, task_prob: npt.NDArray[np.float64]
+) -> Callable[[int, int], tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]]:
+    """Pace factors and restore probabilities of rows ``lo:hi`` of a block whose runs
+    drew the posterior samples ``pick``."""
 
-    def rows(lo: int, hi: int) -> npt.NDArray[np.float64]:
-        return pace.task_factor(pick[lo:hi])
+    def rows(lo: int, hi: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
+        return pace.task_factor(pick[lo:hi]), pace.restore_prob(pick[lo:hi], task_prob)
 
     return rows
 

@@ -41,11 +41,11 @@ observations) density evaluations, vectorised.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import log_ndtr, ndtr
+from scipy.special import expit, log_expit, log_ndtr, ndtr
 
 from blackstart.engine.durations import Z90, _inverse
 from blackstart.engine.schedule import (
@@ -58,6 +58,8 @@ from blackstart.engine.schedule import (
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
+
+RESTORE = ACTIONS.index("restore")
 
 EXACT, AT_LEAST, AT_MOST = 0, 1, 2
 """Kinds of observation: a duration seen whole, right-censored, left-censored."""
@@ -90,6 +92,8 @@ class PacePrior:
     p90: float = 1.5
     team_p90: float = 1.3
     action_p90: float = 1.2
+    fail_odds_p90: float = 2.0
+    """90th percentile of the factor on the odds of a restart failing (median 1)."""
 
     def scales(self) -> tuple[float, float, float]:
         """Log-scale standard deviations ``(σ_g, σ_t, σ_s)``."""
@@ -117,9 +121,17 @@ class Evidence:
     kind: npt.NDArray[np.int8]
     """:data:`EXACT`, :data:`AT_LEAST` or :data:`AT_MOST`."""
     minutes: F64
+    restore: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Restore steps whose need is known: the restart was seen to fail or to succeed."""
+    failed: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
+    """Per entry of ``restore``: whether the restart failed (the restore ran)."""
 
     def __len__(self) -> int:
         return len(self.task)
+
+    def size(self) -> int:
+        """Observations of any kind (durations and restart outcomes)."""
+        return len(self.task) + len(self.restore)
 
     def count(self, kind: int) -> int:
         """Number of observations of one kind."""
@@ -162,7 +174,27 @@ def evidence_of(
             worked_minutes(problem, iu, prev_end[iu], end[iu]),
         ]
     ).astype(np.float64)
-    return Evidence(tasks.astype(np.int64), kinds, minutes)
+    restore, failed = _restart_outcomes(problem, end, start)
+    return Evidence(tasks.astype(np.int64), kinds, minutes, restore, failed)
+
+
+def _restart_outcomes(
+    problem: RecoveryProblem, end: I64, start: I64
+) -> tuple[I64, npt.NDArray[np.bool_]]:
+    """Restore steps whose need is seen: started and lasting (the restart failed), or
+    started and ended at once / skipped while a later step of the component started (it
+    succeeded). A restore only marked done, start unknown, says nothing."""
+    k = problem.n_tasks
+    uncertain = (problem.task_action == RESTORE) & (problem.task_prob > 0) & (problem.task_prob < 1)
+    later = np.zeros(k, np.bool_)  # a later step of the same component has started
+    for i in range(k - 2, -1, -1):
+        if problem.task_node[i + 1] == problem.task_node[i]:
+            later[i] = later[i + 1] or start[i + 1] >= 0
+    ran = (start >= 0) & ((end < 0) | (end > start))
+    skipped = ((start >= 0) & (end == start)) | ((start < 0) & (end < 0) & later)
+    seen = uncertain & (ran | skipped)
+    idx = np.flatnonzero(seen).astype(np.int64)
+    return idx, ran[idx]
 
 
 def worked_minutes(problem: RecoveryProblem, tasks: I64, a: I64, b: I64) -> I64:
@@ -231,6 +263,8 @@ class PacePosterior:
     team_names: tuple[str, ...]
     evidence: Evidence
     ess: float
+    restore_mask: npt.NDArray[np.int8]
+    """1 for restore steps (their need follows the restart-failure odds)."""
     """Effective sample size of the final population (Kong 1992)."""
 
     def task_log_pace(self, rows: I64) -> F64:
@@ -251,6 +285,21 @@ class PacePosterior:
         team = pairs[0]
         log = th[:, :1] + th[:, pairs[1]] + np.where(team < 0, 0.0, th[:, np.maximum(team, 0)])
         out: F64 = np.exp(log)[:, np.asarray(of_task).ravel()]
+        return out
+
+    def restore_prob(self, rows: I64, task_prob: F64) -> F64 | None:
+        """``(len(rows), tasks)`` probability that each step is needed: a restore's odds
+        times the sampled factor, 1 or 0 where the restart was seen to fail or succeed;
+        ``None`` if no step is uncertain."""
+        uncertain = (self.restore_mask > 0) & (task_prob > 0) & (task_prob < 1)
+        if not uncertain.any() and len(self.evidence.restore) == 0:
+            return None
+        p = np.clip(task_prob, 1e-12, 1 - 1e-12)
+        logit = np.log(p) - np.log1p(-p)
+        out = np.broadcast_to(task_prob, (len(rows), len(task_prob))).copy()
+        cols = np.flatnonzero(uncertain)
+        out[:, cols] = expit(logit[cols][None, :] + self.theta[rows, -1:])
+        out[:, self.evidence.restore] = self.evidence.failed.astype(np.float64)[None, :]
         return out
 
     def draw(self, rng: np.random.Generator, runs: int) -> I64:
@@ -284,10 +333,13 @@ class PacePosterior:
                 a: self.factor_summary(g + self.theta[:, 1 + n_teams + i])
                 for i, a in enumerate(ACTIONS)
             },
+            "restart_fails_odds": self.factor_summary(self.theta[:, -1]),
             "evidence": {
                 "done": self.evidence.count(EXACT),
                 "running": self.evidence.count(AT_LEAST),
                 "done_start_unknown": self.evidence.count(AT_MOST),
+                "restarts_failed": int(self.evidence.failed.sum()),
+                "restarts_succeeded": int((~self.evidence.failed).sum()),
             },
             "effective_samples": round(self.ess, 1),
         }
@@ -380,13 +432,17 @@ def learn_pace(
     as ``samples`` weighted draws. Deterministic for a seed."""
     team_col, action_col = design(problem)
     n_teams = len(problem.team_names)
-    dims = 1 + n_teams + len(ACTIONS)
+    dims = 1 + n_teams + len(ACTIONS) + 1  # the last: log factor on restart-failure odds
     sg, st, ss = prior.scales()
+    sr = float(np.log(max(prior.fail_odds_p90, 1.0)) / Z90)
     mean = np.zeros(dims)
     mean[0] = np.log(prior.median)
-    sd = np.concatenate([[sg], np.full(n_teams, st), np.full(len(ACTIONS), ss)])
+    sd = np.concatenate([[sg], np.full(n_teams, st), np.full(len(ACTIONS), ss), [sr]])
+    base = np.clip(problem.task_prob[evidence.restore], 1e-9, 1 - 1e-9)
+    logit0 = np.log(base) - np.log1p(-base)
     active = sd > 0
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x9ACE]))
+    mask = (problem.task_action == RESTORE).astype(np.int8)
 
     def prior_draw(n: int) -> F64:
         out: F64 = mean + rng.standard_normal((n, dims)) * sd
@@ -398,18 +454,24 @@ def learn_pace(
         return out
 
     def log_lik(th: F64) -> F64:
+        out = np.zeros(len(th))
+        if len(evidence.restore):  # Bernoulli outcomes of the restarts, logit link
+            z = logit0[None, :] + th[:, -1:]
+            sign = np.where(evidence.failed, 1.0, -1.0)
+            out += log_expit(sign[None, :] * z).sum(axis=1)
         if len(evidence) == 0:
-            return np.zeros(len(th))
+            return out
         lp = th[:, :1] + th[:, action_col[evidence.task]]
         tc = team_col[evidence.task]
         lp = lp + np.where(tc[None, :] < 0, 0.0, th[:, np.maximum(tc, 0)])
-        return log_likelihood(problem, evidence, lp, contamination=contamination)
+        out += log_likelihood(problem, evidence, lp, contamination=contamination)
+        return out
 
     theta = prior_draw(samples)
-    if len(evidence) == 0 or not active.any():
+    if evidence.size() == 0 or not active.any():
         w = np.full(samples, 1.0 / samples)
         return PacePosterior(
-            theta, w, team_col, action_col, problem.team_names, evidence, float(samples)
+            theta, w, team_col, action_col, problem.team_names, evidence, float(samples), mask
         )
     logw = log_lik(theta)
     w = _normalise(logw)
@@ -424,7 +486,7 @@ def learn_pace(
         theta, logw = _adapt(theta, w, mean, sd, active, rng, samples, log_prior, log_lik)
     w = _normalise(logw)
     ess = 1.0 / float(np.sum(w * w))
-    return PacePosterior(theta, w, team_col, action_col, problem.team_names, evidence, ess)
+    return PacePosterior(theta, w, team_col, action_col, problem.team_names, evidence, ess, mask)
 
 
 def _normalise(logw: F64) -> F64:
