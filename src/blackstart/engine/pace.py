@@ -252,10 +252,11 @@ def design(problem: RecoveryProblem) -> tuple[I64, I64]:
 
 @dataclass(frozen=True, eq=False)
 class PacePosterior:
-    """Weighted samples of the log-pace vector ``[g, t_1 … t_T, s_1 … s_A]``."""
+    """Weighted samples of the log-pace vector ``[g, t_1 … t_T, s_1 … s_A, r]`` (``r``: the
+    log factor on the odds of a restart failing)."""
 
     theta: F64
-    """``(samples, 1 + teams + actions)``."""
+    """``(samples, 1 + teams + actions + 1)``."""
     weights: F64
     """Normalised importance weights."""
     team_col: I64
@@ -263,9 +264,9 @@ class PacePosterior:
     team_names: tuple[str, ...]
     evidence: Evidence
     ess: float
+    """Effective sample size of the final population (Kong 1992)."""
     restore_mask: npt.NDArray[np.int8]
     """1 for restore steps (their need follows the restart-failure odds)."""
-    """Effective sample size of the final population (Kong 1992)."""
 
     def task_log_pace(self, rows: I64) -> F64:
         """``(len(rows), tasks)`` log-pace of every task for the samples ``rows``."""
