@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from blackstart import api, planning
 from blackstart.engine.backtest import Records, score
@@ -201,3 +203,33 @@ def test_restart_failures_are_evidence() -> None:
     assert prob is not None
     assert (prob[:, idx["db0/restore"]] == 1).all() and (prob[:, idx["db9/restore"]] == 0).all()
     assert float(post.weights @ prob[:, idx["db12/restore"]]) > 0.3  # was 0.2
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 10_000),
+            st.integers(0, 5_000),
+            st.integers(0, 5_000),
+            st.integers(0, 5_000),
+            st.floats(0, 1),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_backtest_scores_are_consistent(rows: list[tuple[int, int, int, int, float]]) -> None:
+    """For any band P50 ≤ P80 ≤ P95: coverages are shares, ordered; slips are the
+    forecasts the P80 missed, those after a quarter of the work among them."""
+    truth = np.array([r[0] for r in rows])
+    q = np.cumsum(np.array([[r[1], r[2], r[3]] for r in rows], np.float64), axis=1)
+    share = np.array([r[4] for r in rows])
+    n = len(rows)
+    rec = Records(np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64),
+                  truth, q, share)  # fmt: skip
+    s = score(rec)
+    assert 0 <= s["coverage_p50"] <= s["coverage_p80"] <= s["coverage_p95"] <= 1
+    assert s["slips"] == round((1 - s["coverage_p80"]) * n)
+    assert 0 <= s["slips_after_quarter"] <= s["slips"]
+    assert s["sharpness_h"] >= 0
