@@ -1,10 +1,12 @@
 """Learning the pace of an incident: how much slower (or faster) the work runs than the
 model says, from the evidence of the incident so far.
 
-Owns the pace model, its prior, the evidence it reads from a :class:`Progress`, and the
-posterior as weighted samples. Does not sample durations or schedule: the forecast draws
-one posterior pace vector per run and scales the remaining durations with it
-(:mod:`blackstart.engine.forecast`).
+Owns the pace model, its prior and the posterior as weighted samples. The evidence and
+its likelihood are :mod:`blackstart.engine.evidence`'s. Does not sample durations or
+schedule: the forecast draws one posterior pace vector per run and scales the remaining
+durations with it (:mod:`blackstart.engine.forecast`). A last dimension ``r`` multiplies
+the odds of a restart failing by ``exp(r)`` (logistic link), learnt from the restarts
+seen to fail or succeed.
 
 Model. A task ``k`` of team ``j`` and action ``a`` really lasts ``Y_k = π_k · D_k``, where
 ``D_k`` is the model's duration distribution and ``π_k = exp(g + t_j + s_a)`` a pace
@@ -41,37 +43,38 @@ observations) density evaluations, vectorised.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import expit, log_expit, log_ndtr, ndtr
+from scipy.special import expit, log_expit
 
-from blackstart.engine.durations import Z90, _inverse
-from blackstart.engine.schedule import (
-    ACTIONS,
-    DIST_FIXED,
-    DIST_TRIANGULAR,
-    DIST_UNIFORM,
-    RecoveryProblem,
+from blackstart.engine.durations import Z90
+from blackstart.engine.evidence import (
+    AT_LEAST,
+    AT_MOST,
+    CONTAMINATION,
+    EXACT,
+    RESTORE,
+    Evidence,
+    evidence_of,
+    log_likelihood,
+    worked_minutes,
 )
+from blackstart.engine.schedule import ACTIONS, RecoveryProblem
+
+__all__ = [
+    "Evidence",
+    "PacePosterior",
+    "PacePrior",
+    "evidence_of",
+    "learn_pace",
+    "worked_minutes",
+]
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
-RESTORE = ACTIONS.index("restore")
-
-EXACT, AT_LEAST, AT_MOST = 0, 1, 2
-"""Kinds of observation: a duration seen whole, right-censored, left-censored."""
-
-CONTAMINATION = 0.05
-"""Weight ε of the broad component of each observation's likelihood."""
-BROAD_SIGMA = 1.5
-"""Log-scale spread of the broad component (a factor 6.8 at its 90th percentile)."""
-FIXED_SIGMA = 0.2
-"""Log-scale spread read around a fixed duration in the likelihood."""
-MIN_SIGMA = 0.05
-"""Least log-scale spread read in the likelihood (a range of almost no width)."""
 SAMPLES = 1024
 """Posterior samples (importance-sampling population)."""
 ITERATIONS = 3
@@ -111,125 +114,6 @@ class PacePrior:
             float(np.log(self.team_p90) / Z90),
             float(np.log(self.action_p90) / Z90),
         )
-
-
-@dataclass(frozen=True, eq=False)
-class Evidence:
-    """Observations of task durations (minutes)."""
-
-    task: I64
-    kind: npt.NDArray[np.int8]
-    """:data:`EXACT`, :data:`AT_LEAST` or :data:`AT_MOST`."""
-    minutes: F64
-    restore: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
-    """Restore steps whose need is known: the restart was seen to fail or to succeed."""
-    failed: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
-    """Per entry of ``restore``: whether the restart failed (the restore ran)."""
-
-    def __len__(self) -> int:
-        return len(self.task)
-
-    def size(self) -> int:
-        """Observations of any kind (durations and restart outcomes)."""
-        return len(self.task) + len(self.restore)
-
-    def count(self, kind: int) -> int:
-        """Number of observations of one kind."""
-        return int((self.kind == kind).sum())
-
-
-def evidence_of(
-    problem: RecoveryProblem, as_of: int, done_end: I64 | None, started: I64 | None
-) -> Evidence:
-    """The duration observations in a progress: done tasks with their start and a non-zero
-    length (exact; a skipped step is no observation), running ones (at least
-    ``as_of − start``), done ones whose previous step of the same component was done
-    strictly earlier (at most the gap). Lengths count the team's staffed minutes only
-    (:func:`worked_minutes`): a step handed over at the end of a shift did not work at
-    night. Tasks of zero model duration
-    teach nothing and are left out."""
-    k = problem.n_tasks
-    end = done_end if done_end is not None else np.full(k, -1, np.int64)
-    start = started if started is not None else np.full(k, -1, np.int64)
-    has_length = _model_median(problem) > 0
-    exact = (end >= 0) & (start >= 0) & (end > start) & has_length
-    running = (end < 0) & (start >= 0) & (as_of > start) & has_length
-    prev_end = np.full(k, -1, np.int64)
-    same = problem.task_node[1:] == problem.task_node[:-1]
-    prev_end[1:][same] = end[:-1][same]
-    upper = (end >= 0) & (start < 0) & (prev_end >= 0) & (end > prev_end) & has_length
-    tasks = np.concatenate([np.flatnonzero(exact), np.flatnonzero(running), np.flatnonzero(upper)])
-    kinds = np.concatenate(
-        [
-            np.full(exact.sum(), EXACT),
-            np.full(running.sum(), AT_LEAST),
-            np.full(upper.sum(), AT_MOST),
-        ]
-    ).astype(np.int8)
-    ix, ir, iu = np.flatnonzero(exact), np.flatnonzero(running), np.flatnonzero(upper)
-    minutes = np.concatenate(
-        [
-            np.maximum(worked_minutes(problem, ix, start[ix], end[ix]), 0.5),
-            worked_minutes(problem, ir, start[ir], np.full(len(ir), as_of)),
-            worked_minutes(problem, iu, prev_end[iu], end[iu]),
-        ]
-    ).astype(np.float64)
-    restore, failed = _restart_outcomes(problem, end, start)
-    return Evidence(tasks.astype(np.int64), kinds, minutes, restore, failed)
-
-
-def _restart_outcomes(
-    problem: RecoveryProblem, end: I64, start: I64
-) -> tuple[I64, npt.NDArray[np.bool_]]:
-    """Restore steps whose need is seen: started and lasting (the restart failed), or
-    started and ended at once / skipped while a later step of the component started (it
-    succeeded). A restore only marked done, start unknown, says nothing."""
-    k = problem.n_tasks
-    uncertain = (problem.task_action == RESTORE) & (problem.task_prob > 0) & (problem.task_prob < 1)
-    later = np.zeros(k, np.bool_)  # a later step of the same component has started
-    for i in range(k - 2, -1, -1):
-        if problem.task_node[i + 1] == problem.task_node[i]:
-            later[i] = later[i + 1] or start[i + 1] >= 0
-    ran = (start >= 0) & ((end < 0) | (end > start))
-    skipped = ((start >= 0) & (end == start)) | ((start < 0) & (end < 0) & later)
-    seen = uncertain & (ran | skipped)
-    idx = np.flatnonzero(seen).astype(np.int64)
-    return idx, ran[idx]
-
-
-def worked_minutes(problem: RecoveryProblem, tasks: I64, a: I64, b: I64) -> I64:
-    """Minutes of ``[a, b)`` when the team of each task (its first candidate) has staff on
-    its calendar: the work done on a step handed over across shifts. Wall time for
-    automatic steps, and equal to ``b − a`` whenever the whole span is staffed."""
-    tasks = np.asarray(tasks, np.int64)
-    a = np.asarray(a, np.int64)
-    b = np.asarray(b, np.int64)
-    out = (b - a).astype(np.int64)
-    if len(tasks) == 0 or len(problem.cand_team) == 0:
-        return out
-    first = problem.cand_ptr[tasks]
-    manual = problem.cand_ptr[tasks + 1] > first
-    if not manual.any():
-        return out
-    horizon = problem.capacity.shape[1]
-    cum = np.zeros((problem.capacity.shape[0], horizon + 1), np.int64)
-    np.cumsum(problem.capacity > 0, axis=1, out=cum[:, 1:])
-    team = problem.cand_team[first[manual]]
-    lo = np.clip(a[manual], 0, horizon)
-    hi = np.clip(b[manual], 0, horizon)
-    beyond = np.maximum(b[manual] - horizon, 0) - np.maximum(a[manual] - horizon, 0)
-    out[manual] = cum[team, hi] - cum[team, lo] + beyond
-    return out
-
-
-def _model_median(problem: RecoveryProblem) -> F64:
-    par, kind = problem.dist_params, problem.dist_kind
-    med = par[:, 0].copy()  # fixed d, lognormal median
-    uni = kind == DIST_UNIFORM
-    med[uni] = 0.5 * (par[uni, 0] + par[uni, 1])
-    tri = kind == DIST_TRIANGULAR
-    med[tri] = par[tri, 1]
-    return med
 
 
 def design(problem: RecoveryProblem) -> tuple[I64, I64]:
@@ -354,67 +238,6 @@ def weighted_quantiles(x: F64, w: F64, qs: tuple[float, ...]) -> F64:
     idx = np.searchsorted(cw, np.asarray(qs), side="left")
     out: F64 = x[order][np.minimum(idx, len(x) - 1)]
     return out
-
-
-# --------------------------------------------------------------------------- likelihood
-
-
-def surrogate(problem: RecoveryProblem) -> tuple[F64, F64]:
-    """Per task, the median and log-scale spread of the lognormal read in the likelihood:
-    the model's own for a lognormal; for a range or a triangle, the lognormal with the
-    same median and 90th percentile; for a fixed duration, :data:`FIXED_SIGMA`."""
-    k = problem.n_tasks
-    kind, par = problem.dist_kind, problem.dist_params
-    med = np.maximum(_inverse(kind, par, np.full(k, 0.5)), 1e-9)
-    p90 = _inverse(kind, par, np.full(k, 0.9))
-    sigma = np.log(np.maximum(p90, med) / med) / Z90
-    sigma = np.where(kind == DIST_FIXED, FIXED_SIGMA, np.maximum(sigma, MIN_SIGMA))
-    return med, sigma
-
-
-def _lognormal_logpdf(x: F64, med: F64, sigma: F64) -> F64:
-    xl = np.maximum(x, 1e-12)
-    z = (np.log(xl) - np.log(med)) / sigma
-    out: F64 = -0.5 * z * z - np.log(sigma * xl) - 0.5 * np.log(2 * np.pi)
-    return out
-
-
-def log_likelihood(
-    problem: RecoveryProblem,
-    evidence: Evidence,
-    log_pace: F64,
-    *,
-    contamination: float = CONTAMINATION,
-) -> F64:
-    """Per row of ``log_pace`` (``(samples, observations)``: each observed task's
-    log-pace), the log-likelihood of the evidence."""
-    if len(evidence) == 0:
-        return np.zeros(log_pace.shape[0])
-    t = evidence.task
-    med_all, sigma_all = surrogate(problem)
-    med, sigma = med_all[t], sigma_all[t]
-    logx = np.log(np.maximum(evidence.minutes, 1e-9))[None, :] - log_pace
-    z = (logx - np.log(med)) / sigma
-    bz = (logx - np.log(med)) / BROAD_SIGMA
-    total = np.zeros(log_pace.shape[0])
-    eps = contamination
-    for obs_kind in (EXACT, AT_LEAST, AT_MOST):
-        m = evidence.kind == obs_kind
-        if not m.any():
-            continue
-        if obs_kind == EXACT:  # log-density of log Y (the Jacobian 1/y is constant in π)
-            model = -0.5 * z[:, m] ** 2 - np.log(sigma[m])
-            broad = -0.5 * bz[:, m] ** 2 - np.log(BROAD_SIGMA)
-            term = np.logaddexp(np.log1p(-eps) + model, np.log(eps) + broad) if eps > 0 else model
-        else:
-            sign = -1.0 if obs_kind == AT_LEAST else 1.0  # survival Φ(-z), CDF Φ(z)
-            if eps > 0:
-                p = (1 - eps) * ndtr(sign * z[:, m]) + eps * ndtr(sign * bz[:, m])
-                term = np.log(np.maximum(p, 1e-300))
-            else:
-                term = log_ndtr(sign * z[:, m])
-        total += term.sum(axis=1)
-    return total
 
 
 # --------------------------------------------------------------------------- posterior
