@@ -146,6 +146,10 @@ def test_forecast_section_is_validated() -> None:
     assert any(p.suggestion and "p90" in p.suggestion for p in exc.value.problems)
     ok = load_data(chain_model(2, median=1.1, p90=2.0))
     assert planning.pace_prior(ok) == PacePrior(1.1, 2.0, 1.3, 1.2)
+    schema = api.json_schema()
+    spec = schema["$defs"]["PacePriorSpec"]["properties"]
+    assert set(spec) == {"median", "p90", "team_p90", "action_p90"}
+    assert spec["p90"]["default"] == PacePrior().p90  # the documented default
 
 
 def test_backtest_scores_a_hand_made_case() -> None:
