@@ -343,7 +343,7 @@ def _laplace(
         f = -(log_prior(th) + log_lik(th))
         return float(f[0]), (f[1:] - f[0]) / 1e-6
 
-    res = minimize(neg, mean[ia], jac=True, method="L-BFGS-B")
+    res = minimize(neg, mean[ia], jac=True, method="BFGS", options={"gtol": 1e-4})
     x0 = np.asarray(res.x, np.float64)
     n = len(ia)
     h = 1e-3
