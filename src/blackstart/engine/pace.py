@@ -175,9 +175,11 @@ class PacePosterior:
     def restore_prob(self, rows: I64, task_prob: F64) -> F64 | None:
         """``(len(rows), tasks)`` probability that each step is needed: a restore's odds
         times the sampled factor, 1 or 0 where the restart was seen to fail or succeed;
-        ``None`` if no step is uncertain."""
+        ``None`` (the model's probabilities) while no restart outcome has been seen: a
+        Bernoulli's predictive is its mean, so before evidence the model's own
+        ``restart_fails`` is the honest figure, and an exact model's P50 does not move."""
         uncertain = (self.restore_mask > 0) & (task_prob > 0) & (task_prob < 1)
-        if not uncertain.any() and len(self.evidence.restore) == 0:
+        if len(self.evidence.restore) == 0:
             return None
         p = np.clip(task_prob, 1e-12, 1 - 1e-12)
         logit = np.log(p) - np.log1p(-p)
