@@ -183,6 +183,8 @@ def forecast_payload(
         fin = st.get("done") or st.get("verified")
         if fin is not None:
             done.append(f"{task}@{min(fin.at, as_of).isoformat()}")
+            if "started" in st:  # its real length is evidence of the pace
+                started.append(f"{task}@{min(st['started'].at, as_of).isoformat()}")
         elif "started" in st:
             started.append(f"{task}@{min(st['started'].at, as_of).isoformat()}")
     ctx = _blocked(ctx, snap, as_of)
@@ -207,6 +209,7 @@ def eta_summary(payload: dict[str, Any]) -> dict[str, Any]:
         "tiers": payload["tiers"],
         **({"tiers_by_place": payload["tiers_by_place"]} if "tiers_by_place" in payload else {}),
         "all": payload["all"],
+        "pace": (payload.get("pace") or {}).get("overall"),
         "functions": [
             {k: f[k] for k in ("id", "tier", "was_down", "p50", "p80", "p95", "places") if k in f}
             for f in payload["functions"]

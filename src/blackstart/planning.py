@@ -25,6 +25,7 @@ from blackstart.engine.durations import median_durations
 from blackstart.engine.forecast import QUANTILES, Progress, forecast
 from blackstart.engine.graph import CompiledGraph
 from blackstart.engine.optimize import optimize, weighted_completion
+from blackstart.engine.pace import PacePosterior, PacePrior, evidence_of, learn_pace
 from blackstart.engine.schedule import ACTIONS, RecoveryProblem, Schedule, run_once
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.compile import compile_model
@@ -358,8 +359,9 @@ def progress_of(
     A task done means its component's earlier steps are done, and that what the
     component needed was back: the prerequisites are taken as done too (for an any-of or
     at-least requirement, the alternatives the plan brings back first). ``--on-plan``
-    takes every step the plan finishes before ``--as-of`` as done at its planned end, and
-    those it has running then as started at their planned start. A component named in
+    takes every step the plan finishes before ``--as-of`` as done at its planned end (and
+    started at its planned start), and those it has running then as started at their
+    planned start. A component named in
     ``--started`` means its first step not yet done.
     """
     p = ctx.problem
@@ -374,6 +376,7 @@ def progress_of(
         finished = plan_sched.end <= now
         running = (plan_sched.start <= now) & ~finished & (plan_sched.end > plan_sched.start)
         done_end[finished] = plan_sched.end[finished]
+        start[finished] = plan_sched.start[finished]  # evidence of pace: as planned
         start[running] = plan_sched.start[running]
     for item in done:
         ref, _, when = item.partition("@")
@@ -452,18 +455,30 @@ def run_forecast(
     on_progress: Callable[[int, int], None] | None = None,
     graph: CompiledGraph | None = None,
     ctx: Context | None = None,
+    learn: bool = True,
+    progress: Progress | None = None,
 ) -> ForecastReport:
-    """Monte Carlo forecast of a scenario's recovery, optionally conditioned on progress."""
+    """Monte Carlo forecast of a scenario's recovery, optionally conditioned on progress.
+
+    ``learn`` (the default): the remaining work is drawn with the pace learnt from the
+    progress, under the model's pace prior (``forecast:`` section; docs/learning.md);
+    ``learn=False`` samples the model's durations as written. ``progress``, if given,
+    replaces ``as_of``/``done``/``started``/``on_plan`` (minutes, as the engine has them)."""
     if runs < 1:
         raise UsageError("--runs must be at least 1")
     ctx = ctx or context(model, scenario, graph=graph)
-    prog = progress_of(ctx, as_of, done or [], started or [], on_plan=on_plan)
+    prog = progress or progress_of(ctx, as_of, done or [], started or [], on_plan=on_plan)
     fnodes = ctx.function_nodes()
     pnodes = ctx.place_nodes()  # watched after the functions: columns len(fnodes) + i
     watch = np.array([v for _, v in fnodes] + [v for _, _, v in pnodes], np.int64)
+    posterior = None
+    if learn:
+        t = time.perf_counter()
+        posterior = learn_of(ctx, prog, seed=seed)
+        ctx.timings["learn"] = time.perf_counter() - t
     t = time.perf_counter()
     res = forecast(ctx.problem, watch, runs=runs, seed=seed, progress=prog,
-                   on_progress=on_progress)  # fmt: skip
+                   on_progress=on_progress, pace=posterior)  # fmt: skip
     ctx.timings["forecast"] = time.perf_counter() - t
     q = res.quantiles()
     col = {v: len(fnodes) + i for i, (_, _, v) in enumerate(pnodes)}
@@ -521,6 +536,7 @@ def run_forecast(
         **by_place,
         "all": band(res.group_max(list(range(len(fnodes))))),
         "runs_beyond_horizon": int((~res.fits).sum()),
+        "pace": pace_payload(posterior, model),
         "warnings": list(ctx.warnings),
         "provenance": provenance(
             model,
@@ -532,6 +548,7 @@ def run_forecast(
             done=list(done or []),
             started=list(started or []),
             on_plan=on_plan,
+            learn=learn,
         ),
     }
     everything = res.group_max(range(len(fnodes)))
@@ -559,6 +576,34 @@ def _forecast_places(
              "p50": ctx.iso(q[0, j]), "p80": ctx.iso(q[1, j]), "p95": ctx.iso(q[2, j]),
              "rto_breach_probability": _prob(breach[j])}
         )  # fmt: skip
+
+
+def pace_prior(model: Model) -> PacePrior:
+    """The engine's pace prior from the model's ``forecast: pace_prior``."""
+    spec = model.forecast.pace_prior
+    return PacePrior(spec.median, spec.p90, spec.team_p90, spec.action_p90)
+
+
+def learn_of(ctx: Context, prog: Progress, *, seed: int) -> PacePosterior:
+    """The pace posterior of a scenario given its progress."""
+    evidence = evidence_of(ctx.problem, prog.as_of, prog.done_end, prog.started)
+    return learn_pace(ctx.problem, evidence, pace_prior(ctx.model), seed=seed)
+
+
+def pace_payload(posterior: PacePosterior | None, model: Model) -> dict[str, Any]:
+    """The forecast's ``pace`` section: what was learnt (or ``learning: false``)."""
+    if posterior is None:
+        return {"learning": False}
+    summary = posterior.summary()
+    used = {t for t in model.teams}
+    teams = summary["teams"]
+    assert isinstance(teams, dict)
+    return {
+        "learning": True,
+        "prior": model.forecast.pace_prior.model_dump(),
+        **summary,
+        "teams": {name: v for name, v in teams.items() if name in used},
+    }
 
 
 def _prob(x: float) -> float | None:

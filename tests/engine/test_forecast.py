@@ -81,7 +81,7 @@ def test_fixed_durations_forecast_equals_the_plan(scenario: str) -> None:
     planned = {
         f["id"]: f["restored_at"] for f in planning.plan(model, scenario).to_dict()["functions"]
     }
-    fc = planning.run_forecast(model, scenario, runs=64, seed=5, ctx=ctx).to_dict()
+    fc = planning.run_forecast(model, scenario, runs=64, seed=5, ctx=ctx, learn=False).to_dict()
     assert {f["id"]: f["p50"] for f in fc["functions"]} == planned
     assert all(f["p50"] == f["p95"] for f in fc["functions"])
 

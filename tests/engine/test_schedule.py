@@ -17,7 +17,7 @@ import pytest
 from blackstart import api, planning
 from blackstart.engine.durations import median_durations, sample_durations
 from blackstart.engine.optimize import optimize, weighted_completion
-from blackstart.engine.schedule import Schedule, run_once
+from blackstart.engine.schedule import HANDOVER, Schedule, run_once
 from blackstart.generate import generate_model
 from blackstart.model.load import load_data
 from blackstart.model.model import Model
@@ -310,9 +310,11 @@ def test_restore_branch_in_the_plan(restart_fails: float, expected: dict[str, An
     assert back(ctx, sched, "function:f") == expected["verify"][1]
 
 
-def test_step_longer_than_any_window_is_beyond_horizon() -> None:
-    """A 12 h verify, non-preemptive, for a team there only 10 h a weekday and never on
-    call: it never fits; the schedule says so and the plan warns."""
+def test_step_longer_than_any_window_is_continued_next_shift() -> None:
+    """A 12 h verify for a team there only 08:00-18:00 on weekdays and never on call: no
+    single stretch holds it, so it is handed over. Failure ends Mon 10:00, restart 30 min:
+    the verify works Mon 10:30-18:00 (7.5 h), then Tue from 08:00 the 4.5 h left plus the
+    30 min handover: it ends Tue 13:00 (minute 90 + 26.5 h)."""
     data = tiny(
         {"app": {"kind": "application", "site": "dc", "recovery": steps(verify="12h")}},
         {"f": {"tier": "care", "requires": ["app"]}},
@@ -322,6 +324,30 @@ def test_step_longer_than_any_window_is_beyond_horizon() -> None:
     ctx = planning.context(model, "s")
     d = median_durations(ctx.problem)
     sched = run_once(ctx.problem, d)
+    assert not sched.beyond_horizon
+    k = ctx.task_index()["app/verify"]
+    assert sched.team[k] == 0
+    assert (sched.start[k], sched.end[k]) == (90, 90 + 1590)
+    assert HANDOVER == 30
+    payload = planning.plan(model, "s").to_dict()
+    assert any("stretch" in w for w in payload["warnings"])
+    # the team's own handover cost: 2 h instead of 30 min ends it at Tue 14:30
+    data["teams"]["ops"]["handover"] = "2h"
+    ctx = planning.context(load_data(data), "s")
+    sched = run_once(ctx.problem, median_durations(ctx.problem))
+    assert (sched.start[k], sched.end[k]) == (90, 90 + 1590 + 90)
+
+
+def test_step_that_ends_beyond_the_horizon_is_flagged() -> None:
+    """No one ever works for the team: even handed over, the step never ends."""
+    data = tiny(
+        {"app": {"kind": "application", "site": "dc", "recovery": steps(verify="12h")}},
+        {"f": {"tier": "care", "requires": ["app"]}},
+        {"ops": team(0)},
+    )
+    model = load_data(data)
+    ctx = planning.context(model, "s")
+    sched = run_once(ctx.problem, median_durations(ctx.problem))
     assert sched.beyond_horizon
     k = ctx.task_index()["app/verify"]
     assert sched.team[k] == -1

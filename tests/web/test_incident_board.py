@@ -256,6 +256,7 @@ def test_board_page_renders_tasks_chart_and_forms(board: httpx.Client, tmp_path:
     iid = declare(board, csrf, title="page")["incident"]["id"]
     page = board.get(f"/incidents/{iid}").text
     assert "<svg" in page and "eta-care-p80" in page
+    assert 'class="eta-pace"' in page and "learnt pace" in page  # the re-forecast learns
     assert page.count('name="csrf_token"') > 100  # every form carries the token
     assert board.get(f"/incidents/{iid}/eta.svg").headers["content-type"].startswith("image/svg")
 

@@ -238,10 +238,19 @@ def forecast(
             "those it has running as started); then correct with --done / --started.",
         ),
     ] = False,
+    no_learn: Annotated[
+        bool,
+        typer.Option(
+            "--no-learn",
+            help="Sample the model's durations as written: no pace prior, no learning "
+            "from the progress (for comparison).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Honest ETAs: P50 / P80 / P95 restoration per function, per tier and for everything,
-    RTO breach and degraded-mode exhaustion probabilities; re-forecast from progress."""
+    RTO breach and degraded-mode exhaustion probabilities; re-forecast from progress,
+    learning the pace of the work from the steps done and running (docs/learning.md)."""
     from rich.progress import Progress
 
     from blackstart import api, planning
@@ -251,7 +260,7 @@ def forecast(
         task = bar.add_task("forecast", total=runs)
         report = _guard(as_json, lambda: planning.run_forecast(
             m, scenario, runs=runs, seed=seed, as_of=as_of, done=done or [],
-            started=started or [], on_plan=on_plan,
+            started=started or [], on_plan=on_plan, learn=not no_learn,
             on_progress=lambda d, t: bar.update(task, completed=d)))  # fmt: skip
     _present(as_json, report.to_dict(), render.forecast)
 
@@ -791,3 +800,8 @@ from blackstart.cli import diagnosing as _diagnosing  # noqa: E402  (needs _guar
 
 app.command("diagnose")(_diagnosing.diagnose)
 app.add_typer(_diagnosing.integration_app)
+
+from blackstart.cli import learning as _learning  # noqa: E402  (needs _guard above)
+
+app.command("backtest")(_learning.backtest)
+app.command("calibrate")(_learning.calibrate)

@@ -273,11 +273,37 @@ def forecast(console: Console, payload: dict[str, Any]) -> None:
                 fns.add_row("", f"  at {p['place']}", _short(p["p50"]), _short(p["p80"]),
                             _short(p["p95"]), pct(p["rto_breach_probability"]), "")  # fmt: skip
     console.print(fns)
+    pace_lines(console, payload.get("pace"))
     if payload["runs_beyond_horizon"]:
         console.print(f"[yellow]warning:[/] {payload['runs_beyond_horizon']} runs needed staff "
                       "beyond the calendar horizon")  # fmt: skip
     for w in payload["warnings"]:
         console.print(f"[yellow]warning:[/] {w}")
+
+
+def pace_lines(console: Console, pace: dict[str, Any] | None) -> None:
+    """The learnt pace: overall and per team with evidence, 80 % interval."""
+    if not pace:
+        return
+    if not pace.get("learning"):
+        console.print("Pace: not learnt (--no-learn): the model's durations as written")
+        return
+    ev = pace["evidence"]
+    o = pace["overall"]
+    console.print(
+        f"Pace learnt from {ev['done']} done, {ev['running']} running and "
+        f"{ev['done_start_unknown']} done-without-start steps: overall ×{o['median']:.2f} "
+        f"(80 % {o['p10']:.2f}–{o['p90']:.2f}); ×1 = the model, ×2 = twice as slow"
+    )
+    if ev["done"] + ev["running"] + ev["done_start_unknown"] == 0:
+        return
+    table = Table(title="Pace per team (median, 80 % interval)", title_justify="left",
+                  title_style="bold")  # fmt: skip
+    for col in ("team", "pace", "80 %"):
+        table.add_column(col)
+    for name, v in pace["teams"].items():
+        table.add_row(name, f"×{v['median']:.2f}", f"{v['p10']:.2f}–{v['p90']:.2f}")
+    console.print(table)
 
 
 def explain(console: Console, payload: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ bit-identical, so a caller holds one chunk at a time.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -68,27 +68,34 @@ def _inverse(kind: npt.NDArray[np.int8], par: F64, u: F64) -> F64:
 
 
 def _cdf(kind: npt.NDArray[np.int8], par: F64, x: F64) -> F64:
-    """Cumulative distribution of each task's duration at ``x`` minutes."""
+    """Cumulative distribution of each task's duration at ``x`` minutes (``x`` is
+    ``(tasks,)`` or ``(runs, tasks)``)."""
+    return duration_cdf(kind, par, x)
+
+
+def duration_cdf(kind: npt.NDArray[np.int8], par: F64, x: F64) -> F64:
+    """Cumulative distribution of each column's duration at ``x`` minutes, ``x`` of shape
+    ``(..., columns)`` with one distribution per column."""
     a, b, c = par[:, 0], par[:, 1], par[:, 2]
-    out = np.zeros_like(x, dtype=np.float64)
+    out = np.zeros(np.shape(x), dtype=np.float64)
     fixed = kind == DIST_FIXED
     uni = kind == DIST_UNIFORM
     tri = kind == DIST_TRIANGULAR
     logn = kind == DIST_LOGNORMAL
-    out[fixed] = (x[fixed] >= a[fixed]).astype(np.float64)
+    out[..., fixed] = (x[..., fixed] >= a[fixed]).astype(np.float64)
     span = np.maximum(b - a, 1e-12)
-    out[uni] = np.clip((x[uni] - a[uni]) / span[uni], 0, 1)
+    out[..., uni] = np.clip((x[..., uni] - a[uni]) / span[uni], 0, 1)
     if tri.any():
-        lo, mode, hi, xt = a[tri], b[tri], c[tri], x[tri]
+        lo, mode, hi, xt = a[tri], b[tri], c[tri], x[..., tri]
         width = np.maximum(hi - lo, 1e-12)
         left = (xt - lo) ** 2 / (width * np.maximum(mode - lo, 1e-12))
         right = 1 - (hi - xt) ** 2 / (width * np.maximum(hi - mode, 1e-12))
-        out[tri] = np.clip(np.where(xt <= mode, left, right), 0, 1)
-        out[tri] = np.where(xt <= lo, 0.0, np.where(xt >= hi, 1.0, out[tri]))
+        tcdf = np.clip(np.where(xt <= mode, left, right), 0, 1)
+        out[..., tri] = np.where(xt <= lo, 0.0, np.where(xt >= hi, 1.0, tcdf))
     if logn.any():
-        med, p90, xl = a[logn], b[logn], np.maximum(x[logn], 1e-12)
+        med, p90, xl = a[logn], b[logn], np.maximum(x[..., logn], 1e-12)
         sigma = np.log(p90 / med) / Z90
-        out[logn] = ndtr((np.log(xl) - np.log(med)) / sigma)
+        out[..., logn] = ndtr((np.log(xl) - np.log(med)) / sigma)
     return out
 
 
@@ -132,6 +139,7 @@ def sample_rows(
     stop: int,
     rows: int,
     elapsed: npt.NDArray[np.int64] | None = None,
+    pace: Callable[[int, int], tuple[F64, F64 | None]] | None = None,
 ) -> Iterator[tuple[int, int, I64]]:
     """Rows ``[0, stop)`` of ``sample_durations(problem, rng, runs, elapsed=elapsed)``, bit
     for bit, as ``(lo, hi, durations[lo:hi])`` chunks of at most ``rows`` rows.
@@ -140,7 +148,9 @@ def sample_rows(
     restore draws its outputs ``(runs + lo)·k …`` (one 64-bit output per double), so a
     copy of the generator advanced by ``runs·k`` outputs draws the restores alongside
     (``PCG64.advance``, O(log n); other bit generators draw and discard). ``rng`` is left
-    in an unspecified state.
+    in an unspecified state. ``pace(lo, hi)``, if given, returns the ``(hi − lo, tasks)``
+    pace factors of those rows (see :func:`_durations`) and their probabilities that each
+    step is needed (``None``: ``task_prob``); it draws nothing from ``rng``.
     """
     if not 0 <= stop <= runs or rows < 1:
         raise ValueError(f"need 0 <= stop <= runs and rows >= 1, got {stop}, {runs}, {rows}")
@@ -150,8 +160,9 @@ def sample_rows(
     for lo in range(0, stop, rows):
         hi = min(stop, lo + rows)
         u = rng.random((hi - lo, k))
-        needed = branch.random((hi - lo, k)) < problem.task_prob
-        d = _durations(problem, u, needed, elapsed)
+        factor, prob = (None, None) if pace is None else pace(lo, hi)
+        needed = branch.random((hi - lo, k)) < (problem.task_prob if prob is None else prob)
+        d = _durations(problem, u, needed, elapsed, factor)
         del u, needed  # hold only the chunk's minutes while the caller uses them
         yield lo, hi, d
         del d
@@ -173,14 +184,23 @@ def _durations(
     u: F64,
     needed: npt.NDArray[np.bool_],
     elapsed: npt.NDArray[np.int64] | None,
+    pace: F64 | None = None,
 ) -> I64:
-    """Durations in minutes from the uniforms ``u`` and the restore mask ``needed``."""
+    """Durations in minutes from the uniforms ``u`` and the restore mask ``needed``;
+    ``pace`` (same shape as ``u``) multiplies each model duration. A running task with
+    pace ``π`` is drawn from the model truncated below at ``elapsed / π``, then scaled."""
     if elapsed is not None and (elapsed >= 0).any():
         running = elapsed >= 0
-        floor = _cdf(problem.dist_kind, problem.dist_params, elapsed.astype(np.float64))
-        u[:, running] = floor[running] + u[:, running] * (1 - floor[running])
+        if pace is None:
+            floor = _cdf(problem.dist_kind, problem.dist_params, elapsed.astype(np.float64))
+            u[:, running] = floor[running] + u[:, running] * (1 - floor[running])
+        else:
+            seen = elapsed[running].astype(np.float64)[None, :] / pace[:, running]
+            lower = _cdf(problem.dist_kind[running], problem.dist_params[running], seen)
+            u[:, running] = lower + u[:, running] * (1 - lower)
         needed[:, running] = True
-    d = _minutes(_inverse(problem.dist_kind, problem.dist_params, u))
+    q = _inverse(problem.dist_kind, problem.dist_params, u)
+    d = _minutes(q if pace is None else q * pace)
     if elapsed is not None:
         running = elapsed >= 0
         d[:, running] = np.maximum(d[:, running], elapsed[running] + 1)

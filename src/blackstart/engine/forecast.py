@@ -13,6 +13,12 @@ Memory: a block is drawn and scheduled in chunks of rows sized from ``memory`` (
 samples held at once, :data:`MEMORY`), bit-identical to drawing it whole
 (:func:`~blackstart.engine.durations.sample_rows`), so peak memory is
 O(chunk × tasks) instead of O(:data:`BLOCK` × tasks).
+
+Learning: given a pace posterior (:mod:`blackstart.engine.pace`), each run draws one
+pace vector from it (block ``b`` from its own stream, ``spawn_key (b, PACE_KEY)``, so
+the duration draws are the very ones of the forecast without learning) and multiplies
+the durations of the work not yet done by it. Without a posterior, the forecast is the
+model's as written.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blackstart.engine.durations import BYTES_PER_SAMPLE, sample_rows
+from blackstart.engine.pace import PacePosterior, worked_minutes
 from blackstart.engine.schedule import RecoveryProblem, run_many
 
 BLOCK = 1024
@@ -33,6 +40,9 @@ MEMORY = 256 * 2**20
 """Default budget in bytes for the samples of a block held at once (256 MiB)."""
 
 QUANTILES = (0.5, 0.8, 0.95)
+
+PACE_KEY = 0x9ACE
+"""Second element of the spawn key of a block's pace draws."""
 
 I64 = npt.NDArray[np.int64]
 
@@ -58,6 +68,8 @@ class ForecastResult:
     fits: npt.NDArray[np.bool_]
     seed: int
     runs: int
+    pace: PacePosterior | None = None
+    """The pace posterior the runs were drawn with (``None``: the model as written)."""
 
     def quantiles(self, qs: Sequence[float] = QUANTILES) -> npt.NDArray[np.float64]:
         """``(len(qs), watched)`` quantiles (linear interpolation between order statistics)."""
@@ -87,19 +99,24 @@ def forecast(
     progress: Progress | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     memory: int = MEMORY,
+    pace: PacePosterior | None = None,
 ) -> ForecastResult:
     """Run ``runs`` replications of the recovery and record when ``watch`` nodes are back.
 
     ``memory`` bounds the bytes of samples held at once (at least one run's worth); it
-    changes no number."""
+    changes no number. ``pace``: a pace posterior to draw each run's pace factors from
+    (learning); ``None`` samples the model's durations as written."""
     k = problem.n_tasks
     rows = chunk_rows(k, memory)
     prog = progress or Progress()
     done_end = prog.done_end if prog.done_end is not None else np.full(k, -1, np.int64)
     started = prog.started if prog.started is not None else np.full(k, -1, np.int64)
-    elapsed = np.where(
-        (started >= 0) & (done_end < 0), np.maximum(prog.as_of - started, 0), -1
-    ).astype(np.int64)
+    running = (started >= 0) & (done_end < 0)
+    elapsed = np.full(k, -1, np.int64)
+    ir = np.flatnonzero(running)  # work done so far: the team's staffed minutes only
+    elapsed[ir] = np.maximum(
+        worked_minutes(problem, ir, started[ir], np.full(len(ir), prog.as_of)), 0
+    )
     fixed_start = np.where(done_end >= 0, started, np.where(started >= 0, started, -1)).astype(
         np.int64
     )
@@ -110,7 +127,15 @@ def forecast(
     for b in range(blocks):
         lo, hi = b * BLOCK, min(runs, (b + 1) * BLOCK)
         rng = np.random.default_rng(seqs[b])
-        chunks = sample_rows(problem, rng, BLOCK, stop=hi - lo, rows=rows, elapsed=elapsed)
+        factor = None
+        if pace is not None:
+            pick = pace.draw(
+                np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b, PACE_KEY))),
+                hi - lo,
+            )
+            factor = _factor(pace, pick, problem.task_prob)
+        chunks = sample_rows(problem, rng, BLOCK, stop=hi - lo, rows=rows, elapsed=elapsed,
+                             pace=factor)  # fmt: skip
         for a, z, durations in chunks:
             out, ok = run_many(
                 problem,
@@ -125,7 +150,19 @@ def forecast(
             fits[lo + a : lo + z] = ok
         if on_progress is not None:
             on_progress(hi, runs)
-    return ForecastResult(np.asarray(watch, np.int64), back, fits, seed, runs)
+    return ForecastResult(np.asarray(watch, np.int64), back, fits, seed, runs, pace)
+
+
+def _factor(
+    pace: PacePosterior, pick: I64, task_prob: npt.NDArray[np.float64]
+) -> Callable[[int, int], tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]]:
+    """Pace factors and restore probabilities of rows ``lo:hi`` of a block whose runs
+    drew the posterior samples ``pick``."""
+
+    def rows(lo: int, hi: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
+        return pace.task_factor(pick[lo:hi]), pace.restore_prob(pick[lo:hi], task_prob)
+
+    return rows
 
 
 def chunk_rows(tasks: int, memory: int) -> int:

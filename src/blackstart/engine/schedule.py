@@ -76,6 +76,15 @@ class RecoveryProblem:
     """``(teams, horizon)`` head-count per minute."""
     task_labels: tuple[str, ...]
     team_names: tuple[str, ...]
+    handover: I64 | None = None
+    """Per team, minutes of handover when a step is continued by the next shift
+    (``None``: :data:`HANDOVER` for every team)."""
+
+    def handover_minutes(self) -> I64:
+        """Per team handover minutes (one entry at least)."""
+        if self.handover is not None:
+            return np.asarray(self.handover, np.int64)
+        return np.full(max(1, self.capacity.shape[0]), HANDOVER, np.int64)
 
     @property
     def n_tasks(self) -> int:
@@ -217,6 +226,39 @@ def _earliest_fit(
     return -1
 
 
+HANDOVER = 30
+"""Default minutes of handover added each time a manual step that fits in no single
+staffed stretch is continued by the next shift (a team's ``handover`` overrides it)."""
+
+
+@numba.njit(cache=True, nogil=True)
+def _split_end(
+    rem: npt.NDArray[np.int16],
+    nxt: npt.NDArray[np.int32],
+    team: int,
+    ready: int,
+    d: int,
+    handover: int,
+) -> tuple[int, int]:
+    """``(start, end)`` of a step of ``d`` minutes worked on the free minutes of ``team``
+    from ``ready``, continued across shifts with ``handover`` minutes more at each
+    break; ``(-1, -1)`` if it does not end within the horizon. Books nothing."""
+    horizon = rem.shape[1]
+    m = _next_free(rem, nxt, team, ready)
+    first = m
+    remaining = d
+    while remaining > 0:
+        if m >= horizon:
+            return -1, -1
+        if rem[team, m] > 0:
+            remaining -= 1
+            m += 1
+        else:
+            m = _next_free(rem, nxt, team, m)
+            remaining += handover
+    return first, m
+
+
 @numba.njit(cache=True, nogil=True)
 def schedule_run(
     n: int,
@@ -243,16 +285,22 @@ def schedule_run(
     team_of: I64,
     ready_of: I64,
     back: I64,
+    capacity: npt.NDArray[np.int16],
+    handover: I64,
 ) -> bool:
     """Schedule one run; fill ``start``, ``end``, ``team_of``, ``ready_of`` and ``back``.
 
     ``dur[k]`` is the sampled duration of task ``k`` (0: skipped). ``fixed_end[k] >= 0``
     marks a task already done at that minute, ``fixed_start[k] >= 0`` one in progress
-    since then; other tasks cannot start before ``not_before``. ``rem`` is the remaining
+    since then (continued by the next shift, ``handover[team]`` minutes more, if it runs
+    into minutes its team's ``capacity`` calendar leaves unstaffed); other tasks cannot
+    start before ``not_before``. ``rem`` is the remaining
     head-count, consumed in place, and ``nxt`` its skip pointers (``nxt[t, m] = m + 1``
     initially); ``touched[team]`` records the last minute either was changed at, so the
-    caller can restore both cheaply. Returns False if a task did not fit in the
-    horizon (it is then placed at its ready time regardless of staff).
+    caller can restore both cheaply. A manual step that fits in no single staffed
+    stretch is continued across shifts (:func:`_split_end`). Returns False if a task did
+    not end within the horizon even so (it is then placed at its ready time regardless
+    of staff).
     """
     ok = True
     horizon = rem.shape[1]
@@ -334,8 +382,28 @@ def schedule_run(
                 if b > a:
                     tm = cand_team[a]
                     team_of[k] = tm
-                    for m in range(max(start[k], 0), min(end[k], rem.shape[1])):
-                        rem[tm, m] -= 1
+                    lo, hi = max(start[k], 0), min(end[k], rem.shape[1])
+                    staffed = True
+                    for m in range(lo, hi):
+                        if capacity[tm, m] <= 0:
+                            staffed = False
+                            break
+                    if staffed:
+                        for m in range(lo, hi):
+                            rem[tm, m] -= 1
+                    else:  # it spans an unstaffed stretch: handed over, as in _split_end
+                        m = lo
+                        remaining = dur[k]
+                        while remaining > 0 and m < rem.shape[1]:
+                            if capacity[tm, m] > 0:
+                                rem[tm, m] -= 1
+                                remaining -= 1
+                                m += 1
+                            else:
+                                while m < rem.shape[1] and capacity[tm, m] <= 0:
+                                    m += 1
+                                remaining += handover[tm]
+                        end[k] = m + remaining
                     if end[k] > touched[tm]:
                         touched[tm] = end[k]
                 t = max(t, end[k])
@@ -368,9 +436,31 @@ def schedule_run(
                 if best < 0 or s < best:
                     best = s
                     best_team = tm
-            if best < 0:
-                ok = False
-                best = r
+            if best < 0:  # fits in no single stretch: continued across shifts
+                split_team = -1
+                split_s = -1
+                split_e = -1
+                for c in range(a, b):
+                    tm = cand_team[c]
+                    s0, e0 = _split_end(rem, nxt, tm, r, d, handover[tm])
+                    if s0 >= 0 and (split_team < 0 or e0 < split_e):
+                        split_team, split_s, split_e = tm, s0, e0
+                if split_team < 0:
+                    ok = False
+                    start[k] = r
+                    end[k] = r + d
+                    t = end[k]
+                    continue
+                team_of[k] = split_team
+                for m in range(split_s, split_e):
+                    if rem[split_team, m] > 0:
+                        rem[split_team, m] -= 1
+                if split_e > touched[split_team]:
+                    touched[split_team] = split_e
+                start[k] = split_s
+                end[k] = split_e
+                t = split_e
+                continue
             else:
                 team_of[k] = best_team
                 for m in range(best, best + d):
@@ -429,7 +519,7 @@ def run_once(
         p.n, p.child_ptr, p.child_idx, p.parent_ptr, p.parent_idx, p.threshold, p.down,
         p.inj_end, p.task_ptr, p.cand_ptr, p.cand_team, p.priority,
         np.asarray(durations, np.int64), fs, fe, int(not_before), rem, nxt, touched,
-        start, end, team, ready, back,
+        start, end, team, ready, back, p.capacity, p.handover_minutes(),
     )  # fmt: skip
     return Schedule(start, end, team, ready, back, beyond_horizon=not ok)
 
@@ -453,6 +543,7 @@ def _many(
     fixed_end: I64,
     not_before: int,
     capacity: npt.NDArray[np.int16],
+    handover: I64,
     watch: I64,
     chunks: int,
     out: I64,
@@ -474,6 +565,7 @@ def _many(
                 n, child_ptr, child_idx, parent_ptr, parent_idx, threshold, down, inj_end,
                 task_ptr, cand_ptr, cand_team, priority, durations[r], fixed_start,
                 fixed_end, not_before, rem, nxt, touched, start, end, team, ready, back,
+                capacity, handover,
             )  # fmt: skip
             for i in range(watch.shape[0]):
                 out[r, i] = back[watch[i]]
@@ -514,6 +606,6 @@ def run_many(
         p.n, p.child_ptr, p.child_idx, p.parent_ptr, p.parent_idx, p.threshold, p.down,
         p.inj_end, p.task_ptr, p.cand_ptr, p.cand_team, p.priority,
         np.ascontiguousarray(durations, np.int64), fs, fe, int(not_before), p.capacity,
-        np.asarray(watch, np.int64), int(chunks), out, ok,
+        p.handover_minutes(), np.asarray(watch, np.int64), int(chunks), out, ok,
     )  # fmt: skip
     return out, ok

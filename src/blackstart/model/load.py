@@ -24,7 +24,13 @@ from blackstart.errors import ModelError, Problem, did_you_mean
 from blackstart.io.source import PathKey, SourceFile, read_source
 from blackstart.model.model import Model
 from blackstart.model.overlay import apply_overlays
-from blackstart.model.schema import SECTIONS, TOP_LEVEL_SCALARS, Strict, _check_timezone
+from blackstart.model.schema import (
+    SECTIONS,
+    TOP_LEVEL_SCALARS,
+    ForecastSettings,
+    Strict,
+    _check_timezone,
+)
 
 MODEL_SUFFIXES = (".yaml", ".yml", ".json")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -347,6 +353,33 @@ def check_shapes(reg: Registry) -> None:
                 _check_timezone(value)
             except ValueError as exc:
                 reg.problems.append(src.problem("bad-value", str(exc), (key,)))
+        if key == "forecast":
+            reg.problems.extend(_forecast_problems(value, src))
+
+
+def _forecast_problems(value: Any, src: SourceFile) -> list[Problem]:
+    """Shape problems of the ``forecast:`` section, each at its key."""
+    try:
+        ForecastSettings.model_validate({} if value is None else value)
+    except ValidationError as exc:
+        out = []
+        for e in exc.errors(include_url=False):
+            loc = tuple(e["loc"])
+            if e["type"] == "extra_forbidden":
+                parent = _model_class_at(ForecastSettings, loc[:-1])
+                fields = list(parent.model_fields) if parent else []
+                out.append(src.problem(
+                    "unknown-key", f"unknown key '{loc[-1]}' in forecast", ("forecast", *loc),
+                    key=True, suggestion=did_you_mean(str(loc[-1]), fields)
+                    or "allowed keys: " + ", ".join(fields)))  # fmt: skip
+            else:
+                msg = str(e["msg"]).removeprefix("Value error, ")
+                out.append(src.problem("bad-value", f"forecast.{'.'.join(map(str, loc))}: {msg}",
+                                       ("forecast", *loc),
+                                       suggestion="write e.g. forecast: {pace_prior: "
+                                       "{median: 1.0, p90: 1.5}}"))  # fmt: skip
+        return out
+    return []
 
 
 # --------------------------------------------------------------------------- public

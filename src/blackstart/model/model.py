@@ -18,6 +18,7 @@ from blackstart.model.requirements import Requirement
 from blackstart.model.schema import (
     ChangeCost,
     Component,
+    ForecastSettings,
     Function,
     Provider,
     Scenario,
@@ -71,6 +72,8 @@ class Model:
     """Places of delivery: function id -> the site ids it is delivered at, for the
     functions that name them (:mod:`blackstart.model.places`); empty in a model
     without places."""
+    forecast: ForecastSettings = field(default_factory=ForecastSettings)
+    """The ``forecast:`` section: the pace prior."""
 
     def scenario_start(self, name: str) -> datetime:
         """The scenario's start as an aware datetime (its zone, else the model's)."""

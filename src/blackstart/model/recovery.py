@@ -41,6 +41,7 @@ from blackstart.engine.schedule import (
     DIST_LOGNORMAL,
     DIST_TRIANGULAR,
     DIST_UNIFORM,
+    HANDOVER,
     RecoveryProblem,
 )
 from blackstart.errors import UsageError
@@ -326,6 +327,9 @@ def build_problem(
         capacity=cap,
         task_labels=tuple(labels),
         team_names=tuple(teams),
+        handover=np.array(
+            [round(model.teams[t].handover / 60) for t in teams] or [HANDOVER], np.int64
+        ),
     )
     return problem, warnings + staffing_warnings(problem)
 
@@ -354,7 +358,7 @@ def _candidates(
 
 def staffing_warnings(problem: RecoveryProblem) -> list[str]:
     """Steps that can last longer than any uninterrupted staffed stretch of their teams:
-    such draws wait for a long enough stretch, possibly beyond the horizon."""
+    such draws are handed over to the next shift (:data:`~blackstart.engine.schedule.HANDOVER`)."""
     longest: list[int] = []
     for row in problem.capacity:
         staffed = np.concatenate([[0], (row > 0).astype(np.int8), [0]])

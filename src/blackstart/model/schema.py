@@ -392,6 +392,11 @@ class Team(Strict):
     weekend: OnCall = OnCall(on_call=0)
     night: OnCall = OnCall(on_call=0)
     call_in: Seconds = Field(3600.0, description="Delay for an on-call person to start work.")
+    handover: Seconds = Field(
+        1800.0,
+        description="Work added when a step that fits in no single shift is handed over to "
+        "the next one (per handover).",
+    )
     contact: str | None = None
 
     _tz = field_validator("timezone")(_check_timezone)
@@ -435,6 +440,38 @@ class ChangeCost(Strict):
     )
 
 
+class PacePriorSpec(Strict):
+    """The prior on the pace: how much slower (or faster) than the model the work runs."""
+
+    median: float = Field(1.0, gt=0, description="Median overall pace factor (1 = the model).")
+    p90: float = Field(
+        1.5, gt=0, description="90th percentile of the overall pace factor (>= median)."
+    )
+    team_p90: float = Field(
+        1.3, ge=1, description="90th percentile of one team's pace relative to the overall."
+    )
+    action_p90: float = Field(
+        1.2, ge=1, description="90th percentile of one action's pace relative to the overall."
+    )
+
+    @field_validator("p90")
+    @classmethod
+    def _above_median(cls, v: float, info: Any) -> float:
+        median = info.data.get("median", 1.0)
+        if v < median:
+            raise ValueError(f"pace_prior p90 ({v}) must be at least its median ({median})")
+        return v
+
+
+class ForecastSettings(Strict):
+    """How forecasts learn: the ``forecast:`` section of a model (docs/learning.md)."""
+
+    pace_prior: PacePriorSpec = Field(
+        default_factory=PacePriorSpec,
+        description="Prior on the pace factors before any evidence of the incident.",
+    )
+
+
 class Document(Strict):
     """One model file. A model is one or more of these (a directory, or ``include:``)."""
 
@@ -459,6 +496,10 @@ class Document(Strict):
         "second-link, second-unit, move, split-power); 1 per change when not given.",
     )
 
+    forecast: ForecastSettings | None = Field(
+        None, description="How forecasts learn the pace of an incident (pace prior)."
+    )
+
     _tz = field_validator("timezone")(_check_timezone)
 
 
@@ -473,7 +514,7 @@ SECTIONS: dict[str, type[Strict]] = {
 }
 """Section key -> entity class. Entities in a section are keyed by id."""
 
-TOP_LEVEL_SCALARS = ("name", "description", "timezone", "include")
+TOP_LEVEL_SCALARS = ("name", "description", "timezone", "include", "forecast")
 
 
 def json_schema() -> dict[str, Any]:

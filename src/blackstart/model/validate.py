@@ -18,7 +18,15 @@ from blackstart.model.load import Entry, Registry
 from blackstart.model.model import FAILABLE, Model, parse_ref
 from blackstart.model.places import check_places
 from blackstart.model.requirements import Requirement, parse_requirement, refs
-from blackstart.model.schema import CHANGE_KINDS, PLACE, Component, Scenario, Site, Team
+from blackstart.model.schema import (
+    CHANGE_KINDS,
+    PLACE,
+    Component,
+    ForecastSettings,
+    Scenario,
+    Site,
+    Team,
+)
 
 
 def _unknown(entry: Entry, path: PathKey, what: str, name: str, pool: list[str]) -> Problem:
@@ -188,6 +196,7 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         name=str(scalars.get("name") or first),
         description=scalars.get("description"),
         timezone=scalars.get("timezone"),
+        forecast=ForecastSettings.model_validate(scalars.get("forecast") or {}),
         providers=objs("providers"),
         sites=objs("sites"),
         components=objs("components"),

@@ -84,6 +84,7 @@ def board_of(store: IncidentStore, incident_id: int) -> dict[str, Any]:
                 "as_of": f.payload["as_of"],
                 "tiers": f.payload["tiers"],
                 "all": f.payload["all"],
+                "pace": f.payload.get("pace"),  # the learnt overall pace (None: older rows)
             }
             for f in forecasts
         ],

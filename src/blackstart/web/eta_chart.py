@@ -96,6 +96,15 @@ def svg(board: dict[str, Any]) -> str:
                     f"<title>{tier} {q.upper()} {escape(f['tiers'][tier][q])} "
                     f"(as of {escape(f['as_of'])})</title></circle>"
                 )
+    for f in fcs:  # the pace learnt at each re-forecast (×1: as the model says)
+        pace = f.get("pace")
+        if pace:
+            parts.append(
+                f'<text class="eta-pace" x="{px(_t(f["as_of"])):.1f}" y="{TOP + 30}" '
+                f'text-anchor="middle" font-size="10" fill="#555">×{pace["median"]:.2f}'
+                f"<title>learnt pace ×{pace['median']:.2f} (80 % {pace['p10']:.2f}–"
+                f"{pace['p90']:.2f}) as of {escape(f['as_of'])}</title></text>"
+            )
     for a in anns:
         c = COLOURS.get(a["tier"], "#000")
         x, y = px(_t(a["announced_at"])), py(_t(a["eta"]))
