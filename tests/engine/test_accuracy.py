@@ -86,7 +86,7 @@ def test_the_forecast_states_its_accuracy(tmp_path: Path) -> None:
         tmp_path, {"a": saas(boot="10min..1010min")}, {"f": {"tier": "care", "requires": ["a"]}}
     )
     for runs in (10_000, 40_000):
-        fc = planning.run_forecast(model, "s", runs=runs, seed=4).to_dict()
+        fc = planning.run_forecast(model, "s", runs=runs, seed=4, learn=False).to_dict()
         mc = fc["monte_carlo"]
         assert mc["levels"] == list(LEVELS) and mc["runs"] == runs and mc["resolution_s"] == 60
         for p in LEVELS:
@@ -105,7 +105,7 @@ def test_a_certain_forecast_has_no_monte_carlo_error(tmp_path: Path) -> None:
     model = write_model(
         tmp_path, {"a": saas(boot="45min")}, {"f": {"tier": "care", "requires": ["a"]}}
     )
-    fc = planning.run_forecast(model, "s", runs=500, seed=4).to_dict()
+    fc = planning.run_forecast(model, "s", runs=500, seed=4, learn=False).to_dict()
     assert fc["monte_carlo"]["standard_error_s"] == {"p50": 0.0, "p80": 0.0, "p95": 0.0}
     assert fc["monte_carlo"]["too_few_runs"] is False
     assert fc["warnings"] == []

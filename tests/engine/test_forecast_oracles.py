@@ -98,7 +98,7 @@ def runs_of(model: Model, functions: list[str], *, seed: int = 1) -> ForecastRes
 
 
 def payload(model: Model, *, seed: int = 2) -> dict[str, Any]:
-    return planning.run_forecast(model, "s", runs=RUNS, seed=seed).to_dict()
+    return planning.run_forecast(model, "s", runs=RUNS, seed=seed, learn=False).to_dict()
 
 
 def check_bands(fc: dict[str, Any], band: dict[str, str], pmf: o.F64, what: str) -> None:
@@ -343,7 +343,7 @@ def test_step_in_progress_is_drawn_from_its_tail(
     watch = np.array([ctx.graph.index["function:f"]], np.int64)
     res = forecast(ctx.problem, watch, runs=RUNS, seed=5, progress=prog)
     o.assert_cdf(pmf, res.back[:, 0], "in progress")
-    fc = planning.run_forecast(model, "s", runs=RUNS, seed=5, as_of=as_of, started=started)
+    fc = planning.run_forecast(model, "s", runs=RUNS, seed=5, as_of=as_of, started=started, learn=False)
     check_bands(fc.to_dict(), fc.to_dict()["functions"][0], pmf, "in progress")
 
 
