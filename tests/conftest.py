@@ -4,6 +4,7 @@ arguments for Playwright."""
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,10 @@ import pytest
 from tests.postgres import fresh_database, postgres_server
 
 CHROMIUM = Path("/usr/bin/chromium")
+
+# The compiled-model cache of the command line goes to a directory of the test session,
+# never to the user's own cache (processes started by tests inherit it).
+os.environ.setdefault("BLACKSTART_CACHE_DIR", tempfile.mkdtemp(prefix="blackstart-cache-"))
 
 
 @pytest.fixture(scope="session")

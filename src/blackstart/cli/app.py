@@ -8,17 +8,20 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from blackstart import __version__
 from blackstart.cli import render
-from blackstart.errors import ModelError, UsageError
+from blackstart.cli.options import JsonOpt, ModelArg, err, out, set_options, use_cache
+from blackstart.cli.options import emit_json as _emit_json
+from blackstart.cli.options import guard as _guard
+from blackstart.cli.options import load_model as _load
+from blackstart.cli.options import present as _present
+from blackstart.errors import UsageError
 
 app = typer.Typer(
     name="blackstart",
@@ -28,58 +31,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# piped output is not cut to 80 columns: tables stay whole for grep and less
-out = Console(
-    highlight=False,
-    soft_wrap=False,
-    width=None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "140")),
-)
-err = Console(stderr=True, highlight=False)
-
-T = TypeVar("T")
-
-ModelArg = Annotated[Path, typer.Argument(help="Model file or directory.", show_default=False)]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-
-
-def _emit_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def _present(as_json: bool, payload: Any, renderer: Callable[[Console, Any], None]) -> None:
-    """Print ``payload`` as JSON, or hand it to its Rich renderer."""
-    if as_json:
-        _emit_json(payload)
-    else:
-        renderer(out, payload)
-
-
-def _guard(as_json: bool, action: Callable[[], T]) -> T:
-    """Run ``action``; turn user errors into a report and an exit code."""
-    try:
-        return action()
-    except ModelError as exc:
-        if as_json:
-            _emit_json({"ok": False, "errors": [p.to_dict() for p in exc.problems]})
-        else:
-            render.problems(err, exc.problems)
-        raise typer.Exit(1) from None
-    except UsageError as exc:
-        if as_json:
-            _emit_json(
-                {
-                    "ok": False,
-                    "errors": [
-                        {"code": "usage", "message": exc.message, "suggestion": exc.suggestion}
-                    ],
-                }
-            )
-        else:
-            err.print(
-                f"[bold red]error:[/] {exc.message}"
-                + (f" — [green]{exc.suggestion}[/]" if exc.suggestion else "")
-            )
-        raise typer.Exit(2) from None
 
 
 def _version(value: bool) -> None:
@@ -96,8 +47,20 @@ def _root(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Read and validate the model files again instead of taking the "
+            "compiled model from the cache (blackstart cache --help).",
+        ),
+    ] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Lay tables out for a wide terminal (200 columns).")
+    ] = False,
 ) -> None:
     """blackstart: what breaks, why, and what to bring back first."""
+    set_options(no_cache=no_cache, wide=wide)
 
 
 @app.command()
@@ -105,7 +68,7 @@ def validate(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Load and check a model; report every problem with file, line and a suggestion."""
     from blackstart import api
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     if as_json:
         _emit_json(
             {
@@ -129,7 +92,7 @@ def show(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Summarise a model: counts by kind, functions by tier, what each site hosts."""
     from blackstart import api
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     summary = api.show(m)
     _present(as_json, summary, render.show)
 
@@ -159,7 +122,7 @@ def impact(
         raise typer.BadParameter(
             "give --fail REF (repeatable) or --scenario NAME", param_hint="--fail / --scenario"
         )
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     report = _guard(as_json, lambda: api.impact(m, fail=fail, scenario=scenario))
     if as_json:
         _emit_json(report.to_dict())
@@ -189,9 +152,9 @@ def plan(
 ) -> None:
     """The recovery plan: who restarts and verifies what, when; when each function is
     back, and its critical path."""
-    from blackstart import api, planning
+    from blackstart import planning
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     report = _guard(
         as_json, lambda: planning.plan(m, scenario, optimize_plan=optimize, time_limit_s=time_limit)
     )
@@ -244,9 +207,9 @@ def forecast(
     RTO breach and degraded-mode exhaustion probabilities; re-forecast from progress."""
     from rich.progress import Progress
 
-    from blackstart import api, planning
+    from blackstart import planning
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     with Progress(console=err, transient=True, disable=as_json or runs < 5000) as bar:
         task = bar.add_task("forecast", total=runs)
         report = _guard(as_json, lambda: planning.run_forecast(
@@ -267,9 +230,9 @@ def explain(
 ) -> None:
     """Why a function comes back when it does: its critical path, split into waiting for
     a dependency, waiting for a person, working and verifying."""
-    from blackstart import api, planning
+    from blackstart import planning
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     report = _guard(as_json, lambda: planning.explain(m, scenario, function))
     _present(as_json, report, render.explain)
 
@@ -278,9 +241,9 @@ def explain(
 def concentration(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Per provider, site, owner group and jurisdiction: the functions and tiers lost if
     it fails; non-EU jurisdictions flagged for health-data hosting."""
-    from blackstart import api, resilience
+    from blackstart import resilience
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     payload = resilience.concentration(m)
     _present(as_json, payload, render.concentration)
 
@@ -368,9 +331,9 @@ def importance(
 def spof(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Per function, ranked by tier: single points of failure, and redundant pairs that
     share a site, provider or team."""
-    from blackstart import api, resilience
+    from blackstart import resilience
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     payload = resilience.spof(m)
     _present(as_json, payload, render.spof)
 
@@ -379,9 +342,9 @@ def spof(model: ModelArg, as_json: JsonOpt = False) -> None:
 def availability(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Each function's unavailability and expected downtime per year, from the
     components' MTBF and MTTR (or failure probability)."""
-    from blackstart import api, resilience
+    from blackstart import resilience
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     payload = resilience.availability(m)
     _present(as_json, payload, render.availability)
 
@@ -397,9 +360,9 @@ def improve(
     """Resilience changes (a redundant peer in another site, a move, a power source of its
     own for one of a redundant pair) ranked by the expected vital and care downtime they
     remove."""
-    from blackstart import api, resilience
+    from blackstart import resilience
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     payload = resilience.improve(m, budget=budget)
     _present(as_json, payload, render.improve)
 
@@ -421,9 +384,11 @@ def serve(
     """Serve the dashboard (overview, what-if, plan, resilience) and its JSON API."""
     import uvicorn
 
+    from blackstart.model import cache
     from blackstart.store import StoreError
     from blackstart.web import create_app
 
+    cache.set_enabled(use_cache())
     def start() -> Any:
         try:
             return create_app(model, db)
@@ -533,13 +498,12 @@ def sweep(
         TimeRemainingColumn,
     )
 
-    from blackstart import api
     from blackstart.cli.render_sweep import sweep as render_sweep
     from blackstart.report import sweep_html
     from blackstart.store import StoreError, open_store
     from blackstart.sweep import SweepInterrupted, parse_axes, run_sweep
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     axes = _guard(
         as_json,
         lambda: parse_axes(
@@ -676,7 +640,7 @@ def demo(
     from blackstart import api
 
     path = api.example_path()
-    m = _guard(False, lambda: api.load(path))
+    m = _load(path)
     shown = os.path.relpath(os.path.realpath(path))
     shown = shown if not shown.startswith("..") else str(path)
     sc = m.scenarios["colo-power-cut"]
@@ -721,17 +685,48 @@ def demo(
         serve(path)
 
 
+cache_app = typer.Typer(
+    name="cache",
+    help="The compiled-model cache: models read once are taken from it while their "
+    "files are unchanged.",
+    no_args_is_help=True,
+)
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Remove every cached model."""
+    from blackstart.model import cache
+
+    files, size = cache.clear()
+    out.print(f"removed {files} files ({size / 1e6:.1f} MB) from {cache.cache_dir()}")
+
+
+@cache_app.command("info")
+def cache_info(as_json: JsonOpt = False) -> None:
+    """Where the cache is and what it holds."""
+    from blackstart.model import cache
+
+    info = cache.describe()
+    if as_json:
+        _emit_json(info)
+    else:
+        out.print(
+            f"{info['directory']}: {info['entries']} models, {info['bytes'] / 1e6:.1f} MB"
+            + ("" if info["enabled"] else " (off: --no-cache or $BLACKSTART_NO_CACHE)")
+        )
+
+
+app.add_typer(cache_app)
+
+from blackstart.cli import incidents as _incidents  # noqa: E402
 from blackstart.cli.importing import register  # noqa: E402 (import, template, export)
 
 register(app)
+app.add_typer(_incidents.user_app)
+app.command("export-html")(_incidents.export_html)
 
 
 def main() -> None:
     """Console-script entry point."""
     app()
-
-
-from blackstart.cli import incidents as _incidents  # noqa: E402  (needs _guard above)
-
-app.add_typer(_incidents.user_app)
-app.command("export-html")(_incidents.export_html)

@@ -1,7 +1,7 @@
 """Commands of the incident side: ``blackstart user add`` and ``blackstart export-html``,
 and the check ``serve`` makes before listening (no user → loopback only, with a warning).
 
-Registered on the main app at the end of :mod:`blackstart.cli.app`.
+Registered on the main app by :mod:`blackstart.cli.app`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
-from blackstart.cli.app import _guard, err
+from blackstart.cli.options import err
+from blackstart.cli.options import guard as _guard
 from blackstart.errors import UsageError
 
 MIN_PASSWORD = 10

@@ -13,7 +13,7 @@ import glob
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,9 +77,44 @@ def _model_files(directory: Path) -> list[Path]:
     )
 
 
-def collect(path: Path) -> tuple[list[SourceFile], list[Problem]]:
-    """Read a model file or directory and every file it includes, each once."""
+Listing = tuple[str, str, list[str]]
+"""How a file set was found: ``("dir", directory, files)`` or ``("glob", pattern,
+files)``, so that the compiled-model cache can tell when a new file would join."""
+
+Progress = Callable[[str, int, int], None]
+"""``on_progress(what, done, total)``: bytes of model files read so far, of the total
+known so far (includes add to it)."""
+
+
+def list_directory(directory: Path) -> list[Path]:
+    """The model files of a directory, recursively, hidden files and folders excluded."""
+    return _model_files(directory)
+
+
+def expand_include(pattern: str) -> list[Path]:
+    """The files an ``include:`` pattern (relative paths already joined) names."""
+    matches = sorted(Path(m) for m in glob.glob(pattern, recursive=True))
+    return [m for m in matches if m.is_file()] + [
+        f for m in matches if m.is_dir() for f in _model_files(m)
+    ]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def collect(
+    path: Path, *, trace: list[Listing] | None = None, on_progress: Progress | None = None
+) -> tuple[list[SourceFile], list[Problem]]:
+    """Read a model file or directory and every file it includes, each once.
+
+    ``trace`` receives every directory listing and include expansion made;
+    ``on_progress`` is called after each file read."""
     problems: list[Problem] = []
+    listings: list[Listing] = trace if trace is not None else []
     path = Path(path)
     if not path.exists():
         hint = (
@@ -99,10 +134,14 @@ def collect(path: Path) -> tuple[list[SourceFile], list[Problem]]:
         )
     base = path if path.is_dir() else path.parent
     queue = _model_files(path) if path.is_dir() else [path]
+    if path.is_dir():
+        listings.append(("dir", str(path.resolve()), [str(p.resolve()) for p in queue]))
     if path.is_dir() and not queue:
         raise ModelError(
             [Problem("empty-model", f"no .yaml, .yml or .json file in {path}", file=str(path))]
         )
+    total = sum(_size(f) for f in queue)
+    done = 0
     seen: set[Path] = set()
     sources: list[SourceFile] = []
     while queue:
@@ -113,6 +152,9 @@ def collect(path: Path) -> tuple[list[SourceFile], list[Problem]]:
         seen.add(real)
         source, found = read_source(file, _label(file, base))
         problems.extend(found)
+        done += _size(file)
+        if on_progress is not None:
+            on_progress(file.name, done, max(total, done))
         if source is None:
             continue
         sources.append(source)
@@ -133,10 +175,8 @@ def collect(path: Path) -> tuple[list[SourceFile], list[Problem]]:
                     )
                     continue
                 pattern = str(file.parent / inc)
-                matches = sorted(Path(m) for m in glob.glob(pattern, recursive=True))
-                matches = [m for m in matches if m.is_file()] + [
-                    f for m in matches if m.is_dir() for f in _model_files(m)
-                ]
+                matches = expand_include(pattern)
+                listings.append(("glob", pattern, [str(m.resolve()) for m in matches]))
                 if not matches:
                     near = did_you_mean(Path(inc).name, [p.name for p in file.parent.glob("*")])
                     problems.append(
@@ -147,6 +187,7 @@ def collect(path: Path) -> tuple[list[SourceFile], list[Problem]]:
                             suggestion=near,
                         )
                     )
+                total += sum(_size(m) for m in matches if m.resolve() not in seen)
                 queue.extend(matches)
     return sources, problems
 
@@ -161,6 +202,14 @@ def register(sources: Iterable[SourceFile], problems: list[Problem]) -> Registry
     for src in reg.sources:
         data = src.data
         if data is None:
+            problems.append(
+                src.problem(
+                    "empty-file",
+                    f"{src.label} is empty: a model file holds at least one section",
+                    (),
+                    suggestion="add e.g. 'components:' with one entry, or remove the file",
+                )
+            )
             continue
         if not isinstance(data, dict):
             problems.append(
