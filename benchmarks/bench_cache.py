@@ -55,7 +55,7 @@ def bench(n: int, work: Path, repeat: int) -> dict[str, float]:
     args = ["impact", str(model), "-s", "colo-power-cut"]
     subprocess.run([*BIN, "cache", "clear"], env=env, check=True, capture_output=True)
     base, base_rss, base_out = _run(["--no-cache", *args], env)
-    cold, cold_rss, cold_out = _run(args, env)
+    cold, _cold_rss, cold_out = _run(args, env)
     warms = [_run(args, env) for _ in range(repeat)]
     warm = statistics.median(w[0] for w in warms)
     assert cold_out == base_out and all(w[2] == base_out for w in warms), "outputs differ"

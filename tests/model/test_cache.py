@@ -149,7 +149,7 @@ def test_entries_hold_no_pickle(cache_dir: Path, example: Path) -> None:
     ],
 )
 def test_decoding_refuses_anything_but_blackstart_types(text: str) -> None:
-    with pytest.raises(ValueError, match="refusing|cannot decode"):
+    with pytest.raises(ValueError, match=r"refusing|cannot decode"):
         serial.decode(text)
 
 
@@ -181,7 +181,9 @@ def test_processes_sharing_the_cache(cache_dir: Path, tmp_path: Path) -> None:
     assert not list(cache_dir.rglob("*.tmp"))  # no temporary file left behind
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(n=st.integers(min_value=50, max_value=600), seed=st.integers(0, 10**6),
        k=st.integers(1, 2))  # fmt: skip
 def test_generated_models_round_trip(

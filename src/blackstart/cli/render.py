@@ -108,8 +108,22 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
     )
 
 
+SHOW_NAMES = 10
+"""Names listed per tier by ``show`` before "… and N more"."""
+SHOW_ROWS = 20
+"""Sites and providers listed by ``show`` (those hosting the most first)."""
+
+
+def _some(names: list[str], limit: int = SHOW_NAMES) -> str:
+    if len(names) <= limit:
+        return ", ".join(names) or "–"
+    return ", ".join(names[:limit]) + f", … and {len(names) - limit} more"
+
+
 def show(console: Console, summary: dict[str, Any]) -> None:
-    """Counts, functions by tier, and what each site and provider hosts."""
+    """Counts, functions by tier, and what each site and provider hosts; a large model
+    is summarised (the first names of each tier, the sites and providers hosting the
+    most), ``--json`` lists everything."""
     console.print(
         f"[bold]{summary['name']}[/]"
         + (f" — {summary['description']}" if summary["description"] else "")
@@ -127,35 +141,46 @@ def show(console: Console, summary: dict[str, Any]) -> None:
     console.print(kinds)
     tiers = Table(title="Functions by tier", title_justify="left")
     tiers.add_column("tier")
+    tiers.add_column("n", justify="right")
     tiers.add_column("functions")
     for t, fs in summary["functions_by_tier"].items():
-        tiers.add_row(Text(t, style=TIER_STYLE[t]), ", ".join(fs) or "–")
+        tiers.add_row(Text(t, style=TIER_STYLE[t]), str(len(fs)), _some(fs))
     console.print(tiers)
+    hidden = 0
     sites = Table(title="Sites", title_justify="left")
     for col in ("site", "kind", "operator", "shared with", "hosts"):
         sites.add_column(col)
-    for sid, s in summary["sites"].items():
+    ranked = sorted(summary["sites"].items(), key=lambda kv: -len(kv[1]["components"]))
+    for sid, s in ranked[:SHOW_ROWS]:
         sites.add_row(
             sid,
             s["kind"],
             s["provider"] or "–",
-            ", ".join(s["shared_with"]) or "–",
+            _some(s["shared_with"], 4),
             f"{len(s['components'])} components",
         )
+    hidden += max(0, len(ranked) - SHOW_ROWS)
     console.print(sites)
+    if len(ranked) > SHOW_ROWS:
+        console.print(f"  … and {len(ranked) - SHOW_ROWS} more sites", style="dim")
     provs = Table(title="Providers", title_justify="left")
     for col in ("provider", "kind", "owner", "jurisdiction", "operates", "hosts"):
         provs.add_column(col)
-    for pid, p in summary["providers"].items():
+    ranked = sorted(summary["providers"].items(), key=lambda kv: -len(kv[1]["components"]))
+    for pid, p in ranked[:SHOW_ROWS]:
         provs.add_row(
             pid,
             p["kind"],
             p["owner"] or "–",
             p["jurisdiction"] or "–",
-            ", ".join(p["operates_sites"]) or "–",
+            _some(p["operates_sites"], 4),
             f"{len(p['components'])} components",
         )
     console.print(provs)
+    if len(ranked) > SHOW_ROWS:
+        console.print(f"  … and {len(ranked) - SHOW_ROWS} more providers", style="dim")
+    if hidden or any(len(fs) > SHOW_NAMES for fs in summary["functions_by_tier"].values()):
+        console.print("[dim]--json lists every function, site and provider[/]")
 
 
 def _short(iso: str) -> str:
