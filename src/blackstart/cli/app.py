@@ -389,6 +389,7 @@ def serve(
     from blackstart.web import create_app
 
     cache.set_enabled(use_cache())
+
     def start() -> Any:
         try:
             return create_app(model, db)
@@ -396,6 +397,11 @@ def serve(
             raise UsageError(exc.message, suggestion=exc.suggestion) from None
 
     web_app = _guard(False, start)
+    from blackstart.web import assets
+
+    absent = assets.fetch(lambda line: err.print(line)) if assets.missing() else []
+    if absent:
+        err.print(f"[yellow]warning:[/] {assets.advice(absent)}")
     from blackstart.cli.incidents import check_open_access
 
     _guard(False, lambda: check_open_access(host, web_app.state.auth.users_exist()))
