@@ -642,50 +642,17 @@ def demo(
         typer.Option("--serve", help="Then serve the dashboard on the example (127.0.0.1:8000)."),
     ] = False,
 ) -> None:
-    """Replay the seed incident on the bundled example and suggest what to try next."""
+    """Replay the seed incident on the bundled example: what goes down and why, the plan
+    and the forecast, and what a continuity manager would do next."""
     from blackstart import api
 
     path = api.example_path()
     m = _load(path)
     shown = os.path.relpath(os.path.realpath(path))
     shown = shown if not shown.startswith("..") else str(path)
-    sc = m.scenarios["colo-power-cut"]
-    out.rule(f"[bold]{m.name}[/]")
-    out.print(f"Scenario [bold]colo-power-cut[/]: {sc.description or ''}")
-    out.print(
-        f"Starts {m.scenario_start('colo-power-cut').isoformat()} and lasts "
-        f"{sc.duration / 3600:g} h.\n"
-    )
-    render.impact(out, api.impact(m, scenario="colo-power-cut"), max_components=15)
-    from blackstart import planning
+    from blackstart.cli.demo import run
 
-    out.rule("[bold]When will it be back?[/]")
-    ctx = planning.context(m, "colo-power-cut")
-    fc = planning.run_forecast(m, "colo-power-cut", runs=10_000, seed=0, ctx=ctx).to_dict()
-    render.forecast(out, fc)
-    care = [f for f in fc["functions"] if f["tier"] == "care" and f["was_down"]]
-    slowest = max(care, key=lambda f: f["p50"])["id"]
-    out.rule(f"[bold]Why {slowest} takes so long[/]")
-    render.explain(out, planning.explain(m, "colo-power-cut", slowest, graph=ctx.graph))
-    out.print("\n[bold]Try next:[/]")
-    for line in (
-        f"blackstart show {shown}",
-        f"blackstart impact {shown} --scenario colo-site-loss",
-        f"blackstart impact {shown} --fail provider:global-switch --json",
-        f"blackstart spof {shown}   # single points of failure and shared buildings",
-        f"blackstart concentration {shown}",
-        f"blackstart improve {shown} --budget 5",
-        f"blackstart plan {shown} --scenario colo-power-cut --optimize",
-        f"blackstart explain {shown} -s colo-power-cut --function lab-results",
-        f"blackstart forecast {shown} -s colo-power-cut --as-of 2024-08-04T12:00 --on-plan "
-        "--started db-lis@2024-08-04T11:30",
-        f"blackstart sweep {shown} --runs 200 --html risk.html   # the whole risk matrix",
-        f"blackstart export {shown} -o bia.xlsx   # business impact analysis workbook",
-        "blackstart generate --components 10000 -o /tmp/big && blackstart validate /tmp/big",
-        "blackstart schema -o blackstart.schema.json   # editor completion for model files",
-        "blackstart demo --serve   # the dashboard: explorer, what-if, plan, incidents, /status",
-    ):
-        out.print(f"  {line}")
+    run(out, m, shown)
     if serve_after:
         out.print("\nDashboard on the example: [bold]http://127.0.0.1:8000/[/] (Ctrl-C to stop)")
         serve(path)
