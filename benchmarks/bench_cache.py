@@ -3,14 +3,18 @@ warm, with the compiled-model cache.
 
 On a model written by ``blackstart generate --components N`` (YAML files), for each N:
 
-- baseline, *today's cold call*: ``blackstart --no-cache impact MODEL -s colo-power-cut``
-  (read, validate, compile, impact, print);
+- baseline, *today's cold call*: ``blackstart --no-cache impact MODEL -s colo-power-cut
+  --json`` (read, validate, compile, impact, print);
 - cold with the cache: the same on an empty cache directory (it also writes the entry);
 - warm: the same again, the entry in place (median of ``--repeat`` runs).
 
 Wall time of each process, peak RSS; ratios to the baseline run in the same session.
 Targets: warm 10^5 under 3 s, warm 10^6 under 10 s, cold no slower than the baseline.
-The three outputs must be identical (the impact is the same model's).
+The three outputs must be identical but for the provenance's timings (the JSON is
+compared: the same model gives the same impact).
+
+To time one version of the code while editing another, run it from a copy of the
+sources: ``cp -r src /tmp/snap && PYTHONPATH=/tmp/snap/src python benchmarks/...``.
 
 Run: ``.venv/bin/python benchmarks/bench_cache.py --sizes 1e5 [--repeat 3] [--keep DIR]``
 """
@@ -18,6 +22,7 @@ Run: ``.venv/bin/python benchmarks/bench_cache.py --sizes 1e5 [--repeat 3] [--ke
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -40,8 +45,9 @@ def _run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     rss = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1e6
-    out = "\n".join(line for line in proc.stdout.splitlines() if not line.startswith("model "))
-    return wall, rss, out
+    payload = json.loads(proc.stdout)
+    payload.pop("provenance")  # timings differ; everything else must not
+    return wall, rss, json.dumps(payload, sort_keys=True)
 
 
 def bench(n: int, work: Path, repeat: int) -> dict[str, float]:
@@ -52,7 +58,7 @@ def bench(n: int, work: Path, repeat: int) -> dict[str, float]:
     cache = work / f"cache-{n}"
     env = {**os.environ, "BLACKSTART_CACHE_DIR": str(cache), "COLUMNS": "100"}
     env.pop("BLACKSTART_NO_CACHE", None)
-    args = ["impact", str(model), "-s", "colo-power-cut"]
+    args = ["impact", str(model), "-s", "colo-power-cut", "--json"]
     subprocess.run([*BIN, "cache", "clear"], env=env, check=True, capture_output=True)
     base, base_rss, base_out = _run(["--no-cache", *args], env)
     cold, _cold_rss, cold_out = _run(args, env)

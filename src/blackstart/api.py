@@ -49,17 +49,22 @@ def example_path() -> Path:
 
 
 def load(
-    path: str | Path, *, cache: bool | None = None, on_progress: Progress | None = None
+    path: str | Path,
+    *,
+    cache: bool | None = None,
+    on_progress: Progress | None = None,
+    background: bool = False,
 ) -> Model:
     """Load and validate a model file or directory (raises ``ModelError``).
 
     With ``cache`` (default: on in the command line, off in the Python API; see
     :mod:`blackstart.model.cache`), an unchanged model is taken from the compiled-model
-    cache. ``on_progress(what, done, total)`` follows the reading of the files."""
+    cache; with ``background``, a new entry is written by a child process.
+    ``on_progress(what, done, total)`` follows the reading of the files."""
     from blackstart.model import cache as model_cache
 
     if cache if cache is not None else model_cache.enabled():
-        return model_cache.load(path, on_progress=on_progress)
+        return model_cache.load(path, on_progress=on_progress, background=background)
     if on_progress is None:
         return load_model(path)
     sources, problems = collect(Path(path), on_progress=on_progress)

@@ -374,7 +374,8 @@ def serve(
         str | None,
         typer.Option(
             "--db",
-            help="Store URL: a SQLite file (default ./blackstart.db) or postgresql+psycopg://…",
+            help="Store: a SQLite file path or URL (default ./blackstart.db) or "
+            "postgresql+psycopg://…",
             show_default=False,
         ),
     ] = None,
@@ -465,8 +466,8 @@ def sweep(
         str | None,
         typer.Option(
             "--db",
-            help="Store URL for results as they arrive: a SQLite file (default "
-            "./blackstart.db) or postgresql+psycopg://…",
+            help="Where results are stored as they arrive: a SQLite file path or URL, or "
+            "postgresql+psycopg://…  [default: sweeps.db in the user data directory]",
             show_default=False,
         ),
     ] = None,
@@ -524,7 +525,9 @@ def sweep(
 
     def opened() -> Any:
         try:
-            return open_store(db)
+            from blackstart.store.store import sweep_url
+
+            return open_store(db or sweep_url())
         except StoreError as exc:
             raise UsageError(exc.message, suggestion=exc.suggestion) from None
 
@@ -617,15 +620,13 @@ def generate(
     benchmarks."""
     from blackstart.generate import MIN_COMPONENTS, generate_model, write_model
 
-    def check() -> None:
-        if components < MIN_COMPONENTS * establishments:
-            raise UsageError(
-                f"{components} components cannot make {establishments} establishments",
-                suggestion=f"give at least --components {MIN_COMPONENTS * establishments} "
-                f"({MIN_COMPONENTS} per establishment)",
-            )
-
-    _guard(False, check)
+    if components < MIN_COMPONENTS * establishments:
+        raise typer.BadParameter(
+            f"{components} components cannot make {establishments} establishments: give at "
+            f"least --components {MIN_COMPONENTS * establishments} ({MIN_COMPONENTS} per "
+            "establishment)",
+            param_hint="--components",
+        )
     data = generate_model(components, seed=seed, establishments=establishments)
     files = write_model(data, output, fmt=fmt.value)
     out.print(
@@ -680,7 +681,7 @@ def cache_info(as_json: JsonOpt = False) -> None:
     """Where the cache is and what it holds."""
     from blackstart.model import cache
 
-    info = cache.describe()
+    info = {**cache.describe(), "enabled": use_cache()}
     if as_json:
         _emit_json(info)
     else:
@@ -693,11 +694,13 @@ def cache_info(as_json: JsonOpt = False) -> None:
 app.add_typer(cache_app)
 
 from blackstart.cli import incidents as _incidents  # noqa: E402
+from blackstart.cli.help import polish  # noqa: E402
 from blackstart.cli.importing import register  # noqa: E402 (import, template, export)
 
 register(app)
 app.add_typer(_incidents.user_app)
 app.command("export-html")(_incidents.export_html)
+polish(app)
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="Store URL: a SQLite file (default ./blackstart.db) or postgresql+psycopg://…",
+        help="Store: a SQLite file path or URL (default ./blackstart.db) or postgresql+psycopg://…",
         show_default=False,
     ),
 ]

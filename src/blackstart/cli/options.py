@@ -86,7 +86,8 @@ def present(as_json: bool, payload: Any, renderer: Callable[[Console, Any], None
 
 
 def guard(as_json: bool, action: Callable[[], T]) -> T:
-    """Run ``action``; turn user errors into a report and an exit code."""
+    """Run ``action``; turn model and input errors into a report and exit code 1 (the
+    command line's own usage errors are Click's: exit 2)."""
     try:
         return action()
     except ModelError as exc:
@@ -101,7 +102,7 @@ def guard(as_json: bool, action: Callable[[], T]) -> T:
                 {
                     "ok": False,
                     "errors": [
-                        {"code": "usage", "message": exc.message, "suggestion": exc.suggestion}
+                        {"code": "input", "message": exc.message, "suggestion": exc.suggestion}
                     ],
                 }
             )
@@ -110,7 +111,7 @@ def guard(as_json: bool, action: Callable[[], T]) -> T:
                 f"[bold red]error:[/] {exc.message}"
                 + (f" — [green]{exc.suggestion}[/]" if exc.suggestion else "")
             )
-        raise typer.Exit(2) from None
+        raise typer.Exit(1) from None
 
 
 PROGRESS_BYTES = 2_000_000
@@ -125,7 +126,7 @@ def load_model(path: Path, as_json: bool = False) -> Model:
 
     cache = use_cache()
     if not err.is_terminal:
-        return guard(as_json, lambda: api.load(path, cache=cache))
+        return guard(as_json, lambda: api.load(path, cache=cache, background=True))
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
@@ -142,4 +143,6 @@ def load_model(path: Path, as_json: bool = False) -> Model:
             else:
                 bar.update(task, description=what)
 
-        return guard(as_json, lambda: api.load(path, cache=cache, on_progress=progress))
+        return guard(
+            as_json, lambda: api.load(path, cache=cache, on_progress=progress, background=True)
+        )

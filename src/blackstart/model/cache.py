@@ -18,6 +18,7 @@ from another format) is ignored and rewritten.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import hashlib
@@ -25,6 +26,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import zipfile
 from collections.abc import Mapping
 from functools import cache
@@ -212,7 +214,7 @@ def _read_entry(index: Path) -> tuple[Model, Path] | None:
     return model, entry
 
 
-def _write_entry(index: Path, model: Model, sources: list[Any], listings: list[Listing]) -> Path:
+def _manifest(model: Model, sources: list[Any], listings: list[Listing]) -> dict[str, Any]:
     files = {str(Path(s.path).resolve()): s.digest for s in sources if s.path is not None}
     manifest: dict[str, Any] = {
         "code": code_fingerprint(),
@@ -220,20 +222,58 @@ def _write_entry(index: Path, model: Model, sources: list[Any], listings: list[L
         "listings": listings,
         "model_hash": model.hash,
     }
-    key = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
-    manifest["entry"] = key
-    entry = index.parent.parent / "entries" / key
+    manifest["entry"] = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+    return manifest
+
+
+def _write_entry(index: Path, model: Model, manifest: dict[str, Any]) -> None:
+    """The model's file, then the index that points to it (a reader never finds an index
+    without its entry)."""
+    entry = index.parent.parent / "entries" / manifest["entry"]
     parts = serial.dump_dataclass(model)
     _save_npz(entry.with_suffix(".model.npz"), {k: _bytes(v) for k, v in parts.items()})
     text = json.dumps(manifest, indent=1).encode()
     _write_atomic(index, lambda f: f.write(text))
-    return entry
 
 
-def load(path: str | Path, *, on_progress: Progress | None = None) -> Model:
+_writers: list[int] = []
+
+
+def _wait_for_writers() -> None:
+    while _writers:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(_writers.pop(), 0)
+
+
+def _write_in_background(index: Path, model: Model, manifest: dict[str, Any]) -> bool:
+    """Write the entry in a child process while this one goes on with its command (it
+    waits for the child before it exits). Only where ``fork`` is safe: a POSIX process
+    running a single thread. Returns whether a child took the work."""
+    if not hasattr(os, "fork") or threading.active_count() != 1:
+        return False
+    pid = os.fork()
+    if pid == 0:  # the child: write, and leave without running the parent's exit handlers
+        code = 0
+        try:
+            _write_entry(index, model, manifest)
+        except BaseException:
+            code = 1
+        os._exit(code)
+    if not _writers:
+        atexit.register(_wait_for_writers)
+    _writers.append(pid)
+    return True
+
+
+def load(
+    path: str | Path, *, on_progress: Progress | None = None, background: bool = False
+) -> Model:
     """Load a model through the cache: from an entry if its files are unchanged, else
     read and validated (``ModelError`` as :func:`~blackstart.model.load.load_model`)
-    and stored. Its compiled graph is cached too, the first time it is compiled."""
+    and stored. Its compiled graph is cached too, the first time it is compiled.
+
+    With ``background`` (the command line), a new entry is written by a child process
+    while this one computes, so a cold call is not slowed by the cache."""
     path = Path(path)
     if not path.exists():
         return build(*collect(path))  # the loader's not-found error
@@ -247,12 +287,15 @@ def load(path: str | Path, *, on_progress: Progress | None = None) -> Model:
         if on_progress is not None:
             on_progress("validating", 0, 0)
         model = build(sources, problems)
-        if on_progress is not None:
-            on_progress("writing the cache", 0, 0)
-        try:
-            entry = _write_entry(index, model, sources, listings)
-        except (OSError, TypeError):
-            return model
+        manifest = _manifest(model, sources, listings)
+        entry = index.parent.parent / "entries" / manifest["entry"]
+        if not (background and _write_in_background(index, model, manifest)):
+            if on_progress is not None:
+                on_progress("writing the cache", 0, 0)
+            try:
+                _write_entry(index, model, manifest)
+            except (OSError, TypeError):
+                return model
     attach_store(model, _EntryGraph(entry.with_suffix(".graph.npz"), model.hash))
     return model
 
@@ -265,5 +308,4 @@ def describe() -> dict[str, Any]:
         "directory": str(root),
         "entries": sum(1 for p in files if p.name.endswith(".model.npz")),
         "bytes": sum(p.stat().st_size for p in files),
-        "enabled": enabled(),
     }
