@@ -36,12 +36,24 @@ TARGETS = {100_000: 3.0, 1_000_000: 10.0}
 BIN = [sys.executable, "-m", "blackstart"]
 
 
+CPU: dict[str, float] = {}
+"""CPU seconds (user + system) of the last run of each kind: on a shared machine, what
+the wall time would be on an idle one (the commands use one core)."""
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def _run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Wall seconds, peak RSS of the child (GB) and stdout of one command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cpu = _cpu()
     t = time.perf_counter()
     proc = subprocess.run([*BIN, *args], env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t
+    CPU["--no-cache" if "--no-cache" in args else "cache"] = _cpu() - cpu
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     rss = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1e6
@@ -61,14 +73,22 @@ def bench(n: int, work: Path, repeat: int) -> dict[str, float]:
     args = ["impact", str(model), "-s", "colo-power-cut", "--json"]
     subprocess.run([*BIN, "cache", "clear"], env=env, check=True, capture_output=True)
     base, base_rss, base_out = _run(["--no-cache", *args], env)
+    base_cpu = CPU["--no-cache"]
     cold, _cold_rss, cold_out = _run(args, env)
-    warms = [_run(args, env) for _ in range(repeat)]
+    cold_cpu = CPU["cache"]
+    warms = []
+    warm_cpus = []
+    for _ in range(repeat):
+        warms.append(_run(args, env))
+        warm_cpus.append(CPU["cache"])
     warm = statistics.median(w[0] for w in warms)
     assert cold_out == base_out and all(w[2] == base_out for w in warms), "outputs differ"
     size = sum(p.stat().st_size for p in cache.rglob("*.npz")) / 1e6
     return {"n": n, "baseline_s": base, "cold_s": cold, "warm_s": warm,
             "baseline_rss_gb": base_rss, "warm_rss_gb": max(w[1] for w in warms),
-            "cache_mb": size}  # fmt: skip
+            "cache_mb": size, "baseline_cpu_s": base_cpu, "cold_cpu_s": cold_cpu,
+            "warm_cpu_s": statistics.median(warm_cpus),
+            "load": os.getloadavg()[0]}  # fmt: skip
 
 
 def main() -> None:
@@ -93,8 +113,16 @@ def main() -> None:
                 f"{(f'< {target:g} s ' + ok) if target else '':>8} {r['cache_mb']:>6.0f}MB",
                 flush=True,
             )
+            print(
+                f"{'':>10} CPU (user+sys, the wall time of an idle machine): today "
+                f"{r['baseline_cpu_s']:.1f} s, cold+cache {r['cold_cpu_s']:.1f} s (its "
+                f"writer process included), warm {r['warm_cpu_s']:.2f} s "
+                f"({r['warm_cpu_s'] / r['baseline_cpu_s']:.3f}×)",
+                flush=True,
+            )
             print(f"{'':>10} peak RSS: today {r['baseline_rss_gb']:.2f} GB, "
-                  f"warm {r['warm_rss_gb']:.2f} GB", flush=True)  # fmt: skip
+                  f"warm {r['warm_rss_gb']:.2f} GB; load average {r['load']:.1f} on "
+                  f"{os.cpu_count()} cores", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -616,8 +616,8 @@ def generate(
         ),
     ] = 1,
 ) -> None:
-    """Write a realistic layered model (sites → power → … → functions) for tests and
-    benchmarks."""
+    """Write a realistic layered model (sites, power, network, storage, compute, VMs,
+    databases, applications, functions) for tests and benchmarks."""
     from blackstart.generate import MIN_COMPONENTS, generate_model, write_model
 
     if components < MIN_COMPONENTS * establishments:

@@ -445,11 +445,12 @@ def spof(console: Console, payload: dict[str, Any], *, max_items: int = 8) -> No
             from blackstart.api import display
 
             names = [display(e) for e in singles[:max_items]]
-            shown = ", ".join(names) + (" …" if len(singles) > max_items else "")
-            console.print(Text("    SPOF: ", style="dim") + Text(shown))
+            more = len(singles) - max_items
+            shown = ", ".join(names) + (f", … and {more} more" if more > 0 else "")
+            console.print(labelled("SPOF: ", shown, indent=4))
         for p in f["pairs_with_common_cause"][:3]:
             text = f"{' + '.join(p['pair'])} share {', '.join(p['shared'])}"
-            console.print(Text("    pair: ", style="dim") + Text(text))
+            console.print(labelled("pair: ", text, indent=4))
 
 
 def availability(console: Console, payload: dict[str, Any]) -> None:
