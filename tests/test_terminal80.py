@@ -138,3 +138,20 @@ def test_piped_chains_wrap_under_themselves() -> None:
     assert wrapped > 0  # some chains are longer than 60 columns, and they wrapped indented
     for line in lines:
         assert not line.startswith(("colo-", "← ")), line  # no chain text at column 0
+
+
+def test_a_cold_read_of_a_large_model_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    from blackstart.generate import generate_model, write_model
+
+    write_model(generate_model(20_000, seed=3), tmp_path / "big")  # about 3 MB of YAML
+    env = {"BLACKSTART_CACHE_DIR": str(tmp_path / "c")}
+    shown = in_pty(["--no-cache", "validate", str(tmp_path / "big")], env=env)
+    assert re.search(r"reading \w+\.yaml", shown) and "validating" in shown
+    assert "valid" in shown.splitlines()[-1]
+    piped = subprocess.run(
+        [sys.executable, "-m", "blackstart", "--no-cache", "validate", str(tmp_path / "big")],
+        capture_output=True, text=True, check=True, env={**os.environ, **env},
+    )  # fmt: skip
+    assert piped.stderr == ""
+    small = in_pty(["--no-cache", "validate", EXAMPLE], env=env)
+    assert "reading" not in small  # small models load too fast for a display

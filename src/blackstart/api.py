@@ -68,6 +68,7 @@ def load(
     if on_progress is None:
         return load_model(path)
     sources, problems = collect(Path(path), on_progress=on_progress)
+    on_progress("validating", 0, 0)
     return build(sources, problems)
 
 

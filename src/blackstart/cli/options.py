@@ -131,7 +131,10 @@ def load_model(path: Path, as_json: bool = False) -> Model:
 
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=err, transient=True, disable=True) as bar:
+    # no refresh thread (auto_refresh=False): the cache may fork a writer, which is only
+    # safe in a single-threaded process; the bar is redrawn at each step instead
+    with Progress(*columns, console=err, transient=True, disable=True,
+                  auto_refresh=False) as bar:  # fmt: skip
         task = bar.add_task("reading", total=None)
 
         def progress(what: str, done: int, total: int) -> None:
@@ -142,6 +145,7 @@ def load_model(path: Path, as_json: bool = False) -> Model:
                 bar.update(task, description=f"reading {what}", completed=done, total=total)
             else:
                 bar.update(task, description=what)
+            bar.refresh()
 
         return guard(
             as_json, lambda: api.load(path, cache=cache, on_progress=progress, background=True)
