@@ -155,3 +155,29 @@ def test_a_cold_read_of_a_large_model_shows_progress_on_a_terminal_only(tmp_path
     assert piped.stderr == ""
     small = in_pty(["--no-cache", "validate", EXAMPLE], env=env)
     assert "reading" not in small  # small models load too fast for a display
+
+
+@pytest.mark.parametrize("command", ["impact", "plan", "forecast", "sweep", "validate"])
+def test_help_shows_model_and_types_but_no_bool(command: str) -> None:
+    text = in_pty([command, "--help"])
+    _fits(text)
+    assert re.search(rf"Usage: .*blackstart {command} \[OPTIONS\] MODEL\b", text)
+    assert "<bool>" not in text and "{MODEL}" not in text and "<str>" not in text
+    assert "--json" in text
+
+
+def test_help_paragraphs_wrap_to_the_terminal() -> None:
+    """The docstring's own line breaks are gone: a sentence runs to the right edge."""
+    text = in_pty(["plan", "--help"], cols=120)
+    assert (
+        "The recovery plan: who restarts and verifies what, when; when each function is back"
+        in (text)
+    )
+
+
+def test_wide_shows_the_columns_a_narrow_terminal_leaves_out(tmp_path: Path) -> None:
+    env = {"BLACKSTART_CACHE_DIR": str(tmp_path / "c")}
+    narrow = in_pty(["impact", EXAMPLE, *SC], env=env)
+    wide = in_pty(["--wide", "impact", EXAMPLE, *SC], env=env)
+    header = re.compile(r"component\s+functions\s+kind\s+site\s+via")
+    assert not header.search(narrow) and header.search(wide)

@@ -375,7 +375,7 @@ def serve(
         typer.Option(
             "--db",
             help="Store: a SQLite file path or URL (default ./blackstart.db) or "
-            "postgresql+psycopg://…",
+            "postgresql+psycopg://USER@HOST/DB",
             show_default=False,
         ),
     ] = None,
@@ -467,7 +467,7 @@ def sweep(
         typer.Option(
             "--db",
             help="Where results are stored as they arrive: a SQLite file path or URL, or "
-            "postgresql+psycopg://…  [default: sweeps.db in the user data directory]",
+            "postgresql+psycopg://USER@HOST/DB  [default: sweeps.db in the user data directory]",
             show_default=False,
         ),
     ] = None,

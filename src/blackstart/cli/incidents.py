@@ -30,7 +30,7 @@ DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="Store: a SQLite file path or URL (default ./blackstart.db) or postgresql+psycopg://…",
+        help="Store: a SQLite file path or URL (default ./blackstart.db) or postgresql+psycopg://USER@HOST/DB",
         show_default=False,
     ),
 ]
