@@ -3,7 +3,9 @@ arguments for Playwright."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +19,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 # The compiled-model cache of the command line goes to a directory of the test session,
 # never to the user's own cache (processes started by tests inherit it).
-os.environ.setdefault("BLACKSTART_CACHE_DIR", tempfile.mkdtemp(prefix="blackstart-cache-"))
+if "BLACKSTART_CACHE_DIR" not in os.environ:
+    os.environ["BLACKSTART_CACHE_DIR"] = tempfile.mkdtemp(prefix="blackstart-cache-")
+    atexit.register(shutil.rmtree, os.environ["BLACKSTART_CACHE_DIR"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
