@@ -227,3 +227,28 @@ def test_cli_no_cache_and_cache_clear(cache_dir: Path, example: Path) -> None:
     cleared = _cli("cache", "clear", env=env)
     assert cleared.returncode == 0 and "removed 3 files" in cleared.stdout
     assert not list(cache_dir.rglob("*.npz"))
+
+
+def test_a_graph_with_fields_of_any_kind_round_trips() -> None:
+    """Fields another change may add to the compiled graph (arrays in a tuple, a mapping,
+    numbers) need no codec change."""
+    import dataclasses
+
+    from blackstart.engine.graph import CompiledGraph
+
+    @dataclasses.dataclass(frozen=True, eq=False)
+    class Extended(CompiledGraph):
+        masks: tuple[np.ndarray, ...] = ()
+        by_place: dict[str, tuple[int, ...]] = dataclasses.field(default_factory=dict)
+
+    base = compile_model(load_model(api.example_path()))
+    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base) if f.init}
+    fields.pop("_cache", None)
+    masks = (np.arange(6, dtype=np.uint8).reshape(2, 3), np.array([True, False]))
+    g = Extended(**fields, masks=masks, by_place={"north": (1, 2)})
+    arrays = cache.dump_graph(g)
+    meta = serial.decode(arrays["meta"].tobytes())
+    assert meta["by_place"] == {"north": (1, 2)}
+    assert [m.dtype for m in meta["masks"]] == [np.uint8, np.bool_]
+    assert all(np.array_equal(a, b) for a, b in zip(meta["masks"], masks, strict=True))
+    _graph_equal(cache.load_graph(cache.dump_graph(base)), base)

@@ -192,7 +192,8 @@ class _EntryGraph:
         return graph if graph.model_hash == self.model_hash else None
 
     def save(self, graph: CompiledGraph) -> None:
-        with contextlib.suppress(OSError):  # a cache not written is no cache, not an error
+        # a cache not written is no cache, not an error (nor is a field it cannot encode)
+        with contextlib.suppress(OSError, TypeError, ValueError):
             _save_npz(self.path, dump_graph(graph))
 
 

@@ -16,7 +16,8 @@ reads a few hundred of 10^5 components decodes only those.
 
 No pickle: a decoded object can only be an instance of a pydantic model, a dataclass or
 an enumeration *defined in the blackstart package*, built from its fields; any other tag
-is refused (``ValueError``). Does not read or write files: :mod:`blackstart.model.cache`
+is refused (``ValueError``); a NumPy array nested in a field is its dtype, shape and
+numbers (booleans, integers and floats only). Does not read or write files: :mod:`blackstart.model.cache`
 does.
 """
 
@@ -33,6 +34,7 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 
 _TAG = "!"
@@ -77,6 +79,13 @@ def _enc(obj: Any) -> Any:
     if isinstance(obj, frozenset | set):
         kind = "frozenset" if isinstance(obj, frozenset) else "set"
         return {_TAG: kind, "v": [_enc(x) for x in obj]}
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind not in "biuf":
+            raise TypeError(f"cannot cache an array of {obj.dtype}")
+        return {_TAG: "ndarray", "dtype": obj.dtype.str, "shape": list(obj.shape),
+                "v": obj.ravel().tolist()}  # fmt: skip
+    if isinstance(obj, np.generic):
+        return obj.item()
     for kind, cls in (("datetime", datetime), ("date", date), ("time", time)):
         if isinstance(obj, cls):
             return {_TAG: kind, "v": obj.isoformat()}
@@ -177,6 +186,11 @@ def _hook(d: dict[str, Any]) -> Any:
     simple = _SIMPLE.get(tag)
     if simple is not None:
         return simple(d["v"])
+    if tag == "ndarray":
+        dtype = np.dtype(d["dtype"])
+        if dtype.kind not in "biuf":
+            raise ValueError(f"refusing to decode an array of {dtype}")
+        return np.array(d["v"], dtype=dtype).reshape(d["shape"])
     cls = _class(tag)
     if issubclass(cls, BaseModel):
         return _construct(cls, d)
