@@ -17,8 +17,8 @@ reads a few hundred of 10^5 components decodes only those.
 No pickle: a decoded object can only be an instance of a pydantic model, a dataclass or
 an enumeration *defined in the blackstart package*, built from its fields; any other tag
 is refused (``ValueError``); a NumPy array nested in a field is its dtype, shape and
-numbers (booleans, integers and floats only). Does not read or write files: :mod:`blackstart.model.cache`
-does.
+numbers (booleans, integers and floats only). Does not read or write files:
+:mod:`blackstart.model.cache` does.
 """
 
 from __future__ import annotations
