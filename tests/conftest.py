@@ -3,7 +3,10 @@ arguments for Playwright, and the published reference models."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,13 @@ def openpsa() -> Path:
             pytest.fail(reason + "; under CI the published-value tests must run")
         pytest.skip(reason)
     return OPENPSA
+
+
+# The compiled-model cache of the command line goes to a directory of the test session,
+# never to the user's own cache (processes started by tests inherit it).
+if "BLACKSTART_CACHE_DIR" not in os.environ:
+    os.environ["BLACKSTART_CACHE_DIR"] = tempfile.mkdtemp(prefix="blackstart-cache-")
+    atexit.register(shutil.rmtree, os.environ["BLACKSTART_CACHE_DIR"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

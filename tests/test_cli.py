@@ -160,11 +160,6 @@ def test_validate_missing_path_is_exit_1(runner: CliRunner, tmp_path: Path) -> N
     [
         (["validate", "{model}", "--bogus"], "No such option"),
         (["impact", "{model}"], "--fail"),
-        (["impact", "{model}", "--scenario", "power-cutt"], "did you mean 'power-cut'?"),
-        (["impact", "{model}", "--fail", "dc-north"], "is not a reference"),
-        (["impact", "{model}", "--fail", "dc-a"], "did you mean 'site:dc-a'?"),
-        (["impact", "{model}", "--fail", "site:dc-c"], "no site 'dc-c'"),
-        (["impact", "{model}", "--fail", "function:billing"], "only sites, providers"),
         (["frobnicate"], "No such command"),
     ],
 )
@@ -177,19 +172,38 @@ def test_bad_usage_is_exit_2(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["impact", "{model}", "--scenario", "power-cutt"], "did you mean 'power-cut'?"),
+        (["impact", "{model}", "--fail", "dc-north"], "is not a reference"),
+        (["impact", "{model}", "--fail", "dc-a"], "did you mean 'site:dc-a'?"),
+        (["impact", "{model}", "--fail", "site:dc-c"], "no site 'dc-c'"),
+        (["impact", "{model}", "--fail", "function:billing"], "only sites, providers"),
+    ],
+)
+def test_bad_input_is_exit_1(
+    runner: CliRunner, small: Path, args: list[str], fragment: str
+) -> None:
+    result = run(runner, *[a.replace("{model}", str(small)) for a in args])
+    assert result.exit_code == 1, result.output
+    assert fragment in " ".join(result.stderr.split())  # Rich may wrap long lines
+    assert "Traceback" not in result.output
+
+
 def test_unknown_site_suggests_close_name(runner: CliRunner, small: Path) -> None:
     result = run(runner, "impact", small, "--fail", "site:dc-aa")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "did you mean 'dc-a'" in " ".join(result.stderr.split())
 
 
-def test_usage_error_as_json(runner: CliRunner, small: Path) -> None:
+def test_input_error_as_json(runner: CliRunner, small: Path) -> None:
     result = run(runner, "impact", small, "--scenario", "power-cutt", "--json")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     payload = as_json(result)
     assert payload["ok"] is False
     [error] = payload["errors"]
-    assert error["code"] == "usage"
+    assert error["code"] == "input"
     assert "power-cutt" in error["message"]
     assert error["suggestion"] == "did you mean 'power-cut'?"
 

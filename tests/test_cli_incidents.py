@@ -50,10 +50,10 @@ def test_user_add_errors(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'u.db'}"
     args = ["user", "add", "ada", "--role", "admin", "--db", db, "--password-stdin"]
     res = runner.invoke(app, args, input="short\n")
-    assert res.exit_code == 2 and "too short" in res.output
+    assert res.exit_code == 1 and "too short" in res.output
     assert runner.invoke(app, args, input="long enough passphrase\n").exit_code == 0
     res = runner.invoke(app, args, input="long enough passphrase\n")
-    assert res.exit_code == 2 and "exists" in res.output
+    assert res.exit_code == 1 and "exists" in res.output
     res = runner.invoke(app, ["user", "add", "x", "--role", "root", "--db", db])
     assert res.exit_code == 2 and "root" in res.output
     res = runner.invoke(
@@ -61,7 +61,7 @@ def test_user_add_errors(tmp_path: Path) -> None:
         ["user", "add", "two words", "--role", "admin", "--db", db, "--password-stdin"],
         input="long enough passphrase\n",
     )
-    assert res.exit_code == 2 and "bad user name" in res.output
+    assert res.exit_code == 1 and "bad user name" in res.output
 
 
 def test_serve_without_users_refuses_a_public_address(tmp_path: Path) -> None:
@@ -82,7 +82,7 @@ def test_serve_without_users_refuses_a_public_address(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert res.returncode == 2
+    assert res.returncode == 1
     assert "no user" in res.stderr and "blackstart user add" in res.stderr
 
 
@@ -140,4 +140,4 @@ def test_export_html_is_one_self_contained_file(tmp_path: Path) -> None:
 def test_export_html_of_a_missing_incident_is_a_clear_error(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'e.db'}"
     res = runner.invoke(app, ["export-html", "42", "-o", str(tmp_path / "x.html"), "--db", db])
-    assert res.exit_code == 2 and "no incident 42" in res.output
+    assert res.exit_code == 1 and "no incident 42" in res.output

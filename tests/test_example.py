@@ -78,8 +78,26 @@ def test_colo_power_cut_impact(model: Model) -> None:
 
 
 def test_demo() -> None:
+    from blackstart import planning, resilience
+
     result = CliRunner().invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
-    assert "colo-power-cut" in result.stdout
-    assert "Try next" in result.stdout
-    assert "blackstart impact" in result.stdout
+    text = " ".join(result.stdout.split())  # whatever the wrapping
+    assert "colo-power-cut" in text
+    # the plan and the forecast are named apart, the plan first
+    assert text.index("The plan: every step at its usual duration") < text.index(
+        "The forecast: 10,000 runs with uncertain durations"
+    )
+    # the function explained is the care function really last in the plan
+    model = api.load(api.example_path())
+    plan = planning.plan(model, "colo-power-cut").to_dict()
+    care = [f for f in plan["functions"] if f["tier"] == "care" and f["was_down"]]
+    last = max(care, key=lambda f: datetime.fromisoformat(f["restored_at"]))["id"]
+    assert f"Why {last} is the last care function back" in text
+    # it ends with the three best changes and the public timeline, not a list of commands
+    best = resilience.improve(model, budget=3)["candidates"]
+    for c in best:
+        assert c["description"] in text
+    assert text.index(best[0]["description"]) < text.index("against the public timeline")
+    assert "Mon 5 Aug ~10:00" in text and "Tue 6 Aug evening" in text
+    assert "Try next" not in text

@@ -191,26 +191,26 @@ def test_demo_progress_does_not_widen_the_spread() -> None:
          "no function 'lab-result'", "lab-results"),
     ],
 )  # fmt: skip
-def test_usage_errors_exit_2_with_suggestions(
+def test_input_errors_exit_1_with_suggestions(
     args: list[str], message: str, suggestion: str | None
 ) -> None:
     res = invoke(*args)
-    assert res.exit_code == 2
+    assert res.exit_code == 1
     text = " ".join(res.stderr.split())  # the error console wraps lines
     assert "error:" in text and message in text
     assert suggestion is None or suggestion in text
     as_json = invoke(*args, "--json")
-    assert as_json.exit_code == 2
+    assert as_json.exit_code == 1
     payload = json.loads(as_json.stdout)
     assert payload["ok"] is False
     (error,) = payload["errors"]
-    assert error["code"] == "usage" and message in error["message"]
+    assert error["code"] == "input" and message in error["message"]
     assert suggestion is None or suggestion in (error["suggestion"] or "")
 
 
-def test_bad_duration_is_a_usage_error() -> None:
+def test_bad_duration_is_an_input_error() -> None:
     res = invoke("forecast", EXAMPLE, "-s", "colo-power-cut", "--as-of", "+2x")
-    assert res.exit_code == 2
+    assert res.exit_code == 1
     assert "unknown unit 'x'" in " ".join(res.stderr.split())
 
 

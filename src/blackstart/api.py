@@ -33,7 +33,7 @@ from blackstart.engine.impact import ImpactResult
 from blackstart.engine.impact import impact as _impact
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.compile import compile_model
-from blackstart.model.load import load_data, load_model
+from blackstart.model.load import Progress, build, collect, load_data, load_model
 from blackstart.model.model import FAILABLE, ElementRef, Model, parse_ref
 from blackstart.model.schema import TIERS, json_schema
 
@@ -56,9 +56,28 @@ def example_path() -> Path:
     return Path(str(resources.files("blackstart") / "examples" / "hospital-group"))
 
 
-def load(path: str | Path) -> Model:
-    """Load and validate a model file or directory (raises ``ModelError``)."""
-    return load_model(path)
+def load(
+    path: str | Path,
+    *,
+    cache: bool | None = None,
+    on_progress: Progress | None = None,
+    background: bool = False,
+) -> Model:
+    """Load and validate a model file or directory (raises ``ModelError``).
+
+    With ``cache`` (default: on in the command line, off in the Python API; see
+    :mod:`blackstart.model.cache`), an unchanged model is taken from the compiled-model
+    cache; with ``background``, a new entry is written by a child process.
+    ``on_progress(what, done, total)`` follows the reading of the files."""
+    from blackstart.model import cache as model_cache
+
+    if cache if cache is not None else model_cache.enabled():
+        return model_cache.load(path, on_progress=on_progress, background=background)
+    if on_progress is None:
+        return load_model(path)
+    sources, problems = collect(Path(path), on_progress=on_progress)
+    on_progress("validating", 0, 0)
+    return build(sources, problems)
 
 
 def display(label: str) -> str:

@@ -343,7 +343,9 @@ def test_step_in_progress_is_drawn_from_its_tail(
     watch = np.array([ctx.graph.index["function:f"]], np.int64)
     res = forecast(ctx.problem, watch, runs=RUNS, seed=5, progress=prog)
     o.assert_cdf(pmf, res.back[:, 0], "in progress")
-    fc = planning.run_forecast(model, "s", runs=RUNS, seed=5, as_of=as_of, started=started, learn=False)
+    fc = planning.run_forecast(
+        model, "s", runs=RUNS, seed=5, as_of=as_of, started=started, learn=False
+    )
     check_bands(fc.to_dict(), fc.to_dict()["functions"][0], pmf, "in progress")
 
 

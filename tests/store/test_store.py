@@ -71,4 +71,12 @@ def test_migrate_twice_is_harmless_and_rows_persist(tmp_path: Path) -> None:
 
 def test_bad_url_is_a_store_error() -> None:
     with pytest.raises(StoreError):
-        open_store("not a url")
+        open_store("nonsense://")
+
+
+def test_a_plain_path_is_a_sqlite_file(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "dir" / "plain.db"))
+    store.record_model("h1", "model one")
+    assert store.path == str(tmp_path / "dir" / "plain.db")
+    assert (tmp_path / "dir" / "plain.db").stat().st_size > 0
+    store.close()

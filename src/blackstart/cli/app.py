@@ -8,17 +8,20 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from blackstart import __version__
 from blackstart.cli import render
-from blackstart.errors import ModelError, UsageError
+from blackstart.cli.options import JsonOpt, ModelArg, err, out, set_options, use_cache
+from blackstart.cli.options import emit_json as _emit_json
+from blackstart.cli.options import guard as _guard
+from blackstart.cli.options import load_model as _load
+from blackstart.cli.options import present as _present
+from blackstart.errors import UsageError
 
 app = typer.Typer(
     name="blackstart",
@@ -28,58 +31,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# piped output is not cut to 80 columns: tables stay whole for grep and less
-out = Console(
-    highlight=False,
-    soft_wrap=False,
-    width=None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "140")),
-)
-err = Console(stderr=True, highlight=False)
-
-T = TypeVar("T")
-
-ModelArg = Annotated[Path, typer.Argument(help="Model file or directory.", show_default=False)]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-
-
-def _emit_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")
-
-
-def _present(as_json: bool, payload: Any, renderer: Callable[[Console, Any], None]) -> None:
-    """Print ``payload`` as JSON, or hand it to its Rich renderer."""
-    if as_json:
-        _emit_json(payload)
-    else:
-        renderer(out, payload)
-
-
-def _guard(as_json: bool, action: Callable[[], T]) -> T:
-    """Run ``action``; turn user errors into a report and an exit code."""
-    try:
-        return action()
-    except ModelError as exc:
-        if as_json:
-            _emit_json({"ok": False, "errors": [p.to_dict() for p in exc.problems]})
-        else:
-            render.problems(err, exc.problems)
-        raise typer.Exit(1) from None
-    except UsageError as exc:
-        if as_json:
-            _emit_json(
-                {
-                    "ok": False,
-                    "errors": [
-                        {"code": "usage", "message": exc.message, "suggestion": exc.suggestion}
-                    ],
-                }
-            )
-        else:
-            err.print(
-                f"[bold red]error:[/] {exc.message}"
-                + (f" — [green]{exc.suggestion}[/]" if exc.suggestion else "")
-            )
-        raise typer.Exit(2) from None
 
 
 def _version(value: bool) -> None:
@@ -96,8 +47,20 @@ def _root(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Read and validate the model files again instead of taking the "
+            "compiled model from the cache (blackstart cache --help).",
+        ),
+    ] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Lay tables out for a wide terminal (200 columns).")
+    ] = False,
 ) -> None:
     """blackstart: what breaks, why, and what to bring back first."""
+    set_options(no_cache=no_cache, wide=wide)
 
 
 @app.command()
@@ -105,7 +68,7 @@ def validate(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Load and check a model; report every problem with file, line and a suggestion."""
     from blackstart import api
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     if as_json:
         _emit_json(
             {
@@ -129,7 +92,7 @@ def show(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Summarise a model: counts by kind, functions by tier, what each site hosts."""
     from blackstart import api
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     summary = api.show(m)
     _present(as_json, summary, render.show)
 
@@ -159,7 +122,7 @@ def impact(
         raise typer.BadParameter(
             "give --fail REF (repeatable) or --scenario NAME", param_hint="--fail / --scenario"
         )
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     report = _guard(as_json, lambda: api.impact(m, fail=fail, scenario=scenario))
     if as_json:
         _emit_json(report.to_dict())
@@ -189,9 +152,9 @@ def plan(
 ) -> None:
     """The recovery plan: who restarts and verifies what, when; when each function is
     back, and its critical path."""
-    from blackstart import api, planning
+    from blackstart import planning
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     report = _guard(
         as_json, lambda: planning.plan(m, scenario, optimize_plan=optimize, time_limit_s=time_limit)
     )
@@ -253,9 +216,9 @@ def forecast(
     learning the pace of the work from the steps done and running (docs/learning.md)."""
     from rich.progress import Progress
 
-    from blackstart import api, planning
+    from blackstart import planning
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     with Progress(console=err, transient=True, disable=as_json or runs < 5000) as bar:
         task = bar.add_task("forecast", total=runs)
         report = _guard(as_json, lambda: planning.run_forecast(
@@ -282,9 +245,9 @@ def explain(
 ) -> None:
     """Why a function comes back when it does: its critical path, split into waiting for
     a dependency, waiting for a person, working and verifying."""
-    from blackstart import api, planning
+    from blackstart import planning
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     report = _guard(as_json, lambda: planning.explain(m, scenario, function))
     _present(as_json, report, render.explain)
 
@@ -293,9 +256,9 @@ def explain(
 def concentration(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Per provider, site, owner group and jurisdiction: the functions and tiers lost if
     it fails; non-EU jurisdictions flagged for health-data hosting."""
-    from blackstart import api, resilience
+    from blackstart import resilience
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     payload = resilience.concentration(m)
     _present(as_json, payload, render.concentration)
 
@@ -385,9 +348,9 @@ def importance(
 def spof(model: ModelArg, target: TargetOpt = None, as_json: JsonOpt = False) -> None:
     """Per function (or FUNCTION@PLACE target), ranked by tier: single points of failure,
     and redundant pairs that share a site, provider or team."""
-    from blackstart import api, resilience
+    from blackstart import resilience
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     payload = _guard(as_json, lambda: resilience.spof(m, target))
     _present(as_json, payload, render.spof)
 
@@ -396,9 +359,9 @@ def spof(model: ModelArg, target: TargetOpt = None, as_json: JsonOpt = False) ->
 def availability(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Each function's unavailability and expected downtime per year, from the
     components' MTBF and MTTR (or failure probability)."""
-    from blackstart import api, resilience
+    from blackstart import resilience
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     payload = resilience.availability(m)
     _present(as_json, payload, render.availability)
 
@@ -417,9 +380,9 @@ def improve(
     cooling) in its own building, a power source of its own for one of a redundant pair.
     Each function's downtime is weighed by the share of its places of delivery reached;
     costs come from the model's costs: section (1 per change otherwise)."""
-    from blackstart import advice, api
+    from blackstart import advice
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     payload = advice.improve(m, budget=budget)
     _present(as_json, payload, render.improve)
 
@@ -431,7 +394,8 @@ def serve(
         str | None,
         typer.Option(
             "--db",
-            help="Store URL: a SQLite file (default ./blackstart.db) or postgresql+psycopg://…",
+            help="Store: a SQLite file path or URL (default ./blackstart.db) or "
+            "postgresql+psycopg://USER@HOST/DB",
             show_default=False,
         ),
     ] = None,
@@ -464,9 +428,12 @@ def serve(
     """Serve the dashboard (overview, what-if, plan, resilience) and its JSON API."""
     import uvicorn
 
+    from blackstart.model import cache
     from blackstart.store import StoreError
     from blackstart.web import create_app
     from blackstart.web.security import server_config
+
+    cache.set_enabled(use_cache())
 
     def start() -> Any:
         try:
@@ -486,6 +453,11 @@ def serve(
         from blackstart.cli.diagnosing import load_alert_map
 
         _guard(False, lambda: load_alert_map(web_app, alert_map))
+    from blackstart.web import assets
+
+    absent = assets.fetch(lambda line: err.print(line)) if assets.missing() else []
+    if absent:
+        err.print(f"[yellow]warning:[/] {assets.advice(absent)}")
     from blackstart.cli.incidents import check_open_access
 
     _guard(False, lambda: check_open_access(host, web_app.state.auth.users_exist()))
@@ -549,8 +521,8 @@ def sweep(
         str | None,
         typer.Option(
             "--db",
-            help="Store URL for results as they arrive: a SQLite file (default "
-            "./blackstart.db) or postgresql+psycopg://…",
+            help="Where results are stored as they arrive: a SQLite file path or URL, or "
+            "postgresql+psycopg://USER@HOST/DB  [default: sweeps.db in the user data directory]",
             show_default=False,
         ),
     ] = None,
@@ -588,13 +560,12 @@ def sweep(
         TimeRemainingColumn,
     )
 
-    from blackstart import api
     from blackstart.cli.render_sweep import sweep as render_sweep
     from blackstart.report import sweep_html
     from blackstart.store import StoreError, open_store
     from blackstart.sweep import SweepInterrupted, parse_axes, run_sweep
 
-    m = _guard(as_json, lambda: api.load(model))
+    m = _load(model, as_json)
     axes = _guard(
         as_json,
         lambda: parse_axes(
@@ -609,7 +580,9 @@ def sweep(
 
     def opened() -> Any:
         try:
-            return open_store(db)
+            from blackstart.store.store import sweep_url
+
+            return open_store(db or sweep_url())
         except StoreError as exc:
             raise UsageError(exc.message, suggestion=exc.suggestion) from None
 
@@ -698,19 +671,17 @@ def generate(
         ),
     ] = 1,
 ) -> None:
-    """Write a realistic layered model (sites → power → … → functions) for tests and
-    benchmarks."""
+    """Write a realistic layered model (sites, power, network, storage, compute, VMs,
+    databases, applications, functions) for tests and benchmarks."""
     from blackstart.generate import MIN_COMPONENTS, generate_model, write_model
 
-    def check() -> None:
-        if components < MIN_COMPONENTS * establishments:
-            raise UsageError(
-                f"{components} components cannot make {establishments} establishments",
-                suggestion=f"give at least --components {MIN_COMPONENTS * establishments} "
-                f"({MIN_COMPONENTS} per establishment)",
-            )
-
-    _guard(False, check)
+    if components < MIN_COMPONENTS * establishments:
+        raise typer.BadParameter(
+            f"{components} components cannot make {establishments} establishments: give at "
+            f"least --components {MIN_COMPONENTS * establishments} ({MIN_COMPONENTS} per "
+            "establishment)",
+            param_hint="--components",
+        )
     data = generate_model(components, seed=seed, establishments=establishments)
     files = write_model(data, output, fmt=fmt.value)
     out.print(
@@ -727,81 +698,77 @@ def demo(
         typer.Option("--serve", help="Then serve the dashboard on the example (127.0.0.1:8000)."),
     ] = False,
 ) -> None:
-    """Replay the seed incident on the bundled example and suggest what to try next."""
+    """Replay the seed incident on the bundled example: what goes down and why, the plan
+    and the forecast, and what a continuity manager would do next."""
     from blackstart import api
 
     path = api.example_path()
-    m = _guard(False, lambda: api.load(path))
+    m = _load(path)
     shown = os.path.relpath(os.path.realpath(path))
     shown = shown if not shown.startswith("..") else str(path)
-    sc = m.scenarios["colo-power-cut"]
-    out.rule(f"[bold]{m.name}[/]")
-    out.print(f"Scenario [bold]colo-power-cut[/]: {sc.description or ''}")
-    out.print(
-        f"Starts {m.scenario_start('colo-power-cut').isoformat()} and lasts "
-        f"{sc.duration / 3600:g} h.\n"
-    )
-    render.impact(out, api.impact(m, scenario="colo-power-cut"), max_components=15)
-    from blackstart import planning
+    from blackstart.cli.demo import run
 
-    out.rule("[bold]When will it be back?[/]")
-    ctx = planning.context(m, "colo-power-cut")
-    fc = planning.run_forecast(m, "colo-power-cut", runs=10_000, seed=0, ctx=ctx).to_dict()
-    render.forecast(out, fc)
-    care = [f for f in fc["functions"] if f["tier"] == "care" and f["was_down"]]
-    slowest = max(care, key=lambda f: f["p50"])["id"]
-    out.rule(f"[bold]Why {slowest} takes so long[/]")
-    render.explain(out, planning.explain(m, "colo-power-cut", slowest, graph=ctx.graph))
-    out.print("\n[bold]Try next:[/]")
-    for line in (
-        f"blackstart show {shown}",
-        f"blackstart impact {shown} --scenario colo-site-loss",
-        f"blackstart impact {shown} --fail provider:global-switch --json",
-        f"blackstart spof {shown}   # single points of failure and shared buildings",
-        f"blackstart concentration {shown}",
-        f"blackstart improve {shown} --budget 5",
-        f"blackstart plan {shown} --scenario colo-power-cut --optimize",
-        f"blackstart explain {shown} -s colo-power-cut --function lab-results",
-        f"blackstart forecast {shown} -s colo-power-cut --as-of 2024-08-04T12:00 --on-plan "
-        "--started db-lis@2024-08-04T11:30",
-        f"blackstart sweep {shown} --runs 200 --html risk.html   # the whole risk matrix",
-        f"blackstart export {shown} -o bia.xlsx   # business impact analysis workbook",
-        "blackstart generate --components 10000 -o /tmp/big && blackstart validate /tmp/big",
-        "blackstart schema -o blackstart.schema.json   # editor completion for model files",
-        "blackstart demo --serve   # the dashboard: explorer, what-if, plan, incidents, /status",
-    ):
-        out.print(f"  {line}")
+    run(out, m, shown)
     if serve_after:
         out.print("\nDashboard on the example: [bold]http://127.0.0.1:8000/[/] (Ctrl-C to stop)")
         serve(path)
 
 
+cache_app = typer.Typer(
+    name="cache",
+    help="The compiled-model cache: models read once are taken from it while their "
+    "files are unchanged.",
+    no_args_is_help=True,
+)
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Remove every cached model."""
+    from blackstart.model import cache
+
+    files, size = cache.clear()
+    out.print(f"removed {files} files ({size / 1e6:.1f} MB) from {cache.cache_dir()}")
+
+
+@cache_app.command("info")
+def cache_info(as_json: JsonOpt = False) -> None:
+    """Where the cache is and what it holds."""
+    from blackstart.model import cache
+
+    info = {**cache.describe(), "enabled": use_cache()}
+    if as_json:
+        _emit_json(info)
+    else:
+        out.print(
+            f"{info['directory']}: {info['entries']} models, {info['bytes'] / 1e6:.1f} MB"
+            + ("" if info["enabled"] else " (off: --no-cache or $BLACKSTART_NO_CACHE)")
+        )
+
+
+app.add_typer(cache_app)
+
+from blackstart.cli import incidents as _incidents  # noqa: E402
+from blackstart.cli.help import polish  # noqa: E402
 from blackstart.cli.importing import register  # noqa: E402 (import, template, export)
 
 register(app)
+app.add_typer(_incidents.user_app)
+app.add_typer(_incidents.audit_app)
+app.command("export-html")(_incidents.export_html)
+
+from blackstart.cli import diagnosing as _diagnosing  # noqa: E402
+from blackstart.cli import learning as _learning  # noqa: E402
+from blackstart.cli.pcra import pcra as _pcra  # noqa: E402
+
+app.command("pcra")(_pcra)
+app.command("diagnose")(_diagnosing.diagnose)
+app.add_typer(_diagnosing.integration_app)
+app.command("backtest")(_learning.backtest)
+app.command("calibrate")(_learning.calibrate)
+polish(app)
 
 
 def main() -> None:
     """Console-script entry point."""
     app()
-
-
-from blackstart.cli import incidents as _incidents  # noqa: E402  (needs _guard above)
-
-app.add_typer(_incidents.user_app)
-app.add_typer(_incidents.audit_app)
-
-from blackstart.cli.pcra import pcra as _pcra  # noqa: E402  (needs _guard above)
-
-app.command("pcra")(_pcra)
-app.command("export-html")(_incidents.export_html)
-
-from blackstart.cli import diagnosing as _diagnosing  # noqa: E402  (needs _guard above)
-
-app.command("diagnose")(_diagnosing.diagnose)
-app.add_typer(_diagnosing.integration_app)
-
-from blackstart.cli import learning as _learning  # noqa: E402  (needs _guard above)
-
-app.command("backtest")(_learning.backtest)
-app.command("calibrate")(_learning.calibrate)

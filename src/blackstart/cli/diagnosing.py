@@ -14,7 +14,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from blackstart.cli.app import JsonOpt, ModelArg, _emit_json, _guard, err, out
+from blackstart.cli.options import JsonOpt, ModelArg, err, out
+from blackstart.cli.options import emit_json as _emit_json
+from blackstart.cli.options import guard as _guard
 from blackstart.errors import UsageError
 
 RefsOpt = Annotated[list[str] | None, typer.Option(show_default=False)]

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from blackstart.cli.app import JsonOpt, ModelArg, _emit_json, _guard, err, out
+from blackstart.cli.options import JsonOpt, ModelArg, err, out
+from blackstart.cli.options import emit_json as _emit_json
+from blackstart.cli.options import guard as _guard
 
 if TYPE_CHECKING:  # the importers (YAML) load with the commands that use them
     from blackstart.io.importing import ImportResult

@@ -2,7 +2,7 @@
 ``blackstart audit verify`` and ``blackstart export-html``,
 and the check ``serve`` makes before listening (no user → loopback only, with a warning).
 
-Registered on the main app at the end of :mod:`blackstart.cli.app`.
+Registered on the main app by :mod:`blackstart.cli.app`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from blackstart.cli.app import _guard, err
+from blackstart.cli.options import err
+from blackstart.cli.options import guard as _guard
 from blackstart.errors import UsageError
 
 T = TypeVar("T")
@@ -31,7 +32,7 @@ DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="Store URL: a SQLite file (default ./blackstart.db) or postgresql+psycopg://…",
+        help="Store: a SQLite file path or URL (default ./blackstart.db) or postgresql+psycopg://USER@HOST/DB",
         show_default=False,
     ),
 ]

@@ -12,7 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from blackstart.cli.app import _guard, _present, err
+from blackstart.cli.options import err
+from blackstart.cli.options import guard as _guard
+from blackstart.cli.options import present as _present
 
 METRICS = (
     ("coverage_p50", "P50 cover", "{:.0%}"),

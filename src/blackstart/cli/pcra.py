@@ -14,7 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
-from blackstart.cli.app import ModelArg, _guard, err
+from blackstart.cli.options import ModelArg, err
+from blackstart.cli.options import guard as _guard
 from blackstart.errors import UsageError
 
 

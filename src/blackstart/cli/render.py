@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
+from blackstart.cli.tables import Table, labelled, short_time
 from blackstart.errors import Problem
 from blackstart.units import format_seconds
 
@@ -84,8 +84,8 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
         if f.rto_s is not None:
             line.append(f"  RTO {format_seconds(f.rto_s)}", style="dim")
         console.print(line)
-        console.print(Text("      cause: ", style="dim") + Text(", ".join(f.causes)))
-        console.print(Text("      chain: ", style="dim") + Text(chain_text(f.chain)))
+        console.print(labelled("cause: ", ", ".join(f.causes)))
+        console.print(labelled("chain: ", chain_text(f.chain)))
     if report.functions_up:
         console.print(
             Text("\nStill up: ", style="bold green") + Text(", ".join(report.functions_up))
@@ -95,18 +95,36 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
         title_justify="left",
         title_style="bold",
     )
+    causes = {", ".join(c.causes) for c in report.components_down}
+    one_cause = len(causes) == 1
+    wide = console.width >= 110
     comps.add_column("component", no_wrap=True)
+    comps.add_column("functions", justify="right")
     comps.add_column("kind")
-    comps.add_column("site")
-    comps.add_column("via")
-    comps.add_column("root cause")
-    for c in report.components_down[:max_components]:
+    if wide:
+        comps.add_column("site")
+    comps.add_column("via", no_wrap=True)
+    if not one_cause:
+        comps.add_column("root cause")
+    weight = _components_weight(report)
+    ranked = sorted(report.components_down, key=lambda c: (-weight.get(c.id, (0, 0))[0],
+                    -weight.get(c.id, (0, 0))[1], c.id))  # fmt: skip
+    for c in ranked[:max_components]:
         via = c.chain[1] if len(c.chain) > 1 else "(failed itself)"
-        comps.add_row(c.id, c.kind or "", c.site or "", via, ", ".join(c.causes))
+        row = [c.id, str(weight.get(c.id, (0, 0))[1]), c.kind or ""]
+        row += [c.site or "", via] if wide else [via]
+        comps.add_row(*row, *([] if one_cause else [", ".join(c.causes)]))
     console.print(comps)
+    legend = "functions: how many of the functions down it is on the causal chain of"
+    if one_cause and causes:
+        legend += f"; root cause of all: {causes.pop()}"
+    console.print(legend, style="dim")
     hidden = len(report.components_down) - max_components
     if hidden > 0:
-        console.print(f"  … and {hidden} more (--json lists all, with chains)", style="dim")
+        console.print(
+            f"  … and {hidden} more, fewer functions on their chains (--json lists all)",
+            style="dim",
+        )
     console.print(
         "Sites down: "
         + (", ".join(report.sites_down) or "none")
@@ -119,8 +137,34 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
     )
 
 
+SHOW_NAMES = 10
+"""Names listed per tier by ``show`` before "… and N more"."""
+SHOW_ROWS = 20
+"""Sites and providers listed by ``show`` (those hosting the most first)."""
+
+
+def _some(names: list[str], limit: int = SHOW_NAMES) -> str:
+    if len(names) <= limit:
+        return ", ".join(names) or "–"
+    return ", ".join(names[:limit]) + f", … and {len(names) - limit} more"
+
+
+def _components_weight(report: ImpactReport) -> dict[str, tuple[int, int]]:
+    """Component id -> (tier weight, number of functions down) over the causal chains of
+    the functions down: the components whose return brings back the most (vital first)."""
+    rank = {"vital": 100, "care": 10, "administrative": 1}
+    out: dict[str, tuple[int, int]] = {}
+    for f in report.functions_down:
+        for cid in set(f.chain[1:]):
+            w, n = out.get(cid, (0, 0))
+            out[cid] = (w + rank.get(f.tier or "", 1), n + 1)
+    return out
+
+
 def show(console: Console, summary: dict[str, Any]) -> None:
-    """Counts, functions by tier, and what each site and provider hosts."""
+    """Counts, functions by tier, and what each site and provider hosts; a large model
+    is summarised (the first names of each tier, the sites and providers hosting the
+    most), ``--json`` lists everything."""
     console.print(
         f"[bold]{summary['name']}[/]"
         + (f" — {summary['description']}" if summary["description"] else "")
@@ -138,42 +182,51 @@ def show(console: Console, summary: dict[str, Any]) -> None:
     console.print(kinds)
     tiers = Table(title="Functions by tier", title_justify="left")
     tiers.add_column("tier")
+    tiers.add_column("n", justify="right")
     tiers.add_column("functions")
     for t, fs in summary["functions_by_tier"].items():
-        tiers.add_row(Text(t, style=TIER_STYLE[t]), ", ".join(fs) or "–")
+        tiers.add_row(Text(t, style=TIER_STYLE[t]), str(len(fs)), _some(fs))
     console.print(tiers)
+    hidden = 0
     sites = Table(title="Sites", title_justify="left")
     for col in ("site", "kind", "operator", "shared with", "hosts"):
         sites.add_column(col)
-    for sid, s in summary["sites"].items():
+    ranked = sorted(summary["sites"].items(), key=lambda kv: -len(kv[1]["components"]))
+    for sid, s in ranked[:SHOW_ROWS]:
         sites.add_row(
             sid,
             s["kind"],
             s["provider"] or "–",
-            ", ".join(s["shared_with"]) or "–",
+            _some(s["shared_with"], 4),
             f"{len(s['components'])} components",
         )
+    hidden += max(0, len(ranked) - SHOW_ROWS)
     console.print(sites)
+    if len(ranked) > SHOW_ROWS:
+        console.print(f"  … and {len(ranked) - SHOW_ROWS} more sites", style="dim")
     provs = Table(title="Providers", title_justify="left")
     for col in ("provider", "kind", "owner", "jurisdiction", "operates", "hosts"):
         provs.add_column(col)
-    for pid, p in summary["providers"].items():
+    ranked = sorted(summary["providers"].items(), key=lambda kv: -len(kv[1]["components"]))
+    for pid, p in ranked[:SHOW_ROWS]:
         provs.add_row(
             pid,
             p["kind"],
             p["owner"] or "–",
             p["jurisdiction"] or "–",
-            ", ".join(p["operates_sites"]) or "–",
+            _some(p["operates_sites"], 4),
             f"{len(p['components'])} components",
         )
     console.print(provs)
+    if len(ranked) > SHOW_ROWS:
+        console.print(f"  … and {len(ranked) - SHOW_ROWS} more providers", style="dim")
+    if hidden or any(len(fs) > SHOW_NAMES for fs in summary["functions_by_tier"].values()):
+        console.print("[dim]--json lists every function, site and provider[/]")
 
 
 def _short(iso: str) -> str:
-    """``2024-08-04T21:37+02:00`` -> ``Sun 04 21:37``."""
-    from datetime import datetime
-
-    return datetime.fromisoformat(iso).strftime("%a %d %H:%M")
+    """``2024-08-04T21:37+02:00`` -> ``Sun 21:37``."""
+    return short_time(iso)
 
 
 def _hours(seconds: float) -> str:
@@ -255,17 +308,23 @@ def forecast(console: Console, payload: dict[str, Any]) -> None:
                                     if t in by else "–" for t in tier_names))  # fmt: skip
         console.print(places)
     fns = Table(title="Functions", title_justify="left", title_style="bold")
-    for col in ("tier", "function", "P50", "P80", "P95", "P(RTO missed)", "P(fallback runs out)"):
+    for col in ("function", "P50", "P80", "P95"):
         fns.add_column(col)
+    fns.add_column("RTO✗", justify="right")
+    fns.add_column("ends", justify="right")
+
+    def pct(x: float | None) -> str:
+        return "–" if x is None else f"{100 * x:.0f} %"
+
+    tier = None
     for f in payload["functions"]:
         if not f["was_down"]:
             continue
-
-        def pct(x: float | None) -> str:
-            return "–" if x is None else f"{100 * x:.0f} %"
-
-        fns.add_row(Text(f["tier"], style=TIER_STYLE[f["tier"]]), f["id"], _short(f["p50"]),
-                    _short(f["p80"]), _short(f["p95"]), pct(f["rto_breach_probability"]),
+        if f["tier"] != tier:
+            tier = f["tier"]
+            fns.add_row(Text(tier.upper(), style=TIER_STYLE[tier]))
+        fns.add_row(f["id"], _short(f["p50"]), _short(f["p80"]), _short(f["p95"]),
+                    pct(f["rto_breach_probability"]),
                     pct(f["degraded_mode_exhaustion_probability"]))  # fmt: skip
         hit = [p for p in f.get("places", []) if p["was_down"]]
         if hit and len(hit) < len(f["places"]):  # down at some places only: say where
@@ -273,6 +332,8 @@ def forecast(console: Console, payload: dict[str, Any]) -> None:
                 fns.add_row("", f"  at {p['place']}", _short(p["p50"]), _short(p["p80"]),
                             _short(p["p95"]), pct(p["rto_breach_probability"]), "")  # fmt: skip
     console.print(fns)
+    console.print("RTO✗: probability of missing the RTO · ends: of the degraded mode (the "
+                  "fallback procedure) running out first", style="dim")  # fmt: skip
     pace_lines(console, payload.get("pace"))
     if payload["runs_beyond_horizon"]:
         console.print(f"[yellow]warning:[/] {payload['runs_beyond_horizon']} runs needed staff "
@@ -316,19 +377,29 @@ def explain(console: Console, payload: dict[str, Any]) -> None:
         f"{_hours(b['waiting_for_person'])} · working {_hours(b['working'])} · verifying "
         f"{_hours(b['verifying'])}"
     )
+    wide = console.width >= 110
     table = Table(title="Critical path", title_justify="left", title_style="bold")
-    for col in ("start", "end", "step", "team", "deps back after failure end", "waited for person"):
+    table.add_column("when", no_wrap=True)
+    table.add_column("step", no_wrap=True)
+    table.add_column("team", no_wrap=True)
+    for col in (*(("deps back",) if wide else ()), "waited"):
         table.add_column(col)
     for s in payload["steps"]:
+        end = _short(s["end"])
+        same_day = end[:3] == _short(s["start"])[:3]
         table.add_row(
-            _short(s["start"]),
-            _short(s["end"]),
+            f"{_short(s['start'])}–{end[4:] if same_day else end}",
             s["task"] or f"{s['component']} outage",
             s["team"] or "–",
-            _hours(s["waiting_for_dependency_s"]),
+            *((_hours(s["waiting_for_dependency_s"]),) if wide else ()),
             _hours(s["waiting_for_person_s"]),
         )
     console.print(table)
+    console.print(
+        "waited: for a person of the team (off hours, busy)"
+        + (" · deps back: after the failure ended, when what it needs was back" if wide else ""),
+        style="dim",
+    )
 
 
 def concentration(console: Console, payload: dict[str, Any]) -> None:
@@ -434,11 +505,12 @@ def spof(console: Console, payload: dict[str, Any], *, max_items: int = 8) -> No
             from blackstart.api import display
 
             names = [display(e) for e in singles[:max_items]]
-            shown = ", ".join(names) + (" …" if len(singles) > max_items else "")
-            console.print(Text("    SPOF: ", style="dim") + Text(shown))
+            more = len(singles) - max_items
+            shown = ", ".join(names) + (f", … and {more} more" if more > 0 else "")
+            console.print(labelled("SPOF: ", shown, indent=4))
         for p in f["pairs_with_common_cause"][:3]:
             text = f"{' + '.join(p['pair'])} share {', '.join(p['shared'])}"
-            console.print(Text("    pair: ", style="dim") + Text(text))
+            console.print(labelled("pair: ", text, indent=4))
 
 
 def availability(console: Console, payload: dict[str, Any]) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
+from blackstart.cli.tables import Table
 from blackstart.units import format_seconds
 
 

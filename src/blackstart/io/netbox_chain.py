@@ -1,6 +1,7 @@
 """The NetBox power chain and virtualisation layer as requirements.
 
-Owns how connections become requirements (:mod:`blackstart.io.netbox` owns the objects):
+Owns how connections become requirements (:mod:`blackstart.io.netbox` owns the objects,
+:mod:`~blackstart.io.netbox_index` their index):
 a device needs ANY of its connected power ports' sources — a power feed, or the PDU
 whose outlet the port is cabled to — read from ``dcim/cables`` terminations
 (``a_terminations``/``b_terminations`` of ``{object_type, object_id}``) or, without a
@@ -11,12 +12,10 @@ devices; a virtual machine needs its cluster (or its device).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from blackstart.io.importing import Importer, Record
-
-if TYPE_CHECKING:
-    from blackstart.io.netbox import NetBox
+from blackstart.io.netbox_index import NetBox
 
 
 def slug(value: Any) -> str | None:

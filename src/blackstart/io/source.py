@@ -14,6 +14,7 @@ YAML).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -74,6 +75,8 @@ class SourceFile:
     data: Any
     label: str
     """How the file is named in messages (relative to where the model was opened)."""
+    digest: str = field(default="", repr=False, compare=False)
+    """sha256 of the file's bytes as read (empty for a model built in memory)."""
     _root: yaml.Node | None = field(default=None, repr=False)
     _composed: bool = field(default=False, repr=False)
 
@@ -232,7 +235,11 @@ def _syntax_problem(label: str, exc: yaml.MarkedYAMLError) -> Problem:
 def read_source(path: Path, label: str) -> tuple[SourceFile | None, list[Problem]]:
     """Parse one ``.yaml``/``.yml``/``.json`` file; return it and the problems found."""
     try:
-        text = path.read_text("utf-8")
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        text = raw.decode("utf-8")
+        if "\r" in text:  # as text mode would read it
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         return None, [
             Problem(
@@ -246,7 +253,15 @@ def read_source(path: Path, label: str) -> tuple[SourceFile | None, list[Problem
     except OSError as exc:
         return None, [Problem("unreadable", f"cannot read file: {exc.strerror}", file=label)]
     if path.suffix.lower() == ".json":
-        return _read_json(path, label, text)
+        source, found = _read_json(path, label, text)
+    else:
+        source, found = _read_yaml(path, label, text)
+    if source is not None:
+        source.digest = digest
+    return source, found
+
+
+def _read_yaml(path: Path, label: str, text: str) -> tuple[SourceFile | None, list[Problem]]:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

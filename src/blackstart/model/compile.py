@@ -21,6 +21,9 @@ computation (one ``maximum.reduceat`` pass per level) and a stable sort by
 from __future__ import annotations
 
 import itertools
+import weakref
+from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
@@ -104,8 +107,54 @@ def _failure_op(gate: Gate) -> int:
     return ATLEAST
 
 
+class GraphStore(Protocol):
+    """Where a model's compiled graph may already be kept (the compiled-model cache)."""
+
+    def load(self) -> CompiledGraph | None:
+        """The stored graph, or ``None``."""
+
+    def save(self, graph: CompiledGraph) -> None:
+        """Keep ``graph`` for the next process."""
+
+
+_memo: dict[int, tuple[weakref.ref[Model], GraphStore | None, CompiledGraph | None]] = {}
+
+
+def _forgetter(key: int) -> Callable[[weakref.ref[Model]], None]:
+    def forget(_ref: weakref.ref[Model]) -> None:
+        _memo.pop(key, None)
+
+    return forget
+
+
+def attach_store(model: Model, store: GraphStore) -> None:
+    """Let :func:`compile_model` take ``model``'s graph from ``store`` (and save it there)."""
+    _memo[id(model)] = (weakref.ref(model, _forgetter(id(model))), store, None)
+
+
 def compile_model(model: Model) -> CompiledGraph:
-    """Compile the model into the failure-logic DAG used by every analysis."""
+    """Compile the model into the failure-logic DAG used by every analysis.
+
+    The graph is immutable, so it is made once per model object (and taken from the
+    compiled-model cache when the model came from there)."""
+    key = id(model)
+    known = _memo.get(key)
+    if known is not None and known[0]() is model:
+        ref, store, graph = known
+        if graph is None:
+            graph = store.load() if store is not None else None
+            if graph is None:
+                graph = _compile(model)
+                if store is not None:
+                    store.save(graph)
+            _memo[key] = (ref, store, graph)
+        return graph
+    graph = _compile(model)
+    _memo[key] = (weakref.ref(model, _forgetter(key)), None, graph)
+    return graph
+
+
+def _compile(model: Model) -> CompiledGraph:
     b = _Builder()
     for pid in model.providers:
         b.add(f"provider:{pid}", PROVIDER)

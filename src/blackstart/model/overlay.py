@@ -16,22 +16,20 @@ source's, and ``null`` removes the key. An overlay may only change an entity def
 a section of some file (to add an entity, define it in a section). Two overlays giving
 the same key different values is a conflict reported at both places. Problems about an
 overlaid key are located in the overlay file, not in the imported one. Does not check
-shapes or references: :mod:`blackstart.model.load` and :mod:`~blackstart.model.validate`
-do, after the merge.
+shapes or references: :mod:`~blackstart.model.shape` and
+:mod:`~blackstart.model.validate` do, after the merge.
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from blackstart.errors import Problem, did_you_mean
 from blackstart.io.source import PathKey, SourceFile
+from blackstart.model.register import Registry
 from blackstart.model.schema import SECTIONS
-
-if TYPE_CHECKING:
-    from blackstart.model.load import Registry
 
 _DELETE = object()
 

@@ -29,7 +29,7 @@ from blackstart.model.requirements import Ref, Requirement, refs
 from blackstart.model.schema import PLACE, Function, PlaceSelector, Site
 
 if TYPE_CHECKING:
-    from blackstart.model.load import Entry
+    from blackstart.model.register import Entry
 
 AT = "@"
 """Separator of ``FUNCTION@PLACE``."""

@@ -3,20 +3,21 @@
 Owns the cross-entity rules: every site, provider, team, requirement, tenant and
 scenario reference names an existing entity (with a "did you mean" suggestion); ids of
 components and functions do not collide; recovery skills are offered by some team;
-scenario starts have a time zone; the requirement graph is acyclic (cycles are reported
-with their path, one per strongly connected component, Tarjan 1972).
+scenario starts have a time zone; then :mod:`~blackstart.model.cycles` checks that the
+requirement graph is acyclic. Freezes the :class:`~blackstart.model.model.Model`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from blackstart.errors import ModelError, Problem, did_you_mean
 from blackstart.io.source import PathKey
-from blackstart.model.load import Entry, Registry
+from blackstart.model.cycles import cycle_problems
 from blackstart.model.model import FAILABLE, Model, parse_ref
 from blackstart.model.places import check_places
+from blackstart.model.register import Entry, Registry
 from blackstart.model.requirements import Requirement, parse_requirement, refs
 from blackstart.model.schema import (
     CHANGE_KINDS,
@@ -183,7 +184,7 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         for i, text in enumerate(sc.fail):
             problems.extend(_check_fail(reg, entry, i, text))
 
-    problems.extend(_cycles(graph, reqs, {**components, **functions}))
+    problems.extend(cycle_problems(graph, reqs, {**components, **functions}))
     if problems:
         raise ModelError(problems)
 
@@ -234,101 +235,3 @@ def _check_fail(reg: Registry, entry: Entry, i: int, text: str) -> list[Problem]
     if ref.name not in table:
         return [_unknown(entry, path, ref.kind, ref.name, list(table))]
     return []
-
-
-def _cycles(
-    graph: dict[str, list[str]], reqs: dict[str, Requirement | None], entries: dict[str, Entry]
-) -> list[Problem]:
-    """One problem per dependency cycle (per non-trivial strongly connected component).
-
-    ``graph`` maps each component or function to the known ids it requires.
-    """
-    problems = []
-    for scc in _tarjan(graph):
-        if len(scc) < 2:
-            continue
-        members = set(scc)
-        start = min(scc)
-        cycle = _cycle_in(graph, members, start)
-        entry = entries[cycle[0]]
-        path: PathKey = (*entry.path, "requires")
-        for name, p in refs(reqs[cycle[0]]):
-            if name == cycle[1]:
-                path = (*entry.path, "requires", *p)
-                break
-        problems.append(
-            entry.source.problem(
-                "cycle",
-                "dependency cycle: " + " → ".join([*cycle, cycle[0]]),
-                path,
-                element=f"{entry.section[:-1]}:{entry.id}",
-                suggestion="a requirement must not depend back on what requires it; "
-                "remove one edge of the cycle",
-            )
-        )
-    return problems
-
-
-def _cycle_in(graph: dict[str, list[str]], members: set[str], start: str) -> list[str]:
-    """A simple cycle through ``start`` inside one strongly connected component (BFS)."""
-    parent: dict[str, str] = {}
-    frontier = [start]
-    while frontier:
-        nxt = []
-        for node in frontier:
-            for child in graph[node]:
-                if child not in members:
-                    continue
-                if child == start:
-                    path = [node]
-                    while path[-1] != start:
-                        path.append(parent[path[-1]])
-                    return list(reversed(path))
-                if child not in parent:
-                    parent[child] = node
-                    nxt.append(child)
-        frontier = nxt
-    return [start]  # pragma: no cover - an SCC of size > 1 always has a cycle
-
-
-def _tarjan(graph: dict[str, list[str]]) -> Iterator[list[str]]:
-    """Strongly connected components, iteratively (Tarjan 1972, SIAM J. Comput. 1(2))."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    counter = 0
-    for root in graph:
-        if root in index:
-            continue
-        work: list[tuple[str, int]] = [(root, 0)]
-        while work:
-            node, i = work.pop()
-            if i == 0:
-                index[node] = low[node] = counter
-                counter += 1
-                stack.append(node)
-                on_stack.add(node)
-            children = graph[node]
-            while i < len(children):
-                child = children[i]
-                i += 1
-                if child not in index:
-                    work.append((node, i))
-                    work.append((child, 0))
-                    break
-                if child in on_stack:
-                    low[node] = min(low[node], index[child])
-            else:
-                if low[node] == index[node]:
-                    scc = []
-                    while True:
-                        w = stack.pop()
-                        on_stack.discard(w)
-                        scc.append(w)
-                        if w == node:
-                            break
-                    yield scc
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])

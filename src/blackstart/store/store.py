@@ -35,9 +35,17 @@ class StoreError(BlackstartError):
         super().__init__(message + (f" — {suggestion}" if suggestion else ""))
 
 
-def default_url(directory: str | Path = ".") -> str:
+def sweep_url() -> str:
+    """SQLite URL of the sweeps' default store: ``sweeps.db`` in the user's data
+    directory (platformdirs), so that a sweep leaves nothing in the working directory."""
+    import platformdirs
+
+    return default_url(platformdirs.user_data_dir("blackstart", appauthor=False), "sweeps.db")
+
+
+def default_url(directory: str | Path = ".", name: str = "") -> str:
     """SQLite URL of the default store file, ``blackstart.db`` in ``directory``."""
-    return f"sqlite:///{(Path(directory) / DEFAULT_FILE).resolve()}"
+    return f"sqlite:///{(Path(directory) / (name or DEFAULT_FILE)).resolve()}"
 
 
 def _aware(when: datetime) -> datetime:
@@ -198,11 +206,14 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
 
 def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
-    """Open the store at ``url`` (default: :func:`default_url`) and migrate it.
+    """Open the store at ``url`` (default: :func:`default_url`) and migrate it. A plain
+    path (no ``scheme://``) is a SQLite file.
 
     The SQLite file and its directory are created if missing.
     """
     url = url or default_url()
+    if "://" not in url:
+        url = f"sqlite:///{Path(url).expanduser().resolve()}"
     try:
         parsed = make_url(url)
     except ArgumentError:

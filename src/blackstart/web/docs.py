@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from blackstart.web import assets
 from blackstart.web.errors import error_response
 from blackstart.web.render import STATIC, templates
 
@@ -24,6 +25,6 @@ def docs(request: Request) -> Response:
             request,
             503,
             f"the API docs page's assets are not installed: {', '.join(missing)}",
-            "run `make vendor` (npm ci, then copies them into web/static/vendor)",
+            assets.advice(missing).split("To add it, ")[-1].rstrip("."),
         )
     return templates.TemplateResponse(request, "docs.html", {"nav": "docs"})
