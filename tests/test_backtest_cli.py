@@ -50,5 +50,5 @@ def test_backtest_usage_errors(tmp_path: Path) -> None:
         (["--pace", "0"], "positive"),
     ):
         res = CliRunner().invoke(app, ["backtest", str(model), "-s", "s", *args])
-        assert res.exit_code == 2, (args, res.output)
+        assert res.exit_code == 1, (args, res.output)
         assert words in res.output, (args, res.output)

@@ -99,5 +99,5 @@ def test_calibrate_command_writes_the_overlay(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "pace prior" in res.output and out.exists()
     res = CliRunner().invoke(app, ["calibrate", str(model), "-o", str(out)])
-    assert res.exit_code == 2
+    assert res.exit_code == 1
     assert "exactly one" in res.output

@@ -151,7 +151,7 @@ def test_cli_json_hypotheses_feed_impact() -> None:
 )
 def test_cli_errors(args: list[str], message: str) -> None:
     result = runner.invoke(app, ["diagnose", EXAMPLE, *args])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert message in " ".join(result.output.split())
 
 
