@@ -143,7 +143,11 @@ def test_cli_json_hypotheses_feed_impact() -> None:
     [
         (["--down", "function:lab-result"], "did you mean 'lab-results'"),
         (["--down", "lab-results"], "did you mean 'function:lab-results'"),
-        (["--down", "function:lab-results@ward-3"], "no places of delivery"),
+        (["--down", "function:lab-results@hospital-wst"], "did you mean 'hospital-west'"),
+        (["--down", "function:lab-results@ward-3"], "lab-results is delivered at hospital-"),
+        (["--down", "function:lab-result@hospital-west"], "did you mean 'lab-results'"),
+        (["--down", "function:emergency-dispatch@hospital-west"], "has no places of delivery"),
+        (["--down", "component:lis-app@hospital-west"], "only a function is observed at"),
         (["--down", "function:lab-results", "--up", "function:lab-results"], "both down and up"),
         (["--down", "function:lab-results", "--false-alarm", "0.7"], "not a rate"),
         (["--down", "function:lab-results", "--monitored", "some"], "one of model, all, none"),
