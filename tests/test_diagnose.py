@@ -172,3 +172,31 @@ def test_docstring_examples() -> None:
 
     for module in (dg, blackstart.diagnose_phrases):
         assert doctest.testmod(module).failed == 0
+
+
+def test_a_call_from_one_hospital_points_at_that_hospital(
+    example: tuple[Model, CompiledGraph],
+) -> None:
+    """Lab results down at hospital-west only (the other hospitals call: it works): the
+    leading hypotheses are failures whose impact takes lab results down at hospital-west
+    and nowhere else (``impact`` is the independent check), while the same call without
+    a place is also explained by failures at other hospitals."""
+    model, graph = example
+    places = model.places["lab-results"]
+    up = [f"function:lab-results@{p}" for p in places if p != "hospital-west"]
+    report = dg.diagnose(model, down=["function:lab-results@hospital-west"], up=up, graph=graph)
+    assert report.down == ("function:lab-results@hospital-west",)
+    found = [h for h in report.to_dict()["hypotheses"] if h["failed"]][:3]
+    assert found
+    for h in found:
+        assert not h["contradicts"]
+        impact = api.impact(model, fail=h["failed"], graph=graph)
+        lab = next(f for f in impact.functions_down if f.id == "lab-results")
+        assert lab.down_at == ("hospital-west",), h["failed"]
+    whole = dg.diagnose(model, down=["function:lab-results"], graph=graph)
+    elsewhere = []
+    for h in [h for h in whole.to_dict()["hypotheses"] if h["failed"]][:5]:
+        impact = api.impact(model, fail=h["failed"], graph=graph)
+        lab = [f for f in impact.functions_down if f.id == "lab-results"]
+        elsewhere += [h["failed"] for f in lab if "hospital-west" not in (f.down_at or ())]
+    assert elsewhere
