@@ -25,9 +25,8 @@ from hypothesis import strategies as st
 from blackstart.engine.checks import information_gain, next_checks
 from blackstart.engine.cone import below, cone, restrict
 from blackstart.engine.diagnose import diagnose
-from blackstart.engine.propagate import pack_scenarios, propagate
-
 from blackstart.engine.graph import CompiledGraph
+from blackstart.engine.propagate import pack_scenarios, propagate
 
 from ._models import build
 from .test_places import Reference as PlaceReference
@@ -90,8 +89,12 @@ def test_posterior_with_places_matches_brute_force(data: dict[str, Any], seed: i
     _check_posterior(graph, priors, down, rng)
 
 
-def _check_posterior(graph: CompiledGraph, priors: dict[str, float],
-                     reference: Callable[[set[str]], set[str]], rng: random.Random) -> None:  # fmt: skip
+def _check_posterior(
+    graph: CompiledGraph,
+    priors: dict[str, float],
+    reference: Callable[[set[str]], set[str]],
+    rng: random.Random,
+) -> None:
     """Draw a truth and noisy observations of any named node (functions at places too),
     then compare the engine's posterior with the brute-force one."""
     labels = [graph.names[v] for v in range(graph.n) if "#" not in graph.names[v]]
