@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
 from blackstart import api
 from blackstart import diagnose as dg
 from blackstart.cli.app import app
-from blackstart.engine.graph import CompiledGraph
+from blackstart.engine.graph import AT_PLACE, CompiledGraph
+from blackstart.errors import UsageError
 from blackstart.generate import generate_model
 from blackstart.model.model import Model
 
 from .diagnose_cases import draw_cases, rank_of_truth, run, top_reproduces
+from .engine.test_places import models as place_models
 
 EXAMPLE = str(api.example_path())
 runner = CliRunner()
@@ -157,6 +161,38 @@ def test_cli_errors(args: list[str], message: str) -> None:
     result = runner.invoke(app, ["diagnose", EXAMPLE, *args])
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(place_models())
+def test_observations_at_places_resolve_on_any_model(data: dict[str, Any]) -> None:
+    """On generated models: ``function:F@P`` is the node of F at P for each place of
+    delivery written in the data; any other site is refused with F's places listed; a
+    place on a function without places is refused; ``function:F`` stays F's own node."""
+    model = api.load_data(data)
+    graph = api.compile_model(model)
+    sites: dict[str, Any] = data["sites"]
+    for fid, spec in data["functions"].items():
+        written = spec.get("delivered_at")
+        if isinstance(written, dict):  # {kind: hospital}
+            places = [s for s, site in sites.items() if site["kind"] == written["kind"]]
+        else:
+            places = written or []
+        whole = dg.observation_node(model, graph, f"function:{fid}")
+        assert graph.names[whole] == f"function:{fid}"
+        for site in sites:
+            text = f"function:{fid}@{site}"
+            if site in places:
+                v = dg.observation_node(model, graph, text)
+                assert graph.kind[v] == AT_PLACE and graph.names[v] == text
+                continue
+            with pytest.raises(UsageError) as err:
+                dg.parse_observation(model, text)
+            message = f"{err.value} {err.value.suggestion}"
+            if places:
+                assert all(p in message for p in places), message
+            else:
+                assert "has no places of delivery" in message
 
 
 def test_cli_needs_something_down() -> None:
