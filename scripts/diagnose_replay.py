@@ -3,10 +3,11 @@
 Alerts arrive in the order monitoring would send them (Prometheus at the secondary data
 centre scraping the colocation cage: hosts first, then the blackbox probes of the
 applications and the SQL exporter's databases), wards call, then someone reaches the
-provider. After each step the observations so far are diagnosed exactly as the live
-board does (alerts mapped by the example's ``monitoring.yaml``, silence of monitored
-components counted as a weak "up"). Prints the markdown tables of the doc; ``steps()``
-is what tests/test_diagnose_replay.py checks.
+provider. Wards report their own hospital (``function:ID@PLACE``); emergency dispatch,
+delivered group-wide, is reported as a whole. After each step the observations so far
+are diagnosed exactly as the live board does (alerts mapped by the example's
+``monitoring.yaml``, silence of monitored components counted as a weak "up"). Prints
+the markdown tables of the doc; ``steps()`` is what tests/test_diagnose_replay.py checks.
 
 Run: ``.venv/bin/python scripts/diagnose_replay.py``
 """
@@ -45,14 +46,15 @@ def timeline() -> list[Step]:
         Step("11:07", "blackbox probes and SQL exporter: applications and databases", c(apps)),
         Step(
             "11:15",
-            "ward 3 calls: lab results down; the ED: its board is down",
-            ["function:lab-results", "function:emergency-admissions"],
+            "ward 3 at West calls: lab results down; the ED at South: its board is down",
+            ["function:lab-results@hospital-west", "function:emergency-admissions@hospital-south"],
         ),
         Step(
             "11:20",
-            "the SAMU confirms emergency dispatch works; doctors: no messaging",
-            ["function:messaging"],
-            ["function:emergency-dispatch"],
+            "the SAMU: emergency dispatch works; North: no messaging, phones work (local PBX); "
+            "Centre: phones dead",
+            ["function:messaging@hospital-north", "function:telephony@hospital-centre"],
+            ["function:emergency-dispatch", "function:telephony@hospital-north"],
         ),
         Step(
             "11:55",

@@ -2,10 +2,13 @@
 observed through noisy alerts and every function's state.
 
 A case draws one or two root failures among the sites, providers and components whose
-failure takes at least one function down (a double only when each takes down a function
-the other does not: otherwise the pair cannot be told from the single, by anyone). The
+failure takes at least one function down (a double only when each takes down a function,
+or a function at a place, the other does not: otherwise the pair cannot be told from the
+single, by anyone). The
 alerts are a random share of the components down plus a few false ones on components
-that are up; every function is reported down or up as it is.
+that are up; every function is reported down or up as it is, at each of its places of
+delivery when it has some (a ward reports its own hospital: ``function:F@P``), else as a
+whole.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from blackstart import diagnose as dg
-from blackstart.engine.graph import COMPONENT, FUNCTION, PROVIDER, SITE, CompiledGraph
+from blackstart.engine.graph import AT_PLACE, COMPONENT, FUNCTION, PROVIDER, SITE, CompiledGraph
 from blackstart.engine.propagate import propagate_one
 from blackstart.model.model import Model
 
@@ -29,9 +32,17 @@ class Case:
     up: list[str]
 
 
-def _functions_down(graph: CompiledGraph, failed: list[int]) -> frozenset[int]:
+def reported(graph: CompiledGraph) -> np.ndarray:
+    """Node ids of what people report on: each function at each of its places of
+    delivery, and the functions without places as a whole."""
+    with_places = {graph.index[f"function:{f}"] for f in graph.places}
+    whole = [v for v in np.flatnonzero(graph.kind == FUNCTION).tolist() if v not in with_places]
+    return np.array(sorted([*whole, *np.flatnonzero(graph.kind == AT_PLACE).tolist()]), np.int64)
+
+
+def _reported_down(graph: CompiledGraph, failed: list[int], funcs: np.ndarray) -> frozenset[int]:
     down = propagate_one(graph, failed)
-    return frozenset(np.flatnonzero(down & (graph.kind == FUNCTION)).tolist())
+    return frozenset(funcs[down[funcs]].tolist())
 
 
 def draw_cases(
@@ -45,11 +56,11 @@ def draw_cases(
     max_alerts: int = 10**9,
 ) -> list[Case]:
     roots = np.flatnonzero(np.isin(graph.kind, (PROVIDER, SITE, COMPONENT))).tolist()
+    funcs = reported(graph)
     effect: dict[int, frozenset[int]] = {}
     pool = [v for v in rng.sample(roots, min(len(roots), 400))
-            if (effect.setdefault(v, _functions_down(graph, [v])))]  # fmt: skip
+            if (effect.setdefault(v, _reported_down(graph, [v], funcs)))]  # fmt: skip
     comps = np.flatnonzero(graph.kind == COMPONENT)
-    funcs = np.flatnonzero(graph.kind == FUNCTION)
     out: list[Case] = []
     while len(out) < n:
         truth = rng.sample(pool, failures)

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
 from blackstart import api
 from blackstart import diagnose as dg
 from blackstart.cli.app import app
-from blackstart.engine.graph import CompiledGraph
+from blackstart.engine.graph import AT_PLACE, CompiledGraph
+from blackstart.errors import UsageError
 from blackstart.generate import generate_model
 from blackstart.model.model import Model
 
 from .diagnose_cases import draw_cases, rank_of_truth, run, top_reproduces
+from .engine.test_places import models as place_models
 
 EXAMPLE = str(api.example_path())
 runner = CliRunner()
@@ -143,7 +147,11 @@ def test_cli_json_hypotheses_feed_impact() -> None:
     [
         (["--down", "function:lab-result"], "did you mean 'lab-results'"),
         (["--down", "lab-results"], "did you mean 'function:lab-results'"),
-        (["--down", "function:lab-results@ward-3"], "no places of delivery"),
+        (["--down", "function:lab-results@hospital-wst"], "did you mean 'hospital-west'"),
+        (["--down", "function:lab-results@ward-3"], "lab-results is delivered at hospital-"),
+        (["--down", "function:lab-result@hospital-west"], "did you mean 'lab-results'"),
+        (["--down", "function:emergency-dispatch@hospital-west"], "has no places of delivery"),
+        (["--down", "component:lis-app@hospital-west"], "only a function is observed at"),
         (["--down", "function:lab-results", "--up", "function:lab-results"], "both down and up"),
         (["--down", "function:lab-results", "--false-alarm", "0.7"], "not a rate"),
         (["--down", "function:lab-results", "--monitored", "some"], "one of model, all, none"),
@@ -153,6 +161,38 @@ def test_cli_errors(args: list[str], message: str) -> None:
     result = runner.invoke(app, ["diagnose", EXAMPLE, *args])
     assert result.exit_code == 1
     assert message in " ".join(result.output.split())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(place_models())
+def test_observations_at_places_resolve_on_any_model(data: dict[str, Any]) -> None:
+    """On generated models: ``function:F@P`` is the node of F at P for each place of
+    delivery written in the data; any other site is refused with F's places listed; a
+    place on a function without places is refused; ``function:F`` stays F's own node."""
+    model = api.load_data(data)
+    graph = api.compile_model(model)
+    sites: dict[str, Any] = data["sites"]
+    for fid, spec in data["functions"].items():
+        written = spec.get("delivered_at")
+        if isinstance(written, dict):  # {kind: hospital}
+            places = [s for s, site in sites.items() if site["kind"] == written["kind"]]
+        else:
+            places = written or []
+        whole = dg.observation_node(model, graph, f"function:{fid}")
+        assert graph.names[whole] == f"function:{fid}"
+        for site in sites:
+            text = f"function:{fid}@{site}"
+            if site in places:
+                v = dg.observation_node(model, graph, text)
+                assert graph.kind[v] == AT_PLACE and graph.names[v] == text
+                continue
+            with pytest.raises(UsageError) as err:
+                dg.parse_observation(model, text)
+            message = f"{err.value} {err.value.suggestion}"
+            if places:
+                assert all(p in message for p in places), message
+            else:
+                assert "has no places of delivery" in message
 
 
 def test_cli_needs_something_down() -> None:
@@ -168,3 +208,31 @@ def test_docstring_examples() -> None:
 
     for module in (dg, blackstart.diagnose_phrases):
         assert doctest.testmod(module).failed == 0
+
+
+def test_a_call_from_one_hospital_points_at_that_hospital(
+    example: tuple[Model, CompiledGraph],
+) -> None:
+    """Lab results down at hospital-west only (the other hospitals call: it works): the
+    leading hypotheses are failures whose impact takes lab results down at hospital-west
+    and nowhere else (``impact`` is the independent check), while the same call without
+    a place is also explained by failures at other hospitals."""
+    model, graph = example
+    places = model.places["lab-results"]
+    up = [f"function:lab-results@{p}" for p in places if p != "hospital-west"]
+    report = dg.diagnose(model, down=["function:lab-results@hospital-west"], up=up, graph=graph)
+    assert report.down == ("function:lab-results@hospital-west",)
+    found = [h for h in report.to_dict()["hypotheses"] if h["failed"]][:3]
+    assert found
+    for h in found:
+        assert not h["contradicts"]
+        impact = api.impact(model, fail=h["failed"], graph=graph)
+        lab = next(f for f in impact.functions_down if f.id == "lab-results")
+        assert lab.down_at == ("hospital-west",), h["failed"]
+    whole = dg.diagnose(model, down=["function:lab-results"], graph=graph)
+    elsewhere = []
+    for h in [h for h in whole.to_dict()["hypotheses"] if h["failed"]][:5]:
+        impact = api.impact(model, fail=h["failed"], graph=graph)
+        lab = [f for f in impact.functions_down if f.id == "lab-results"]
+        elsewhere += [h["failed"] for f in lab if "hospital-west" not in (f.down_at or ())]
+    assert elsewhere

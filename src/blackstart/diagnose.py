@@ -35,7 +35,8 @@ from blackstart.engine.diagnose import diagnose as _diagnose
 from blackstart.engine.graph import COMPONENT, PROVIDER, SITE, CompiledGraph
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.compile import compile_model
-from blackstart.model.model import ElementRef, Model, RefKind, parse_ref
+from blackstart.model.model import Model, RefKind, parse_ref
+from blackstart.model.places import AT, split_at
 from blackstart.model.schema import Failure
 
 DEFAULT_FALSE_ALARM = 0.001
@@ -75,36 +76,64 @@ FAILABLE_AND_FUNCTION: tuple[RefKind, ...] = ("function", "component", "site", "
 """The kinds of element an observation can name."""
 
 
-def parse_observation(model: Model, text: str) -> ElementRef:
-    """Parse one observation reference (``function:ID``, ``component:ID``, ``site:ID``,
-    ``provider:ID``) and check it names an element; :class:`UsageError` otherwise.
+def parse_observation(model: Model, text: str) -> str:
+    """Parse one observation reference and check it names an element of the model;
+    :class:`UsageError` (with a did-you-mean) otherwise. Returns the compiled node label.
 
-    The one place observation references are read: ``FUNCTION@PLACE`` (a function at a
-    place of delivery) is refused here until the model has places.
+    ``function:ID``, ``component:ID``, ``site:ID``, ``provider:ID``, and
+    ``function:ID@PLACE`` for a function at one of its places of delivery (a ward's call:
+    "lab results down at hospital-west"). For a function with places, ``function:ID``
+    without a place is the function as a whole, which is down when it is down at *some*
+    place: "lab results down" with the hospital not said. Seen *up* it says the function
+    works everywhere — a report from one ward should name its place instead.
     """
     raw = text.strip()
-    if "@" in raw:
-        raise UsageError(
-            f"'{text}': this model has no places of delivery",
-            suggestion=f"observe the function as a whole: {raw.partition('@')[0]}",
-        )
+    body, place = split_at(raw)
     try:
-        ref = parse_ref(raw)
+        ref = parse_ref(body)
     except ValueError:
         hint: str | None = next(
-            (f"did you mean '{k}:{raw}'?" for k in FAILABLE_AND_FUNCTION if raw in model.names(k)),
-            "write function:ID, component:ID, site:ID or provider:ID",
+            (f"did you mean '{k}:{raw}'?" for k in FAILABLE_AND_FUNCTION if body in model.names(k)),
+            "write function:ID, function:ID@PLACE, component:ID, site:ID or provider:ID",
         )
         raise UsageError(f"'{text}' is not a reference", suggestion=hint) from None
     if not model.exists(ref):
         hint = did_you_mean(ref.name, model.names(ref.kind))
         raise UsageError(f"no {ref.kind} '{ref.name}' in model '{model.name}'", suggestion=hint)
-    return ref
+    if place is None:
+        return str(ref)
+    if ref.kind != "function":
+        raise UsageError(
+            f"'{text}': only a function is observed at a place",
+            suggestion=f"observe {ref} itself, or the function delivered there as "
+            "function:ID@PLACE",
+        )
+    places = model.places.get(ref.name, ())
+    if not places:
+        raise UsageError(
+            f"'{text}': function '{ref.name}' has no places of delivery",
+            suggestion=f"observe the function as a whole: {ref}",
+        )
+    if place not in places:
+        hint = did_you_mean(place, list(places))
+        raise UsageError(
+            f"function '{ref.name}' is not delivered at '{place}'",
+            suggestion=(f"{hint} " if hint else "")
+            + f"({ref.name} is delivered at {', '.join(places)})",
+        )
+    return f"{ref}{AT}{place}"
+
+
+def places_of(model: Model, ref: str) -> tuple[str, ...]:
+    """The places of delivery an observation of ``ref`` (``function:ID``) can name; empty
+    for another kind of element or a function without places."""
+    kind, _, name = ref.partition(":")
+    return model.places.get(name, ()) if kind == "function" else ()
 
 
 def observation_node(model: Model, graph: CompiledGraph, text: str) -> int:
     """Compiled node id of an observation reference (see :func:`parse_observation`)."""
-    return graph.index[str(parse_observation(model, text))]
+    return graph.index[parse_observation(model, text)]
 
 
 def _from_failure(failure: Failure | None) -> float | None:
@@ -277,8 +306,8 @@ def diagnose(
         t = time.perf_counter()
         graph = compile_model(model)
         timings["compile"] = time.perf_counter() - t
-    down_refs = list(dict.fromkeys(str(parse_observation(model, x)) for x in down))
-    up_refs = list(dict.fromkeys(str(parse_observation(model, x)) for x in up))
+    down_refs = list(dict.fromkeys(parse_observation(model, x) for x in down))
+    up_refs = list(dict.fromkeys(parse_observation(model, x) for x in up))
     both = sorted(set(down_refs) & set(up_refs))
     if both:
         raise UsageError(f"{both[0]} is given both down and up", suggestion="keep one")

@@ -14,19 +14,23 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blackstart.engine.checks import information_gain, next_checks
 from blackstart.engine.cone import below, cone, restrict
 from blackstart.engine.diagnose import diagnose
+from blackstart.engine.graph import CompiledGraph
 from blackstart.engine.propagate import pack_scenarios, propagate
 
 from ._models import build
+from .test_places import Reference as PlaceReference
+from .test_places import models as place_models
 from .test_properties import SETTINGS, failable, models, reference_down
 
 ALPHA, BETA, K = 0.05, 0.15, 2
@@ -58,15 +62,50 @@ def test_posterior_matches_brute_force(data: dict[str, Any], seed: int) -> None:
     rng = random.Random(seed)
     priors = _priors(data, rng)
     _model, graph = build(data)
+    _check_posterior(graph, priors, lambda h: reference_down(data, h), rng)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=place_models(), seed=st.integers(0, 2**16))
+def test_posterior_with_places_matches_brute_force(data: dict[str, Any], seed: int) -> None:
+    """The same oracle on models whose functions are delivered at places, observed as a
+    whole and at each place (``function:F@P``), evaluated by the per-place reference of
+    ``test_places`` (recursion over the model's data, no compiled graph)."""
+    rng = random.Random(seed)
+    priors = _priors(data, rng)
+    model, graph = build(data)
+
+    def down(failed: set[str]) -> set[str]:
+        ref = PlaceReference(model, failed)
+        out = {f"provider:{p}" for p in model.providers if f"provider:{p}" in failed}
+        out |= {f"site:{s}" for s in model.sites if ref.site_down(s)}
+        out |= {f"component:{c}" for c in model.components if ref.down(c)}
+        for fid in model.functions:
+            if ref.down(fid):
+                out.add(f"function:{fid}")
+            out |= {f"function:{fid}@{p}" for p in model.places.get(fid, ()) if ref.down(fid, p)}
+        return out
+
+    _check_posterior(graph, priors, down, rng)
+
+
+def _check_posterior(
+    graph: CompiledGraph,
+    priors: dict[str, float],
+    reference: Callable[[set[str]], set[str]],
+    rng: random.Random,
+) -> None:
+    """Draw a truth and noisy observations of any named node (functions at places too),
+    then compare the engine's posterior with the brute-force one."""
     labels = [graph.names[v] for v in range(graph.n) if "#" not in graph.names[v]]
-    truth = set(rng.sample(failable(data), min(len(failable(data)), rng.randint(1, 2))))
-    really_down = reference_down(data, truth)
+    cands = list(priors)
+    truth = set(rng.sample(cands, min(len(cands), rng.randint(1, 2))))
+    really_down = reference(truth)
     seen = rng.sample(labels, min(len(labels), rng.randint(1, 6)))
     seen_down = {v for v in seen if (v in really_down) != (rng.random() < 0.1)}
     seen_up = set(seen) - seen_down
     if not seen_down:
         return
-    cands = failable(data)
     ids = [graph.index[c] for c in cands]
     res = diagnose(graph, ids, [priors[c] for c in cands], down=[graph.index[v] for v in seen_down],
                    up=[graph.index[v] for v in seen_up], false_alarm=ALPHA, missed=BETA,
@@ -79,7 +118,7 @@ def test_posterior_matches_brute_force(data: dict[str, Any], seed: int) -> None:
     for k in range(K + 1):
         for h in itertools.combinations(cands, k):
             odds = sum(math.log(priors[c] / (1 - priors[c])) for c in h)
-            oracle[frozenset(h)] = odds + _loglik(reference_down(data, set(h)), seen_down, seen_up)
+            oracle[frozenset(h)] = odds + _loglik(reference(set(h)), seen_down, seen_up)
     # pruning: an irrelevant element never raises the likelihood
     for h, score in oracle.items():
         for c in h - relevant:
@@ -94,7 +133,7 @@ def test_posterior_matches_brute_force(data: dict[str, Any], seed: int) -> None:
         assert got[h] == pytest.approx(math.exp(s - norm), rel=1e-9, abs=1e-300)
     # explains / unexplained / contradicts agree with the oracle's down set
     for h in res.hypotheses[:5]:
-        down = reference_down(data, {graph.names[v] for v in h.failed})
+        down = reference({graph.names[v] for v in h.failed})
         assert {graph.names[v] for v in h.explains} == seen_down & down
         assert {graph.names[v] for v in h.unexplained} == seen_down - down
         assert {graph.names[v] for v in h.contradicts} == seen_up & down

@@ -264,3 +264,51 @@ def test_reports_on_elements_the_model_lost_are_set_aside(
     r = client.post("/incidents/diagnose/observations/99999/withdraw",
                     data={"csrf_token": csrf.group(1)})  # fmt: skip
     assert r.status_code == 404 and "no observation 99999" in r.text
+
+
+def test_reports_and_alerts_name_a_place(served: tuple[httpx.Client, str, FastAPI]) -> None:
+    """A ward's call names its hospital (``place``, or ``function:ID@PLACE``); a wrong
+    place is a 422 naming the function's places; a probe's alert can name one too."""
+    client, db, _ = served
+    csrf = login(client, "olga")
+    hdr = {"x-csrf-token": csrf}
+    r = client.post("/api/incidents/diagnose/observations", headers=hdr,
+                    json={"ref": "function:imaging-results", "place": "hospital-east",
+                          "state": "down", "note": "radiology at East"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    assert r.json()["ref"] == "function:imaging-results@hospital-east"
+    r = client.post("/api/incidents/diagnose/observations", headers=hdr,
+                    json={"ref": "function:imaging-results@hospital-north",
+                          "state": "up"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    r = client.post("/api/incidents/diagnose/observations", headers=hdr,
+                    json={"ref": "function:imaging-results", "place": "hospital-est",
+                          "state": "down"})  # fmt: skip
+    assert r.status_code == 422
+    assert "did you mean" in r.json()["suggestion"] and "'hospital-east'" in r.json()["suggestion"]
+    assert "hospital-north" in r.json()["suggestion"]
+    r = client.post("/api/incidents/diagnose/observations", headers=hdr,
+                    json={"ref": "component:lis-app", "place": "hospital-east",
+                          "state": "down"})  # fmt: skip
+    assert r.status_code == 422 and "only a function" in r.json()["error"]
+    # the board's form: the place select
+    page = client.get("/incidents/diagnose")
+    assert '<option value="hospital-west">' in page.text
+    r = client.post("/incidents/diagnose/observations",
+                    data={"ref": "function:pharmacy", "place": "hospital-west", "state": "down",
+                          "csrf_token": csrf})  # fmt: skip
+    assert r.status_code == 303
+    board = client.get("/api/incidents/diagnose").json()
+    refs = {o["ref"]: o["state"] for o in board["reports"]}
+    assert refs["function:imaging-results@hospital-east"] == "down"
+    assert refs["function:imaging-results@hospital-north"] == "up"
+    assert refs["function:pharmacy@hospital-west"] == "down"
+    assert "function:pharmacy@hospital-west" in board["observations"]["down"]
+    # a synthetic probe from one hospital
+    auth = {"authorization": f"Bearer {_token(db, 'probes')}"}
+    probe = {"labels": {"alertname": "ProbeFailed", "site": "hospital-south",
+                        "blackstart_ref": "function:lab-results@hospital-south"}}  # fmt: skip
+    r = client.post("/api/alerts/generic", json=probe, headers=auth)
+    assert r.status_code == 200 and r.json()["unmapped"] == []
+    refs = {a["ref"] for a in client.get("/api/incidents/alerts").json()["alerts"]}
+    assert "function:lab-results@hospital-south" in refs

@@ -1,6 +1,6 @@
 """The diagnosis board in Debian's Chromium: an operator logs in, sees the hypotheses the
-alerts point to, records a ward's call through the form, and declares an incident from
-the leading hypothesis. No request leaves the host."""
+alerts point to, records a ward's call through the form (naming its hospital), and
+declares an incident from the leading hypothesis. No request leaves the host."""
 
 from __future__ import annotations
 
@@ -56,10 +56,13 @@ def test_operator_records_a_call_and_declares(page: Page, server: str) -> None:
     assert "Global Switch" in page.locator("#checks").inner_text()
 
     page.fill("#observe input[name=ref]", "function:lab-results")
+    page.select_option("#observe select[name=place]", "hospital-west")
     page.fill("#observe input[name=note]", "ward 3 reports lab results down")
     page.locator("#observe").get_by_role("button", name="Record").click()
     page.wait_for_url("**/incidents/diagnose")
-    assert "ward 3 reports lab results down" in page.locator("#observations").inner_text()
+    reports = page.locator("#observations").inner_text()
+    assert "ward 3 reports lab results down" in reports
+    assert "function:lab-results@hospital-west" in reports
 
     table.get_by_role("button", name="Declare an incident from this hypothesis").first.click()
     page.wait_for_url("**/incidents/*")

@@ -45,7 +45,8 @@ def diagnose(
         typer.Option(
             "--down",
             "-d",
-            help="Seen down: function:ID (a call), component:ID (an alert), site:ID or "
+            help="Seen down: function:ID@PLACE (a ward's call about its own place of "
+            "delivery), function:ID (down somewhere), component:ID (an alert), site:ID or "
             "provider:ID (known state). Repeatable.",
             show_default=False,
         ),

@@ -13,7 +13,8 @@ alert to a model element by its labels.
   or one such alert object alone. Without a fingerprint, the SHA-256 of the sorted labels
   is used, so re-sending an alert updates it.
 - **Mapping** (:class:`AlertMapper`): an explicit ``ref`` (generic only), a label
-  ``blackstart_ref: component:ID`` (or ``site:``/``provider:``), a label
+  ``blackstart_ref: component:ID`` (or ``site:``/``provider:``/``function:``, a function
+  at a place as ``function:ID@PLACE``: a synthetic probe from one hospital), a label
   ``component: ID`` naming a component, the ``monitoring: {labels: …}`` blocks of the
   model's components, then the mapping file's rules; an alert nothing maps is stored with
   no element (it counts as unmapped on the board).
@@ -35,6 +36,8 @@ from typing import Any
 
 from anyio import to_thread
 
+from blackstart.diagnose import parse_observation
+from blackstart.errors import UsageError
 from blackstart.model.model import Model
 from blackstart.store.diagnose import AlertIn, AlertStore
 
@@ -74,8 +77,8 @@ class AlertMapper:
     def ref(self, labels: Mapping[str, str], explicit: str | None = None) -> str | None:
         """The element an alert with these labels is about, or ``None``."""
         for given in (explicit, labels.get("blackstart_ref")):
-            if given and self._exists(given):
-                return given
+            if given and (found := self._exists(given)):
+                return found
         comp = labels.get("component")
         if comp and comp in self.model.components:
             return f"component:{comp}"
@@ -84,14 +87,13 @@ class AlertMapper:
                 return ref
         return None
 
-    def _exists(self, ref: str) -> bool:
-        kind, _, name = ref.partition(":")
-        table: Mapping[str, object] = {
-            "component": self.model.components,
-            "site": self.model.sites,
-            "provider": self.model.providers,
-        }.get(kind, {})
-        return name in table
+    def _exists(self, ref: str) -> str | None:
+        """The element's label if ``ref`` names one of the model (``function:ID@PLACE``
+        too: a synthetic probe of a function from one hospital), else ``None``."""
+        try:
+            return parse_observation(self.model, ref)
+        except UsageError:
+            return None
 
 
 def _time(value: Any, where: str) -> datetime | None:

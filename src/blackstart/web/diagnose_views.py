@@ -47,8 +47,18 @@ class DiagnoseService:
         with self._lock:
             self._version += 1
 
-    def observe(self, ref: str, state: str, note: str, user: str) -> dict[str, Any]:
-        ref = str(diagnose.parse_observation(self.dash.model, ref))
+    def observe(
+        self, ref: str, state: str, note: str, user: str, place: str = ""
+    ) -> dict[str, Any]:
+        """Record a person's report on ``ref``; ``place`` (a place of delivery) makes a
+        report on ``function:ID`` one on ``function:ID@PLACE`` (a ward's own hospital)."""
+        ref, place = ref.strip(), place.strip()
+        if place:
+            if "@" in ref:
+                raise UsageError(f"'{ref}' names its place already, and place is '{place}'",
+                                 suggestion="give the place once")  # fmt: skip
+            ref = f"{ref}@{place}"
+        ref = diagnose.parse_observation(self.dash.model, ref)
         if state not in ("down", "up"):
             raise UsageError(f"state {state!r}?", suggestion="down or up")
         row = self.store.add_observation(ref, state, note.strip(), user=user)
@@ -145,10 +155,20 @@ def _declare(request: Request, failed: list[str], title: str, failure_end: str) 
 # --------------------------------------------------------------------------- pages
 
 
+def _form_choices(svc: DiagnoseService) -> dict[str, Any]:
+    """What the report form offers: the functions (with their places of delivery) and
+    every place some function is delivered at, in model order."""
+    model = svc.dash.model
+    places = list(dict.fromkeys(p for ps in model.places.values() for p in ps))
+    functions = {f: list(model.places.get(f, ())) for f in model.functions}
+    return {"places": places, "functions": functions}
+
+
 @pages.get("/incidents/diagnose")
 def board_page(request: Request, svc: Svc) -> Response:
     return templates.TemplateResponse(request, "diagnose.html",
-                                      {"nav": "incidents", "d": svc.current()})  # fmt: skip
+                                      {"nav": "incidents", "d": svc.current(),
+                                       "form": _form_choices(svc)})  # fmt: skip
 
 
 @pages.post("/incidents/diagnose/observations")
@@ -158,8 +178,9 @@ def observe_page(
     ref: Annotated[str, Form(max_length=300)],
     state: Annotated[str, Form(max_length=10)],
     note: Annotated[str, Form(max_length=2000)] = "",
+    place: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    svc.observe(ref, state, note, _user(request))
+    svc.observe(ref, state, note, _user(request), place)
     return RedirectResponse("/incidents/diagnose", status_code=303)
 
 
@@ -184,9 +205,14 @@ def declare_page(
 
 
 class ObservationIn(BaseModel):
-    ref: str = Field(max_length=300, description="function:ID, component:ID, site:ID…")
+    ref: str = Field(
+        max_length=300, description="function:ID, function:ID@PLACE, component:ID, site:ID…"
+    )
     state: str = Field(pattern="^(down|up)$")
     note: str = Field("", max_length=2000, description="Who said what, e.g. 'ward 3 called'.")
+    place: str = Field(
+        "", max_length=200, description="Where a function is seen (a place of delivery)."
+    )
 
 
 class DeclareIn(BaseModel):
@@ -212,7 +238,7 @@ def alerts_json(svc: Svc, firing_only: bool = False) -> dict[str, Any]:
 @api.post("/diagnose/observations", status_code=201)
 def observe_json(request: Request, body: ObservationIn, svc: Svc) -> dict[str, Any]:
     """Record what a person reports ("ward 3 reports lab results down")."""
-    return svc.observe(body.ref, body.state, body.note, _user(request))
+    return svc.observe(body.ref, body.state, body.note, _user(request), body.place)
 
 
 @api.post("/diagnose/declare", status_code=201)
