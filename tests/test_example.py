@@ -78,7 +78,7 @@ def test_colo_power_cut_impact(model: Model) -> None:
 
 
 def test_demo() -> None:
-    from blackstart import planning, resilience
+    from blackstart import advice, planning
 
     result = CliRunner().invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
@@ -95,7 +95,7 @@ def test_demo() -> None:
     last = max(care, key=lambda f: datetime.fromisoformat(f["restored_at"]))["id"]
     assert f"Why {last} is the last care function back" in text
     # it ends with the three best changes and the public timeline, not a list of commands
-    best = resilience.improve(model, budget=3)["candidates"]
+    best = advice.improve(model, budget=3)["candidates"]
     for c in best:
         assert c["description"] in text
     assert text.index(best[0]["description"]) < text.index("against the public timeline")

@@ -133,7 +133,7 @@ def test_a_misspelt_place_target_suggests_the_places() -> None:
     from blackstart.cli.app import app
 
     res = CliRunner().invoke(app, ["probability", str(EXAMPLE), "-t", "lab-results@hospital-wst"])
-    assert res.exit_code == 2
+    assert res.exit_code == 1
     assert "did you" in res.output and "lab-results@hospital-west" in res.output
 
 

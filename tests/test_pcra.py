@@ -316,9 +316,9 @@ def test_exercise_history_comes_from_the_store(model_dir: Path, tmp_path: Path) 
 @pytest.mark.parametrize(
     ("args", "code", "text"),
     [
-        (["-f", "lab-result", "-o", "x.html"], 2, "lab-results"),
-        (["-f", "lab-results", "--place", "hosp-x", "-o", "x.html"], 2, "hosp"),
-        (["-f", "lab-results", "-o", "x.pdf"], 2, ".docx"),
+        (["-f", "lab-result", "-o", "x.html"], 1, "lab-results"),
+        (["-f", "lab-results", "--place", "hosp-x", "-o", "x.html"], 1, "hosp"),
+        (["-f", "lab-results", "-o", "x.pdf"], 1, ".docx"),
         (["-o", "x.html"], 2, "--function"),
         (["-f", "lab-results", "--all", "-o", "d"], 2, "not both"),
     ],
