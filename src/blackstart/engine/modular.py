@@ -22,8 +22,8 @@ das9701 of the Aralia set, where no BDD order finishes); such a module has no BD
 hence no cut sets.
 
 Prime implicants of non-coherent trees are not decomposed (a module's negation would
-need the implicants of its complement): :mod:`blackstart.engine.cutsets` keeps the
-whole-tree BDD for them.
+need the implicants of its complement):
+:func:`blackstart.engine.cutsets.prime_implicants` keeps the whole-tree BDD for them.
 
 References:
     Y. Dutuit, A. Rauzy, "A linear-time algorithm to find modules of fault trees",
@@ -58,14 +58,11 @@ from blackstart.engine.bdd import (
     build_bdd,
 )
 from blackstart.engine.bdd import probability as bdd_probability
-from blackstart.engine.cutsets import (
-    CutSetsResult,
-    family,
-    mcub,
-)
+from blackstart.engine.families import family
 from blackstart.engine.faulttree import FaultTree
 from blackstart.engine.ordering import rank_heuristics
 from blackstart.engine.preprocess import Decomposition, Module, decompose
+from blackstart.engine.products import CutSetsResult, mcub
 from blackstart.engine.sdd import SddBudgetExceeded, sdd_probability
 from blackstart.engine.smallbdd import SmallBddBudgetExceeded
 from blackstart.engine.zbdd import Zbdd
@@ -294,6 +291,7 @@ def _result(
         events=tree.events,
         _products=products,
         _mcub=mcub,
+        probability=compiled.probability,
     )
 
 
