@@ -91,7 +91,8 @@ BENCHMARKED: dict[str, Callable[..., Any]] = {
     "cutsets": cutsets,
 }
 """What the in-process child times: the functions the commands call
-(:func:`blackstart.cli.fast.analyses`)."""
+(:func:`blackstart.cli.fast.analyses`; imported from :mod:`blackstart.faulttrees`
+directly so that the child loads nothing of the command line)."""
 TINY_MEF = """<opsa-mef><define-fault-tree name="T"><define-gate name="TOP"><or>
 <basic-event name="a"/><and><basic-event name="b"/><basic-event name="c"/></and></or>
 </define-gate><define-basic-event name="a"><float value="0.1"/></define-basic-event>

@@ -261,7 +261,7 @@ def importance_of(tree: Tree, target: str) -> dict[str, Any]:
     """Birnbaum, Fussell–Vesely, criticality, RAW and RRW of every basic event the target
     depends on, most important (Fussell–Vesely) first, on the module BDDs of the exact
     probability. RRW is infinite when the event's removal makes the target impossible."""
-    from blackstart.engine.importance import importance, modular_importance
+    from blackstart.engine.importance import modular_importance
 
     [(name, top)] = tree.targets([target])
     compiled = exact_probability(tree.tree, top)
@@ -271,10 +271,7 @@ def importance_of(tree: Tree, target: str) -> dict[str, Any]:
             "decision diagram): importance measures need the BDD",
             suggestion="run `blackstart probability` for its exact probability",
         )
-    if compiled.decomposition.constant is not None:
-        res = importance(tree.tree, top)  # a constant top: every measure is trivial
-    else:
-        res = modular_importance(compiled)
+    res = modular_importance(compiled)
     rows: list[dict[str, Any]] = []
     for i in [i for i, kept in enumerate(res.in_support.tolist()) if kept]:
         e = res.event(i)

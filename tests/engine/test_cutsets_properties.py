@@ -24,7 +24,8 @@ from blackstart.engine import bdd, families, zbdd
 from blackstart.engine.bdd import build_bdd, probability
 from blackstart.engine.cutsets import minimal_cut_sets, prime_implicants
 from blackstart.engine.faulttree import FaultTree, Gate
-from blackstart.engine.importance import importance
+from blackstart.engine.importance import ImportanceResult, importance, modular_importance
+from blackstart.engine.modular import compile_modules
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("BLACKSTART_EXAMPLES", "60")),
@@ -206,9 +207,17 @@ def test_prime_implicants_equal_brute_force(tree: FaultTree, max_order: int | No
 @SETTINGS
 @given(trees(NON_COHERENT))
 def test_importance_equals_definitions(tree: FaultTree) -> None:
+    """On the whole top's BDD, and on its modules' BDDs (what ``importance`` runs)."""
     top = tree.tops[0]
-    r = importance(tree, top)
     p = brute_probability(tree, top)
+    whole = importance(tree, top)
+    modular = modular_importance(compile_modules(tree, top, probability_only=True))
+    assert modular.in_support.tolist() == whole.in_support.tolist()
+    for r in (whole, modular):
+        _check_importance(tree, top, p, r)
+
+
+def _check_importance(tree: FaultTree, top: int, p: float, r: ImportanceResult) -> None:
     assert math.isclose(r.p_top, p, abs_tol=1e-12)
     for e in range(len(tree.events)):
         on, off = tree.probabilities.copy(), tree.probabilities.copy()

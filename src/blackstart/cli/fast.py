@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["OPTIONS", "Option", "main", "parse", "run"]
+__all__ = ["OPTIONS", "Option", "analyses", "main", "parse", "run"]
 
 
 @dataclass(frozen=True)
@@ -126,30 +126,31 @@ def main() -> None:
 # --------------------------------------------------------------------------- the commands
 
 
+def analyses() -> dict[str, Callable[..., Any]]:
+    """The functions the fault-tree commands call (``load`` reads the tree), which
+    ``benchmarks/bench_faulttree.py`` times too."""
+    from blackstart import faulttrees
+
+    return {
+        "load": faulttrees.load_tree,
+        "probability": faulttrees.probabilities,
+        "cutsets": faulttrees.cutsets,
+        "importance": faulttrees.importance_of,
+    }
+
+
 def run(command: str, *, model: Sequence[Any], as_json: bool, **options: Any) -> int:
     """Run one fault-tree command and print its answer; the exit code (0 ok, 1 model or
     input error, 2 usage error)."""
-    from blackstart import faulttrees
+    fn = analyses()
+    target = options.pop("target")
 
-    def analysis(tree: faulttrees.Tree) -> dict[str, Any]:
-        if command == "probability":
-            return faulttrees.probabilities(tree, options["target"],
-                                            approximations=options["approximations"])  # fmt: skip
-        if command == "cutsets":
-            return faulttrees.cutsets(
-                tree,
-                options["target"],
-                max_order=options["max_order"],
-                limit=options["limit"],
-                method=options["method"],
-                prime_implicants=options["prime_implicants"],
-                budget=options["budget"],
-            )
-        return faulttrees.importance_of(tree, options["target"])
+    def analysis() -> dict[str, Any]:
+        tree = fn["load"]([str(m) for m in model])
+        result: dict[str, Any] = fn[command](tree, target, **options)
+        return result
 
-    code, payload = _guarded(
-        as_json, lambda: analysis(faulttrees.load_tree([str(m) for m in model]))
-    )
+    code, payload = _guarded(as_json, analysis)
     if code:
         return code
     if as_json:

@@ -59,7 +59,7 @@ def family(
     ZBDD variable ``2·level`` is the event at that BDD level failed, ``2·level + 1``
     working. With ``node_budget`` (prime implicants only), raises
     :class:`FamilyBudgetExceeded` when the ZBDD holds more nodes (checked every 4,096
-    calls; asking CUDD for its node count there tripled the time).
+    calls and at the end; asking CUDD for its node count there tripled the time).
     """
     n_levels = len(b.order)
     z = Zbdd()
@@ -145,6 +145,8 @@ def family(
     with recursion_at_least(8 * n_levels + 2000):
         if prime:
             root = prime_implicants_of(b.root, budget)
+            if limit is not None and len(z.var) > limit:
+                raise FamilyBudgetExceeded(f"over {limit} nodes")
         elif budget >= TRUNCATE_AFTER or budget == n_levels:
             root = z.upto(minimal_all(b.root_ref), budget)
         else:

@@ -170,20 +170,22 @@ def modular_importance(compiled: ModularBdd) -> ImportanceResult:
     variables on the way up: one adjoint pass per module BDD, parents first. Near a
     single point of failure, ``P0`` and ``P1`` are recomputed by conditioning the
     event in its module and re-evaluating the modules above it. Raises
-    :class:`ValueError` when a module has no BDD (its probability came from an SDD) or
-    the top is a constant. Complexity: O(nodes of all module BDDs).
+    :class:`ValueError` when a module has no BDD (its probability came from an SDD).
+    Complexity: O(nodes of all module BDDs).
     """
     tree = compiled.tree
     d = compiled.decomposition
-    if d.constant is not None:
-        raise ValueError("the top is a constant: no event matters")
+    probs = np.asarray(tree.probabilities, dtype=np.float64)
+    n = probs.size
+    if d.constant is not None:  # no event matters
+        p = np.full(n, compiled.probability)
+        return _measures(compiled.top, compiled.probability, probs, np.zeros(n),
+                         np.zeros(n, dtype=bool), p, p.copy())  # fmt: skip
     if any(b is None for b in compiled.bdds):
         raise ValueError("a module's probability came from an SDD, which has no BDD")
     bdds = [b for b in compiled.bdds if b is not None]
     modules = d.modules
     p_top = compiled.probability
-    probs = np.asarray(tree.probabilities, dtype=np.float64)
-    n = probs.size
     birn = np.zeros(n)
     support = np.zeros(n, dtype=bool)
     grad = [0.0] * len(modules)
