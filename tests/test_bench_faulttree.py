@@ -91,3 +91,11 @@ def test_scram_report_cut_off_while_listing_products() -> None:
     assert (r.analysis, r.p, r.count) == (pytest.approx(1.875), 0.226, 2)
     nothing = refs.scram_report(REPORT[:100])
     assert (nothing.analysis, nothing.p, nothing.count) == (None, None, None)
+
+
+def test_one_prime_implicant_budget() -> None:
+    """The commands' default budget (read without loading the engine) is the engine's."""
+    from blackstart import faulttrees
+    from blackstart.engine import cutsets
+
+    assert faulttrees.PRIME_IMPLICANT_NODES == cutsets.PRIME_IMPLICANT_NODES

@@ -19,6 +19,7 @@ from rich.console import Console
 from blackstart import __version__
 from blackstart.cli import render
 from blackstart.errors import ModelError, UsageError
+from blackstart.faulttrees import PRIME_IMPLICANT_NODES
 
 app = typer.Typer(
     name="blackstart",
@@ -337,7 +338,7 @@ def cutsets(
         typer.Option(
             "--budget", min=1, help="Nodes allowed to --prime-implicants (BDD, then ZBDD)."
         ),
-    ] = 1 << 22,
+    ] = PRIME_IMPLICANT_NODES,
     as_json: JsonOpt = False,
 ) -> None:
     """Minimal cut sets of each target, counted without enumerating them. For trees with

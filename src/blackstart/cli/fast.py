@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from blackstart.faulttrees import PRIME_IMPLICANT_NODES
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -56,7 +58,7 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
         Option(("--limit",), "limit", "int", 20, minimum=0),
         Option(("--method",), "method", "str", "auto"),
         Option(("--prime-implicants",), "prime_implicants", "flag", False),
-        Option(("--budget",), "budget", "int", 1 << 22, minimum=1),
+        Option(("--budget",), "budget", "int", PRIME_IMPLICANT_NODES, minimum=1),
         _JSON,
     ),
     "importance": (Option(("--target", "-t"), "target", "str", required=True), _JSON),
