@@ -1,35 +1,40 @@
-"""Benchmark: exact probability and minimal cut sets of the 43 Aralia fault trees, vs SCRAM.
+"""Benchmark: the fault-tree commands on the 43 Aralia trees, against SCRAM.
 
 For every ``openpsa/Aralia/*.xml`` of the validation data (``$BLACKSTART_VALIDATION``,
-default ``../shared/validation`` beside the repository), in one subprocess per
-(model, tool) with a ``--timeout`` (60 s) and its own peak RSS (``os.wait4``):
+default ``../shared/validation`` beside the repository), each in its own process with a
+``--timeout`` (60 s) and its own peak RSS:
 
-- *ours*: :func:`blackstart.io.mef.read_mef`, then the top preprocessed and cut into
-  modules, one BDD per module with its exact probability
-  (:func:`blackstart.engine.modular.compile_modules` with ``probability_only``: a module
-  whose first round of BDD budgets is slow and fails gets its probability from an SDD;
-  the tree then has its exact P but no cut sets, reported "P only") and, on the same BDDs, the
-  minimal cut sets (minimal solutions for non-coherent trees) up to order
-  ``--max-order`` (20, SCRAM's default) (:func:`blackstart.engine.modular.modular_cut_sets`:
-  count and distribution by order, no enumeration). The child reports each stage as
-  it finishes, so a run that times out in the cut sets still shows its probability.
-- *SCRAM* (when found: ``--scram``, ``$SCRAM`` or ``scram`` on the PATH):
-  ``scram --bdd --limit-order 20 --probability FILE`` (the settings of the validation
-  README, section B), its XML report read through a pipe (the first bytes are kept to
-  read the product count and probability, the rest is discarded).
+- *the commands, as users run them*: ``blackstart probability FILE --json`` and
+  ``blackstart cutsets FILE --max-order 20 --limit 0 --json`` (the count of minimal cut
+  sets, minimal solutions for non-coherent trees, with SCRAM's order limit; the same
+  run gives the exact probability);
+- *the same functions in-process* (:data:`BENCHMARKED`: ``load_tree``, ``probabilities``,
+  ``cutsets`` of :mod:`blackstart.faulttrees`, the very objects the commands call:
+  ``tests/test_bench_faulttree.py`` checks it), timed stage by stage in a child; "our
+  analysis" is the ``cutsets`` call (modules, BDDs, exact P, cut-set count), without
+  reading the file;
+- *SCRAM* (``--scram``, ``$SCRAM`` or ``scram`` on the PATH):
+  ``scram --bdd --limit-order 20 --probability FILE``. SCRAM lists every product in its
+  XML report; we count them. Its report starts with its own timing
+  (``information/performance``), so "SCRAM's analysis" is read from there
+  (:func:`faulttree_refs.scram_report`), even from a run killed while it was still
+  writing the list.
 
-The times are the whole process (start-up, reading, analysis, and for SCRAM writing the
-report), as in the validation README; models both tools finish in under
-``--repeat-below`` seconds (2) are run ``--repeat`` times (5), the two tools in turn,
-and the run of median time is kept; ours also shows the in-process time of the
-analysis (read + BDD + probability + cut sets). Each model's probability is checked
-against the README's exact value (the independent ``dd.cudd`` column, else the openpra
-README's) within max(1e-6 relative, half a unit of the reference's last printed digit),
-and its product count against SCRAM's (else the openpra README's when it is exact); a
-mismatch prints a ``FAIL`` line. At the end: a Markdown table, totals over the models
-both tools solve, the number solved by each, and the targets of the issue (all 43
-solved; on the models both solve, each no slower than SCRAM and the total at least 2×
-faster).
+Three comparisons, each as a total, and per tree as a geometric mean and a median of the
+ratios (a total is dominated by the two or three slowest trees):
+
+1. *whole process*: SCRAM's run (what a SCRAM user waits for, product list included)
+   against our ``cutsets`` command (which answers the same P and count);
+2. *analysis against analysis*: SCRAM's calculation times against our in-process
+   ``cutsets`` call;
+3. our ``probability`` command against SCRAM's run, for the exact P alone.
+
+Each value (ours and SCRAM's) is checked against the README's exact P (the independent
+``dd.cudd`` column, else the openpra README's) within max(1e-6 relative, half a unit of
+the last printed digit), and the count against SCRAM's published one; a mismatch prints
+``FAIL``. Trees where everything finishes under ``--repeat-below`` seconds are run
+``--repeat`` times, tools in turn, and the median kept. Also measured: the start-up of
+``blackstart probability`` on a three-event MEF file (median of ``--startup-runs``).
 
 Run: ``.venv/bin/python benchmarks/bench_faulttree.py [--scram /tmp/scram-install/bin/scram]
 [--models das9601,edf9203] [--json out.json]``
@@ -39,11 +44,9 @@ only; never commit it. On Debian 12 (gcc 12, Boost 1.74):
 
 .. code-block:: sh
 
-    apt-get update
     apt-get install -y cmake g++ make libxml2-dev libgoogle-perftools-dev libboost-dev \\
         libboost-program-options-dev libboost-filesystem-dev libboost-system-dev \\
         libboost-random-dev
-    # source tree of rakhimov/scram at b85b789 (no submodules needed), from a clone:
     mkdir -p /tmp/scram-src && git --git-dir=SCRAM_CLONE/.git archive b85b789 \\
         | tar -x -C /tmp/scram-src
     mkdir -p /tmp/scram-build && cd /tmp/scram-build
@@ -51,8 +54,7 @@ only; never commit it. On Debian 12 (gcc 12, Boost 1.74):
     cmake /tmp/scram-src -DCMAKE_BUILD_TYPE=Release -DBUILD_GUI=OFF -DBUILD_TESTING=OFF \\
         -DCMAKE_INSTALL_PREFIX=/tmp/scram-install \\
         -DCMAKE_CXX_FLAGS="-DBOOST_THROW_EXCEPTION_CURRENT_FUNCTION=BOOST_CURRENT_FUNCTION"
-    make -j2 && make install   # about 5 minutes on 2 cores; uses TCMalloc
-    /tmp/scram-install/bin/scram --version
+    make -j2 && make install   # 5-20 minutes on 2 cores; uses TCMalloc
 """
 
 from __future__ import annotations
@@ -60,18 +62,44 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import resource
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# The parent's own modules (argparse, subprocess, threading ...) are imported inside
-# the functions that use them, so the measured child starts with the analysis's only.
+from blackstart.faulttrees import cutsets, load_tree, probabilities
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from faulttree_refs import (  # a sibling of this script
+    MIB,
+    Run,
+    ScramReport,
+    measured,
+    p_tolerance,
+    references,
+    scram_report,
+)
+
 REPO = Path(__file__).resolve().parents[1]
-MIB = 1024.0  # ru_maxrss is in KiB on Linux
+BENCHMARKED: dict[str, Callable[..., Any]] = {
+    "load": load_tree,
+    "probability": probabilities,
+    "cutsets": cutsets,
+}
+"""What the in-process child times: the functions the commands call
+(:func:`blackstart.cli.fast.analyses`; imported from :mod:`blackstart.faulttrees`
+directly so that the child loads nothing of the command line)."""
+TINY_MEF = """<opsa-mef><define-fault-tree name="T"><define-gate name="TOP"><or>
+<basic-event name="a"/><and><basic-event name="b"/><basic-event name="c"/></and></or>
+</define-gate><define-basic-event name="a"><float value="0.1"/></define-basic-event>
+<define-basic-event name="b"><float value="0.2"/></define-basic-event>
+<define-basic-event name="c"><float value="0.3"/></define-basic-event>
+</define-fault-tree></opsa-mef>
+"""
 
 
 def validation_dir() -> Path:
@@ -83,336 +111,317 @@ def validation_dir() -> Path:
 
 
 def child(path: str, max_order: int) -> None:
-    """Analyse one model in this process, one JSON line per finished stage."""
-    t0 = time.perf_counter()
-    from blackstart.engine.modular import compile_modules, modular_cut_sets
-    from blackstart.io.mef import read_mef
+    """Run the commands' functions on one tree in this process, one JSON line per stage."""
 
     def emit(**kw: Any) -> None:
         kw["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MIB
         print(json.dumps(kw), flush=True)
 
-    t1 = time.perf_counter()
-    tree = read_mef([Path(path)])
-    t2 = time.perf_counter()
-    emit(
-        stage="read",
-        t_import=t1 - t0,
-        t_read=t2 - t1,
-        events=len(tree.events),
-        gates=len(tree.gates),
-        tops=len(tree.tops),
-        coherent=tree.coherent,
-    )
-    top = tree.tops[0]
-    # one BDD per module (the probabilities come with them), an SDD for a module no BDD
-    # reaches (probability only)
-    bdd = compile_modules(tree, top, probability_only=True)
-    t3 = time.perf_counter()
-    p = bdd.probability
-    t4 = time.perf_counter()
-    sdd_modules = sum(b is None for b in bdd.bdds)
-    emit(
-        stage="prob",
-        t_bdd=t3 - t2,
-        t_prob=t4 - t3,
-        p=p,
-        bdd_nodes=bdd.nodes,
-        modules=len(bdd.bdds),
-        sdd_modules=sdd_modules,
-    )
-    if sdd_modules:
-        emit(stage="mcs", count=None, unavailable="a module has no BDD (its P is an SDD's)")
-        return
-    # minimal solutions, as SCRAM and the reference counts (prime implicants differ for
-    # non-coherent trees)
-    mcs = modular_cut_sets(bdd, max_order=max_order)
-    t5 = time.perf_counter()
-    emit(
-        stage="mcs",
-        t_mcs=t5 - t4,
-        count=mcs.count,
-        dist=list(mcs.order_distribution),
-        zbdd_nodes=mcs.zbdd_nodes,
-    )
-
-
-# --------------------------------------------------------------------------- measuring
-
-
-@dataclass
-class Run:
-    """One measured subprocess."""
-
-    wall: float
-    peak_mib: float
-    returncode: int | None
-    timed_out: bool
-    out: bytes
-    err: bytes
-
-
-def measured(cmd: list[str], timeout: float, keep: int | None = None) -> Run:
-    """Run ``cmd`` in its own session, killed after ``timeout`` s; its own peak RSS.
-
-    stdout is read through a pipe (only the first ``keep`` bytes are kept).
-    """
-    # imported here, not at the top: the child (the measured process) does not need them
-    import contextlib
-    import signal
-    import subprocess
-    import threading
-
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-    )
-    chunks: dict[str, list[bytes]] = {"out": [], "err": []}
+    tree = BENCHMARKED["load"]([path])
+    t1 = time.perf_counter()
+    emit(stage="read", t=t1 - t0, events=len(tree.tree.events), gates=len(tree.tree.gates))
+    rows = BENCHMARKED["probability"](tree, None)["targets"]
+    t2 = time.perf_counter()
+    emit(stage="probability", t=t2 - t1, p=rows[0]["probability"])
+    rows = BENCHMARKED["cutsets"](tree, None, max_order=max_order, limit=0)["targets"]
+    t3 = time.perf_counter()
+    r = rows[0]
+    emit(stage="cutsets", t=t3 - t2, p=r["probability"], count=r["cut_set_count"])
 
-    def drain(stream: Any, key: str, limit: int | None) -> None:
-        kept = 0
-        while block := stream.read1(1 << 20):
-            if limit is None or kept < limit:
-                chunks[key].append(block)
-                kept += len(block)
 
-    readers = [
-        threading.Thread(target=drain, args=(proc.stdout, "out", keep), daemon=True),
-        threading.Thread(target=drain, args=(proc.stderr, "err", 1 << 16), daemon=True),
-    ]
-    for r in readers:
-        r.start()
-    timed_out = threading.Event()
-
-    def kill() -> None:
-        timed_out.set()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-
-    timer = threading.Timer(timeout, kill)
-    timer.start()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    timer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    for r in readers:
-        r.join(5)
-    return Run(
-        wall=wall,
-        peak_mib=usage.ru_maxrss / MIB,
-        returncode=proc.returncode,
-        timed_out=timed_out.is_set(),
-        out=b"".join(chunks["out"]),
-        err=b"".join(chunks["err"]),
-    )
+# --------------------------------------------------------------------------- runs
 
 
 @dataclass
-class Ours:
+class Command:
+    """One run of a ``blackstart`` command (its JSON answer, when it finished)."""
+
+    run: Run
+    p: float | None = None
+    count: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.run.returncode == 0 and not self.run.timed_out
+
+
+def run_command(args: list[str], timeout: float) -> Command:
+    blackstart = str(Path(sys.executable).with_name("blackstart"))
+    run = measured([blackstart, *args, "--json"], timeout)
+    c = Command(run)
+    if c.finished:
+        t = json.loads(run.out)["targets"][0]
+        c.p, c.count = t.get("probability"), t.get("cut_set_count")
+    return c
+
+
+@dataclass
+class Child:
     run: Run
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    @property
-    def solved(self) -> bool:
-        return self.run.returncode == 0 and self.count is not None
-
-    @property
-    def p_only(self) -> bool:
-        """The exact probability, but no cut sets: a module needed the SDD."""
-        return self.run.returncode == 0 and "unavailable" in self.stages.get("mcs", {})
-
-    @property
-    def p(self) -> float | None:
-        return self.stages.get("prob", {}).get("p")
-
-    @property
-    def count(self) -> int | None:
-        return self.stages.get("mcs", {}).get("count")
-
-    @property
-    def compute(self) -> float | None:
-        """In-process seconds: read + BDD + probability + cut sets."""
-        if not self.solved:
-            return None
-        s = self.stages
-        return s["read"]["t_read"] + s["prob"]["t_bdd"] + s["prob"]["t_prob"] + s["mcs"]["t_mcs"]
-
-    @property
-    def t_prob(self) -> float | None:
-        """In-process seconds to the exact probability (read + BDD + probability)."""
-        s = self.stages
-        if "prob" not in s:
-            return None
-        return s["read"]["t_read"] + s["prob"]["t_bdd"] + s["prob"]["t_prob"]
+    def t(self, stage: str) -> float | None:
+        return self.stages.get(stage, {}).get("t")
 
 
-def median_of(runs: list[Any]) -> Any:
-    """The run of median wall time (the lower middle of an even number)."""
-    return sorted(runs, key=lambda r: r.run.wall)[(len(runs) - 1) // 2]
-
-
-def run_ours(path: Path, timeout: float, max_order: int) -> Ours:
+def run_child(path: Path, timeout: float, max_order: int) -> Child:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(path)]
-    cmd += ["--max-order", str(max_order)]
-    run = measured(cmd, timeout)
+    run = measured([*cmd, "--max-order", str(max_order)], timeout)
     stages = {}
     for line in run.out.decode(errors="replace").splitlines():
         if line.startswith("{"):
             d = json.loads(line)
             stages[d["stage"]] = d
-    return Ours(run, stages)
+    return Child(run, stages)
 
 
 @dataclass
 class Scram:
     run: Run
-    p: float | None
-    count: int | None
+    report: ScramReport
 
     @property
-    def solved(self) -> bool:
+    def finished(self) -> bool:
         return self.run.returncode == 0 and not self.run.timed_out
 
 
 def run_scram(scram: str, path: Path, timeout: float, max_order: int) -> Scram:
     cmd = [scram, "--bdd", "--limit-order", str(max_order), "--probability", str(path)]
     run = measured(cmd, timeout, keep=1 << 18)
-    head = run.out.decode(errors="replace")
-    m = re.search(r"<sum-of-products\b[^>]*>", head)
-    p = count = None
-    if m:
-        if pm := re.search(r'\bprobability="([^"]+)"', m.group(0)):
-            p = float(pm.group(1))
-        if cm := re.search(r'\bproducts="(\d+)"', m.group(0)):
-            count = int(cm.group(1))
-    return Scram(run, p, count)
-
-
-# --------------------------------------------------------------------------- references
+    return Scram(run, scram_report(run.out.decode(errors="replace")))
 
 
 @dataclass
-class Ref:
-    """Section B of the validation README for one model."""
+class Tree:
+    """Every measurement of one tree (the median run of each, when repeated)."""
 
-    events: int
-    gates: int
-    p: float | None
-    p_text: str
-    count: int | None
-    count_text: str
-    scram_text: str
+    name: str
+    prob: Command
+    cuts: Command
+    child: Child
+    scram: Scram | None
 
 
-def _number(text: str) -> float | None:
-    m = re.match(r"\s*([0-9][0-9.,]*(?:[eE][-+]?\d+)?)", text)
-    if not m:
-        return None
-    try:
-        return float(m.group(1).replace(",", ""))
-    except ValueError:
-        return None
+def measure(path: Path, scram: str | None, args: Any) -> Tree:
+    timeout, order = args.timeout, args.max_order
 
-
-def _exact_int(text: str) -> int | None:
-    t = text.strip().replace(",", "")
-    return int(t) if t.isdigit() else None
-
-
-def references(readme: Path) -> dict[str, Ref]:
-    """Parse the Aralia table (section B) of the validation README."""
-    refs: dict[str, Ref] = {}
-    if not readme.exists():
-        return refs
-    text = readme.read_text()
-    section = text[text.find("## B.") :] if "## B." in text else ""
-    header: list[str] | None = None
-    for line in section.splitlines():
-        if not line.startswith("|"):
-            if header and refs:
-                break
-            continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if cells[0] == "model":
-            header = cells
-            continue
-        if header is None or set(cells[0]) <= {"-", ":"}:
-            continue
-        row = dict(zip(header, cells, strict=False))
-        col = {k.split(" (")[0]: v for k, v in row.items()}
-        dd_p = _number(col.get("dd.cudd cross-check P", ""))
-        readme_p_text = col.get("openpra README P", "")
-        p_text = col.get("dd.cudd cross-check P", "") if dd_p is not None else readme_p_text
-        count_text = col.get("SCRAM BDD #products", "")
-        count = _exact_int(count_text)
-        if count is None:
-            count_text = col.get("openpra README #MCS", "")
-            count = _exact_int(count_text)
-        if count is None and _number(count_text) is not None:
-            count_text = "≈" + count_text  # rounded in the openpra README: not checked
-        refs[cells[0]] = Ref(
-            events=int(col.get("#BE", "0") or 0),
-            gates=int(col.get("#gates", "0") or 0),
-            p=dd_p if dd_p is not None else _number(readme_p_text),
-            p_text=p_text.split(" ")[0],
-            count=count,
-            count_text=count_text if count is None else str(count),
-            scram_text=col.get("SCRAM wall s / peak MiB", ""),
+    def once() -> Tree:
+        return Tree(
+            path.stem,
+            run_command(["probability", str(path)], timeout),
+            run_command(["cutsets", str(path), "--max-order", str(order), "--limit", "0"], timeout),
+            run_child(path, timeout, order),
+            run_scram(scram, path, timeout, order) if scram else None,
         )
-    return refs
+
+    first = once()
+    walls = [first.prob.run.wall, first.cuts.run.wall, first.child.run.wall]
+    if first.scram:
+        walls.append(first.scram.run.wall)
+    ok = first.prob.finished and first.cuts.finished and (not first.scram or first.scram.finished)
+    if args.repeat <= 1 or not ok or max(walls) >= args.repeat_below:
+        return first
+    runs = [first] + [once() for _ in range(args.repeat - 1)]
+
+    def median(pick: Callable[[Tree], Any]) -> Any:
+        return sorted((pick(r) for r in runs), key=lambda x: x.run.wall)[(len(runs) - 1) // 2]
+
+    return Tree(
+        path.stem,
+        median(lambda r: r.prob),
+        median(lambda r: r.cuts),
+        median(lambda r: r.child),
+        median(lambda r: r.scram) if first.scram else None,
+    )
 
 
-def p_tolerance(ref: float, text: str) -> float:
-    """max(1e-6 relative, half a unit in the last printed digit of ``text``)."""
-    tol = 1e-6 * abs(ref)
-    m = re.match(r"\s*\d*\.?(\d*)[eE]([-+]?\d+)", text)
-    if m:
-        tol = max(tol, 0.5 * 10.0 ** (int(m.group(2)) - len(m.group(1))))
-    else:
-        m = re.match(r"\s*\d*\.(\d+)", text)
-        if m:
-            digits = m.group(1)
-            # significant digits of a plain decimal: the last one has weight 10^-len
-            tol = max(tol, 0.5 * 10.0 ** -len(digits))
-    return tol * (1 + 1e-9)
+# --------------------------------------------------------------------------- checks
+
+
+def check(name: str, who: str, p: float | None, count: int | None, ref: Any) -> list[str]:
+    """FAIL lines for a probability or count that differs from the README's."""
+    fails = []
+    if ref is None:
+        return fails
+    if p is not None and ref.p is not None and abs(p - ref.p) > p_tolerance(ref.p, ref.p_text):
+        fails.append(f"FAIL {name}: {who} P {p:.9g} vs README {ref.p_text}")
+    if count is not None and ref.count is not None and count != ref.count:
+        fails.append(f"FAIL {name}: {who} count {count} vs README {ref.count}")
+    return fails
+
+
+def row_of(t: Tree, ref: Any) -> dict[str, Any]:
+    sc = t.scram
+    rep = sc.report if sc else None
+    fails = check(t.name, "probability", t.prob.p, None, ref)
+    fails += check(t.name, "cutsets", t.cuts.p, t.cuts.count, ref)
+    if rep:
+        fails += check(t.name, "SCRAM", rep.p, rep.count, ref)
+    child_p = t.child.stages.get("probability", {}).get("p")
+    fails += check(
+        t.name, "in-process", child_p, t.child.stages.get("cutsets", {}).get("count"), ref
+    )
+    ours_ok = not any(f.split(": ")[1].startswith(("probability", "cutsets")) for f in fails)
+    return {
+        "model": t.name,
+        "events": t.child.stages.get("read", {}).get("events"),
+        "p": t.prob.p if t.prob.p is not None else t.cuts.p,
+        "ref_p_text": ref.p_text if ref else None,
+        "count": t.cuts.count,
+        "ref_count": ref.count if ref else None,
+        "prob_ok": t.prob.finished and t.prob.p is not None and ours_ok,
+        "cuts_ok": t.cuts.finished and t.cuts.count is not None and ours_ok,
+        "prob_wall": t.prob.run.wall,
+        "prob_timed_out": t.prob.run.timed_out,
+        "prob_mib": t.prob.run.peak_mib,
+        "cuts_wall": t.cuts.run.wall,
+        "cuts_timed_out": t.cuts.run.timed_out,
+        "cuts_mib": t.cuts.run.peak_mib,
+        "in_read": t.child.t("read"),
+        "in_prob": t.child.t("probability"),
+        "in_cuts": t.child.t("cutsets"),
+        "scram_finished": sc.finished if sc else None,
+        "scram_wall": sc.run.wall if sc else None,
+        "scram_timed_out": sc.run.timed_out if sc else None,
+        "scram_mib": sc.run.peak_mib if sc else None,
+        "scram_analysis": rep.analysis if rep else None,
+        "scram_p": rep.p if rep else None,
+        "scram_count": rep.count if rep else None,
+        "fails": fails,
+    }
 
 
 # --------------------------------------------------------------------------- report
 
 
-def fmt_t(t: float | None) -> str:
-    return "–" if t is None else f"{t:.2f}"
+def f2(x: float | None) -> str:
+    return "–" if x is None else f"{x:.2f}"
 
 
-def fmt_p(p: float | None) -> str:
-    return "–" if p is None else f"{p:.6g}"
+def f3(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
 
 
-def fmt_e(x: float | None) -> str:
-    return "–" if x is None else f"{x:.1e}"
+def status(ok: bool, timed_out: bool, wall: float) -> str:
+    return f2(wall) if ok else "timeout" if timed_out else f"failed ({f2(wall)})"
 
 
-def fmt_m(m: float | None) -> str:
-    return "–" if m is None else f"{m:.0f}"
+def ratios(pairs: list[tuple[str, float, float]]) -> str:
+    """``theirs / ours`` as a total, and per tree as a geometric mean and a median."""
+    if not pairs:
+        return "no tree"
+    per = [s / o for _, s, o in pairs if o > 0 and s > 0]
+    total_s, total_o = sum(s for _, s, _ in pairs), sum(o for _, _, o in pairs)
+    gmean = math.exp(statistics.fmean(math.log(r) for r in per)) if per else math.nan
+    return (
+        f"{len(pairs)} trees: SCRAM {total_s:.2f} s, ours {total_o:.2f} s, total ratio "
+        f"{total_s / total_o:.2f}; per tree geometric mean {gmean:.2f}, median "
+        f"{statistics.median(per) if per else math.nan:.2f}"
+    )
 
 
-def outcome(ok: bool, finished: bool, timed_out: bool) -> str:
-    if ok:
-        return "ok"
-    return "WRONG" if finished else "TIMEOUT" if timed_out else "FAILED"
+def report(rows: list[dict[str, Any]], with_scram: bool) -> None:
+    print(
+        "\n| model | #BE | P | #MCS (L≤20) | `probability` s | `cutsets` s | peak MiB "
+        "| in-process P s | our analysis s | SCRAM s | SCRAM analysis s | SCRAM MiB "
+        "| whole / | analysis / |"
+    )
+    print("|---|" + "---:|" * 13)
+    for r in rows:
+        sc = "–"
+        if with_scram:
+            sc = (
+                f2(r["scram_wall"])
+                if r["scram_finished"]
+                else (f"timeout ({f2(r['scram_wall'])})" if r["scram_timed_out"] else "failed")
+            )
+        whole = r["scram_wall"] / r["cuts_wall"] if r["scram_finished"] and r["cuts_ok"] else None
+        ana = (
+            r["scram_analysis"] / r["in_cuts"]
+            if r["scram_analysis"] and r["in_cuts"] and r["cuts_ok"]
+            else None
+        )
+        peak = max(r["prob_mib"], r["cuts_mib"])
+        p = "–" if r["p"] is None else f"{r['p']:.6g}"
+        count = "–" if r["count"] is None else str(r["count"])
+        sc_mib = "–" if r["scram_mib"] is None else f"{r['scram_mib']:.0f}"
+        print(
+            f"| {r['model']} | {r['events'] or '–'} | {p} | {count} "
+            f"| {status(r['prob_ok'], r['prob_timed_out'], r['prob_wall'])} "
+            f"| {status(r['cuts_ok'], r['cuts_timed_out'], r['cuts_wall'])} | {peak:.0f} "
+            f"| {f3(r['in_prob'])} | {f3(r['in_cuts'])} | {sc} | {f3(r['scram_analysis'])} "
+            f"| {sc_mib} | {f2(whole)} | {f2(ana)} |"
+        )
+    n = len(rows)
+    solved = [r for r in rows if r["prob_ok"] and r["cuts_ok"]]
+    print(
+        f"\nsolved within the timeout by both commands: {len(solved)}/{n} "
+        f"(probability {sum(r['prob_ok'] for r in rows)}, "
+        f"cutsets {sum(r['cuts_ok'] for r in rows)})"
+    )
+    missed = [r["model"] for r in rows if not (r["prob_ok"] and r["cuts_ok"])]
+    print(f"not solved by both: {', '.join(missed) or '–'}")
+    big = [
+        r["model"]
+        for r in rows
+        if r["scram_finished"] and max(r["prob_mib"], r["cuts_mib"]) >= 1024
+    ]
+    print(f"peak memory >= 1 GiB on a tree SCRAM solves: {', '.join(big) or 'none'}")
+    if not with_scram:
+        return
+    print(
+        f"SCRAM finished {sum(bool(r['scram_finished']) for r in rows)}/{n}; "
+        f"its analysis (report header) on {sum(r['scram_analysis'] is not None for r in rows)}"
+    )
+    whole = [
+        (r["model"], r["scram_wall"], r["cuts_wall"])
+        for r in rows
+        if r["scram_finished"] and r["cuts_ok"]
+    ]
+    ana = [
+        (r["model"], r["scram_analysis"], r["in_cuts"])
+        for r in rows
+        if r["scram_analysis"] and r["in_cuts"] and r["cuts_ok"]
+    ]
+    prob = [
+        (r["model"], r["scram_wall"], r["prob_wall"])
+        for r in rows
+        if r["scram_finished"] and r["prob_ok"]
+    ]
+    print(f"1. whole process, SCRAM (listing every product) / our `cutsets`: {ratios(whole)}")
+    print(f"2. analysis, SCRAM's calculation times / our in-process `cutsets`: {ratios(ana)}")
+    print(f"3. SCRAM's whole run / our `probability` command: {ratios(prob)}")
+    slower = [f"{m} ({o:.3f} s vs {s:.3f} s)" for m, s, o in ana if s > 0.05 and o > s]
+    print(
+        "our analysis slower than SCRAM's where SCRAM's exceeds 0.05 s: "
+        + (", ".join(slower) or "none")
+    )
 
 
-def status(solved: bool | None, timed_out: bool | None, t: float | None) -> str:
-    if solved:
-        return fmt_t(t)
-    return "timeout" if timed_out else "failed"
+def startup(runs: int) -> None:
+    """Median wall time of ``blackstart probability`` on a three-event MEF file."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / "tiny.xml"
+        f.write_text(TINY_MEF)
+        walls = sorted(run_command(["probability", str(f)], 30).run.wall for _ in range(runs))
+    print(
+        "\nstart-up, `blackstart probability tiny.xml --json`: median "
+        f"{statistics.median(walls):.3f} s "
+        f"of {runs} (min {walls[0]:.3f}, max {walls[-1]:.3f}); target < 0.25 s"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
+    import compileall
     import shutil
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    import blackstart
+
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--max-order", type=int, default=20)
     ap.add_argument("--timeout", type=float, default=60.0)
@@ -420,216 +429,57 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scram", help="SCRAM executable (default: $SCRAM, else scram on PATH)")
     ap.add_argument("--no-scram", action="store_true")
     ap.add_argument("--json", type=Path, help="write the measurements here")
-    ap.add_argument(
-        "--repeat", type=int, default=5, help="runs of each tool on short models (median kept)"
-    )
-    ap.add_argument(
-        "--repeat-below", type=float, default=2.0, help="a model is short below these seconds"
-    )
+    ap.add_argument("--repeat", type=int, default=3, help="runs of short trees (median kept)")
+    ap.add_argument("--repeat-below", type=float, default=2.0, help="short: below these seconds")
+    ap.add_argument("--startup-runs", type=int, default=10)
     args = ap.parse_args(argv)
     if args.child:
         child(args.child, args.max_order)
         return 0
-    # the package's bytecode up to date, as after an install (PYTHONDONTWRITEBYTECODE
-    # would otherwise make every child compile the sources again)
-    import compileall
-
-    import blackstart
-
+    # bytecode up to date, as after an install (PYTHONDONTWRITEBYTECODE would otherwise
+    # make every process compile the sources again)
     compileall.compile_dir(Path(blackstart.__file__).parent, quiet=1)
-
     aralia = validation_dir() / "openpsa" / "Aralia"
     paths = sorted(aralia.glob("*.xml"))
     if args.models:
-        wanted = set(args.models.split(","))
-        paths = [p for p in paths if p.stem in wanted]
+        paths = [p for p in paths if p.stem in set(args.models.split(","))]
     if not paths:
         print(f"no Aralia models under {aralia}", file=sys.stderr)
         return 2
     refs = references(validation_dir() / "README.md")
-    scram = None
-    if not args.no_scram:
-        scram = args.scram or os.environ.get("SCRAM") or shutil.which("scram")
+    scram = (
+        None if args.no_scram else args.scram or os.environ.get("SCRAM") or shutil.which("scram")
+    )
     load = os.getloadavg()
     print(
-        f"# Aralia benchmark: {len(paths)} models, timeout {args.timeout:g} s, L={args.max_order}"
+        f"# Aralia: {len(paths)} trees, timeout {args.timeout:g} s, L={args.max_order}; "
+        f"SCRAM: {scram or 'not found (ours only)'}; load {load[0]:.2f} {load[1]:.2f}"
     )
-    print(f"# SCRAM: {scram or 'not found (ours only)'}")
-    print(f"# load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
-
-    rows: list[dict[str, Any]] = []
-    fails: list[str] = []
+    rows = []
     for path in paths:
-        name = path.stem
-        ref = refs.get(name)
-        ours = run_ours(path, args.timeout, args.max_order)
-        sc = run_scram(scram, path, args.timeout, args.max_order) if scram else None
-        if (
-            args.repeat > 1
-            and ours.solved
-            and ours.run.wall < args.repeat_below
-            and (sc is None or (sc.solved and sc.run.wall < args.repeat_below))
-        ):  # short runs: the median of several, the two tools in turn
-            all_ours, all_sc = [ours], [sc]
-            for _ in range(args.repeat - 1):
-                all_ours.append(run_ours(path, args.timeout, args.max_order))
-                if scram:
-                    all_sc.append(run_scram(scram, path, args.timeout, args.max_order))
-            ours = median_of(all_ours)
-            sc = median_of(all_sc) if scram else None
-        rd = ours.stages.get("read", {})
-        rel = None
-        if ours.p is not None and ref is not None and ref.p is not None:
-            rel = abs(ours.p - ref.p) / ref.p if ref.p else abs(ours.p)
-            if abs(ours.p - ref.p) > p_tolerance(ref.p, ref.p_text):
-                fails.append(f"FAIL {name}: P {ours.p:.9g} vs README {ref.p_text} (rel {rel:.2e})")
-        if ours.count is not None and ref is not None and ref.count not in (None, ours.count):
-            fails.append(f"FAIL {name}: #MCS {ours.count} vs README {ref.count}")
-        if ours.p_only:
-            print(f"  {name}: exact P only, cut sets out of reach (a module needed the SDD)")
-        elif not ours.solved:
-            why = "timeout" if ours.run.timed_out else f"exit {ours.run.returncode}"
-            tail = ours.run.err.decode(errors="replace").strip().splitlines()[-1:]
-            fails.append(f"FAIL {name}: ours not solved ({why}) {' '.join(tail)}")
-        row = {
-            "model": name,
-            "events": rd.get("events"),
-            "gates": rd.get("gates"),
-            "tops": rd.get("tops"),
-            "ref_events": ref.events if ref else None,
-            "ref_gates": ref.gates if ref else None,
-            "p": ours.p,
-            "ref_p": ref.p if ref else None,
-            "ref_p_text": ref.p_text if ref else None,
-            "rel_err": rel,
-            "count": ours.count,
-            "dist": ours.stages.get("mcs", {}).get("dist"),
-            "ref_count": ref.count if ref else None,
-            "ref_count_text": ref.count_text if ref else None,
-            "bdd_nodes": ours.stages.get("prob", {}).get("bdd_nodes"),
-            "zbdd_nodes": ours.stages.get("mcs", {}).get("zbdd_nodes"),
-            "ours_finished": ours.solved,
-            # a wrong answer does not count as solved
-            "ours_solved": ours.solved and not any(f.startswith(f"FAIL {name}:") for f in fails),
-            "ours_p_only": ours.p_only and not any(f.startswith(f"FAIL {name}:") for f in fails),
-            "ours_timed_out": ours.run.timed_out,
-            "ours_wall": ours.run.wall,
-            "ours_compute": ours.compute,
-            "ours_t_prob": ours.t_prob,
-            "ours_t_mcs": ours.stages.get("mcs", {}).get("t_mcs"),
-            "ours_t_import": rd.get("t_import"),
-            "ours_peak_mib": ours.run.peak_mib,
-            "ours_prob_peak_mib": ours.stages.get("prob", {}).get("rss_mib"),
-            "scram_solved": sc.solved if sc else None,
-            "scram_wall": sc.run.wall if sc else None,
-            "scram_peak_mib": sc.run.peak_mib if sc else None,
-            "scram_p": sc.p if sc else None,
-            "scram_count": sc.count if sc else None,
-            "scram_timed_out": sc.run.timed_out if sc else None,
-        }
-        rows.append(row)
-        ok = row["ours_solved"]
-        ratio = sc.run.wall / ours.run.wall if sc and sc.solved and ok else None
-        row["ratio"] = ratio
-        row["ratio_compute"] = (
-            sc.run.wall / ours.compute if ratio is not None and ours.compute else None
-        )
+        r = row_of(measure(path, scram, args), refs.get(path.stem))
+        rows.append(r)
         print(
-            f"{name:9s} BE {row['events']} gates {row['gates']} P {fmt_p(ours.p)} "
-            f"ref {row['ref_p_text']} rel {fmt_e(rel)} "
-            f"#MCS {ours.count} ref {row['ref_count']} | ours "
-            f"{'P only' if row['ours_p_only'] else outcome(ok, ours.solved, ours.run.timed_out)} "
-            f"{ours.run.wall:.2f} s (P {fmt_t(ours.t_prob)}, MCS {fmt_t(row['ours_t_mcs'])}) "
-            f"{ours.run.peak_mib:.0f} MiB"
-            + (
-                f" | SCRAM {outcome(sc.solved, False, sc.run.timed_out)}"
-                f" {sc.run.wall:.2f} s {sc.run.peak_mib:.0f} MiB P {fmt_p(sc.p)} #{sc.count}"
-                f" ratio {fmt_t(ratio)}"
-                if sc
-                else ""
-            ),
+            f"{r['model']:9s} P {r['p']} #{r['count']} | probability {f2(r['prob_wall'])} s "
+            f"cutsets {f2(r['cuts_wall'])} s {max(r['prob_mib'], r['cuts_mib']):.0f} MiB | "
+            f"in-process P {f3(r['in_prob'])} analysis {f3(r['in_cuts'])} | SCRAM "
+            f"{f2(r['scram_wall'])} s analysis {f3(r['scram_analysis'])}",
             flush=True,
         )
-        for f in fails:
-            if f.startswith(f"FAIL {name}:"):
-                print("  " + f, flush=True)
-
-    report(rows, fails, scram is not None)
-    load = os.getloadavg()
-    print(f"\n# load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=1))
-    return 0
-
-
-def report(rows: list[dict[str, Any]], fails: list[str], with_scram: bool) -> None:
-    print()
-    print(
-        "| model | #BE | #gates | our P | README P | rel err | our #MCS | README #MCS "
-        "| ours s | ours P s | ours MCS s | ours MiB | SCRAM s | SCRAM MiB | SCRAM/ours "
-        "| SCRAM/ours in-process |"
-    )
-    print("|---|" + "---:|" * 15)
-    for r in rows:
-        ours_s = status(r["ours_solved"], r["ours_timed_out"], r["ours_wall"])
-        if r.get("ours_p_only"):
-            ours_s = f"P only ({fmt_t(r['ours_wall'])})"
-        elif r["ours_finished"] and not r["ours_solved"]:
-            ours_s = f"wrong ({fmt_t(r['ours_wall'])})"
-        sc_s = (
-            status(r["scram_solved"], r["scram_timed_out"], r["scram_wall"]) if with_scram else "–"
-        )
-        rel = "–" if r["rel_err"] is None else f"{r['rel_err']:.1e}"
-        print(
-            f"| {r['model']} | {r['events']} | {r['gates']} | {fmt_p(r['p'])} "
-            f"| {r['ref_p_text'] or '–'} | {rel} | {r['count'] if r['count'] is not None else '–'} "
-            f"| {r['ref_count_text'] or '–'} | {ours_s} "
-            f"| {fmt_t(r['ours_t_prob'])} | {fmt_t(r['ours_t_mcs'])} | {r['ours_peak_mib']:.0f} "
-            f"| {sc_s} | {fmt_m(r['scram_peak_mib'])} "
-            f"| {fmt_t(r['ratio'])} | {fmt_t(r['ratio_compute'])} |"
-        )
-    n = len(rows)
-    ours_solved = sum(bool(r["ours_solved"]) for r in rows)
-    p_only = sum(bool(r.get("ours_p_only")) for r in rows)
-    exact_p = ours_solved + p_only
-    print(f"\nsolved within the timeout: ours {ours_solved}/{n} (exact P {exact_p}/{n})", end="")
-    if with_scram:
-        both = [r for r in rows if r["ours_solved"] and r["scram_solved"]]
-        sc_solved = sum(bool(r["scram_solved"]) for r in rows)
-        print(f", SCRAM {sc_solved}/{n}, both {len(both)}")
-        t_ours = sum(r["ours_wall"] for r in both)
-        t_sc = sum(r["scram_wall"] for r in both)
-        m_ours = max((r["ours_peak_mib"] for r in both), default=0.0)
-        m_sc = max((r["scram_peak_mib"] for r in both), default=0.0)
-        t_in = sum(r["ours_compute"] for r in both)
-        total_ratio = t_sc / t_ours if t_ours else math.nan
-        print(
-            f"totals over the {len(both)} models both solve: ours {t_ours:.2f} s "
-            f"(in-process {t_in:.2f} s), SCRAM {t_sc:.2f} s, SCRAM/ours {total_ratio:.2f} "
-            f"(in-process {t_sc / t_in if t_in else math.nan:.2f}); "
-            f"max peak ours {m_ours:.0f} MiB, SCRAM {m_sc:.0f} MiB"
-        )
-        slower = [r["model"] for r in both if r["ours_wall"] > r["scram_wall"]]
-        slower_in = [r["model"] for r in both if r["ours_compute"] > r["scram_wall"]]
-        only_ours = [r["model"] for r in rows if r["ours_solved"] and not r["scram_solved"]]
-        only_ours += [f"{r['model']} (P only)" for r in rows if r.get("ours_p_only")]
-        only_sc = [r["model"] for r in rows if r["scram_solved"] and not r["ours_solved"]]
-        print(f"solved by ours only: {', '.join(only_ours) or '–'}")
-        print(f"solved by SCRAM only: {', '.join(only_sc) or '–'}")
-        print(f"ours slower than SCRAM on: {', '.join(slower) or '–'}")
-        print(f"ours (in-process) slower than SCRAM (whole run) on: {', '.join(slower_in) or '–'}")
-        targets = {
-            f"all {n} solved": ours_solved == n,
-            "each no slower than SCRAM": not slower and not only_sc,
-            "total at least 2x faster": total_ratio >= 2.0,
-        }
-        for k, ok in targets.items():
-            print(f"target {k}: {'PASS' if ok else 'FAIL'}")
-    else:
-        print()
+        for f in r["fails"]:
+            print("  " + f, flush=True)
+    report(rows, scram is not None)
+    if args.startup_runs:
+        startup(args.startup_runs)
+    fails = [f for r in rows for f in r["fails"]]
     print(f"\n{len(fails)} FAIL line(s)")
     for f in fails:
         print(f)
+    load = os.getloadavg()
+    print(f"# load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    return 0
 
 
 if __name__ == "__main__":

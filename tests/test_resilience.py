@@ -124,7 +124,8 @@ def test_probability_from_an_sdd_when_no_bdd_fits(
     monkeypatch.setattr(modular, "SMALL_STORE_EVENTS", 0)
     monkeypatch.setattr(modular, "SDD_AFTER_SLOW_ROUND", 0.0)
     monkeypatch.setattr(bdd, "BUDGET_CHECK_EVENTS", 0)
-    rows = {t["id"]: t for t in run("probability", model, "-t", "records")["targets"]}
+    rows = {t["id"]: t for t in run("probability", model, "-t", "records",
+                                    "--approximations")["targets"]}  # fmt: skip
     records = rows["records"]
     # records is down unless app, net, both sites, the operator and one database work
     p_db = 1 - 0.1 * 0.1
@@ -132,13 +133,17 @@ def test_probability_from_an_sdd_when_no_bdd_fits(
     assert records["probability"] == pytest.approx(expected, rel=1e-12)
     assert records["rare_event"] is None and records["cut_set_count"] is None
     assert "sentential decision diagram" in records["note"]
-    text = CliRunner().invoke(app, ["probability", model, "-t", "records"])
+    text = CliRunner().invoke(app, ["probability", model, "-t", "records", "--approximations"])
     assert text.exit_code == 0, text.output
     assert "note:" in text.stdout and "records" in text.stdout
 
 
 def test_exact_probability_and_approximations(model: str) -> None:
-    rows = {t["id"]: t for t in run("probability", model)["targets"]}
+    plain = {t["id"]: t for t in run("probability", model)["targets"]}
+    # no cut set is built unless the approximations are asked for
+    assert set(plain["records"]) == {"id", "probability"}
+    rows = {t["id"]: t for t in run("probability", model, "--approximations")["targets"]}
+    assert rows["records"]["probability"] == plain["records"]["probability"]
     # sites and providers have no failure data: probability 0
     p_db = 0.1 * 0.1
     q = 1 - (1 - 0.02) * (1 - 0.05) * (1 - p_db)

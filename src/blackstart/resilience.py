@@ -1,21 +1,29 @@
-"""The Python API for resilience analysis: concentration, single points of failure,
-cut sets, probabilities, importance and availability.
+"""The Python API for resilience analysis of a model: concentration, single points of
+failure, availability and improvements.
 
-Owns the translation between a model (YAML, or an Open-PSA MEF fault tree) and the
-fault-tree engine's indices, and the JSON-ready payloads of ``blackstart concentration``,
-``spof``, ``cutsets``, ``probability``, ``importance`` and ``availability``.
+Owns the JSON-ready payloads of ``blackstart concentration``, ``spof``, ``availability``
+and ``improve``. The fault-tree commands (``cutsets``, ``probability``, ``importance``)
+are :mod:`blackstart.faulttrees`, re-exported here.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from blackstart.engine.faulttree import FaultTree
-from blackstart.errors import UsageError, did_you_mean
+from blackstart.faulttrees import Tree, cutsets, importance_of, load_tree, probabilities
+
+__all__ = [
+    "Tree",
+    "availability",
+    "concentration",
+    "cutsets",
+    "importance_of",
+    "load_tree",
+    "probabilities",
+    "spof",
+]
 
 if TYPE_CHECKING:
     from blackstart.model.model import Model
@@ -120,185 +128,6 @@ def concentration(model: Model) -> dict[str, Any]:
         "jurisdictions": rank(jurisdiction_rows),
         "provenance": api.provenance(model, {}),
     }
-
-
-# --------------------------------------------------------------------------- fault trees
-
-
-@dataclass
-class Tree:
-    """A fault tree with where it came from and its targets by name."""
-
-    tree: FaultTree
-    source: str
-    model: Model | None
-    unknown_probabilities: list[str]
-
-    def targets(self, wanted: Sequence[str] | None) -> list[tuple[str, int]]:
-        """``(name, gate index)`` of the wanted targets (all tops by default)."""
-        gates = self.tree.gate_index()
-        tops = [(self._name(self.tree.gates[i].name), i) for i in self.tree.tops]
-        if not wanted:
-            return tops
-        out = []
-        names = {self._name(g.name): i for i, g in enumerate(self.tree.gates)}
-        for w in wanted:
-            key = w if w in names else self._name(w)
-            if key not in names and w not in gates:
-                pool = [n for n, _ in tops]
-                if "@" in w:  # FUNCTION@PLACE: suggest among the places of delivery
-                    pool = [n for n in names if "@" in n and "#" not in n]
-                raise UsageError(f"no target '{w}' in {self.source}",
-                                 suggestion=did_you_mean(w, pool)
-                                 or "a function at a place is FUNCTION@PLACE, for a "
-                                 "function with places of delivery")  # fmt: skip
-            out.append((key, names.get(key, gates.get(w, -1))))
-        return out
-
-    def _name(self, gate_name: str) -> str:
-        return gate_name.removeprefix("function:") if self.model is not None else gate_name
-
-    def event_name(self, i: int) -> str:
-        """A basic event's display name (``~name`` for a negated literal ``-(i+1)``)."""
-        if i < 0:
-            return "~" + self.event_name(-i - 1)
-        if self.model is None:
-            return self.tree.events[i]
-        from blackstart.api import display
-
-        return display(self.tree.events[i])
-
-
-def load_tree(paths: Sequence[str | Path]) -> Tree:
-    """A YAML model (targets: its functions) or Open-PSA MEF files (targets: top gates;
-    several files, or a directory of them, form one model)."""
-    files = [Path(x) for x in paths]
-    xml = [f for f in files if f.suffix.lower() == ".xml"]
-    xml += [x for f in files if f.is_dir() for x in sorted(f.glob("*.xml"))]
-    if xml:
-        from blackstart.io.mef import read_mef
-
-        return Tree(read_mef(xml), ", ".join(str(f) for f in files), None, [])
-    if len(files) != 1:
-        raise UsageError("give one YAML model (file or directory), or Open-PSA MEF .xml files")
-    from blackstart import api
-    from blackstart.model.compile import compile_model
-    from blackstart.model.faulttree import model_fault_tree
-
-    p = files[0]
-    model = api.load(p)
-    tree, unknown = model_fault_tree(model, compile_model(model))
-    return Tree(tree, str(p), model, unknown)
-
-
-def cutsets(
-    tree: Tree,
-    targets: Sequence[str] | None,
-    *,
-    max_order: int | None,
-    limit: int,
-    method: str = "auto",
-) -> dict[str, Any]:
-    """Minimal cut sets (prime implicants if non-coherent) of each target, counted
-    without enumeration; at most ``limit`` listed per target, smallest first.
-
-    ``method`` (:data:`blackstart.engine.cutsets.METHODS`): ``zbdd`` builds them
-    bottom-up, truncated at ``max_order``, for trees whose BDD is out of reach."""
-    from blackstart.engine.cutsets import METHODS, minimal_cut_sets
-
-    if method not in METHODS:
-        raise UsageError(
-            f"unknown method '{method}'", suggestion=f"use one of {', '.join(METHODS)}"
-        )
-    if method == "zbdd" and max_order is None:
-        raise UsageError(
-            "--method zbdd needs an order limit: the bottom-up ZBDD drops longer cut sets "
-            "at every gate",
-            suggestion="add --max-order 3 (raise it step by step), or use --method bdd",
-        )
-    if method == "zbdd" and not tree.tree.coherent:
-        raise UsageError(
-            f"{tree.source} has negations (not, xor, nand, nor, iff or imply gates): the "
-            "bottom-up ZBDD handles coherent trees only",
-            suggestion="use --method bdd: prime implicants come from the BDD",
-        )
-    rows: list[dict[str, Any]] = []
-    for name, top in tree.targets(targets):
-        res = minimal_cut_sets(tree.tree, top, max_order=max_order, method=method)
-        rows.append(
-            {
-                "id": name,
-                "method": res.method,
-                "coherent": res.coherent,
-                "cut_set_count": res.count,
-                "order_distribution": list(res.order_distribution),
-                "cut_sets": [[tree.event_name(e) for e in s] for s in res.sets(limit)],
-            }
-        )
-    return {
-        "source": tree.source,
-        "max_order": max_order,
-        "limit": limit,
-        "method": method,
-        "targets": rows,
-    }
-
-
-def probabilities(tree: Tree, targets: Sequence[str] | None) -> dict[str, Any]:
-    """Exact top-event probability (BDD), with the rare-event and min-cut upper bound
-    approximations beside it."""
-    from blackstart.engine.cutsets import minimal_cut_sets
-    from blackstart.engine.modular import compile_modules, modular_cut_sets
-
-    rows: list[dict[str, Any]] = []
-    for name, top in tree.targets(targets):
-        # one BDD per module (engine/preprocess.py), an SDD for a module no BDD reaches
-        # (its probability only); prime implicants of a non-coherent tree need the whole
-        # tree's BDD
-        compiled = compile_modules(tree.tree, top, probability_only=True)
-        row: dict[str, Any] = {"id": name, "probability": compiled.probability}
-        if any(b is None for b in compiled.bdds):
-            row.update(
-                rare_event=None,
-                mcub=None,
-                cut_set_count=None,
-                note="exact probability from a sentential decision diagram: no BDD of "
-                "this tree fits, and the cut-set approximations need one",
-            )
-        else:
-            coherent = tree.tree.coherent
-            res = modular_cut_sets(compiled) if coherent else minimal_cut_sets(tree.tree, top)
-            row.update(rare_event=res.rare_event, mcub=res.mcub, cut_set_count=res.count)
-        rows.append(row)
-    return {"source": tree.source, "targets": rows,
-            "unknown_probabilities": tree.unknown_probabilities}  # fmt: skip
-
-
-def importance_of(tree: Tree, target: str) -> dict[str, Any]:
-    """Birnbaum, Fussell–Vesely, criticality, RAW and RRW of every basic event the target
-    depends on, most important (Fussell–Vesely) first. RRW is infinite when the event's
-    removal makes the target impossible."""
-    from blackstart.engine.importance import importance
-
-    [(name, top)] = tree.targets([target])
-    res = importance(tree.tree, top)
-    rows: list[dict[str, Any]] = []
-    for i in [i for i, kept in enumerate(res.in_support.tolist()) if kept]:
-        e = res.event(i)
-        rows.append(
-            {
-                "event": tree.event_name(i),
-                "probability": e.probability,
-                "birnbaum": e.birnbaum,
-                "fussell_vesely": e.fussell_vesely,
-                "criticality": e.criticality,
-                "raw": e.raw,
-                "rrw": None if math.isinf(e.rrw) else e.rrw,
-                "rrw_infinite": math.isinf(e.rrw),
-            }
-        )
-    rows.sort(key=lambda r: (-r["fussell_vesely"], -r["birnbaum"], r["event"]))
-    return {"source": tree.source, "target": name, "probability": res.p_top, "events": rows}
 
 
 def spof(model: Model, targets: Sequence[str] | None = None) -> dict[str, Any]:

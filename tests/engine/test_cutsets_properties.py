@@ -20,11 +20,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blackstart.engine import bdd, cutsets, zbdd
+from blackstart.engine import bdd, families, zbdd
 from blackstart.engine.bdd import build_bdd, probability
-from blackstart.engine.cutsets import minimal_cut_sets
+from blackstart.engine.cutsets import minimal_cut_sets, prime_implicants
 from blackstart.engine.faulttree import FaultTree, Gate
-from blackstart.engine.importance import importance
+from blackstart.engine.importance import ImportanceResult, importance, modular_importance
+from blackstart.engine.modular import compile_modules
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("BLACKSTART_EXAMPLES", "60")),
@@ -174,7 +175,7 @@ def test_minimal_cut_sets_equal_brute_force(tree: FaultTree, max_order: int | No
     keys = [(len(s), [tree.events[i] for i in s]) for s in r.sets()]
     assert keys == sorted(keys)
     assert list(r.sets(3)) == list(r.sets())[:3]
-    with mock.patch.object(cutsets, "TRUNCATE_AFTER", 1):  # truncate after, not during
+    with mock.patch.object(families, "TRUNCATE_AFTER", 1):  # truncate after, not during
         after = minimal_cut_sets(tree, top, max_order=max_order)
     assert list(after.sets()) == list(r.sets())
     assert after.order_distribution == r.order_distribution
@@ -191,21 +192,32 @@ def test_prime_implicants_equal_brute_force(tree: FaultTree, max_order: int | No
     expected = brute_prime_implicants(tree, top)
     if max_order is not None:
         expected = {c for c in expected if len(c) <= max_order}
-    r = minimal_cut_sets(tree, top, max_order=max_order)
+    r = minimal_cut_sets(tree, top, max_order=max_order, prime_implicants=True)
     got = {tuple(sorted(s)) for s in r.sets()}
     assert got == expected
     assert r.count == len(expected)
     assert sum(r.order_distribution) == r.count
     dist = Counter(len(c) for c in expected)
     assert all(r.order_distribution[o] == dist.get(o, 0) for o in range(len(r.order_distribution)))
+    # the budgeted route of ``cutsets --prime-implicants`` counts the same family
+    budgeted = prime_implicants(tree, top, max_order=max_order)
+    assert budgeted.order_distribution == r.order_distribution
 
 
 @SETTINGS
 @given(trees(NON_COHERENT))
 def test_importance_equals_definitions(tree: FaultTree) -> None:
+    """On the whole top's BDD, and on its modules' BDDs (what ``importance`` runs)."""
     top = tree.tops[0]
-    r = importance(tree, top)
     p = brute_probability(tree, top)
+    whole = importance(tree, top)
+    modular = modular_importance(compile_modules(tree, top, probability_only=True))
+    assert modular.in_support.tolist() == whole.in_support.tolist()
+    for r in (whole, modular):
+        _check_importance(tree, top, p, r)
+
+
+def _check_importance(tree: FaultTree, top: int, p: float, r: ImportanceResult) -> None:
     assert math.isclose(r.p_top, p, abs_tol=1e-12)
     for e in range(len(tree.events)):
         on, off = tree.probabilities.copy(), tree.probabilities.copy()
@@ -255,7 +267,7 @@ def test_minimal_solutions_equal_brute_force(tree: FaultTree, max_order: int | N
         expected = {c for c in expected if len(c) <= max_order}
     r = minimal_cut_sets(tree, top, max_order=max_order, prime_implicants=False)
     assert {tuple(sorted(s)) for s in r.sets()} == expected
-    with mock.patch.object(cutsets, "TRUNCATE_AFTER", 1):
+    with mock.patch.object(families, "TRUNCATE_AFTER", 1):
         after = minimal_cut_sets(tree, top, max_order=max_order, prime_implicants=False)
     assert list(after.sets()) == list(r.sets())
     assert r.count == len(expected) == sum(r.order_distribution)

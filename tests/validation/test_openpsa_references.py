@@ -7,7 +7,9 @@ exact P and number of minimal cut sets with SCRAM's order limit 20). The data ar
 copied into the project; without the folder every test is skipped with the reason,
 or fails under CI (the ``CI`` environment variable set).
 
-Tolerances: the README prints P to 6 significant digits, so "to 1e-6 relative" is read
+Section B runs the commands as a user does (``blackstart probability`` and
+``cutsets`` through the console entry point). Tolerances: the README prints P to 6
+significant digits, so "to 1e-6 relative" is read
 as agreement with the printed value (1e-5 relative where the value has 6 digits, or the
 README's own ± where it gives one). Trees whose cut-set count or BDD takes more than
 ~10 s here are left to ``benchmarks/bench_faulttree.py`` and skipped with that reason.
@@ -15,14 +17,18 @@ README's own ± where it gives one). Trees whose cut-set count or BDD takes more
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from blackstart.cli.fast import main
 from blackstart.engine.bdd import build_bdd, probability
 from blackstart.engine.cutsets import minimal_cut_sets
-from blackstart.engine.importance import importance
+from blackstart.engine.importance import importance, modular_importance
 from blackstart.engine.modular import compile_modules, modular_cut_sets
 from blackstart.io.mef import read_mef
 
@@ -180,16 +186,63 @@ def test_every_aralia_tree_is_covered() -> None:
     assert files == set(ARALIA) | set(SLOW)
 
 
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> Any:
+    """The JSON answer of ``blackstart ARGS --json`` through the console entry point."""
+    monkeypatch.setattr(sys, "argv", ["blackstart", *args, "--json"])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    out = capsys.readouterr().out
+    assert exc.value.code == 0, out
+    return json.loads(out)
+
+
 @pytest.mark.parametrize("name", sorted(ARALIA))
-def test_aralia_exact_probability_and_cut_set_count(name: str) -> None:
+def test_aralia_commands_give_the_published_values(
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``blackstart probability`` and ``blackstart cutsets --max-order 20`` (SCRAM's
+    default order limit), as a user runs them."""
     p, count = ARALIA[name]
+    path = str(OPENPSA / "Aralia" / f"{name}.xml")
+    [prob] = cli(monkeypatch, capsys, "probability", path)["targets"]
+    assert prob["probability"] == pytest.approx(p, rel=1e-5)
+    assert set(prob) == {"id", "probability"}  # no cut set built for the probability
+    if count is None:
+        return
+    [cuts] = cli(monkeypatch, capsys, "cutsets", path, "--max-order", "20", "--limit", "0")[
+        "targets"
+    ]
+    assert cuts["cut_set_count"] == count
+    assert cuts["probability"] == pytest.approx(p, rel=1e-5)
+
+
+def test_das9601_minimal_solutions_by_default_prime_implicants_on_request(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """das9601 (NOT and XOR gates): ``cutsets`` gives SCRAM's 4,259 cut sets (minimal
+    solutions) by default, and ``--prime-implicants`` the prime implicants, a larger
+    family (failed and working events), counted without listing."""
+    path = str(OPENPSA / "Aralia" / "das9601.xml")
+    [default] = cli(monkeypatch, capsys, "cutsets", path, "--limit", "3")["targets"]
+    assert (default["kind"], default["cut_set_count"]) == ("minimal solutions", 4259)
+    assert len(default["cut_sets"]) == 3
+    [prime] = cli(monkeypatch, capsys, "cutsets", path, "--prime-implicants")["targets"]
+    assert prime["kind"] == "prime implicants" and prime["cut_sets"] == []
+    assert prime["cut_set_count"] > 4259
+    assert sum(prime["order_distribution"]) == prime["cut_set_count"]
+
+
+@pytest.mark.parametrize("name", ["chinese", "das9601", "baobab2", "isp9605"])
+def test_aralia_importance_on_modules_equals_the_whole_tree(name: str) -> None:
+    """``importance`` runs on the module BDDs; the whole tree's BDD gives the same."""
     tree = tree_of(f"Aralia/{name}.xml")
     top = top_of(tree)
-    compiled = compile_modules(tree, top)  # what the CLI and the benchmark run
-    assert compiled.probability == pytest.approx(p, rel=1e-5)
-    if count is not None:
-        res = modular_cut_sets(compiled, max_order=20)
-        assert res.count == count
+    modular = modular_importance(compile_modules(tree, top, probability_only=True))
+    whole = importance(tree, top)
+    assert modular.p_top == pytest.approx(whole.p_top, rel=1e-9)
+    assert modular.in_support.tolist() == whole.in_support.tolist()
+    for field in ("birnbaum", "fussell_vesely", "raw", "rrw"):
+        assert getattr(modular, field) == pytest.approx(getattr(whole, field), rel=1e-7), field
 
 
 # small enough for the whole tree's BDD without preprocessing (the second method)

@@ -22,6 +22,7 @@ from blackstart.cli.options import guard as _guard
 from blackstart.cli.options import load_model as _load
 from blackstart.cli.options import present as _present
 from blackstart.errors import UsageError
+from blackstart.faulttrees import PRIME_IMPLICANT_NODES
 
 app = typer.Typer(
     name="blackstart",
@@ -304,28 +305,52 @@ def cutsets(
             "order 4, else bdd.",
         ),
     ] = "auto",
+    prime_implicants: Annotated[
+        bool,
+        typer.Option(
+            "--prime-implicants",
+            help="Non-coherent trees: count the prime implicants (failed and working "
+            "events) instead of the minimal solutions; not listed, within --budget.",
+        ),
+    ] = False,
+    budget: Annotated[
+        int,
+        typer.Option(
+            "--budget", min=1, help="Nodes allowed to --prime-implicants (BDD, then ZBDD)."
+        ),
+    ] = PRIME_IMPLICANT_NODES,
     as_json: JsonOpt = False,
 ) -> None:
-    """Minimal cut sets of each target (prime implicants for non-coherent trees), counted
-    without enumerating them."""
-    from blackstart import resilience
+    """Minimal cut sets of each target, counted without enumerating them. For trees with
+    negations (not, xor...), the minimal solutions, as SCRAM gives: the minimal sets of
+    failed events that make the target fail while every other event works."""
+    from blackstart.cli import fast
 
-    tree = _guard(as_json, lambda: resilience.load_tree(model))
-    payload = _guard(as_json, lambda: resilience.cutsets(tree, target, max_order=max_order,
-                                                         limit=limit, method=method))  # fmt: skip
-    _present(as_json, payload, render.cutsets)
+    _exit(fast.run("cutsets", model=model, target=target, max_order=max_order, limit=limit,
+                   method=method, prime_implicants=prime_implicants, budget=budget,
+                   as_json=as_json))  # fmt: skip
 
 
 @app.command()
-def probability(model: TreeArg, target: TargetOpt = None, as_json: JsonOpt = False) -> None:
-    """Exact top-event probability (BDD; a sentential decision diagram where no BDD fits,
-    then without the approximations), with the rare-event and min-cut upper bound
-    approximations."""
-    from blackstart import resilience
+def probability(
+    model: TreeArg,
+    target: TargetOpt = None,
+    approximations: Annotated[
+        bool,
+        typer.Option(
+            "--approximations",
+            help="Also the rare-event and min-cut upper bound approximations (builds the "
+            "minimal cut sets).",
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Exact top-event probability, module by module (BDD; a sentential decision diagram
+    where no BDD fits). Builds no cut set unless --approximations asks."""
+    from blackstart.cli import fast
 
-    tree = _guard(as_json, lambda: resilience.load_tree(model))
-    payload = _guard(as_json, lambda: resilience.probabilities(tree, target))
-    _present(as_json, payload, render.probabilities)
+    _exit(fast.run("probability", model=model, target=target, approximations=approximations,
+                   as_json=as_json))  # fmt: skip
 
 
 @app.command()
@@ -337,11 +362,14 @@ def importance(
     as_json: JsonOpt = False,
 ) -> None:
     """Birnbaum, Fussell–Vesely, criticality, RAW and RRW of every basic event."""
-    from blackstart import resilience
+    from blackstart.cli import fast
 
-    tree = _guard(as_json, lambda: resilience.load_tree(model))
-    payload = _guard(as_json, lambda: resilience.importance_of(tree, target))
-    _present(as_json, payload, render.importance)
+    _exit(fast.run("importance", model=model, target=target, as_json=as_json))
+
+
+def _exit(code: int) -> None:
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -770,5 +798,8 @@ polish(app)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (:func:`blackstart.cli.fast.main`: Typer is imported
+    only for commands other than the fault-tree ones, or to parse what they cannot)."""
+    from blackstart.cli.fast import main as fast_main
+
+    fast_main()

@@ -440,7 +440,7 @@ def cutsets(console: Console, payload: dict[str, Any]) -> None:
     """Per target: count, order distribution, the smallest cut sets."""
     for t in payload["targets"]:
         dist = ", ".join(f"{n}×{o}" for o, n in enumerate(t["order_distribution"]) if n)
-        kind = "minimal cut sets" if t["coherent"] else "prime implicants"
+        kind = t.get("kind") or ("minimal cut sets" if t["coherent"] else "minimal solutions")
         how = []
         if payload.get("max_order") is not None:
             how.append(f"order ≤ {payload['max_order']}")
@@ -450,6 +450,11 @@ def cutsets(console: Console, payload: dict[str, Any]) -> None:
         console.print(
             f"[bold]{t['id']}[/]: {t['cut_set_count']} {kind} (count×order: {dist}){note}"
         )
+        if t.get("probability") is not None:
+            console.print(f"  exact P = {t['probability']:.6g}")
+        if payload.get("prime_implicants"):
+            console.print("  counted, not listed", style="dim")
+            continue
         for s in t["cut_sets"]:
             console.print("  {" + ", ".join(s) + "}")
         hidden = t["cut_set_count"] - len(t["cut_sets"])
@@ -458,11 +463,16 @@ def cutsets(console: Console, payload: dict[str, Any]) -> None:
 
 
 def probabilities(console: Console, payload: dict[str, Any]) -> None:
-    """Exact probability beside its approximations."""
+    """Exact probability, beside its approximations when they were asked for."""
+    approx = payload.get("approximations", True)
+    cols = ("target", "exact", "rare event", "MCUB", "cut sets") if approx else ("target", "exact")
     table = Table(title="Top-event probability", title_justify="left", title_style="bold")
-    for col in ("target", "exact", "rare event", "MCUB", "cut sets"):
+    for col in cols:
         table.add_column(col, justify="right" if col != "target" else "left")
     for t in payload["targets"]:
+        if not approx:
+            table.add_row(t["id"], f"{t['probability']:.6g}")
+            continue
         mcub = "–" if t["mcub"] is None else f"{t['mcub']:.6g}"
         rare = "–" if t["rare_event"] is None else f"{t['rare_event']:.6g}"
         count = "–" if t["cut_set_count"] is None else str(t["cut_set_count"])

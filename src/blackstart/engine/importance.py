@@ -1,6 +1,8 @@
 """Importance measures of the basic events for one fault-tree top, exact by BDD.
 
-Owns :func:`importance` and :class:`ImportanceResult`. For every basic event ``e`` of
+Owns :func:`importance` (on one BDD of the top), :func:`modular_importance` (on the
+module BDDs that give the top's probability: what the ``importance`` command runs) and
+:class:`ImportanceResult`. For every basic event ``e`` of
 the tree, with ``P = P(top)``, ``P1 = P(top | e failed)``, ``P0 = P(top | e working)``:
 
 - Birnbaum (1969): ``B = P1 - P0``, the partial derivative ``∂P/∂p_e``;
@@ -51,8 +53,9 @@ import numpy.typing as npt
 
 from blackstart.engine.bdd import TopBdd, build_bdd
 from blackstart.engine.faulttree import FaultTree
+from blackstart.engine.modular import ModularBdd
 
-__all__ = ["EventImportance", "ImportanceResult", "importance"]
+__all__ = ["EventImportance", "ImportanceResult", "importance", "modular_importance"]
 
 _CANCEL = 1e-6
 
@@ -154,6 +157,85 @@ def importance(
                 q[lvl] = value
                 target[e] = b.value(*b.node_probability_arrays(q))
             birn[e] = p1[e] - p0[e]
+    return _measures(b.top, p_top, probs, birn, support, p1, p0)
+
+
+def modular_importance(compiled: ModularBdd) -> ImportanceResult:
+    """:func:`importance` on the BDDs of the modules of a top (what
+    :func:`~blackstart.engine.modular.compile_modules` built for its probability).
+
+    The top's probability is multilinear in its independent modules' probabilities, so
+    by the chain rule an event's Birnbaum measure is its module's local Birnbaum times
+    ``∂P(top)/∂P(module)``, itself the product of the local measures of the module
+    variables on the way up: one adjoint pass per module BDD, parents first. Near a
+    single point of failure, ``P0`` and ``P1`` are recomputed by conditioning the
+    event in its module and re-evaluating the modules above it. Raises
+    :class:`ValueError` when a module has no BDD (its probability came from an SDD).
+    Complexity: O(nodes of all module BDDs).
+    """
+    tree = compiled.tree
+    d = compiled.decomposition
+    probs = np.asarray(tree.probabilities, dtype=np.float64)
+    n = probs.size
+    if d.constant is not None:  # no event matters
+        p = np.full(n, compiled.probability)
+        return _measures(compiled.top, compiled.probability, probs, np.zeros(n),
+                         np.zeros(n, dtype=bool), p, p.copy())  # fmt: skip
+    if any(b is None for b in compiled.bdds):
+        raise ValueError("a module's probability came from an SDD, which has no BDD")
+    bdds = [b for b in compiled.bdds if b is not None]
+    modules = d.modules
+    p_top = compiled.probability
+    birn = np.zeros(n)
+    support = np.zeros(n, dtype=bool)
+    grad = [0.0] * len(modules)
+    grad[-1] = 1.0
+    where: dict[int, tuple[int, int]] = {}  # event -> (module, level in its BDD)
+    parent: dict[int, tuple[int, int]] = {}  # module -> (parent module, level there)
+    for i in reversed(range(len(modules))):
+        b = bdds[i]
+        local = _birnbaum_by_level(b, *b.node_probability_arrays())
+        for lvl, loc in enumerate(b.order):
+            leaf = modules[i].leaves[loc]
+            if leaf >= 0:
+                birn[leaf] = grad[i] * local[lvl]
+                support[leaf] = True
+                where[leaf] = (i, lvl)
+            else:
+                grad[-leaf - 1] = grad[i] * local[lvl]
+                parent[-leaf - 1] = (i, lvl)
+
+    def conditioned(i: int, lvl: int, value: float) -> float:
+        """P(top) with the variable at ``lvl`` of module ``i`` set to ``value``."""
+        while True:
+            q = np.asarray(bdds[i].event_probabilities())
+            q[lvl] = value
+            value = bdds[i].value(*bdds[i].node_probability_arrays(q))
+            if i not in parent:
+                return value
+            i, lvl = parent[i]
+
+    p1 = np.clip(p_top + (1.0 - probs) * birn, 0.0, 1.0)
+    p0 = np.clip(p_top - probs * birn, 0.0, 1.0)
+    p1[~support] = p0[~support] = p_top
+    for e, (i, lvl) in where.items():
+        if p0[e] < _CANCEL * p_top or p1[e] < _CANCEL * p_top:
+            p0[e] = conditioned(i, lvl, 0.0)
+            p1[e] = conditioned(i, lvl, 1.0)
+            birn[e] = p1[e] - p0[e]
+    return _measures(compiled.top, p_top, probs, birn, support, p1, p0)
+
+
+def _measures(
+    top: int,
+    p_top: float,
+    probs: npt.NDArray[np.float64],
+    birn: npt.NDArray[np.float64],
+    support: npt.NDArray[np.bool_],
+    p1: npt.NDArray[np.float64],
+    p0: npt.NDArray[np.float64],
+) -> ImportanceResult:
+    """The ratios of :class:`ImportanceResult` from ``P``, ``B``, ``P1`` and ``P0``."""
     with np.errstate(divide="ignore", invalid="ignore"):
         fv = (p_top - p0) / p_top
         crit = birn * probs / p_top
@@ -165,7 +247,7 @@ def importance(
         fv[:] = crit[:] = raw[:] = math.nan
     rrw[p0 == 0.0] = math.inf
     return ImportanceResult(
-        top=b.top,
+        top=top,
         p_top=p_top,
         p_failed=p1,
         p_working=p0,

@@ -22,8 +22,8 @@ das9701 of the Aralia set, where no BDD order finishes); such a module has no BD
 hence no cut sets.
 
 Prime implicants of non-coherent trees are not decomposed (a module's negation would
-need the implicants of its complement): :mod:`blackstart.engine.cutsets` keeps the
-whole-tree BDD for them.
+need the implicants of its complement):
+:func:`blackstart.engine.cutsets.prime_implicants` keeps the whole-tree BDD for them.
 
 References:
     Y. Dutuit, A. Rauzy, "A linear-time algorithm to find modules of fault trees",
@@ -58,14 +58,11 @@ from blackstart.engine.bdd import (
     build_bdd,
 )
 from blackstart.engine.bdd import probability as bdd_probability
-from blackstart.engine.cutsets import (
-    CutSetsResult,
-    family,
-    mcub,
-)
+from blackstart.engine.families import family
 from blackstart.engine.faulttree import FaultTree
 from blackstart.engine.ordering import rank_heuristics
 from blackstart.engine.preprocess import Decomposition, Module, decompose
+from blackstart.engine.products import CutSetsResult, mcub
 from blackstart.engine.sdd import SddBudgetExceeded, sdd_probability
 from blackstart.engine.smallbdd import SmallBddBudgetExceeded
 from blackstart.engine.zbdd import Zbdd
@@ -78,7 +75,9 @@ NODE_BUDGETS = (1 << 17, 1 << 20)
 ROUND_2_TRIES = 2
 """Heuristics tried again in the second round (those whose orders got furthest)."""
 SDD_AFTER_SLOW_ROUND = 5.0
-"""Seconds: with ``probability_only``, a module whose first round of BDD budgets gave
+"""CPU seconds (this process's, not the wall clock's: on a loaded machine cea9601's
+first round took over 5 s of wall time and its module went to an SDD it cannot finish):
+with ``probability_only``, a module whose first round of BDD budgets gave
 no BDD and took longer than this is compiled into an SDD before the second round. A
 slow first round means single operations on diagrams under 2^17 nodes are already
 costly: on the Aralia set only das9701's module is there (13 s; its SDD then takes
@@ -171,7 +170,7 @@ def _build(tree: FaultTree, *, sdd: bool = False) -> TopBdd | float:
         except SmallBddBudgetExceeded:
             pass
     partial: dict[str, PartialBdd] = {}
-    started = time.perf_counter()
+    started = time.process_time()
     for round_, budget in enumerate(NODE_BUDGETS):
         progress: dict[str, float] = {}
         for heuristic in ranked:
@@ -187,7 +186,7 @@ def _build(tree: FaultTree, *, sdd: bool = False) -> TopBdd | float:
         if round_ == 0:
             ranked = ranked[:ROUND_2_TRIES]
         partial = {h: partial[h] for h in ranked if h in partial}  # free the others
-        if round_ == 0 and sdd and time.perf_counter() - started > SDD_AFTER_SLOW_ROUND:
+        if round_ == 0 and sdd and time.process_time() - started > SDD_AFTER_SLOW_ROUND:
             try:
                 return sdd_probability(tree, top, tree.probabilities)
             except SddBudgetExceeded:
@@ -294,6 +293,7 @@ def _result(
         events=tree.events,
         _products=products,
         _mcub=mcub,
+        probability=compiled.probability,
     )
 
 

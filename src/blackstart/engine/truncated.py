@@ -32,8 +32,8 @@ References:
 
 from __future__ import annotations
 
-from blackstart.engine.cutsets import CutSetsResult, recursion_at_least, zbdd_result
 from blackstart.engine.faulttree import FaultTree
+from blackstart.engine.products import CutSetsResult, recursion_at_least, zbdd_result
 from blackstart.engine.zbdd import BASE, EMPTY, Zbdd
 
 __all__ = ["ZbddBudgetExceeded", "truncated_cut_sets"]
