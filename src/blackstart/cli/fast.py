@@ -187,7 +187,7 @@ def _console(*, stderr: bool = False) -> Console:
 
 def _guarded(as_json: bool, action: Callable[[], Any]) -> tuple[int, Any]:
     """``(0, result)``, or the exit code after reporting a user error as
-    :func:`blackstart.cli.app._guard` does."""
+    :func:`blackstart.cli.options.guard` does (1 for model and input errors)."""
     from blackstart.errors import ModelError, UsageError
 
     try:
@@ -202,11 +202,11 @@ def _guarded(as_json: bool, action: Callable[[], Any]) -> tuple[int, Any]:
         return 1, None
     except UsageError as exc:
         if as_json:
-            usage = {"code": "usage", "message": exc.message, "suggestion": exc.suggestion}
+            usage = {"code": "input", "message": exc.message, "suggestion": exc.suggestion}
             _emit_json({"ok": False, "errors": [usage]})
         else:
             _console(stderr=True).print(
                 f"[bold red]error:[/] {exc.message}"
                 + (f" — [green]{exc.suggestion}[/]" if exc.suggestion else "")
             )
-        return 2, None
+        return 1, None
