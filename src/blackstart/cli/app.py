@@ -417,6 +417,15 @@ def serve(
     ] = None,
     host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    publish_to: Annotated[
+        str | None,
+        typer.Option(
+            "--publish-to",
+            help="Also publish the public status off-site (a directory or sftp://user@host/path)"
+            " at start and after every incident change.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard (overview, what-if, plan, resilience) and its JSON API."""
     import uvicorn
@@ -426,7 +435,7 @@ def serve(
 
     def start() -> Any:
         try:
-            return create_app(model, db)
+            return create_app(model, db, publish_to=publish_to)
         except StoreError as exc:
             raise UsageError(exc.message, suggestion=exc.suggestion) from None
 
@@ -739,3 +748,7 @@ from blackstart.cli.pcra import pcra as _pcra  # noqa: E402  (needs _guard above
 
 app.command("pcra")(_pcra)
 app.command("export-html")(_incidents.export_html)
+
+from blackstart.cli.status import status_app as _status_app  # noqa: E402  (needs _guard above)
+
+app.add_typer(_status_app)

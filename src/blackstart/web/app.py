@@ -21,14 +21,18 @@ from blackstart.web import (
     explorer_routes,
     incidents,
     pages,
+    publish,
     recovery_routes,
     routes,
+    status_public,
 )
 from blackstart.web.dashboard import Dashboard
 from blackstart.web.render import STATIC
 
 
-def create_app(model_path: str | Path, db_url: str | None = None) -> FastAPI:
+def create_app(
+    model_path: str | Path, db_url: str | None = None, *, publish_to: str | None = None
+) -> FastAPI:
     """The dashboard app serving the model at ``model_path`` with the store at ``db_url``
     (default: ``blackstart.db`` in the working directory, see
     :func:`blackstart.store.default_url`).
@@ -36,17 +40,24 @@ def create_app(model_path: str | Path, db_url: str | None = None) -> FastAPI:
     Raises ``ModelError`` if the model is invalid and ``StoreError`` if the store cannot
     be opened: the app refuses to start rather than serve errors.
 
+    ``publish_to`` (a directory or ``sftp://`` URL, :mod:`blackstart.web.publish`): the
+    static status snapshot is published there at start and after every incident change.
+
     FastAPI's ``/docs`` and ``/redoc`` are off: they would load their assets from a CDN,
     and the dashboard makes no request to any other host. ``/docs`` is Swagger UI from the
     package's own static files instead (:mod:`blackstart.web.docs`).
     """
+    target = publish.parse_target(publish_to) if publish_to is not None else None
     dashboard = Dashboard.open(model_path, db_url)
+    publishers: list[publish.Publisher] = []
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            for p in publishers:
+                p.close()
             dashboard.close()
 
     app = FastAPI(
@@ -66,5 +77,9 @@ def create_app(model_path: str | Path, db_url: str | None = None) -> FastAPI:
     app.include_router(explorer_routes.page)
     app.include_router(docs.router)
     incidents.install(app, dashboard)
+    app.include_router(status_public.router)
+    if target is not None:
+        publishers.append(publish.attach(app.state.incidents, target))
+        app.state.publisher = publishers[0]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -45,7 +45,14 @@ SESSION_TTL = timedelta(hours=12)
 MAX_FAILURES = 5
 WINDOW_S = 300.0
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PUBLIC = ("/status", "/status.json", "/login", "/favicon.ico")
+PUBLIC = (
+    "/status",
+    "/status.json",
+    "/status.atom",
+    "/api/v2/summary.json",
+    "/login",
+    "/favicon.ico",
+)
 PUBLIC_PREFIXES = ("/static/",)
 QUERY_POSTS = frozenset({"/api/what-if", "/api/what-if/forecast"})
 """POSTs that only compute an answer (a what-if and its forecast): a viewer may send them;

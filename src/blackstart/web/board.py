@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -101,6 +102,8 @@ class IncidentService:
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _status: tuple[float, dict[str, Any]] | None = None
     _pages: tuple[dict[str, Any], bytes, bytes] | None = None
+    listeners: list[Callable[[], None]] = field(default_factory=list)
+    """Called after every committed change (e.g. the off-site publisher); must not raise."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -401,11 +404,14 @@ class IncidentService:
             payload = incident.forecast_payload(self.context(snap.incident), snap, as_of=when)
             summary = incident.eta_summary(payload)
             self.store.add_forecast(incident_id, snap.incident.version, when, summary)
-        self._status = None
+        self._changed(0)
         return summary
 
     def _changed(self, version: int) -> int:
+        """After a committed change: drop the cached status, tell the listeners."""
         self._status = None
+        for listener in self.listeners:
+            listener()
         return version
 
     # ------------------------------------------------------------------ views

@@ -1,0 +1,74 @@
+"""``blackstart status publish``: write the public status as a static snapshot
+(``index.html``, ``status.json``, ``status.atom``) to a directory or an SFTP server, so
+that the status page stays readable when the data centre that runs blackstart is down.
+
+Registered on the main app at the end of :mod:`blackstart.cli.app`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from blackstart.cli.app import _guard, err
+from blackstart.cli.incidents import DbOpt
+from blackstart.errors import UsageError
+
+status_app: typer.Typer = typer.Typer(
+    name="status",
+    help="The public status page: publish it off-site.",
+    no_args_is_help=True,
+)
+
+
+@status_app.command("publish")
+def publish_cmd(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="A directory, or sftp://user@host:port/path[?identity=KEY&known_hosts=FILE].",
+            show_default=False,
+        ),
+    ],
+    db: DbOpt = None,
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="Model file (names of the functions); default: the example."),
+    ] = None,
+) -> None:
+    """Publish the public status (index.html, status.json, status.atom) to TARGET, each
+    file replaced atomically: no script, no link to any host, readable from any web
+    server or straight from disk. Exit 1 if the target cannot be written, 2 if it is
+    not a valid target."""
+    from blackstart import api
+    from blackstart.store import StoreError
+    from blackstart.store.incidents import IncidentStore
+    from blackstart.web.board import IncidentService
+    from blackstart.web.dashboard import Dashboard
+    from blackstart.web.publish import PublishError, parse_target, publish
+    from blackstart.web.status_public import snapshot
+
+    def run() -> int:
+        target = parse_target(to)
+        try:
+            dash = Dashboard.open(model or api.example_path(), db)
+        except StoreError as exc:
+            raise UsageError(exc.message, suggestion=exc.suggestion) from None
+        try:
+            files = snapshot(IncidentService(dash, IncidentStore(dash.store)).public_status())
+            try:
+                publish(files, target)
+            except PublishError as exc:
+                hint = f" — [green]{escape(exc.suggestion)}[/]" if exc.suggestion else ""
+                err.print(f"[bold red]error:[/] {escape(exc.message)}{hint}")
+                raise typer.Exit(1) from None
+        finally:
+            dash.close()
+        return sum(len(v) for v in files.values())
+
+    size = _guard(False, run)
+    err.print(f"published the status to {parse_target(to)} ({size / 1024:.0f} KiB, 3 files)")
