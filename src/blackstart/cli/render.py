@@ -51,6 +51,8 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
     if report.scenario:
         head = Text(f"Scenario {report.scenario} — ", style="bold") + head
     console.print(head)
+    for w in report.warnings:
+        console.print(Text("warning: ", style="bold yellow") + Text(w))
     by_tier = " · ".join(f"{t} {n}" for t, n in s["functions_down_by_tier"].items())
     total = s["functions_down"] + s["functions_up"]
     console.print(

@@ -24,7 +24,13 @@ from blackstart.errors import ModelError, Problem, did_you_mean
 from blackstart.io.source import PathKey, SourceFile, read_source
 from blackstart.model.model import Model
 from blackstart.model.overlay import apply_overlays
-from blackstart.model.schema import SECTIONS, TOP_LEVEL_SCALARS, Strict, _check_timezone
+from blackstart.model.schema import (
+    SECTIONS,
+    TOP_LEVEL_SCALARS,
+    StatusPage,
+    Strict,
+    _check_timezone,
+)
 
 MODEL_SUFFIXES = (".yaml", ".yml", ".json")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -347,6 +353,20 @@ def check_shapes(reg: Registry) -> None:
                 _check_timezone(value)
             except ValueError as exc:
                 reg.problems.append(src.problem("bad-value", str(exc), (key,)))
+        if key == "status_page":
+            try:
+                StatusPage.model_validate(value)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    where = (key, *err["loc"])
+                    reg.problems.append(
+                        src.problem(
+                            "bad-value",
+                            f"status_page: {err['msg']}",
+                            where,
+                            suggestion="status_page: {components: [ID, ...], url: https://...}",
+                        )
+                    )
 
 
 # --------------------------------------------------------------------------- public

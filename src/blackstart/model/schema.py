@@ -353,6 +353,16 @@ class Scenario(Strict):
     _tz = field_validator("timezone")(_check_timezone)
 
 
+class StatusPage(Strict):
+    """Where the public status page is hosted: the components it runs on (all of them:
+    if one is down, so is the page). ``impact`` warns when a failure takes it down."""
+
+    components: list[Id] = Field(
+        min_length=1, description="Components the status page runs on (all needed)."
+    )
+    url: str | None = Field(None, description="Its public address (shown, never fetched).")
+
+
 class Document(Strict):
     """One model file. A model is one or more of these (a directory, or ``include:``)."""
 
@@ -360,6 +370,9 @@ class Document(Strict):
     description: str | None = None
     timezone: str | None = Field(None, description="Default time zone of the model.")
     include: list[str] = Field(default_factory=list, description="Other files, relative paths.")
+    status_page: StatusPage | None = Field(
+        None, description="Where the public status page is hosted (the components it runs on)."
+    )
     overlay: dict[str, dict[Id, dict[str, Any]]] = Field(
         default_factory=dict,
         description="Changes by id to entities defined in other files: section -> id -> "
@@ -385,7 +398,7 @@ SECTIONS: dict[str, type[Strict]] = {
 }
 """Section key -> entity class. Entities in a section are keyed by id."""
 
-TOP_LEVEL_SCALARS = ("name", "description", "timezone", "include")
+TOP_LEVEL_SCALARS = ("name", "description", "timezone", "include", "status_page")
 
 
 def json_schema() -> dict[str, Any]:

@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from pydantic import ValidationError
+
 from blackstart.errors import ModelError, Problem, did_you_mean
 from blackstart.io.source import PathKey
 from blackstart.model.load import Entry, Registry
 from blackstart.model.model import FAILABLE, Model, parse_ref
 from blackstart.model.requirements import Requirement, parse_requirement, refs
-from blackstart.model.schema import Component, Scenario, Site, Team
+from blackstart.model.schema import Component, Scenario, Site, StatusPage, Team
 
 
 def _unknown(entry: Entry, path: PathKey, what: str, name: str, pool: list[str]) -> Problem:
@@ -152,6 +154,7 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         for i, text in enumerate(sc.fail):
             problems.extend(_check_fail(reg, entry, i, text))
 
+    status_page = _status_page(reg, problems)
     problems.extend(_cycles(graph, reqs, {**components, **functions}))
     if problems:
         raise ModelError(problems)
@@ -175,7 +178,32 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         sources=tuple(s.label for s in reg.sources),
         hash=hash_fn(reg),
         origin={f"{sec[:-1]}:{i}": en.source.label for sec, t in e.items() for i, en in t.items()},
+        status_page=status_page,
     )
+
+
+def _status_page(reg: Registry, problems: list[Problem]) -> StatusPage | None:
+    """The ``status_page:`` entry, its components checked (shape errors are the loader's)."""
+    if "status_page" not in reg.scalars:
+        return None
+    raw, src = reg.scalars["status_page"]
+    try:
+        page = StatusPage.model_validate(raw)
+    except ValidationError:
+        return None
+    known = reg.entries["components"]
+    for i, cid in enumerate(page.components):
+        if cid not in known:
+            problems.append(
+                src.problem(
+                    "unknown-reference",
+                    f"status_page runs on unknown component '{cid}'",
+                    ("status_page", "components", i),
+                    element="status_page",
+                    suggestion=did_you_mean(cid, sorted(known)) or "list components of the model",
+                )
+            )
+    return page
 
 
 def _check_fail(reg: Registry, entry: Entry, i: int, text: str) -> list[Problem]:
