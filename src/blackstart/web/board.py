@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from blackstart import incident, planning
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.schema import TIERS
+from blackstart.store import incident_status
 from blackstart.store.incidents import EVENT_KINDS, IncidentRow, IncidentStore, Snapshot
 from blackstart.units import parse_seconds
 from blackstart.web.dashboard import Dashboard, NotFound
@@ -87,6 +88,7 @@ def board_of(store: IncidentStore, incident_id: int) -> dict[str, Any]:
         "announcements": [a.to_dict() for a in snap.announcements],
         "messages": [m.to_dict() for m in snap.messages],
         "events": [e.to_dict() for e in snap.events],
+        "states": [r.to_dict() for r in incident_status.states(store, incident_id)],
         "review": inc.review,
     }
 
@@ -328,6 +330,23 @@ class IncidentService:
             )
         )
 
+    def set_state(
+        self, incident_id: int, user: str, state: str, expected_version: int | None = None
+    ) -> int:
+        """Set the incident's public state (investigating … resolved)."""
+        self.get(incident_id)
+        if state not in incident_status.PUBLIC_STATES:
+            raise UsageError(
+                f"unknown state '{state}'",
+                suggestion=did_you_mean(state, incident_status.PUBLIC_STATES)
+                or " / ".join(incident_status.PUBLIC_STATES),
+            )
+        return self._changed(
+            incident_status.set_state(
+                self.store, incident_id, state, user=user, expected_version=expected_version
+            )
+        )
+
     def set_clock(
         self,
         incident_id: int,
@@ -470,6 +489,7 @@ class IncidentService:
         messages.sort(key=lambda m: m["published_at"], reverse=True)
         payload = {
             "incident": bool(live),
+            **incident_status.public_timeline(self.store, live),
             "tiers": [{"tier": t, "functions": functions[t]} for t in TIERS],
             "messages": messages,
             "updated_at": updated.isoformat(timespec="seconds") if updated else None,

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from blackstart.model.schema import TIERS
+from blackstart.store.incident_status import PUBLIC_STATES
 from blackstart.store.incidents import EVENT_KINDS, IncidentStore
 from blackstart.web import eta_chart, incidents_api, login, status
 from blackstart.web.auth import Auth, AuthGate
@@ -102,6 +103,7 @@ def board_page(request: Request, incident_id: int, svc: Svc) -> Response:
             "b": data,
             "tiers": TIERS,
             "kinds": EVENT_KINDS,
+            "public_states": PUBLIC_STATES,
             "chart": eta_chart.svg(data),
         },
     )
@@ -168,6 +170,14 @@ def announce_page(
 ) -> Response:
     svc.announce(incident_id, _user(request), tier=tier, eta=eta)
     return _back(incident_id, "#eta")
+
+
+@pages.post("/incidents/{incident_id}/state")
+def state_page(
+    request: Request, incident_id: int, svc: Svc, state: Annotated[str, Form(max_length=30)]
+) -> Response:
+    svc.set_state(incident_id, _user(request), state)
+    return _back(incident_id, "#public-state")
 
 
 @pages.post("/incidents/{incident_id}/messages")

@@ -43,6 +43,15 @@ _INDICATOR = {
 }
 
 
+_SP_INCIDENT_STATUS = {
+    "investigating": "investigating",
+    "identified": "identified",
+    "recovering": "identified",  # Statuspage has no "recovering": the cause is known
+    "monitoring": "monitoring",
+    "resolved": "resolved",
+}
+
+
 def opaque_id(*parts: str) -> str:
     """A stable public id (12 hex digits of a sha256) that reveals nothing internal."""
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:12]
@@ -100,6 +109,12 @@ def atom_feed(payload: Payload, *, title: str = "Service status") -> bytes:
         if f["state"] != "up"
     ]
     sub(state, "content", "\n".join(lines) or "All services are operating normally.", type="text")
+    for t in payload.get("timeline", []):
+        entry = sub(feed, "entry")
+        sub(entry, "id", f"{FEED_ID}:state:{opaque_id(t['at'], t['state'])}")
+        sub(entry, "title", f"Incident state: {t['state']}")
+        sub(entry, "updated", t["at"])
+        sub(entry, "content", f"The incident is now: {t['state']} (since {t['at']}).", type="text")
     for m in payload["messages"]:
         entry = sub(feed, "entry")
         sub(entry, "id", f"{FEED_ID}:message:{opaque_id(m['published_at'], m['body'])}")
@@ -176,36 +191,54 @@ def summary_v2(payload: Payload, *, name: str = "Service status", url: str = "")
         )
     incidents = []
     if payload["incident"]:
-        iid = opaque_id("incident", *(m["published_at"] for m in payload["messages"][-1:]))
-        first = payload["messages"][-1]["published_at"] if payload["messages"] else updated
+        timeline = payload.get("timeline") or []
+        first = timeline[0]["at"] if timeline else updated
+        iid = opaque_id("incident", first)
+        status = _SP_INCIDENT_STATUS.get(payload.get("state") or "", "investigating")
+        updates = [
+            {"at": m["published_at"], "status": None, "body": m["body"]}
+            for m in payload["messages"]
+        ] + [
+            {"at": t["at"], "status": _SP_INCIDENT_STATUS[t["state"]], "body": t["state"]}
+            for t in payload.get("timeline", [])
+        ]
+        updates.sort(key=lambda u: u["at"])  # stable: same-second states keep their order
+        current = "investigating"
+        for u in updates:  # a message carries the state in force when published
+            if u["status"] is None:
+                u["status"] = current
+            current = u["status"]
+        updates.reverse()  # newest first, as Statuspage lists them
+        monitoring = [t["at"] for t in payload.get("timeline", []) if t["state"] == "monitoring"]
+        resolved = [t["at"] for t in payload.get("timeline", []) if t["state"] == "resolved"]
         incidents.append(
             {
                 "id": iid,
                 "name": "Service disruption",
-                "status": "investigating",
+                "status": status,
                 "created_at": first,
                 "updated_at": updated,
-                "monitoring_at": None,
-                "resolved_at": None,
+                "monitoring_at": monitoring[-1] if monitoring else None,
+                "resolved_at": resolved[-1] if resolved and status == "resolved" else None,
                 "impact": worst,
                 "shortlink": url,
                 "started_at": first,
                 "page_id": page_id,
                 "incident_updates": [
                     {
-                        "id": opaque_id("update", m["published_at"], m["body"]),
-                        "status": "investigating",
-                        "body": m["body"],
+                        "id": opaque_id("update", u["at"], u["body"]),
+                        "status": u["status"],
+                        "body": u["body"],
                         "incident_id": iid,
-                        "created_at": m["published_at"],
-                        "updated_at": m["published_at"],
-                        "display_at": m["published_at"],
+                        "created_at": u["at"],
+                        "updated_at": u["at"],
+                        "display_at": u["at"],
                         "affected_components": None,
                         "deliver_notifications": True,
                         "custom_tweet": None,
                         "tweet_id": None,
                     }
-                    for m in payload["messages"]
+                    for u in updates
                 ],
                 "components": [c for c in components if c["status"] != "operational"],
             }

@@ -1,0 +1,34 @@
+"""Public incident states: investigating, identified, recovering, monitoring, resolved,
+each with when it was set and by whom (issue #18).
+
+Revision ID: 0006
+Revises: 0003 (re-chained after 0004/0005 at merge)
+Create Date: 2026-12-03
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0003"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "incident_states",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("incident_id", sa.Integer(), sa.ForeignKey("incidents.id"), nullable=False),
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("user", sa.String(100), nullable=False),
+    )
+    op.create_index("ix_incident_states_incident", "incident_states", ["incident_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_incident_states_incident", table_name="incident_states")
+    op.drop_table("incident_states")
