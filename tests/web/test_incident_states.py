@@ -67,8 +67,10 @@ def test_states_are_set_on_the_board_and_shown_publicly(board: httpx.Client) -> 
     for t in s["timeline"][1:]:
         assert t0 <= datetime.fromisoformat(t["at"]) <= t1
         assert set(t) == {"state", "at"}  # who set it stays internal
-    page = board.get("/status").text
+    page = board.get("/status?lang=en").text
     assert "Current state: <strong>monitoring</strong>" in page and "olga" not in page
+    page = board.get("/status", headers={"accept-language": "fr"}).text
+    assert "État actuel : <strong>sous surveillance</strong>" in page
     summary = board.get("/api/v2/summary.json").json()
     (inc,) = summary["incidents"]
     assert inc["status"] == "monitoring" and inc["monitoring_at"] == s["timeline"][-1]["at"]

@@ -44,6 +44,12 @@ def test_snapshot_renders_from_file_without_any_request(page: Page, tmp_path: Pa
     index = (tmp_path / "out" / "index.html").as_uri()
     page.goto(index)
     assert urls == [index]  # the page itself, nothing else: no style, script, font or image
-    assert page.get_by_text("Some services are disrupted").is_visible()
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.get_by_text("Certains services sont interrompus").is_visible()
     assert page.get_by_role("cell", name=down[0], exact=True).first.is_visible()
     assert page.locator("script").count() == 0
+    page.get_by_role("link", name="English").click()  # the switch, to the sibling file
+    english = (tmp_path / "out" / "index.en.html").as_uri()
+    assert page.url == english and urls == [index, english]
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_text("Some services are disrupted").is_visible()

@@ -40,17 +40,17 @@ def publish_cmd(
         typer.Option("--model", help="Model file (names of the functions); default: the example."),
     ] = None,
 ) -> None:
-    """Publish the public status (index.html, status.json, status.atom) to TARGET, each
-    file replaced atomically: no script, no link to any host, readable from any web
-    server or straight from disk. Exit 1 if the target cannot be written, 2 if it is
-    not a valid target."""
+    """Publish the public status (index.html in French, index.en.html, status.json,
+    status.atom) to TARGET, each file replaced atomically: no script, no link to any
+    host, readable from any web server or straight from disk. Exit 1 if the target
+    cannot be written, 2 if it is not a valid target."""
     from blackstart import api
     from blackstart.store import StoreError
     from blackstart.store.incidents import IncidentStore
     from blackstart.web.board import IncidentService
     from blackstart.web.dashboard import Dashboard
     from blackstart.web.publish import PublishError, parse_target, publish
-    from blackstart.web.status_public import snapshot
+    from blackstart.web.status_public import SNAPSHOT_FILES, snapshot
 
     def run() -> int:
         target = parse_target(to)
@@ -59,7 +59,8 @@ def publish_cmd(
         except StoreError as exc:
             raise UsageError(exc.message, suggestion=exc.suggestion) from None
         try:
-            files = snapshot(IncidentService(dash, IncidentStore(dash.store)).public_status())
+            svc = IncidentService(dash, IncidentStore(dash.store))
+            files = snapshot(svc.public_status(), svc.tz)
             try:
                 publish(files, target)
             except PublishError as exc:
@@ -71,4 +72,7 @@ def publish_cmd(
         return sum(len(v) for v in files.values())
 
     size = _guard(False, run)
-    err.print(f"published the status to {parse_target(to)} ({size / 1024:.0f} KiB, 3 files)")
+    err.print(
+        f"published the status to {parse_target(to)} "
+        f"({size / 1024:.0f} KiB, {len(SNAPSHOT_FILES)} files)"
+    )

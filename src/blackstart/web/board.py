@@ -103,7 +103,7 @@ class IncidentService:
     _locks: dict[int, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _status: tuple[float, dict[str, Any]] | None = None
-    _pages: tuple[dict[str, Any], bytes, bytes] | None = None
+    _pages: dict[str, tuple[dict[str, Any], bytes, bytes]] = field(default_factory=dict)
     listeners: list[Callable[[], None]] = field(default_factory=list)
     """Called after every committed change (e.g. the off-site publisher); must not raise."""
 
@@ -440,29 +440,36 @@ class IncidentService:
         self.get(incident_id)
         return board_of(self.store, incident_id)
 
-    def status_pages(self) -> tuple[bytes, bytes]:
-        """``/status.json`` and ``/status`` as bytes, rendered once per status payload."""
+    def status_pages(self, lang: str = "fr") -> tuple[bytes, bytes]:
+        """``/status.json`` and ``/status`` (in ``lang``) as bytes, rendered once per
+        status payload and language."""
         payload = self.public_status()
-        pages = self._pages
+        pages = self._pages.get(lang)
         if pages is None or pages[0] is not payload:
             import json
 
+            from blackstart.web import i18n
             from blackstart.web.render import templates
 
             body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-            page = templates.env.get_template("status.html").render(s=payload).encode()
+            page = (
+                templates.env.get_template("status.html")
+                .render(s=payload, **i18n.context(lang, self.tz))
+                .encode()
+            )
             pages = (payload, body, page)
-            self._pages = pages
+            self._pages[lang] = pages
         return pages[1], pages[2]
 
-    def status_fresh(self) -> bool:
+    def status_fresh(self, lang: str = "fr") -> bool:
         """Whether :meth:`status_pages` would answer from its cache."""
         cached = self._status
+        pages = self._pages.get(lang)
         return (
             cached is not None
             and time.monotonic() - cached[0] < STATUS_TTL_S
-            and self._pages is not None
-            and self._pages[0] is cached[1]
+            and pages is not None
+            and pages[0] is cached[1]
         )
 
     def public_status(self) -> dict[str, Any]:

@@ -233,7 +233,7 @@ def attach(service: IncidentService, target: Target) -> Publisher:
     """Publish ``service``'s public status to ``target`` now and after every change."""
     from blackstart.web.status_public import snapshot
 
-    publisher = Publisher(target, lambda: snapshot(service.public_status()))
+    publisher = Publisher(target, lambda: snapshot(service.public_status(), service.tz))
     service.listeners.append(publisher.changed)
     publisher.changed()
     return publisher

@@ -18,10 +18,12 @@ import hashlib
 import json
 from typing import Any
 from xml.etree import ElementTree as ET
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from blackstart.web import i18n
 from blackstart.web.board import IncidentService
 from blackstart.web.render import templates
 
@@ -30,7 +32,7 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_ID = "urn:blackstart:status"
 """The feed's permanent id (RFC 4287 §4.2.6): the same wherever the snapshot is hosted."""
 
-SNAPSHOT_FILES = ("index.html", "status.json", "status.atom")
+SNAPSHOT_FILES = ("index.html", "index.en.html", "status.json", "status.atom")
 
 # Atlassian Statuspage component statuses and page indicators (public API v2).
 _COMPONENT_STATUS = {"up": "operational", "restored": "operational"}
@@ -64,10 +66,11 @@ def _updated(payload: Payload) -> str:
 # --------------------------------------------------------------------------- page
 
 
-def static_page(payload: Payload, *, title: str = "Service status") -> bytes:
-    """``index.html`` of the snapshot: the status page with its style inline, no script,
-    links only to its sibling files."""
-    html = templates.env.get_template("status_snapshot.html").render(s=payload, title=title)
+def static_page(payload: Payload, *, lang: str = "fr", tz: ZoneInfo | None = None) -> bytes:
+    """``index.html`` (French) or ``index.en.html`` of the snapshot: the status page with
+    its style inline, no script, links only to its sibling files; times in ``tz``."""
+    context = i18n.context(lang, tz or ZoneInfo("UTC"))
+    html = templates.env.get_template("status_snapshot.html").render(s=payload, **context)
     return html.encode()
 
 
@@ -257,10 +260,11 @@ def _group_status(members: list[Payload]) -> str:
     return max((c["status"] for c in members), key=order.index, default="operational")
 
 
-def snapshot(payload: Payload) -> dict[str, bytes]:
-    """The three files of the static snapshot, by name."""
+def snapshot(payload: Payload, tz: ZoneInfo | None = None) -> dict[str, bytes]:
+    """The files of the static snapshot, by name (times on the pages in ``tz``)."""
     return {
-        "index.html": static_page(payload),
+        "index.html": static_page(payload, lang="fr", tz=tz),
+        "index.en.html": static_page(payload, lang="en", tz=tz),
         "status.json": json.dumps(payload, ensure_ascii=False, indent=1).encode(),
         "status.atom": atom_feed(payload),
     }
