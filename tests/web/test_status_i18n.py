@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -118,3 +119,43 @@ def test_dates_per_locale_in_the_site_time_zone(public: httpx.Client) -> None:
     english = f"{local:%b} {local.day}, {local.year}, {local:%H:%M}"
     assert french in public.get("/status?lang=fr").text
     assert english in public.get("/status?lang=en").text
+
+
+def test_function_names_per_language_on_the_public_pages(tmp_path: Path) -> None:
+    from blackstart.store.incidents import IncidentStore
+    from blackstart.web.board import IncidentService
+    from blackstart.web.dashboard import Dashboard
+    from blackstart.web.status_public import snapshot
+
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        "name: tiny\ntimezone: Europe/Paris\nsites:\n  dc-a: {kind: datacenter}\n"
+        "components:\n  power-a: {kind: power, site: dc-a}\n"
+        "  lis: {kind: application, site: dc-a, requires: [power-a]}\n"
+        "functions:\n  lab-results: {tier: care, requires: [lis],\n"
+        "    name: {fr: Résultats de biologie, en: Laboratory results}}\n"
+        "  billing: {tier: administrative, name: Facturation}\n"
+    )
+    dash = Dashboard.open(model, f"sqlite:///{tmp_path / 's.db'}")
+    try:
+        svc = IncidentService(dash, IncidentStore(dash.store))
+        svc.declare(
+            "olga",
+            title="t",
+            scenario=None,
+            fail=["site:dc-a"],
+            start=None,
+            failure_end=(datetime.now(ZoneInfo("UTC")) + timedelta(hours=4)).isoformat(),
+            drill=False,
+            clock="real",
+        )
+        _, fr = svc.status_pages("fr")
+        _, en = svc.status_pages("en")
+        files = snapshot(svc.public_status(), svc.tz)
+    finally:
+        dash.close()
+    assert "Résultats de biologie" in fr.decode() and "Laboratory results" not in fr.decode()
+    assert "Laboratory results" in en.decode() and "Résultats de biologie" not in en.decode()
+    assert "Facturation" in fr.decode() and "Facturation" in en.decode()  # plain: both
+    assert "Laboratory results" in files["index.en.html"].decode()
+    assert "Résultats de biologie" in files["index.html"].decode()

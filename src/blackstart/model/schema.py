@@ -19,8 +19,10 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
 from blackstart.units import Distribution, parse_distribution, parse_seconds
@@ -255,11 +257,33 @@ class DegradedMode(Strict):
     holds_for: Seconds = Field(description="How long the fallback holds.")
 
 
+NAME_LANGS = ("fr", "en")
+"""Languages a function's name may be given in; the first is the default display name."""
+_LOCALIZED_NAME_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string"},
+        {
+            "type": "object",
+            "properties": {lang: {"type": "string"} for lang in NAME_LANGS},
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+        {"type": "null"},
+    ],
+    "description": "Display name: text, or one per language ({fr: …, en: …}).",
+}
+
+
 class Function(Strict):
-    """What people do with the system (lab results to wards, telephony, billing…)."""
+    """What people do with the system (lab results to wards, telephony, billing…).
+
+    ``name`` may be plain text or one per language (``{fr: …, en: …}``): ``name`` is then
+    the French one (else the first given), shown wherever one name is shown, and
+    :attr:`names` keeps them all for the pages that speak a language."""
 
     tier: Tier
-    name: str | None = None
+    name: Annotated[str | None, WithJsonSchema(_LOCALIZED_NAME_SCHEMA)] = None
+    _names: dict[str, str] = PrivateAttr(default_factory=dict)
     requires: RequirementSpec = None
     rto: Seconds | None = Field(None, description="Recovery time objective.")
     mtpd: Seconds | None = Field(None, description="Maximum tolerable period of disruption.")
@@ -275,6 +299,37 @@ class Function(Strict):
         "in a regional model; impact and sweep results are grouped by it.",
     )
     description: str | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _localized_name(cls, data: Any, handler: Any) -> Any:
+        names: dict[str, str] | None = None
+        if isinstance(data, dict) and isinstance(data.get("name"), dict):
+            given = data["name"]
+            unknown = [k for k in given if k not in NAME_LANGS]
+            if unknown:
+                raise ValueError(
+                    f"name: unknown language '{unknown[0]}' (names are given in "
+                    + " and ".join(NAME_LANGS)
+                    + ")"
+                )
+            if not given or not all(isinstance(v, str) and v.strip() for v in given.values()):
+                raise ValueError("name: give each language's name as non-empty text")
+            names = {k: str(v).strip() for k, v in given.items()}
+            data = {**data, "name": names.get(NAME_LANGS[0]) or next(iter(names.values()))}
+        obj = handler(data)
+        if names:
+            obj._names = names
+        return obj
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The name in each language it was given in (empty for a plain-text name)."""
+        return dict(self._names)
+
+    def name_in(self, lang: str) -> str | None:
+        """The name in ``lang`` if given, else the default name."""
+        return self._names.get(lang, self.name)
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
