@@ -126,3 +126,26 @@ def test_the_board_page_form_sets_the_state(board: httpx.Client) -> None:
     r = board.post(f"/incidents/{iid}/state", data={"state": "identified", "csrf_token": csrf})
     assert r.status_code == 303
     assert "identified" in board.get(f"/incidents/{iid}").text
+
+
+def test_the_board_warns_when_the_status_page_is_down_with_the_incident(tmp_path: Path) -> None:
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        "name: tiny\ntimezone: Europe/Paris\nstatus_page: {components: [web]}\n"
+        "sites:\n  dc-a: {kind: datacenter}\n  dc-b: {kind: datacenter}\n"
+        "components:\n  web: {kind: application, site: dc-a}\n"
+        "  lis: {kind: application, site: dc-b}\n"
+        "functions:\n  lab-results: {tier: care, requires: [lis]}\n"
+        "scenarios:\n  a-down: {start: '2024-08-03T11:00', duration: 3h, fail: [site:dc-a]}\n"
+        "  b-down: {start: '2024-08-03T11:00', duration: 3h, fail: [site:dc-b]}\n"
+    )
+    app = create_app(model, f"sqlite:///{tmp_path / 'b.db'}")
+    add_users(app)
+    with serve(app) as client:
+        csrf = login(client, "olga")
+        hit = declare(client, csrf, title="a", scenario="a-down")
+        assert len(hit["warnings"]) == 1 and "status page goes down" in hit["warnings"][0]
+        page = client.get(f"/incidents/{hit['incident']['id']}").text
+        assert "status-page-warning" in page
+        spared = declare(client, csrf, title="b", scenario="b-down")
+        assert spared["warnings"] == []

@@ -436,9 +436,21 @@ class IncidentService:
     # ------------------------------------------------------------------ views
 
     def board(self, incident_id: int) -> dict[str, Any]:
-        """The board's JSON (:func:`board_of`)."""
+        """The board's JSON (:func:`board_of`), with ``warnings`` (e.g. the status page
+        is down with this incident: the model's ``status_page:``)."""
         self.get(incident_id)
-        return board_of(self.store, incident_id)
+        data = board_of(self.store, incident_id)
+        data["warnings"] = self.status_page_warnings(data["incident"]["fail"])
+        return data
+
+    def status_page_warnings(self, fail: list[str]) -> list[str]:
+        """Whether the failures take down what the status page runs on."""
+        if self.dash.model.status_page is None or not fail:
+            return []
+        from blackstart import api
+
+        report = api.impact(self.dash.model, fail=list(fail), graph=self.dash.graph)
+        return list(report.warnings)
 
     def status_pages(self, lang: str = "fr") -> tuple[bytes, bytes]:
         """``/status.json`` and ``/status`` (in ``lang``) as bytes, rendered once per

@@ -272,7 +272,7 @@ def snapshot(payload: Payload, tz: ZoneInfo | None = None) -> dict[str, bytes]:
 
 # --------------------------------------------------------------------------- routes
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter()
 _HEADERS = {"cache-control": "no-cache", "x-content-type-options": "nosniff"}
 
 
@@ -282,13 +282,17 @@ def _svc(request: Request) -> IncidentService:
     return svc
 
 
-@router.get("/status.atom")
+@router.get("/status.atom", include_in_schema=False)
 def status_atom(request: Request) -> Response:
     body = atom_feed(_svc(request).public_status())
     return Response(body, media_type="application/atom+xml", headers=_HEADERS)
 
 
-@router.get("/api/v2/summary.json")
+@router.get(
+    "/api/v2/summary.json",
+    tags=["status"],
+    summary="The public status in the shape of Atlassian Statuspage's API v2 summary",
+)
 def summary_json(request: Request) -> Response:
     url = str(request.base_url).rstrip("/") + "/status"
     return JSONResponse(summary_v2(_svc(request).public_status(), url=url), headers=_HEADERS)
