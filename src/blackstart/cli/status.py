@@ -76,3 +76,52 @@ def publish_cmd(
         f"published the status to {parse_target(to)} "
         f"({size / 1024:.0f} KiB, {len(SNAPSHOT_FILES)} files)"
     )
+
+
+webhook_app: typer.Typer = typer.Typer(
+    name="webhook",
+    help="Webhook subscribers of the public status (signed HMAC-SHA256, retried).",
+    no_args_is_help=True,
+)
+status_app.add_typer(webhook_app)
+UrlArg = Annotated[str, typer.Argument(help="The subscriber's URL.", show_default=False)]
+
+
+@webhook_app.command("add")
+def webhook_add(url: UrlArg, db: DbOpt = None) -> None:
+    """Subscribe URL to every public status change; print its signing secret (shown once)."""
+    from blackstart.cli.incidents import _open
+    from blackstart.store import StoreError
+    from blackstart.store.webhooks import add_webhook
+
+    def add() -> str:
+        store = _open(db).store
+        try:
+            return add_webhook(store, url).secret
+        except StoreError as exc:
+            raise UsageError(exc.message, suggestion=exc.suggestion) from None
+        finally:
+            store.close()
+
+    secret = _guard(False, add)
+    typer.echo(secret)
+    err.print(f"subscribed {url}; the line above is its signing secret: give it to the receiver")
+
+
+@webhook_app.command("remove")
+def webhook_remove(url: UrlArg, db: DbOpt = None) -> None:
+    """Erase a subscriber and its secret."""
+    from blackstart.cli.incidents import _open
+    from blackstart.store.webhooks import remove_webhook
+
+    def remove() -> bool:
+        store = _open(db).store
+        try:
+            return remove_webhook(store, url)
+        finally:
+            store.close()
+
+    if not _guard(False, remove):
+        err.print(f"[bold red]error:[/] no subscriber {escape(url)}")
+        raise typer.Exit(1)
+    err.print(f"removed {url}")

@@ -25,6 +25,7 @@ from blackstart.web import (
     recovery_routes,
     routes,
     status_public,
+    webhooks,
 )
 from blackstart.web.dashboard import Dashboard
 from blackstart.web.render import STATIC
@@ -58,6 +59,7 @@ def create_app(
         finally:
             for p in publishers:
                 p.close()
+            app.state.webhooks.close()
             dashboard.close()
 
     app = FastAPI(
@@ -78,6 +80,7 @@ def create_app(
     app.include_router(docs.router)
     incidents.install(app, dashboard)
     app.include_router(status_public.router)
+    app.state.webhooks = webhooks.attach(app.state.incidents)
     if target is not None:
         publishers.append(publish.attach(app.state.incidents, target))
         app.state.publisher = publishers[0]

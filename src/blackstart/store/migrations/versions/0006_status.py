@@ -1,5 +1,6 @@
 """Public incident states: investigating, identified, recovering, monitoring, resolved,
-each with when it was set and by whom (issue #18).
+each with when it was set and by whom; webhook subscribers of the public status (URL and
+signing secret only) (issue #18).
 
 Revision ID: 0006
 Revises: 0003 (re-chained after 0004/0005 at merge)
@@ -27,8 +28,17 @@ def upgrade() -> None:
         sa.Column("user", sa.String(100), nullable=False),
     )
     op.create_index("ix_incident_states_incident", "incident_states", ["incident_id"])
+    op.create_table(
+        "status_webhooks",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("url", sa.String(2000), nullable=False),
+        sa.Column("secret", sa.String(200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("url", name="uq_status_webhooks_url"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("status_webhooks")
     op.drop_index("ix_incident_states_incident", table_name="incident_states")
     op.drop_table("incident_states")
