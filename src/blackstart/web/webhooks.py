@@ -8,11 +8,10 @@ Headers: ``X-Blackstart-Delivery`` (one id per message, the same on every retry)
 sha256=<hex>``, the HMAC-SHA256 (RFC 2104) under the subscriber's secret of
 ``timestamp + "." + body`` — a receiver recomputes it and refuses stale timestamps to
 stop replays. A change that leaves the public status as it was (its update time aside)
-sends nothing, so a
-subscriber gets exactly one message per published update. A delivery is retried on a
-network error, a 429 or a 5xx, after ``backoff``, ``2·backoff``, ``4·backoff``… seconds,
-up to ``attempts`` tries; then given up and logged. Never blocks a request: it runs in
-its own thread.
+sends nothing, so a subscriber gets exactly one message per published update. A
+delivery is retried on a network error, a 429 or a 5xx, after ``backoff``,
+``2·backoff``, ``4·backoff``… seconds, up to ``attempts`` tries; then given up and
+logged. Never blocks a request: it runs in its own thread.
 """
 
 from __future__ import annotations
