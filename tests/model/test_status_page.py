@@ -76,3 +76,17 @@ def test_json_schema_documents_status_page() -> None:
     assert "status_page" in schema["properties"]
     page = schema["$defs"]["StatusPage"]
     assert page["required"] == ["components"]
+
+
+def test_spof_warns_when_a_site_takes_the_page_down_with_care(tmp_path: Path) -> None:
+    from blackstart import resilience
+
+    same = resilience.spof(bs.load(_write(tmp_path, "web-a")))  # the portal's own site
+    assert [c["cause"] for c in same["status_page"]["causes"]] == ["site:dc-a"]
+    assert same["status_page"]["causes"][0]["functions_down"] == ["portal"]
+    assert len(same["warnings"]) == 1 and "site:dc-a" in same["warnings"][0]
+    apart = resilience.spof(bs.load(_write(tmp_path, "web-b")))  # hosted elsewhere
+    assert apart["status_page"]["causes"][0]["functions_down"] == []
+    assert apart["warnings"] == []
+    r = CliRunner().invoke(app, ["spof", str(tmp_path / "model.yaml")])
+    assert r.exit_code == 0 and "warning" not in r.output

@@ -363,6 +363,8 @@ def importance(console: Console, payload: dict[str, Any], *, max_rows: int = 40)
 
 def spof(console: Console, payload: dict[str, Any], *, max_items: int = 8) -> None:
     """Single points of failure and common-cause pairs, by tier."""
+    for w in payload.get("warnings", []):
+        console.print(Text("warning: ", style="bold yellow") + Text(w))
     for f in payload["functions"]:
         singles = f["single_points_of_failure"]
         head = Text(f"{f['tier']:<15}", style=TIER_STYLE[f["tier"]]) + Text(f["id"], style="bold")
