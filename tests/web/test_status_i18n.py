@@ -25,7 +25,14 @@ from blackstart.web.render import TEMPLATES
 from tests.web._board import add_users, declare, login
 from tests.web.conftest import serve
 
-PUBLIC_TEMPLATES = ("status.html", "status_snapshot.html", "_status_words.html")
+PUBLIC_TEMPLATES = (
+    "status.html",
+    "status_snapshot.html",
+    "_status_words.html",
+    "status_subscribe.html",
+    "status_email.txt",
+    "status_confirm_email.txt",
+)
 FR_MONTHS = [
     "janv.",
     "févr.",

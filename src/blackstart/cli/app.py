@@ -426,6 +426,27 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    smtp: Annotated[
+        str | None,
+        typer.Option(
+            "--smtp",
+            help="HOST:PORT of an SMTP server: the public page then offers e-mail "
+            "subscriptions (double opt-in, one-click unsubscribe).",
+            show_default=False,
+        ),
+    ] = None,
+    mail_from: Annotated[
+        str, typer.Option("--mail-from", help="Sender of the status mails.")
+    ] = "status@localhost",
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            help="The address the public reaches this server at (links in mails); "
+            "default http://HOST:PORT.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard (overview, what-if, plan, resilience) and its JSON API."""
     import uvicorn
@@ -435,7 +456,14 @@ def serve(
 
     def start() -> Any:
         try:
-            return create_app(model, db, publish_to=publish_to)
+            mail = None
+            if smtp is not None:
+                from blackstart.web.subscriptions import MailConfig, parse_smtp
+
+                smtp_host, smtp_port = parse_smtp(smtp)
+                url = public_url or f"http://{host}:{port}"
+                mail = MailConfig(smtp_host, smtp_port, mail_from, url)
+            return create_app(model, db, publish_to=publish_to, mail=mail)
         except StoreError as exc:
             raise UsageError(exc.message, suggestion=exc.suggestion) from None
 

@@ -25,6 +25,7 @@ from blackstart.web import (
     recovery_routes,
     routes,
     status_public,
+    subscriptions,
     webhooks,
 )
 from blackstart.web.dashboard import Dashboard
@@ -32,7 +33,11 @@ from blackstart.web.render import STATIC
 
 
 def create_app(
-    model_path: str | Path, db_url: str | None = None, *, publish_to: str | None = None
+    model_path: str | Path,
+    db_url: str | None = None,
+    *,
+    publish_to: str | None = None,
+    mail: subscriptions.MailConfig | None = None,
 ) -> FastAPI:
     """The dashboard app serving the model at ``model_path`` with the store at ``db_url``
     (default: ``blackstart.db`` in the working directory, see
@@ -43,6 +48,8 @@ def create_app(
 
     ``publish_to`` (a directory or ``sftp://`` URL, :mod:`blackstart.web.publish`): the
     static status snapshot is published there at start and after every incident change.
+    ``mail``: the public page offers e-mail subscriptions, mailed through that SMTP server
+    (:mod:`blackstart.web.subscriptions`).
 
     FastAPI's ``/docs`` and ``/redoc`` are off: they would load their assets from a CDN,
     and the dashboard makes no request to any other host. ``/docs`` is Swagger UI from the
@@ -81,6 +88,8 @@ def create_app(
     incidents.install(app, dashboard)
     app.include_router(status_public.router)
     app.state.webhooks = webhooks.attach(app.state.incidents)
+    if mail is not None:
+        subscriptions.install(app, mail)
     if target is not None:
         publishers.append(publish.attach(app.state.incidents, target))
         app.state.publisher = publishers[0]

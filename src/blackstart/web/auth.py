@@ -50,6 +50,9 @@ PUBLIC = (
     "/status.json",
     "/status.atom",
     "/api/v2/summary.json",
+    "/status/subscribe",
+    "/status/confirm",
+    "/status/unsubscribe",
     "/login",
     "/favicon.ico",
 )

@@ -104,6 +104,8 @@ class IncidentService:
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _status: tuple[float, dict[str, Any]] | None = None
     _pages: dict[str, tuple[dict[str, Any], bytes, bytes]] = field(default_factory=dict)
+    subscribe: bool = False
+    """Whether the public page offers e-mail subscriptions (SMTP configured)."""
     listeners: list[Callable[[], None]] = field(default_factory=list)
     """Called after every committed change (e.g. the off-site publisher); must not raise."""
 
@@ -466,7 +468,7 @@ class IncidentService:
             body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
             page = (
                 templates.env.get_template("status.html")
-                .render(s=payload, **i18n.context(lang, self.tz))
+                .render(s=payload, subscribe=self.subscribe, **i18n.context(lang, self.tz))
                 .encode()
             )
             pages = (payload, body, page)

@@ -44,7 +44,7 @@ def status_json(request: Request) -> Response:
 def status_page(request: Request) -> Response:
     lang = i18n.negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
     svc = _svc(request)
-    context = {"s": svc.public_status(), **i18n.context(lang, svc.tz)}
+    context = {"s": svc.public_status(), "subscribe": svc.subscribe, **i18n.context(lang, svc.tz)}
     headers = {**_headers(), "content-language": lang, "vary": "Accept-Language"}
     return templates.TemplateResponse(request, "status.html", context, headers=headers)
 

@@ -56,6 +56,8 @@ class WebhookNotifier:
         self.store, self.summary, self.fingerprint = store, summary, fingerprint
         self.attempts, self.backoff, self.timeout = attempts, backoff, timeout
         self.requested = self.handled = self.sent = self.failed = 0
+        self.also: list[Callable[[], None]] = []
+        """Other channels called once per public change (e-mail subscribers)."""
         self._last: str | None = None
         self._cond = threading.Condition()
         self._stop = False
@@ -102,6 +104,11 @@ class WebhookNotifier:
                     body = self._body()
                     for hook in webhooks(self.store):
                         self._deliver(hook, body, str(uuid.uuid4()))
+                    for channel in self.also:
+                        try:
+                            channel()
+                        except Exception as exc:
+                            log.warning("status notification failed: %s", exc)
             except Exception as exc:  # never let the thread die
                 log.warning("status webhooks failed: %s", exc)
             with self._cond:

@@ -1,6 +1,7 @@
 """Public incident states: investigating, identified, recovering, monitoring, resolved,
 each with when it was set and by whom; webhook subscribers of the public status (URL and
-signing secret only) (issue #18).
+signing secret only); e-mail subscribers (address, language, a random token for the
+confirm and unsubscribe links, when confirmed) (issue #18).
 
 Revision ID: 0006
 Revises: 0003 (re-chained after 0004/0005 at merge)
@@ -36,9 +37,21 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("url", name="uq_status_webhooks_url"),
     )
+    op.create_table(
+        "status_subscribers",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("email", sa.String(320), nullable=False),
+        sa.Column("lang", sa.String(5), nullable=False),
+        sa.Column("token", sa.String(100), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.UniqueConstraint("email", name="uq_status_subscribers_email"),
+        sa.UniqueConstraint("token", name="uq_status_subscribers_token"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("status_subscribers")
     op.drop_table("status_webhooks")
     op.drop_index("ix_incident_states_incident", table_name="incident_states")
     op.drop_table("incident_states")
