@@ -96,13 +96,17 @@ class Mailer:
         if not people:
             return
         payload = self.service.public_status()
+        slot = "\x00unsubscribe\x00"
+        texts: dict[str, tuple[str, str]] = {}  # one rendering per language
         with smtplib.SMTP(self.config.host, self.config.port, timeout=30) as smtp:
             for p in people:
+                if p.lang not in texts:
+                    texts[p.lang] = _render(
+                        "status_email.txt", p.lang, self.service.tz, s=payload, unsubscribe_url=slot
+                    )
+                subject, body = texts[p.lang]
                 link = self._link("/status/unsubscribe", p.token)
-                subject, body = _render(
-                    "status_email.txt", p.lang, self.service.tz, s=payload, unsubscribe_url=link
-                )
-                smtp.send_message(self._message(p.email, subject, body, link))
+                smtp.send_message(self._message(p.email, subject, body.replace(slot, link), link))
                 self.sent += 1
 
 
