@@ -167,6 +167,8 @@ class ImpactReport:
     places_hit: dict[str, dict[str, int]] | None = None
     """In a model with places of delivery: per place, the functions not delivered there
     by tier (every place, hit or not); ``None`` in a model without places."""
+    warnings: tuple[str, ...] = ()
+    """E.g. the status page goes down with the failure (the model's ``status_page:``)."""
 
     def establishments_hit(self) -> dict[str, dict[str, int]]:
         """In a regional model (functions naming their ``establishment``): per
@@ -207,8 +209,25 @@ class ImpactReport:
             "sites_down": list(self.sites_down),
             "providers_down": list(self.providers_down),
             **extra,
+            "warnings": list(self.warnings),
             "provenance": self.provenance,
         }
+
+
+def status_page_warnings(model: Model, components_down: set[str]) -> tuple[str, ...]:
+    """A warning when the failure takes down a component the status page runs on."""
+    page = model.status_page
+    if page is None:
+        return ()
+    hit = [c for c in page.components if c in components_down]
+    if not hit:
+        return ()
+    return (
+        "the status page goes down too: it runs on "
+        + ", ".join(hit)
+        + " — publish it off-site (blackstart status publish --to DIR|sftp://…, "
+        "or serve --publish-to)",
+    )
 
 
 def resolve_refs(model: Model, refs: list[str]) -> list[ElementRef]:
@@ -272,6 +291,7 @@ def impact(
             "provenance": provenance(
                 model, timings, failed=[str(r) for r in parsed], scenario=scenario
             ),
+            "warnings": status_page_warnings(model, {c.id for c in report.components_down}),
         }
     )
 

@@ -242,6 +242,8 @@ def public_functions(model: Model, summary: dict[str, Any] | None) -> dict[str, 
             "name": fn.name or fid.replace("-", " ").capitalize(),
             "state": state,
         }
+        if fn.names:
+            row["names"] = fn.names  # per language, for the public pages
         if state == "down" and f is not None:
             row["eta"] = {"from": f["p50"], "to": f["p80"]}
         if f is not None and summary is not None and "places" in f:

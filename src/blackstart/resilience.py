@@ -181,7 +181,34 @@ def spof(model: Model, targets: Sequence[str] | None = None) -> dict[str, Any]:
                      "pairs_with_common_cause": pairs})  # fmt: skip
     rank: dict[str, int] = {t: i for i, t in enumerate(TIERS)}
     rows.sort(key=lambda r: (rank[str(r["tier"])], -len(r["single_points_of_failure"]), r["id"]))
-    return {"functions": rows, "provenance": api.provenance(model, {})}
+    page = status_page_causes(model)
+    out: dict[str, Any] = {"functions": rows, "warnings": page.pop("warnings")}
+    if model.status_page is not None:
+        out["status_page"] = page
+    return {**out, "provenance": api.provenance(model, {})}
+
+
+def status_page_causes(model: Model) -> dict[str, Any]:
+    """The sites and providers whose failure alone takes the status page down (the
+    model's ``status_page:``), each with the vital and care functions it takes down too:
+    a status page that falls with the functions it reports on says nothing."""
+    from blackstart import api
+
+    if model.status_page is None:
+        return {"causes": [], "warnings": []}
+    causes = []
+    for ref in [*(f"site:{s}" for s in model.sites), *(f"provider:{p}" for p in model.providers)]:
+        report = api.impact(model, fail=[ref])
+        if report.warnings:
+            hit = [f.id for f in report.functions_down if f.tier in ("vital", "care")]
+            causes.append({"cause": ref, "functions_down": hit})
+    warnings = [
+        f"the status page goes down with {c['cause']}, as do {len(c['functions_down'])} "
+        "vital and care functions: publish it off-site (blackstart status publish)"
+        for c in causes
+        if c["functions_down"]
+    ]
+    return {"causes": causes, "warnings": warnings}
 
 
 def availability(model: Model) -> dict[str, Any]:

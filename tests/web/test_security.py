@@ -213,8 +213,9 @@ def test_public_status_never_shows_an_internal_name_or_id(secured: httpx.Client)
     )  # fmt: skip
     status = secured.get("/status.json").json()
     assert any(f["state"] == "down" for t in status["tiers"] for f in t["functions"])
-    assert set(status) == {"incident", "tiers", "messages", "updated_at"}
-    for text in (secured.get("/status").text, secured.get("/status.json").text):
+    assert set(status) == {"incident", "state", "timeline", "tiers", "messages", "updated_at"}
+    pages = ("/status", "/status.json", "/status.atom", "/api/v2/summary.json")
+    for text in (secured.get(p).text for p in pages):
         for word in public_words:
             text = text.replace(html.escape(word, quote=False), " ").replace(word, " ")
         lowered = text.lower()

@@ -452,6 +452,36 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    publish_to: Annotated[
+        str | None,
+        typer.Option(
+            "--publish-to",
+            help="Also publish the public status off-site (a directory or sftp://user@host/path)"
+            " at start and after every incident change.",
+            show_default=False,
+        ),
+    ] = None,
+    smtp: Annotated[
+        str | None,
+        typer.Option(
+            "--smtp",
+            help="HOST:PORT of an SMTP server: the public page then offers e-mail "
+            "subscriptions (double opt-in, one-click unsubscribe).",
+            show_default=False,
+        ),
+    ] = None,
+    mail_from: Annotated[
+        str, typer.Option("--mail-from", help="Sender of the status mails.")
+    ] = "status@localhost",
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            help="The address the public reaches this server at (links in mails); "
+            "default http://HOST:PORT.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard (overview, what-if, plan, resilience) and its JSON API."""
     import uvicorn
@@ -465,11 +495,20 @@ def serve(
 
     def start() -> Any:
         try:
+            mail = None
+            if smtp is not None:
+                from blackstart.web.subscriptions import MailConfig, parse_smtp
+
+                smtp_host, smtp_port = parse_smtp(smtp)
+                url = public_url or f"http://{host}:{port}"
+                mail = MailConfig(smtp_host, smtp_port, mail_from, url)
             return create_app(
                 model,
                 db,
                 trusted_proxies=trusted_proxy or (),
                 allowed_hosts=allowed_host or (),
+                publish_to=publish_to,
+                mail=mail,
             )
         except StoreError as exc:
             raise UsageError(exc.message, suggestion=exc.suggestion) from None
@@ -794,6 +833,10 @@ app.command("diagnose")(_diagnosing.diagnose)
 app.add_typer(_diagnosing.integration_app)
 app.command("backtest")(_learning.backtest)
 app.command("calibrate")(_learning.calibrate)
+
+from blackstart.cli.status import status_app as _status_app  # noqa: E402
+
+app.add_typer(_status_app)
 polish(app)
 
 

@@ -51,6 +51,8 @@ def impact(console: Console, report: ImpactReport, *, max_components: int = 40) 
     if report.scenario:
         head = Text(f"Scenario {report.scenario} — ", style="bold") + head
     console.print(head)
+    for w in report.warnings:
+        console.print(Text("warning: ", style="bold yellow") + Text(w))
     by_tier = " · ".join(f"{t} {n}" for t, n in s["functions_down_by_tier"].items())
     total = s["functions_down"] + s["functions_up"]
     somewhere = " somewhere" if report.places_hit is not None else ""
@@ -502,6 +504,8 @@ def importance(console: Console, payload: dict[str, Any], *, max_rows: int = 40)
 
 def spof(console: Console, payload: dict[str, Any], *, max_items: int = 8) -> None:
     """Single points of failure and common-cause pairs, by tier."""
+    for w in payload.get("warnings", []):
+        console.print(Text("warning: ", style="bold yellow") + Text(w))
     for f in payload["functions"]:
         singles = f["single_points_of_failure"]
         head = Text(f"{f['tier']:<15}", style=TIER_STYLE[f["tier"]]) + Text(f["id"], style="bold")

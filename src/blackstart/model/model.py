@@ -23,6 +23,7 @@ from blackstart.model.schema import (
     Provider,
     Scenario,
     Site,
+    StatusPage,
     Team,
 )
 
@@ -74,6 +75,8 @@ class Model:
     without places."""
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
     """The ``forecast:`` section: the pace prior."""
+    status_page: StatusPage | None = None
+    """Where the public status page is hosted, if the model says."""
 
     def scenario_start(self, name: str) -> datetime:
         """The scenario's start as an aware datetime (its zone, else the model's)."""

@@ -20,9 +20,11 @@ from pydantic import (
     Discriminator,
     Field,
     PlainSerializer,
+    PrivateAttr,
     Tag,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
 from blackstart.units import Distribution, parse_distribution, parse_seconds
@@ -308,11 +310,33 @@ PlacesSpec = Annotated[
 """A list of site ids, or ``{kind: K}``: only the form written is checked."""
 
 
+NAME_LANGS = ("fr", "en")
+"""Languages a function's name may be given in; the first is the default display name."""
+_LOCALIZED_NAME_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string"},
+        {
+            "type": "object",
+            "properties": {lang: {"type": "string"} for lang in NAME_LANGS},
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+        {"type": "null"},
+    ],
+    "description": "Display name: text, or one per language ({fr: …, en: …}).",
+}
+
+
 class Function(Strict):
-    """What people do with the system (lab results to wards, telephony, billing…)."""
+    """What people do with the system (lab results to wards, telephony, billing…).
+
+    ``name`` may be plain text or one per language (``{fr: …, en: …}``): ``name`` is then
+    the French one (else the first given), shown wherever one name is shown, and
+    :attr:`names` keeps them all for the pages that speak a language."""
 
     tier: Tier
-    name: str | None = None
+    name: Annotated[str | None, WithJsonSchema(_LOCALIZED_NAME_SCHEMA)] = None
+    _names: dict[str, str] = PrivateAttr(default_factory=dict)
     delivered_at: PlacesSpec | None = Field(
         None,
         description="Places of delivery: the sites where the function is delivered to "
@@ -336,6 +360,37 @@ class Function(Strict):
         "in a regional model; impact and sweep results are grouped by it.",
     )
     description: str | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _localized_name(cls, data: Any, handler: Any) -> Any:
+        names: dict[str, str] | None = None
+        if isinstance(data, dict) and isinstance(data.get("name"), dict):
+            given = data["name"]
+            unknown = [k for k in given if k not in NAME_LANGS]
+            if unknown:
+                raise ValueError(
+                    f"name: unknown language '{unknown[0]}' (names are given in "
+                    + " and ".join(NAME_LANGS)
+                    + ")"
+                )
+            if not given or not all(isinstance(v, str) and v.strip() for v in given.values()):
+                raise ValueError("name: give each language's name as non-empty text")
+            names = {k: str(v).strip() for k, v in given.items()}
+            data = {**data, "name": names.get(NAME_LANGS[0]) or next(iter(names.values()))}
+        obj = handler(data)
+        if names:
+            obj._names = names
+        return obj
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The name in each language it was given in (empty for a plain-text name)."""
+        return dict(self._names)
+
+    def name_in(self, lang: str) -> str | None:
+        """The name in ``lang`` if given, else the default name."""
+        return self._names.get(lang, self.name)
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -472,6 +527,16 @@ class ForecastSettings(Strict):
     )
 
 
+class StatusPage(Strict):
+    """Where the public status page is hosted: the components it runs on (all of them:
+    if one is down, so is the page). ``impact`` warns when a failure takes it down."""
+
+    components: list[Id] = Field(
+        min_length=1, description="Components the status page runs on (all needed)."
+    )
+    url: str | None = Field(None, description="Its public address (shown, never fetched).")
+
+
 class Document(Strict):
     """One model file. A model is one or more of these (a directory, or ``include:``)."""
 
@@ -479,6 +544,9 @@ class Document(Strict):
     description: str | None = None
     timezone: str | None = Field(None, description="Default time zone of the model.")
     include: list[str] = Field(default_factory=list, description="Other files, relative paths.")
+    status_page: StatusPage | None = Field(
+        None, description="Where the public status page is hosted (the components it runs on)."
+    )
     overlay: dict[str, dict[Id, dict[str, Any]]] = Field(
         default_factory=dict,
         description="Changes by id to entities defined in other files: section -> id -> "
@@ -514,7 +582,7 @@ SECTIONS: dict[str, type[Strict]] = {
 }
 """Section key -> entity class. Entities in a section are keyed by id."""
 
-TOP_LEVEL_SCALARS = ("name", "description", "timezone", "include", "forecast")
+TOP_LEVEL_SCALARS = ("name", "description", "timezone", "include", "forecast", "status_page")
 
 
 def json_schema() -> dict[str, Any]:

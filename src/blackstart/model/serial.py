@@ -38,6 +38,8 @@ import numpy as np
 from pydantic import BaseModel
 
 _TAG = "!"
+_PRIVATE = _TAG + "private"
+"""Key of a pydantic model's private attributes (set, not validated, by the model)."""
 """Key of a tagged object; no model key starts with '!' (ids and keys are checked)."""
 _PACKAGE = "blackstart."
 _ATOMS = (type(None), bool, int, float, str)
@@ -56,6 +58,9 @@ def _enc(obj: Any) -> Any:
         values = obj.__dict__
         for k in obj.model_fields_set:
             d[k] = _enc(values[k])
+        private = obj.__pydantic_private__
+        if private:  # e.g. a function's names per language
+            d[_PRIVATE] = {k: _enc(v) for k, v in private.items()}
         return d
     if t is tuple:
         return {_TAG: "tuple", "v": [_enc(x) for x in obj]}
@@ -193,7 +198,13 @@ def _hook(d: dict[str, Any]) -> Any:
         return np.array(d["v"], dtype=dtype).reshape(d["shape"])
     cls = _class(tag)
     if issubclass(cls, BaseModel):
-        return _construct(cls, d)
+        private = d.pop(_PRIVATE, None)
+        obj = _construct(cls, d)
+        if private:
+            object.__setattr__(
+                obj, "__pydantic_private__", {**(obj.__pydantic_private__ or {}), **private}
+            )
+        return obj
     if issubclass(cls, Enum):
         return cls(d["v"])
     return cls(**d)

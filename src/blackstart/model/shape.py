@@ -16,7 +16,13 @@ from pydantic import BaseModel, ValidationError
 from blackstart.errors import Problem, did_you_mean
 from blackstart.io.source import PathKey, SourceFile
 from blackstart.model.register import Entry, Registry
-from blackstart.model.schema import SECTIONS, ForecastSettings, Strict, _check_timezone
+from blackstart.model.schema import (
+    SECTIONS,
+    ForecastSettings,
+    StatusPage,
+    Strict,
+    _check_timezone,
+)
 
 # --------------------------------------------------------------------------- shape
 
@@ -114,6 +120,20 @@ def check_shapes(reg: Registry) -> None:
                 reg.problems.append(src.problem("bad-value", str(exc), (key,)))
         if key == "forecast":
             reg.problems.extend(_forecast_problems(value, src))
+        if key == "status_page":
+            try:
+                StatusPage.model_validate(value)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    where = (key, *err["loc"])
+                    reg.problems.append(
+                        src.problem(
+                            "bad-value",
+                            f"status_page: {err['msg']}",
+                            where,
+                            suggestion="status_page: {components: [ID, ...], url: https://...}",
+                        )
+                    )
 
 
 def _forecast_problems(value: Any, src: SourceFile) -> list[Problem]:

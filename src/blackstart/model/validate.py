@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
+
 from blackstart.errors import ModelError, Problem, did_you_mean
 from blackstart.io.source import PathKey
 from blackstart.model.cycles import cycle_problems
@@ -26,6 +28,7 @@ from blackstart.model.schema import (
     ForecastSettings,
     Scenario,
     Site,
+    StatusPage,
     Team,
 )
 
@@ -184,6 +187,7 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         for i, text in enumerate(sc.fail):
             problems.extend(_check_fail(reg, entry, i, text))
 
+    status_page = _status_page(reg, problems)
     problems.extend(cycle_problems(graph, reqs, {**components, **functions}))
     if problems:
         raise ModelError(problems)
@@ -210,7 +214,32 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         sources=tuple(s.label for s in reg.sources),
         hash=hash_fn(reg),
         origin={f"{sec[:-1]}:{i}": en.source.label for sec, t in e.items() for i, en in t.items()},
+        status_page=status_page,
     )
+
+
+def _status_page(reg: Registry, problems: list[Problem]) -> StatusPage | None:
+    """The ``status_page:`` entry, its components checked (shape errors are the loader's)."""
+    if "status_page" not in reg.scalars:
+        return None
+    raw, src = reg.scalars["status_page"]
+    try:
+        page = StatusPage.model_validate(raw)
+    except ValidationError:
+        return None
+    known = reg.entries["components"]
+    for i, cid in enumerate(page.components):
+        if cid not in known:
+            problems.append(
+                src.problem(
+                    "unknown-reference",
+                    f"status_page runs on unknown component '{cid}'",
+                    ("status_page", "components", i),
+                    element="status_page",
+                    suggestion=did_you_mean(cid, sorted(known)) or "list components of the model",
+                )
+            )
+    return page
 
 
 def _check_fail(reg: Registry, entry: Entry, i: int, text: str) -> list[Problem]:

@@ -22,8 +22,12 @@ from blackstart.web import (
     explorer_routes,
     incidents,
     pages,
+    publish,
     recovery_routes,
     routes,
+    status_public,
+    subscriptions,
+    webhooks,
 )
 from blackstart.web.dashboard import Dashboard
 from blackstart.web.render import STATIC
@@ -36,6 +40,8 @@ def create_app(
     *,
     trusted_proxies: Sequence[str] = (),
     allowed_hosts: Sequence[str] = (),
+    publish_to: str | None = None,
+    mail: subscriptions.MailConfig | None = None,
 ) -> FastAPI:
     """The dashboard app serving the model at ``model_path`` with the store at ``db_url``
     (default: ``blackstart.db`` in the working directory, see
@@ -48,6 +54,11 @@ def create_app(
     ``-Host``; ``allowed_hosts`` are served besides loopback while the store has no user
     (:mod:`blackstart.web.security`; ``ValueError`` for a bad address).
 
+    ``publish_to`` (a directory or ``sftp://`` URL, :mod:`blackstart.web.publish`): the
+    static status snapshot is published there at start and after every incident change.
+    ``mail``: the public page offers e-mail subscriptions, mailed through that SMTP server
+    (:mod:`blackstart.web.subscriptions`).
+
     FastAPI's ``/docs`` and ``/redoc`` are off: they would load their assets from a CDN,
     and the dashboard makes no request to any other host. ``/docs`` is Swagger UI from the
     package's own static files instead (:mod:`blackstart.web.docs`).
@@ -56,7 +67,9 @@ def create_app(
         trusted_proxies=parse_proxies(trusted_proxies),
         allowed_hosts=frozenset(h.strip().lower() for h in allowed_hosts),
     )
+    target = publish.parse_target(publish_to) if publish_to is not None else None
     dashboard = Dashboard.open(model_path, db_url)
+    publishers: list[publish.Publisher] = []
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -66,6 +79,9 @@ def create_app(
             auth = getattr(_app.state, "auth", None)
             if auth is not None:
                 auth.flush()  # the security-log counts not written yet
+            for p in publishers:
+                p.close()
+            _app.state.webhooks.close()
             dashboard.close()
 
     app = FastAPI(
@@ -87,5 +103,12 @@ def create_app(
     diagnose_views.install(app, dashboard)
     incidents.install(app, dashboard, security)
     diagnose_views.install_webhooks(app)
+    app.include_router(status_public.router)
+    app.state.webhooks = webhooks.attach(app.state.incidents)
+    if mail is not None:
+        subscriptions.install(app, mail)
+    if target is not None:
+        publishers.append(publish.attach(app.state.incidents, target))
+        app.state.publisher = publishers[0]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -56,7 +56,17 @@ FLUSH_S = 1.0
 NAMES_TTL_S = 5.0
 MAX_FAILURES = PAIR_MAX
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PUBLIC = ("/status", "/status.json", "/login", "/favicon.ico")
+PUBLIC = (
+    "/status",
+    "/status.json",
+    "/status.atom",
+    "/api/v2/summary.json",
+    "/status/subscribe",
+    "/status/confirm",
+    "/status/unsubscribe",
+    "/login",
+    "/favicon.ico",
+)
 PUBLIC_PREFIXES = ("/static/",)
 QUERY_POSTS = frozenset({"/api/what-if", "/api/what-if/forecast"})
 """POSTs that only compute an answer (a what-if and its forecast): a viewer may send them;

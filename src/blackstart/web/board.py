@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 from blackstart import incident, planning
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.schema import TIERS
+from blackstart.store import incident_status
 from blackstart.store.incidents import EVENT_KINDS, IncidentRow, IncidentStore, Snapshot
 from blackstart.web.bounds import check_time, duration_seconds
 from blackstart.web.dashboard import Dashboard, NotFound
@@ -91,6 +93,7 @@ def board_of(store: IncidentStore, incident_id: int) -> dict[str, Any]:
         "announcements": [a.to_dict() for a in snap.announcements],
         "messages": [m.to_dict() for m in snap.messages],
         "events": [e.to_dict() for e in snap.events],
+        "states": [r.to_dict() for r in incident_status.states(store, incident_id)],
         "review": inc.review,
     }
 
@@ -105,7 +108,11 @@ class IncidentService:
     _locks: dict[int, threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _status: tuple[float, dict[str, Any]] | None = None
-    _pages: tuple[dict[str, Any], bytes, bytes] | None = None
+    _pages: dict[str, tuple[dict[str, Any], bytes, bytes]] = field(default_factory=dict)
+    subscribe: bool = False
+    """Whether the public page offers e-mail subscriptions (SMTP configured)."""
+    listeners: list[Callable[[], None]] = field(default_factory=list)
+    """Called after every committed change (e.g. the off-site publisher); must not raise."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -327,6 +334,23 @@ class IncidentService:
             )
         )
 
+    def set_state(
+        self, incident_id: int, user: str, state: str, expected_version: int | None = None
+    ) -> int:
+        """Set the incident's public state (investigating … resolved)."""
+        self.get(incident_id)
+        if state not in incident_status.PUBLIC_STATES:
+            raise UsageError(
+                f"unknown state '{state}'",
+                suggestion=did_you_mean(state, incident_status.PUBLIC_STATES)
+                or " / ".join(incident_status.PUBLIC_STATES),
+            )
+        return self._changed(
+            incident_status.set_state(
+                self.store, incident_id, state, user=user, expected_version=expected_version
+            )
+        )
+
     def set_clock(
         self,
         incident_id: int,
@@ -401,7 +425,7 @@ class IncidentService:
             payload = incident.forecast_payload(self.context(snap.incident), snap, as_of=when)
             summary = incident.eta_summary(payload)
             self.store.add_forecast(incident_id, snap.incident.version, when, summary)
-        self._status = None
+        self._changed(0)
         return summary
 
     def reforecast_after(self, incident_id: int) -> None:
@@ -414,39 +438,61 @@ class IncidentService:
             log.exception("re-forecast of incident %s failed after a stored change", incident_id)
 
     def _changed(self, version: int) -> int:
+        """After a committed change: drop the cached status, tell the listeners."""
         self._status = None
+        for listener in self.listeners:
+            listener()
         return version
 
     # ------------------------------------------------------------------ views
 
     def board(self, incident_id: int) -> dict[str, Any]:
-        """The board's JSON (:func:`board_of`)."""
+        """The board's JSON (:func:`board_of`), with ``warnings`` (e.g. the status page
+        is down with this incident: the model's ``status_page:``)."""
         self.get(incident_id)
-        return board_of(self.store, incident_id)
+        data = board_of(self.store, incident_id)
+        data["warnings"] = self.status_page_warnings(data["incident"]["fail"])
+        return data
 
-    def status_pages(self) -> tuple[bytes, bytes]:
-        """``/status.json`` and ``/status`` as bytes, rendered once per status payload."""
+    def status_page_warnings(self, fail: list[str]) -> list[str]:
+        """Whether the failures take down what the status page runs on."""
+        if self.dash.model.status_page is None or not fail:
+            return []
+        from blackstart import api
+
+        report = api.impact(self.dash.model, fail=list(fail), graph=self.dash.graph)
+        return list(report.warnings)
+
+    def status_pages(self, lang: str = "fr") -> tuple[bytes, bytes]:
+        """``/status.json`` and ``/status`` (in ``lang``) as bytes, rendered once per
+        status payload and language."""
         payload = self.public_status()
-        pages = self._pages
+        pages = self._pages.get(lang)
         if pages is None or pages[0] is not payload:
             import json
 
+            from blackstart.web import i18n
             from blackstart.web.render import templates
 
             body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-            page = templates.env.get_template("status.html").render(s=payload).encode()
+            page = (
+                templates.env.get_template("status.html")
+                .render(s=payload, subscribe=self.subscribe, **i18n.context(lang, self.tz))
+                .encode()
+            )
             pages = (payload, body, page)
-            self._pages = pages
+            self._pages[lang] = pages
         return pages[1], pages[2]
 
-    def status_fresh(self) -> bool:
+    def status_fresh(self, lang: str = "fr") -> bool:
         """Whether :meth:`status_pages` would answer from its cache."""
         cached = self._status
+        pages = self._pages.get(lang)
         return (
             cached is not None
             and time.monotonic() - cached[0] < STATUS_TTL_S
-            and self._pages is not None
-            and self._pages[0] is cached[1]
+            and pages is not None
+            and pages[0] is cached[1]
         )
 
     def public_status(self) -> dict[str, Any]:
@@ -473,6 +519,7 @@ class IncidentService:
         messages.sort(key=lambda m: m["published_at"], reverse=True)
         payload = {
             "incident": bool(live),
+            **incident_status.public_timeline(self.store, live),
             "tiers": [{"tier": t, "functions": functions[t]} for t in TIERS],
             "messages": messages,
             "updated_at": updated.isoformat(timespec="seconds") if updated else None,

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from blackstart.incident import place_name
 from blackstart.model.schema import TIERS
+from blackstart.store.incident_status import PUBLIC_STATES
 from blackstart.store.incidents import EVENT_KINDS, IncidentStore
 from blackstart.store.security_log import SecurityLog
 from blackstart.web import eta_chart, incidents_api, login, status
@@ -107,6 +108,7 @@ def board_page(request: Request, incident_id: Id, svc: Svc) -> Response:
             "b": data,
             "tiers": TIERS,
             "kinds": EVENT_KINDS,
+            "public_states": PUBLIC_STATES,
             "chart": eta_chart.svg(data),
             "place_names": {
                 p: place_name(svc.dash.model, p)
@@ -177,6 +179,14 @@ def announce_page(
 ) -> Response:
     svc.announce(incident_id, _user(request), tier=tier, eta=eta)
     return _back(incident_id, "#eta")
+
+
+@pages.post("/incidents/{incident_id}/state")
+def state_page(
+    request: Request, incident_id: int, svc: Svc, state: Annotated[str, Form(max_length=30)]
+) -> Response:
+    svc.set_state(incident_id, _user(request), state)
+    return _back(incident_id, "#public-state")
 
 
 @pages.post("/incidents/{incident_id}/messages")

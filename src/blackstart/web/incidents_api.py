@@ -95,6 +95,12 @@ class FailureEnd(Versioned):
     at: str = Field(max_length=64, description="When power or the provider came back (ISO).")
 
 
+class State(Versioned):
+    state: str = Field(
+        max_length=30, description="investigating, identified, recovering, monitoring, resolved"
+    )
+
+
 class Clock(Versioned):
     sim_now: str | None = Field(default=None, max_length=64)
     advance: str | None = Field(default=None, max_length=64)
@@ -186,6 +192,12 @@ def draft(incident_id: Id, body: Draft, request: Request, svc: Svc) -> Payload:
 @router.post("/incidents/{incident_id}/messages/{message_id}/publish", summary="Publish a message")
 def publish(incident_id: Id, message_id: Id, request: Request, svc: Svc) -> Payload:
     return {"version": svc.publish(incident_id, _user(request), message_id)}
+
+
+@router.post("/incidents/{incident_id}/state", summary="Set the incident's public state")
+def state(incident_id: int, body: State, request: Request, svc: Svc) -> Payload:
+    version = svc.set_state(incident_id, _user(request), body.state, body.expected_version)
+    return {"version": version}
 
 
 @router.post("/incidents/{incident_id}/clock", summary="Set or advance a drill's simulated clock")

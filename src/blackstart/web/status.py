@@ -17,6 +17,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from blackstart.web import i18n
 from blackstart.web.board import IncidentService
 from blackstart.web.render import templates
 
@@ -41,9 +42,11 @@ def status_json(request: Request) -> Response:
 
 @router.get("/status", response_class=HTMLResponse)
 def status_page(request: Request) -> Response:
-    return templates.TemplateResponse(
-        request, "status.html", {"s": _svc(request).public_status()}, headers=_headers()
-    )
+    lang = i18n.negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+    svc = _svc(request)
+    context = {"s": svc.public_status(), "subscribe": svc.subscribe, **i18n.context(lang, svc.tz)}
+    headers = {**_headers(), "content-language": lang, "vary": "Accept-Language"}
+    return templates.TemplateResponse(request, "status.html", context, headers=headers)
 
 
 Scope = MutableMapping[str, Any]
@@ -65,12 +68,15 @@ class StatusFastPath:
             await self.app(scope, receive, send)
             return
         svc = self.service
-        if svc.status_fresh():
-            body, page = svc.status_pages()
+        lang = _lang(scope)
+        if svc.status_fresh(lang):
+            body, page = svc.status_pages(lang)
         else:
-            body, page = await to_thread.run_sync(svc.status_pages)
+            body, page = await to_thread.run_sync(svc.status_pages, lang)
         content, ctype = (body, _JSON) if path == "/status.json" else (page, _HTML)
         headers = [*ctype, *_COMMON, (b"content-length", str(len(content)).encode())]
+        if path == "/status":
+            headers += [(b"content-language", lang.encode()), (b"vary", b"Accept-Language")]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send(
             {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else content}
@@ -78,3 +84,15 @@ class StatusFastPath:
 
 
 PAGES = frozenset({"/status", "/status.json"})
+
+
+def _lang(scope: Scope) -> str:
+    """The page's language from ``?lang=`` and ``Accept-Language`` (:mod:`.i18n`)."""
+    from urllib.parse import parse_qs
+
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[-1]
+    accept = next(
+        (v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"accept-language"),
+        None,
+    )
+    return i18n.negotiate(query, accept)

@@ -1,0 +1,128 @@
+"""``blackstart status publish``: write the public status as a static snapshot
+(``index.html``, ``status.json``, ``status.atom``) to a directory or an SFTP server, so
+that the status page stays readable when the data centre that runs blackstart is down.
+
+Registered on the main app at the end of :mod:`blackstart.cli.app`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from blackstart.cli.options import err
+from blackstart.cli.options import guard as _guard
+from blackstart.cli.incidents import DbOpt
+from blackstart.errors import UsageError
+
+status_app: typer.Typer = typer.Typer(
+    name="status",
+    help="The public status page: publish it off-site.",
+    no_args_is_help=True,
+)
+
+
+@status_app.command("publish")
+def publish_cmd(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="A directory, or sftp://user@host:port/path[?identity=KEY&known_hosts=FILE].",
+            show_default=False,
+        ),
+    ],
+    db: DbOpt = None,
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="Model file (names of the functions); default: the example."),
+    ] = None,
+) -> None:
+    """Publish the public status (index.html in French, index.en.html, status.json,
+    status.atom) to TARGET, each file replaced atomically: no script, no link to any
+    host, readable from any web server or straight from disk. Exit 1 if the target
+    cannot be written, 2 if it is not a valid target."""
+    from blackstart import api
+    from blackstart.store import StoreError
+    from blackstart.store.incidents import IncidentStore
+    from blackstart.web.board import IncidentService
+    from blackstart.web.dashboard import Dashboard
+    from blackstart.web.publish import PublishError, parse_target, publish
+    from blackstart.web.status_public import SNAPSHOT_FILES, snapshot
+
+    def run() -> int:
+        target = parse_target(to)
+        try:
+            dash = Dashboard.open(model or api.example_path(), db)
+        except StoreError as exc:
+            raise UsageError(exc.message, suggestion=exc.suggestion) from None
+        try:
+            svc = IncidentService(dash, IncidentStore(dash.store))
+            files = snapshot(svc.public_status(), svc.tz)
+            try:
+                publish(files, target)
+            except PublishError as exc:
+                hint = f" — [green]{escape(exc.suggestion)}[/]" if exc.suggestion else ""
+                err.print(f"[bold red]error:[/] {escape(exc.message)}{hint}")
+                raise typer.Exit(1) from None
+        finally:
+            dash.close()
+        return sum(len(v) for v in files.values())
+
+    size = _guard(False, run)
+    err.print(
+        f"published the status to {parse_target(to)} "
+        f"({size / 1024:.0f} KiB, {len(SNAPSHOT_FILES)} files)"
+    )
+
+
+webhook_app: typer.Typer = typer.Typer(
+    name="webhook",
+    help="Webhook subscribers of the public status (signed HMAC-SHA256, retried).",
+    no_args_is_help=True,
+)
+status_app.add_typer(webhook_app)
+UrlArg = Annotated[str, typer.Argument(help="The subscriber's URL.", show_default=False)]
+
+
+@webhook_app.command("add")
+def webhook_add(url: UrlArg, db: DbOpt = None) -> None:
+    """Subscribe URL to every public status change; print its signing secret (shown once)."""
+    from blackstart.cli.incidents import _open
+    from blackstart.store import StoreError
+    from blackstart.store.webhooks import add_webhook
+
+    def add() -> str:
+        store = _open(db).store
+        try:
+            return add_webhook(store, url).secret
+        except StoreError as exc:
+            raise UsageError(exc.message, suggestion=exc.suggestion) from None
+        finally:
+            store.close()
+
+    secret = _guard(False, add)
+    typer.echo(secret)
+    err.print(f"subscribed {url}; the line above is its signing secret: give it to the receiver")
+
+
+@webhook_app.command("remove")
+def webhook_remove(url: UrlArg, db: DbOpt = None) -> None:
+    """Erase a subscriber and its secret."""
+    from blackstart.cli.incidents import _open
+    from blackstart.store.webhooks import remove_webhook
+
+    def remove() -> bool:
+        store = _open(db).store
+        try:
+            return remove_webhook(store, url)
+        finally:
+            store.close()
+
+    if not _guard(False, remove):
+        err.print(f"[bold red]error:[/] no subscriber {escape(url)}")
+        raise typer.Exit(1)
+    err.print(f"removed {url}")
