@@ -153,7 +153,7 @@ def test_publish_over_sftp_to_a_real_openssh_server(tmp_path: Path, model: Model
 )
 def test_bad_targets_are_refused_with_a_message(target: str, message: str) -> None:
     r = runner.invoke(cli_app, ["status", "publish", "--to", target])
-    assert r.exit_code == 2  # a usage error
+    assert r.exit_code == 1  # an input error (README: exit codes)
     assert message in " ".join(r.output.split())
 
 

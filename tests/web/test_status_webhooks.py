@@ -122,9 +122,9 @@ def test_subscribe_and_erase_by_cli(tmp_path: Path) -> None:
     args = ["status", "webhook"]
     assert runner.invoke(cli_app, [*args, "add", "https://x.example/h", "--db", url]).exit_code == 0
     again = runner.invoke(cli_app, [*args, "add", "https://x.example/h", "--db", url])
-    assert again.exit_code == 2 and "already subscribed" in again.output
+    assert again.exit_code == 1 and "already subscribed" in again.output
     bad = runner.invoke(cli_app, [*args, "add", "ftp://x", "--db", url])
-    assert bad.exit_code == 2 and "not a webhook URL" in bad.output
+    assert bad.exit_code == 1 and "not a webhook URL" in bad.output
     assert (
         runner.invoke(cli_app, [*args, "remove", "https://x.example/h", "--db", url]).exit_code == 0
     )
