@@ -105,11 +105,11 @@ def test_names_are_nfkc_normalised_and_case_twins_refused(tmp_path: Path) -> Non
     args = ["--role", "admin", "--db", db, "--password-stdin"]
     assert runner.invoke(cli, ["user", "add", "ａｄａ", *args], input=GOOD + "\n").exit_code == 0
     res = runner.invoke(cli, ["user", "add", "Ada", *args], input=GOOD + "\n")
-    assert res.exit_code == 2 and "exists" in res.output
+    assert res.exit_code == 1 and "exists" in res.output
     res = runner.invoke(cli, ["user", "add", "ada\u200b", *args], input=GOOD + "\n")
-    assert res.exit_code == 2 and "U+200B" in res.output
+    assert res.exit_code == 1 and "U+200B" in res.output
     res = runner.invoke(cli, ["user", "add", "bob", *args], input=" " * 20 + "\n")
-    assert res.exit_code == 2 and "whitespace" in res.output
+    assert res.exit_code == 1 and "whitespace" in res.output
     store = IncidentStore(open_store(db))
     assert [u.name for u in store.users()] == ["ada"]
     store.store.close()
@@ -149,7 +149,7 @@ def test_disable_passwd_and_revoke_end_sessions_of_a_running_server(tmp_path: Pa
         res = runner.invoke(
             cli, ["user", "passwd", "olga", "--db", db, "--password-stdin"], input="short\n"
         )
-        assert res.exit_code == 2 and "too short" in res.output
+        assert res.exit_code == 1 and "too short" in res.output
         res = runner.invoke(
             cli, ["user", "passwd", "olga", "--db", db, "--password-stdin"], input=GOOD + "\n"
         )
@@ -157,7 +157,7 @@ def test_disable_passwd_and_revoke_end_sessions_of_a_running_server(tmp_path: Pa
         assert client.get("/api/incidents").status_code == 401
         login(client, "olga", GOOD)
         res = runner.invoke(cli, ["user", "disable", "nobody", "--db", db])
-        assert res.exit_code == 2 and "no user 'nobody'" in res.output
+        assert res.exit_code == 1 and "no user 'nobody'" in res.output
     store = app.state.auth.incidents
     actions = [(e.user, e.action) for e in reversed(store.audit_log())]
     for action in ("user.sessions-revoke", "user.disable", "user.enable", "user.passwd"):

@@ -55,14 +55,14 @@ def test_board_and_status_show_each_place(tmp_path: Path) -> None:
         assert 'id="forecast-places"' in page and "West hospital" in page
         status = board.get("/status.json").json()
         vital = next(t for t in status["tiers"] if t["tier"] == "vital")
-        tel = next(f for f in vital["functions"] if f["name"].startswith("Internal and external"))
+        tel = next(f for f in vital["functions"] if f["name"].startswith("Téléphonie interne et externe"))
         assert [p["name"] for p in tel["places"]] == [
             "South hospital",
             "West hospital",
             "Central hospital (with the emergency dispatch centre on its campus)",
         ]
         html = board.get("/status").text
-        assert "West hospital / Internal and external telephony" in html
+        assert "West hospital / Téléphonie interne et externe de chaque hôpital" in html
         assert "hospital-west" not in html and "hospital-west" not in json.dumps(status)
 
 
