@@ -98,10 +98,14 @@ def clock_now(inc: IncidentRow) -> datetime:
 
 
 def task_states(snap: Snapshot) -> dict[str, dict[str, Any]]:
-    """Per task id: its latest started / done / verified event."""
+    """Per task id: its latest started / done / verified event that was not undone (an
+    ``undo-KIND`` event cancels the task's live KIND mark; both stay in the log)."""
     out: dict[str, dict[str, Any]] = {}
     for e in snap.events:
-        out.setdefault(e.task, {})[e.kind] = e
+        if e.kind.startswith("undo-"):
+            out.get(e.task, {}).pop(e.kind[5:], None)
+        else:
+            out.setdefault(e.task, {})[e.kind] = e
     return out
 
 

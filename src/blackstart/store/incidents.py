@@ -47,6 +47,7 @@ from blackstart.store.users import ROLES, UserQueries
 
 __all__ = [
     "EVENT_KINDS",
+    "UNDO_KINDS",
     "ROLES",
     "AnnouncementRow",
     "AuditRow",
@@ -63,6 +64,8 @@ __all__ = [
 ]
 
 EVENT_KINDS = ("started", "done", "verified")
+UNDO_KINDS = tuple(f"undo-{k}" for k in EVENT_KINDS)
+"""A compensating event: cancels the task's live mark of that kind (never a delete)."""
 RETRIES = 50
 
 
@@ -222,8 +225,8 @@ class IncidentStore(UserQueries):
         comment: str,
         expected_version: int | None = None,
     ) -> int:
-        """Record a task started, done or verified."""
-        if kind not in EVENT_KINDS:
+        """Record a task started, done or verified, or the undo of such a mark."""
+        if kind not in EVENT_KINDS + UNDO_KINDS:
             raise StoreError(f"unknown event '{kind}'", suggestion=", ".join(EVENT_KINDS))
 
         def apply(s: Session, _row: Incident) -> tuple[Any, Any]:

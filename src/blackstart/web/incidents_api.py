@@ -67,6 +67,15 @@ class Event(Versioned):
     kind: str = Field(pattern="^(started|done|verified)$")
     comment: str = Field(default="", max_length=2000)
     at: str | None = Field(default=None, max_length=64)
+    confirm: bool = Field(
+        default=True,
+        description="false: refuse (422) a mark that looks out of order (done before its "
+        "prerequisites, before the failure ended); the board asks the operator instead",
+    )
+
+
+class Undo(Versioned):
+    task: str = Field(min_length=1, max_length=300)
 
 
 class Unplanned(Versioned):
@@ -80,6 +89,11 @@ class Unplanned(Versioned):
 class Announce(Versioned):
     tier: str = Field(max_length=30)
     eta: str = Field(max_length=64)
+    confirm: bool = Field(
+        default=True,
+        description="false: refuse (422, with its chance of being kept) an ETA earlier than "
+        "the current P80",
+    )
 
 
 class Draft(Versioned):
@@ -141,6 +155,16 @@ def event(incident_id: int, body: Event, request: Request, svc: Svc) -> Payload:
         comment=body.comment,
         at=body.at,
         expected_version=body.expected_version,
+        confirm=body.confirm,
+    )
+    return _changed(svc, incident_id, version)
+
+
+@router.post("/incidents/{incident_id}/undo", status_code=201, summary="Undo your last mark")
+def undo(incident_id: int, body: Undo, request: Request, svc: Svc) -> Payload:
+    """Cancel your own last mark of a task within a few minutes, by a compensating event."""
+    version = svc.undo(
+        incident_id, _user(request), task=body.task, expected_version=body.expected_version
     )
     return _changed(svc, incident_id, version)
 
@@ -168,6 +192,7 @@ def announce(incident_id: int, body: Announce, request: Request, svc: Svc) -> Pa
         tier=body.tier,
         eta=body.eta,
         expected_version=body.expected_version,
+        confirm=body.confirm,
     )
     return {"version": version}
 
