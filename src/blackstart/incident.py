@@ -239,7 +239,7 @@ def public_functions(model: Model, summary: dict[str, Any] | None) -> dict[str, 
         f = by_id.get(fid)
         state = "up" if f is None or summary is None else function_state(f, summary["as_of"])
         row: dict[str, Any] = {
-            "name": fn.name or fid.replace("-", " ").capitalize(),
+            "name": fn.public_name or fn.name or fid.replace("-", " ").capitalize(),
             "state": state,
         }
         if state == "down" and f is not None:

@@ -11,6 +11,7 @@ problem's precedence, returns plain data. Does not touch the database or HTTP.
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,9 +64,11 @@ def order_warnings(
     ``states`` maps every task on the board to its state (todo/started/done/verified).
     """
     out = []
-    pending = [p for p in prereqs.get(task, []) if p in states and states[p] not in FINISHED]
+    pending = [p for p in on_board(task, prereqs, states) if states[p] not in FINISHED]
     if pending:
-        names = ", ".join(pending[:3]) + (f" and {len(pending) - 3} more" if len(pending) > 3 else "")
+        names = ", ".join(pending[:3]) + (
+            f" and {len(pending) - 3} more" if len(pending) > 3 else ""
+        )
         out.append(f"'{task}' is marked {kind} before its prerequisites are done: {names}")
     if task in waiters and failure_end is not None and at < failure_end:
         out.append(
@@ -74,6 +77,24 @@ def order_warnings(
             "still out"
         )
     return out
+
+
+def on_board(task: str, prereqs: dict[str, list[str]], states: dict[str, str]) -> list[str]:
+    """The prerequisites of ``task`` that are on the board, looking through the ones that
+    are not (a restore the plan skipped stands for its own prerequisites)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    stack = list(prereqs.get(task, []))
+    while stack:
+        p = stack.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        if p in states:
+            out.append(p)
+        else:
+            stack.extend(prereqs.get(p, []))
+    return sorted(out)
 
 
 def valid_marks(state: str) -> list[str]:
@@ -109,11 +130,13 @@ def chance_kept(eta: datetime, as_of: datetime, quantiles: dict[str, str]) -> fl
     ``(as_of, 0)``, ``(P50, .5)``, ``(P80, .8)``, ``(P95, .95)``, and reaching 1 an
     interval (P95 − P80) after P95. An interpolation, not a fit: it is exact at the
     quantiles the forecast kept."""
-    points = [(as_of, 0.0)] + [(_t(quantiles[q]), p) for q, p in (("p50", .5), ("p80", .8), ("p95", .95))]
+    points = [(as_of, 0.0)] + [
+        (_t(quantiles[q]), p) for q, p in (("p50", 0.5), ("p80", 0.8), ("p95", 0.95))
+    ]
     points.append((points[-1][0] + (points[-1][0] - points[-2][0]), 1.0))
     if eta <= points[0][0]:
         return 0.0
-    for (t0, p0), (t1, p1) in zip(points, points[1:], strict=False):
+    for (t0, p0), (t1, p1) in itertools.pairwise(points):
         if eta <= t1:
             span = (t1 - t0).total_seconds()
             return p1 if span <= 0 else p0 + (p1 - p0) * (eta - t0).total_seconds() / span
@@ -129,7 +152,9 @@ def now_panel(
 ) -> dict[str, Any]:
     """The "now" panel of the board (see the module docstring)."""
     tasks = board["tasks"]
-    states = {t["id"]: t["state"] for t in tasks} | {u["key"]: u["state"] for u in board["unplanned"]}
+    states = {t["id"]: t["state"] for t in tasks} | {
+        u["key"]: u["state"] for u in board["unplanned"]
+    }
     failure_end = _t(board["incident"]["failure_end_at"] or board["plan"]["failure_end"])
     ready: dict[str, list[dict[str, Any]]] = {}
     overdue: dict[str, list[dict[str, Any]]] = {}

@@ -24,7 +24,13 @@ from blackstart.errors import ModelError, Problem, did_you_mean
 from blackstart.io.source import PathKey, SourceFile, read_source
 from blackstart.model.model import Model
 from blackstart.model.overlay import apply_overlays
-from blackstart.model.schema import SECTIONS, TOP_LEVEL_SCALARS, Strict, _check_timezone
+from blackstart.model.schema import (
+    SECTIONS,
+    TOP_LEVEL_SCALARS,
+    Organisation,
+    Strict,
+    _check_timezone,
+)
 
 MODEL_SUFFIXES = (".yaml", ".yml", ".json")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -347,6 +353,13 @@ def check_shapes(reg: Registry) -> None:
                 _check_timezone(value)
             except ValueError as exc:
                 reg.problems.append(src.problem("bad-value", str(exc), (key,)))
+        if key == "organisation":
+            try:
+                Organisation.model_validate(value)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    where = (key, *(str(x) for x in err.get("loc", ())))
+                    reg.problems.append(src.problem("bad-value", str(err["msg"]), where))
 
 
 # --------------------------------------------------------------------------- public

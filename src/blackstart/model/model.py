@@ -15,7 +15,15 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from blackstart.model.requirements import Requirement
-from blackstart.model.schema import Component, Function, Provider, Scenario, Site, Team
+from blackstart.model.schema import (
+    Component,
+    Function,
+    Organisation,
+    Provider,
+    Scenario,
+    Site,
+    Team,
+)
 
 RefKind = Literal["site", "provider", "component", "function"]
 FAILABLE: tuple[RefKind, ...] = ("site", "provider", "component")
@@ -57,6 +65,8 @@ class Model:
     """sha256 of the canonical content (independent of comments, layout and file split)."""
     origin: Mapping[str, str] = field(default_factory=_frozen)  # type: ignore[arg-type]
     """``kind:id`` -> file it is defined in."""
+    organisation: Organisation | None = None
+    """Name, helpline and instructions for the public status page."""
 
     def scenario_start(self, name: str) -> datetime:
         """The scenario's start as an aware datetime (its zone, else the model's)."""

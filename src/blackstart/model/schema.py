@@ -285,11 +285,30 @@ class DegradedMode(Strict):
     holds_for: Seconds = Field(description="How long the fallback holds.")
 
 
+class Organisation(Strict):
+    """Who runs the system, as the public status page names it."""
+
+    name: str = Field(description="Shown at the top of the public status page.")
+    helpline: str | None = Field(
+        None, description="Who to call during an outage (a phone number or a short text)."
+    )
+    instructions: str | None = Field(
+        None,
+        description="What staff should do while services are down, shown first on the "
+        "public status page (e.g. 'use the downtime procedures in the red binder').",
+    )
+
+
 class Function(Strict):
     """What people do with the system (lab results to wards, telephony, billing…)."""
 
     tier: Tier
     name: str | None = None
+    public_name: str | None = Field(
+        None,
+        description="Name on the public status page, in the words staff and the public use "
+        "(no server, site or tier jargon); defaults to 'name'.",
+    )
     requires: RequirementSpec = None
     rto: Seconds | None = Field(None, description="Recovery time objective.")
     mtpd: Seconds | None = Field(None, description="Maximum tolerable period of disruption.")
@@ -389,6 +408,9 @@ class Document(Strict):
     name: str | None = None
     description: str | None = None
     timezone: str | None = Field(None, description="Default time zone of the model.")
+    organisation: Organisation | None = Field(
+        None, description="Name, helpline and instructions for the public status page."
+    )
     include: list[str] = Field(default_factory=list, description="Other files, relative paths.")
     overlay: dict[str, dict[Id, dict[str, Any]]] = Field(
         default_factory=dict,
@@ -415,7 +437,7 @@ SECTIONS: dict[str, type[Strict]] = {
 }
 """Section key -> entity class. Entities in a section are keyed by id."""
 
-TOP_LEVEL_SCALARS = ("name", "description", "timezone", "include")
+TOP_LEVEL_SCALARS = ("name", "description", "timezone", "organisation", "include")
 
 
 def json_schema() -> dict[str, Any]:

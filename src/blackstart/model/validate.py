@@ -17,7 +17,7 @@ from blackstart.io.source import PathKey
 from blackstart.model.load import Entry, Registry
 from blackstart.model.model import FAILABLE, Model, parse_ref
 from blackstart.model.requirements import Requirement, parse_requirement, refs
-from blackstart.model.schema import Component, Scenario, Site, Team
+from blackstart.model.schema import Component, Organisation, Scenario, Site, Team
 
 
 def _unknown(entry: Entry, path: PathKey, what: str, name: str, pool: list[str]) -> Problem:
@@ -165,6 +165,7 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         name=str(scalars.get("name") or first),
         description=scalars.get("description"),
         timezone=scalars.get("timezone"),
+        organisation=_organisation(scalars.get("organisation")),
         providers=objs("providers"),
         sites=objs("sites"),
         components=objs("components"),
@@ -298,3 +299,8 @@ def _tarjan(graph: dict[str, list[str]]) -> Iterator[list[str]]:
                 if work:
                     parent = work[-1][0]
                     low[parent] = min(low[parent], low[node])
+
+
+def _organisation(value: Any) -> Organisation | None:
+    """The ``organisation`` mapping, already checked by the loader's shape stage."""
+    return None if value is None else Organisation.model_validate(value)

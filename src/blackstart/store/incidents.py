@@ -47,8 +47,8 @@ from blackstart.store.users import ROLES, UserQueries
 
 __all__ = [
     "EVENT_KINDS",
-    "UNDO_KINDS",
     "ROLES",
+    "UNDO_KINDS",
     "AnnouncementRow",
     "AuditRow",
     "Conflict",

@@ -21,6 +21,7 @@ from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.schema import TIERS
 from blackstart.store.incidents import EVENT_KINDS, IncidentRow, IncidentStore, Snapshot
 from blackstart.units import parse_seconds
+from blackstart.web.clock import zone_of
 from blackstart.web.dashboard import Dashboard, NotFound
 
 STATUS_TTL_S = 1.0
@@ -153,8 +154,6 @@ class IncidentService:
 
     def zone(self, inc: IncidentRow) -> str:
         """The zone the incident's times are shown in (its scenario's, else the model's)."""
-        from blackstart.web.clock import zone_of
-
         return zone_of(self.dash.model, inc.scenario)
 
     # ------------------------------------------------------------------ changing
@@ -534,7 +533,11 @@ class IncidentService:
             from blackstart.web.render import templates
 
             body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-            page = templates.env.get_template("status.html").render(s=payload).encode()
+            page = (
+                templates.env.get_template("status.html")
+                .render(s=payload, tz=payload["timezone"])
+                .encode()
+            )
             pages = (payload, body, page)
             self._pages = pages
         return pages[1], pages[2]
@@ -571,7 +574,11 @@ class IncidentService:
             self.dash.model, None
         )
         messages.sort(key=lambda m: m["published_at"], reverse=True)
+        org = self.dash.model.organisation
         payload = {
+            "organisation": org.model_dump() if org else {"name": self.dash.model.name},
+            "timezone": zone_of(self.dash.model, live[0].scenario if live else None),
+            "now": datetime.now(UTC).isoformat(timespec="seconds"),
             "incident": bool(live),
             "tiers": [{"tier": t, "functions": functions[t]} for t in TIERS],
             "messages": messages,

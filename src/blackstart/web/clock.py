@@ -66,6 +66,18 @@ def day_time(value: str | datetime | None, tz: str, now: str | datetime | None) 
     return f"{local.strftime('%a')} {local.day} {local.strftime('%b')} {hm}"
 
 
+def between(
+    start: str | datetime | None, end: str | datetime | None, tz: str, now: str | datetime | None
+) -> tuple[str, str]:
+    """The two ends of a range in words, the day said once when both fall on the same
+    day: ``("today 15:00", "23:45")``, ``("Fri 3 Aug 15:00", "Sat 4 Aug 09:00")``."""
+    a, b = day_time(start, tz, now), day_time(end, tz, now)
+    la, lb = to_local(start, tz), to_local(end, tz)
+    if la is not None and lb is not None and la.date() == lb.date():
+        b = lb.strftime("%H:%M")
+    return a, b
+
+
 def relative(value: str | datetime | None, now: str | datetime | None) -> str:
     """``in 2 h 10 min``, ``12 min ago``, ``now`` (to the minute)."""
     a, b = to_local(value, DEFAULT_ZONE), to_local(now, DEFAULT_ZONE)
@@ -105,8 +117,15 @@ def day_filter(ctx: Context, value: str | datetime | None, now: Any = None) -> s
     return day_time(value, _tz(ctx), now)
 
 
+@pass_context
+def between_filter(ctx: Context, start: Any, end: Any, now: Any = None) -> tuple[str, str]:
+    return between(start, end, _tz(ctx), now)
+
+
 def install_filters(env: Any) -> None:
-    """Register ``when``, ``typed``, ``day`` and ``ago`` on a Jinja environment."""
+    """Register ``when``, ``typed``, ``day``, ``between`` and ``ago`` on a Jinja
+    environment."""
+    env.filters["between"] = between_filter
     env.filters["when"] = when_filter
     env.filters["typed"] = typed_filter
     env.filters["day"] = day_filter

@@ -19,7 +19,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from blackstart import incident_now
 from blackstart.errors import UsageError
 from blackstart.model.schema import TIERS
-from blackstart.store.incidents import EVENT_KINDS, IncidentStore, StoreError
+from blackstart.store import StoreError
+from blackstart.store.incidents import EVENT_KINDS, IncidentStore
 from blackstart.web import eta_chart, incidents_api, login, status
 from blackstart.web.auth import Auth, AuthGate
 from blackstart.web.board import IncidentService
@@ -122,8 +123,8 @@ def _board(
     recent = {
         e["task"]
         for e in data["events"]
-        if e["user"] == user and wall - datetime.fromisoformat(e["recorded_at"])
-        <= incident_now.UNDO_WINDOW
+        if e["user"] == user
+        and wall - datetime.fromisoformat(e["recorded_at"]) <= incident_now.UNDO_WINDOW
     }
     undo = {
         t: u["kind"]
@@ -208,8 +209,13 @@ def event_page(
             expected_version=_version(version),
             confirm=bool(confirm),
         ),
-        {"action": f"/incidents/{incident_id}/events", "task": task, "kind": kind,
-         "comment": comment, "at": at},  # fmt: skip
+        {
+            "action": f"/incidents/{incident_id}/events",
+            "task": task,
+            "kind": kind,
+            "comment": comment,
+            "at": at,
+        },
         "#now",
     )
 
@@ -264,7 +270,9 @@ def announce_page(
         request,
         svc,
         incident_id,
-        lambda: svc.announce(incident_id, _user(request), tier=tier, eta=eta, confirm=bool(confirm)),
+        lambda: svc.announce(
+            incident_id, _user(request), tier=tier, eta=eta, confirm=bool(confirm)
+        ),
         {"action": f"/incidents/{incident_id}/announce", "tier": tier, "eta": eta},
         "#eta",
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-
 from typing import Any
 
 from fastapi import Request
@@ -14,7 +13,6 @@ from blackstart.web import clock
 
 TEMPLATES = Path(str(resources.files("blackstart.web") / "templates"))
 STATIC = Path(str(resources.files("blackstart.web") / "static"))
-
 
 
 def page_context(request: Request) -> dict[str, Any]:

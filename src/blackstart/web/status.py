@@ -41,9 +41,9 @@ def status_json(request: Request) -> Response:
 
 @router.get("/status", response_class=HTMLResponse)
 def status_page(request: Request) -> Response:
-    return templates.TemplateResponse(
-        request, "status.html", {"s": _svc(request).public_status()}, headers=_headers()
-    )
+    payload = _svc(request).public_status()
+    request.state.tz = payload["timezone"]
+    return templates.TemplateResponse(request, "status.html", {"s": payload}, headers=_headers())
 
 
 Scope = MutableMapping[str, Any]
