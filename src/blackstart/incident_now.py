@@ -162,10 +162,12 @@ def now_panel(
         if t["team"] is None or t["state"] in FINISHED:
             continue
         team = t["team"]
+        late = _t(t["end"]) < now
         row = {"id": t["id"], "state": t["state"], "start": t["start"], "end": t["end"]}
-        if _t(t["end"]) < now:
+        row["overdue"] = late
+        if late:
             overdue.setdefault(team, []).append(row)
-        elif t["state"] == "todo" and not order_warnings(
+        if t["state"] == "todo" and not order_warnings(
             t["id"], "started", now, states=states, prereqs=prereqs, waiters=waiters,
             failure_end=failure_end,
         ):  # fmt: skip

@@ -143,6 +143,7 @@ def _board(
             "now_panel": incident_now.now_panel(data, prereqs=prereqs, waiters=waiters, now=now),
             "valid_marks": incident_now.valid_marks,
             "undo": undo,
+            "undo_minutes": int(incident_now.UNDO_WINDOW.total_seconds() // 60),
             "error": error,
             "suggestion": suggestion,
             "warnings": warnings,
