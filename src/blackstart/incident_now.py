@@ -218,3 +218,35 @@ def _next_update(board: dict[str, Any], now: datetime) -> dict[str, Any]:
         "last": max(published).isoformat() if published else None,
         "overdue": due <= now,
     }
+
+
+def announced_table(
+    table: dict[str, list[dict[str, Any]]], announcements: list[dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """The public table with each down function's ETA replaced by the latest ETA announced
+    for its tier (else for everything), marked ``announced``; functions of a tier with no
+    announcement keep their live range."""
+    latest: dict[str, str] = {}
+    for a in sorted(announcements, key=lambda a: a["announced_at"]):
+        latest[a["tier"]] = a["eta"]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for tier, rows in table.items():
+        eta = latest.get(tier) or latest.get("all")
+        out[tier] = [
+            {**r, "eta": {"from": eta, "to": eta, "announced": True}}
+            if eta is not None and "eta" in r
+            else r
+            for r in rows
+        ]
+    return out
+
+
+def public_says(inc: dict[str, Any], announcements: list[dict[str, Any]]) -> str:
+    """What the public page shows for this incident's ETAs, in words for the board."""
+    if inc.get("drill"):
+        return "nothing: a drill never reaches the public page"
+    if inc.get("public_eta") == "announced":
+        if not announcements:
+            return "the live range (no ETA announced yet, so nothing else to show)"
+        return "the announced ETAs"
+    return "the live range of the latest forecast (P50 to P80), which moves on every change"

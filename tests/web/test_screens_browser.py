@@ -155,6 +155,11 @@ def test_operator_and_nurse(browser: Browser, base: str) -> None:
     assert 50 < chance < 80
     page.click("#confirm")
     expect(page.locator("body")).to_contain_text(f"vital → {typed.replace('T', ' ')}")
+    # a person chooses what /status shows: the announced ETA, said on the board
+    expect(page.locator("#public-says")).to_contain_text("live range")
+    page.check("#public-eta input[value=announced]")
+    page.locator("#public-eta button").click()
+    expect(page.locator("#public-says")).to_contain_text("announced ETAs")
 
     # the overview says there is an incident and takes its states from the forecast
     page.goto(base + "/")
@@ -177,5 +182,12 @@ def test_operator_and_nurse(browser: Browser, base: str) -> None:
         "[...document.querySelectorAll('.nowrap')].map(e => e.getClientRects().length)"
     )
     assert lines and set(lines) == {1}
-    assert "Réseau informatique entre les hôpitaux" in page.locator("#services").inner_text()
+    services = page.locator("#services").inner_text()
+    assert "Réseau informatique entre les hôpitaux" in services
+    # vital functions show the announced ETA, in the zone and as typed
+    hhmm = typed[-5:]
+    vital_names = [f.public_name or f.name for f in bs.load(bs.example_path()).functions.values()
+                   if f.tier == "vital"]  # fmt: skip
+    lines = [x for x in services.splitlines() if any(n and n in x for n in vital_names)]
+    assert lines and any("expected back" in x and hhmm in x for x in lines), lines
     phone.close()

@@ -56,6 +56,7 @@ class IncidentRow:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    public_eta: str = "live"
 
     def summary(self) -> dict[str, Any]:
         """Everything but the plan and review."""
@@ -76,6 +77,7 @@ class IncidentRow:
             "created_by": self.created_by,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
+            "public_eta": self.public_eta,
         }
 
 
@@ -99,6 +101,7 @@ def _incident(r: Incident) -> IncidentRow:
         r.created_by,
         _a(r.created_at),
         _a(r.updated_at),
+        r.public_eta or "live",
     )
 
 

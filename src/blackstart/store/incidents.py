@@ -47,6 +47,7 @@ from blackstart.store.users import ROLES, UserQueries
 
 __all__ = [
     "EVENT_KINDS",
+    "PUBLIC_ETA",
     "ROLES",
     "UNDO_KINDS",
     "AnnouncementRow",
@@ -64,6 +65,8 @@ __all__ = [
 ]
 
 EVENT_KINDS = ("started", "done", "verified")
+PUBLIC_ETA = ("live", "announced")
+"""What ``/status`` shows while a function is down: the live range or the announced ETA."""
 UNDO_KINDS = tuple(f"undo-{k}" for k in EVENT_KINDS)
 """A compensating event: cancels the task's live mark of that kind (never a delete)."""
 RETRIES = 50
@@ -369,6 +372,23 @@ class IncidentStore(UserQueries):
             )
 
         return self.change(incident_id, user, "clock.set", apply, expected_version=expected_version)
+
+    def set_public_eta(
+        self, incident_id: int, mode: str, *, user: str, expected_version: int | None = None
+    ) -> int:
+        """Choose what ``/status`` shows while a function is down: ``live`` or
+        ``announced`` (see :data:`PUBLIC_ETA`)."""
+        if mode not in PUBLIC_ETA:
+            raise StoreError(f"unknown public ETA '{mode}'", suggestion=" or ".join(PUBLIC_ETA))
+
+        def apply(_s: Session, row: Incident) -> tuple[Any, Any]:
+            before = row.public_eta
+            row.public_eta = mode
+            return {"public_eta": before}, {"public_eta": mode}
+
+        return self.change(
+            incident_id, user, "incident.public-eta", apply, expected_version=expected_version
+        )
 
     def set_failure_end(
         self, incident_id: int, at: datetime, *, user: str, expected_version: int | None = None

@@ -19,7 +19,13 @@ from zoneinfo import ZoneInfo
 from blackstart import incident, incident_now, planning
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.schema import TIERS
-from blackstart.store.incidents import EVENT_KINDS, IncidentRow, IncidentStore, Snapshot
+from blackstart.store.incidents import (
+    EVENT_KINDS,
+    PUBLIC_ETA,
+    IncidentRow,
+    IncidentStore,
+    Snapshot,
+)
 from blackstart.units import parse_seconds
 from blackstart.web.clock import zone_of
 from blackstart.web.dashboard import Dashboard, NotFound
@@ -444,6 +450,18 @@ class IncidentService:
         self.reforecast(incident_id)
         return version
 
+    def set_public_eta(
+        self, incident_id: int, user: str, mode: str, expected_version: int | None = None
+    ) -> int:
+        """What ``/status`` shows while a function is down: ``live`` or ``announced``."""
+        if mode not in PUBLIC_ETA:
+            raise UsageError(f"unknown choice '{mode}'", suggestion=" or ".join(PUBLIC_ETA))
+        return self._changed(
+            self.store.set_public_eta(
+                incident_id, mode, user=user, expected_version=expected_version
+            )
+        )
+
     def set_failure_end(
         self, incident_id: int, user: str, at: str, expected_version: int | None = None
     ) -> int:
@@ -562,8 +580,13 @@ class IncidentService:
         tables, messages, updated = [], [], None
         for inc in live:
             fc = self.store.latest_forecast(inc.id)
-            tables.append(incident.public_functions(self.dash.model, fc.payload if fc else None))
             snap = self.snapshot(inc.id)
+            table = incident.public_functions(self.dash.model, fc.payload if fc else None)
+            if inc.public_eta == "announced":
+                table = incident_now.announced_table(
+                    table, [a.to_dict() for a in snap.announcements]
+                )
+            tables.append(table)
             messages += [
                 {"published_at": m.published_at.isoformat(timespec="seconds"), "body": m.body}
                 for m in snap.messages

@@ -143,6 +143,7 @@ def _board(
             "now_panel": incident_now.now_panel(data, prereqs=prereqs, waiters=waiters, now=now),
             "valid_marks": incident_now.valid_marks,
             "undo": undo,
+            "public_says": incident_now.public_says(data["incident"], data["announcements"]),
             "undo_minutes": int(incident_now.UNDO_WINDOW.total_seconds() // 60),
             "error": error,
             "suggestion": suggestion,
@@ -275,6 +276,20 @@ def announce_page(
             incident_id, _user(request), tier=tier, eta=eta, confirm=bool(confirm)
         ),
         {"action": f"/incidents/{incident_id}/announce", "tier": tier, "eta": eta},
+        "#eta",
+    )
+
+
+@pages.post("/incidents/{incident_id}/public-eta")
+def public_eta_page(
+    request: Request, incident_id: int, svc: Svc, mode: Annotated[str, Form(max_length=20)]
+) -> Response:
+    return _attempt(
+        request,
+        svc,
+        incident_id,
+        lambda: svc.set_public_eta(incident_id, _user(request), mode),
+        {},
         "#eta",
     )
 

@@ -96,6 +96,10 @@ class Announce(Versioned):
     )
 
 
+class PublicEta(Versioned):
+    mode: str = Field(pattern="^(live|announced)$", description="What /status shows while down.")
+
+
 class Draft(Versioned):
     body: str = Field(min_length=1, max_length=4000)
 
@@ -193,6 +197,18 @@ def announce(incident_id: int, body: Announce, request: Request, svc: Svc) -> Pa
         eta=body.eta,
         expected_version=body.expected_version,
         confirm=body.confirm,
+    )
+    return {"version": version}
+
+
+@router.post(
+    "/incidents/{incident_id}/public-eta", status_code=201, summary="Choose what /status shows"
+)
+def public_eta(incident_id: int, body: PublicEta, request: Request, svc: Svc) -> Payload:
+    """``live``: the latest forecast's P50–P80; ``announced``: the ETA announced for the
+    function's tier."""
+    version = svc.set_public_eta(
+        incident_id, _user(request), body.mode, expected_version=body.expected_version
     )
     return {"version": version}
 
