@@ -14,7 +14,7 @@ from typing import Any
 
 from blackstart.model.schema import TIERS
 
-COLOURS = {"vital": "#b3261e", "care": "#b26a00", "administrative": "#44617b", "all": "#14212e"}
+COLOURS = {"vital": "#b3261e", "care": "#9a5b00", "administrative": "#44617b", "all": "#14212e"}
 W, H = 860, 360
 LEFT, RIGHT, TOP, BOTTOM = 120, 20, 20, 50
 
