@@ -228,13 +228,13 @@ class IncidentService:
         comment: str = "",
         at: str | None = None,
         expected_version: int | None = None,
-        confirm: bool = False,
+        confirm: bool = True,
     ) -> int:
         """Mark a task started, done or verified; re-forecast; return the new version.
 
         An impossible-looking order (done before its prerequisites, before the failure
-        ended) raises :class:`~blackstart.incident_now.NeedsConfirmation` unless
-        ``confirm``."""
+        ended) raises :class:`~blackstart.incident_now.NeedsConfirmation` when
+        ``confirm`` is false (the board's first try)."""
         if kind not in EVENT_KINDS:
             raise UsageError(f"unknown event '{kind}'", suggestion=" / ".join(EVENT_KINDS))
         snap = self.snapshot(incident_id)
@@ -368,11 +368,11 @@ class IncidentService:
         tier: str,
         eta: str,
         expected_version: int | None = None,
-        confirm: bool = False,
+        confirm: bool = True,
     ) -> int:
         """Announce an ETA for a tier (or everything). One earlier than the current P80
         raises :class:`~blackstart.incident_now.NeedsConfirmation` with its chance of
-        being kept unless ``confirm``."""
+        being kept when ``confirm`` is false (the board's first try)."""
         if tier not in (*TIERS, "all"):
             raise UsageError(f"unknown tier '{tier}'", suggestion=", ".join((*TIERS, "all")))
         when = parse_when(eta, self.tz, "eta")

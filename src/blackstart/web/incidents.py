@@ -139,7 +139,7 @@ def _board(
             "b": data,
             "tiers": TIERS,
             "kinds": EVENT_KINDS,
-            "chart": eta_chart.svg(data),
+            "chart": eta_chart.svg(data, svc.zone(inc)),
             "now_panel": incident_now.now_panel(data, prereqs=prereqs, waiters=waiters, now=now),
             "valid_marks": incident_now.valid_marks,
             "undo": undo,
