@@ -206,9 +206,8 @@ def test_public_status_never_shows_an_internal_name_or_id(secured: httpx.Client)
     secured.cookies.clear()
     org = model.organisation
     public_words = sorted(
-        [f.name or "" for f in model.functions.values()]
-        + [f.public_name or "" for f in model.functions.values()]
-        + ([org.name, org.helpline or "", org.instructions or ""] if org else []),
+        {w for f in model.functions.values() for w in (f.name, f.public_name) if w}
+        | ({w for w in (org.name, org.helpline, org.instructions) if w} if org else set()),
         key=len,
         reverse=True,
     )
