@@ -12,6 +12,7 @@ quantiles), and typed times must come back character for character."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,13 @@ from tests.web.conftest import serve
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 ZONE = ZoneInfo("Europe/Paris")
+SHOTS = os.environ.get("BLACKSTART_SCREENSHOTS")
+"""A directory to write the docs' screenshots to (``docs/screenshots``), if set."""
+
+
+def _shot(page: Page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / name))
 
 
 @pytest.fixture
@@ -112,6 +120,7 @@ def test_operator_and_nurse(browser: Browser, base: str) -> None:
     first = page.locator("#ready .now-task").first
     box = first.bounding_box()
     assert box is not None and box["y"] + box["height"] <= DESKTOP["height"]
+    _shot(page, "board-now.png")
     task = first.get_attribute("data-task") or ""
     assert cones[task] == set(), f"{task} waits for {sorted(cones[task])}"
     row_state = page.locator(
@@ -151,6 +160,7 @@ def test_operator_and_nurse(browser: Browser, base: str) -> None:
     page.locator("form[action$='/announce'] button[type=submit]").click()
     notice = page.locator("#notice")
     expect(notice).to_contain_text("chance of being kept")
+    _shot(page, "board-eta-warning.png")
     chance = int(re.search(r"(\d+) % chance", notice.inner_text()).group(1))  # type: ignore[union-attr]
     assert 50 < chance < 80
     page.click("#confirm")
@@ -175,6 +185,7 @@ def test_operator_and_nurse(browser: Browser, base: str) -> None:
     assert org is not None
     expect(page.locator("#organisation")).to_have_text(org.name)
     expect(page.locator("#helpline")).to_contain_text(org.helpline or "")
+    _shot(page, "status-phone.png")
     todo = page.locator("#what-to-do").bounding_box()
     assert todo is not None and todo["y"] + todo["height"] <= PHONE["height"]
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
