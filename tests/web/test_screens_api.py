@@ -122,3 +122,22 @@ def test_public_page_shows_what_a_person_chose(client: httpx.Client) -> None:
     care = [f for t in shown["tiers"] if t["tier"] == "care" for f in t["functions"] if "eta" in f]
     assert care and all("announced" not in f["eta"] for f in care)  # no care announcement
     assert "announced ETAs" in client.get(f"/incidents/{iid}").text
+
+
+def test_a_drill_announces_on_its_own_clock(client: httpx.Client) -> None:
+    csrf = login(client, "olga")
+    start = "2024-08-03T11:00:00+02:00"
+    iid = declare(client, csrf, start=start, drill=True, clock="simulated")["incident"]["id"]
+    h = {"x-csrf-token": csrf}
+    r = client.post(
+        f"/api/incidents/{iid}/announcements",
+        json={"tier": "all", "eta": "2024-08-06T18:00"},
+        headers=h,
+    )
+    assert r.status_code == 201
+    a = client.get(f"/api/incidents/{iid}").json()["announcements"][0]
+    # stamped with the drill's simulated clock, not 2026's wall clock
+    assert datetime.fromisoformat(a["announced_at"]) == datetime.fromisoformat(start)
+    # typed without an offset: local to the model's zone, shown as typed
+    page = client.get(f"/incidents/{iid}").text
+    assert "all → 2024-08-06 18:00" in page and "all times Europe/Paris" in page

@@ -304,11 +304,19 @@ class IncidentStore(UserQueries):
         eta: datetime,
         user: str,
         expected_version: int | None = None,
+        at: datetime | None = None,
     ) -> int:
+        """Record an announced ETA, made at ``at`` on the incident's clock (a drill's
+        simulated time; default: now)."""
+
         def apply(s: Session, _row: Incident) -> tuple[Any, Any]:
             s.add(
                 Announcement(
-                    incident_id=incident_id, tier=tier, eta=eta, announced_at=now(), user=user
+                    incident_id=incident_id,
+                    tier=tier,
+                    eta=eta,
+                    announced_at=at or now(),
+                    user=user,
                 )
             )
             return None, {"tier": tier, "eta": eta.isoformat()}

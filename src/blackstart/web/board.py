@@ -393,7 +393,12 @@ class IncidentService:
                 )
         return self._changed(
             self.store.announce(
-                incident_id, tier=tier, eta=when, user=user, expected_version=expected_version
+                incident_id,
+                tier=tier,
+                eta=when,
+                user=user,
+                expected_version=expected_version,
+                at=incident.clock_now(self.get(incident_id)),
             )
         )
 
