@@ -55,7 +55,9 @@ def test_board_and_status_show_each_place(tmp_path: Path) -> None:
         assert 'id="forecast-places"' in page and "West hospital" in page
         status = board.get("/status.json").json()
         vital = next(t for t in status["tiers"] if t["tier"] == "vital")
-        tel = next(f for f in vital["functions"] if f["name"].startswith("Téléphonie interne et externe"))
+        tel = next(
+            f for f in vital["functions"] if f["name"].startswith("Téléphonie interne et externe")
+        )
         assert [p["name"] for p in tel["places"]] == [
             "South hospital",
             "West hospital",

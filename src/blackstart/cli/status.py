@@ -13,9 +13,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from blackstart.cli.incidents import DbOpt
 from blackstart.cli.options import err
 from blackstart.cli.options import guard as _guard
-from blackstart.cli.incidents import DbOpt
 from blackstart.errors import UsageError
 
 status_app: typer.Typer = typer.Typer(
