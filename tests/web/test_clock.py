@@ -42,6 +42,22 @@ def test_days_in_words() -> None:
     )
 
 
+def test_days_and_relative_times_in_french() -> None:
+    now = "2024-08-02T12:00:00+02:00"  # a Friday
+    assert clock.day_time("2024-08-02T15:00:00+02:00", PARIS, now, "fr") == "aujourd'hui 15:00"
+    assert clock.day_time("2024-08-03T09:10:00+02:00", PARIS, now, "fr") == "demain 09:10"
+    assert clock.day_time("2024-08-01T23:00:00+02:00", PARIS, now, "fr") == "hier 23:00"
+    assert clock.day_time("2024-08-05T08:00:00+02:00", PARIS, now, "fr") == "lun. 5 août 08:00"
+    assert clock.between(
+        "2024-08-02T15:00:00+02:00", "2024-08-02T23:45:00+02:00", PARIS, now, "fr"
+    ) == ("aujourd'hui 15:00", "23:45")
+    t = datetime(2024, 8, 3, 12, 0, tzinfo=UTC)
+    assert clock.relative(t + timedelta(hours=2), t, "fr") == "dans 2 h"
+    assert clock.relative(t - timedelta(minutes=12), t, "fr") == "il y a 12 min"
+    assert clock.relative(t + timedelta(days=1, hours=3, minutes=5), t, "fr") == "dans 1 j 3 h"
+    assert clock.relative(t, t, "fr") == "maintenant"
+
+
 def test_relative_times() -> None:
     now = datetime(2024, 8, 3, 12, 0, tzinfo=UTC)
     assert clock.relative(now + timedelta(hours=2), now) == "in 2 h"

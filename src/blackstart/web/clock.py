@@ -108,7 +108,8 @@ def relative(value: str | datetime | None, now: str | datetime | None, lang: str
         return "maintenant" if lang == "fr" else "now"
     days, rest = divmod(abs(minutes), 1440)
     hours, mins = divmod(rest, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else ""]
+    day_unit = "j" if lang == "fr" else "d"
+    parts = [f"{days} {day_unit}" if days else "", f"{hours} h" if hours else ""]
     if not days:
         parts.append(f"{mins} min" if mins else "")
     text = " ".join(p for p in parts if p) or "0 min"
