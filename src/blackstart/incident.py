@@ -98,10 +98,14 @@ def clock_now(inc: IncidentRow) -> datetime:
 
 
 def task_states(snap: Snapshot) -> dict[str, dict[str, Any]]:
-    """Per task id: its latest started / done / verified event."""
+    """Per task id: its latest started / done / verified event that was not undone (an
+    ``undo-KIND`` event cancels the task's live KIND mark; both stay in the log)."""
     out: dict[str, dict[str, Any]] = {}
     for e in snap.events:
-        out.setdefault(e.task, {})[e.kind] = e
+        if e.kind.startswith("undo-"):
+            out.get(e.task, {}).pop(e.kind[5:], None)
+        else:
+            out.setdefault(e.task, {})[e.kind] = e
     return out
 
 
@@ -239,10 +243,10 @@ def public_functions(model: Model, summary: dict[str, Any] | None) -> dict[str, 
         f = by_id.get(fid)
         state = "up" if f is None or summary is None else function_state(f, summary["as_of"])
         row: dict[str, Any] = {
-            "name": fn.name or fid.replace("-", " ").capitalize(),
+            "name": fn.public_name or fn.name or fid.replace("-", " ").capitalize(),
             "state": state,
         }
-        if fn.names:
+        if fn.names and not fn.public_name:
             row["names"] = fn.names  # per language, for the public pages
         if state == "down" and f is not None:
             row["eta"] = {"from": f["p50"], "to": f["p80"]}

@@ -91,6 +91,8 @@ def test_crisis_cell_in_chromium(page: Page, base: str) -> None:
     clicks = vital_steps + website
     for task in clicks:
         page.locator(f'tr[data-task="{task}"] button[value="done"]').click()
+        if page.locator("#confirm").count():  # done before its prerequisites: confirm
+            page.click("#confirm")
         expect(page.locator(f'tr[data-task="{task}"] .state')).to_have_text("done")
     after_eta = vital.inner_text()
     assert datetime.fromisoformat(after_eta) < datetime.fromisoformat(before_eta)

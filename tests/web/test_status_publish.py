@@ -59,8 +59,8 @@ def _declared_store(path: Path) -> str:
 
 
 def _display(model: Model, fid: str) -> str:
-    fn = model.functions[fid]
-    return fn.name or fid.replace("-", " ").capitalize()
+    fn = model.functions[fid]  # the public name when given (issue 22)
+    return fn.public_name or fn.name or fid.replace("-", " ").capitalize()
 
 
 def _down_names(model: Model) -> set[str]:

@@ -20,6 +20,7 @@ from blackstart.model.schema import (
     Component,
     ForecastSettings,
     Function,
+    Organisation,
     Provider,
     Scenario,
     Site,
@@ -77,6 +78,8 @@ class Model:
     """The ``forecast:`` section: the pace prior."""
     status_page: StatusPage | None = None
     """Where the public status page is hosted, if the model says."""
+    organisation: Organisation | None = None
+    """Name, helpline and instructions for the public status page."""
 
     def scenario_start(self, name: str) -> datetime:
         """The scenario's start as an aware datetime (its zone, else the model's)."""

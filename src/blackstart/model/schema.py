@@ -327,6 +327,20 @@ _LOCALIZED_NAME_SCHEMA: dict[str, Any] = {
 }
 
 
+class Organisation(Strict):
+    """Who runs the system, as the public status page names it."""
+
+    name: str = Field(description="Shown at the top of the public status page.")
+    helpline: str | None = Field(
+        None, description="Who to call during an outage (a phone number or a short text)."
+    )
+    instructions: str | None = Field(
+        None,
+        description="What staff should do while services are down, shown first on the "
+        "public status page (e.g. 'use the downtime procedures in the red binder').",
+    )
+
+
 class Function(Strict):
     """What people do with the system (lab results to wards, telephony, billing…).
 
@@ -344,6 +358,11 @@ class Function(Strict):
         "The function is then up or down at each place on its own; in 'requires', "
         "'{place}' stands for the place's id (e.g. '{place}-wan'), and a required function "
         "delivered at the same place is taken at that place.",
+    )
+    public_name: str | None = Field(
+        None,
+        description="Name on the public status page, in the words staff and the public use "
+        "(no server, site or tier jargon); defaults to 'name'.",
     )
     requires: RequirementSpec = None
     rto: Seconds | None = Field(None, description="Recovery time objective.")
@@ -543,6 +562,9 @@ class Document(Strict):
     name: str | None = None
     description: str | None = None
     timezone: str | None = Field(None, description="Default time zone of the model.")
+    organisation: Organisation | None = Field(
+        None, description="Name, helpline and instructions for the public status page."
+    )
     include: list[str] = Field(default_factory=list, description="Other files, relative paths.")
     status_page: StatusPage | None = Field(
         None, description="Where the public status page is hosted (the components it runs on)."
@@ -582,7 +604,15 @@ SECTIONS: dict[str, type[Strict]] = {
 }
 """Section key -> entity class. Entities in a section are keyed by id."""
 
-TOP_LEVEL_SCALARS = ("name", "description", "timezone", "include", "forecast", "status_page")
+TOP_LEVEL_SCALARS = (
+    "name",
+    "description",
+    "timezone",
+    "organisation",
+    "include",
+    "forecast",
+    "status_page",
+)
 
 
 def json_schema() -> dict[str, Any]:

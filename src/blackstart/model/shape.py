@@ -19,6 +19,7 @@ from blackstart.model.register import Entry, Registry
 from blackstart.model.schema import (
     SECTIONS,
     ForecastSettings,
+    Organisation,
     StatusPage,
     Strict,
     _check_timezone,
@@ -134,6 +135,13 @@ def check_shapes(reg: Registry) -> None:
                             suggestion="status_page: {components: [ID, ...], url: https://...}",
                         )
                     )
+        if key == "organisation":
+            try:
+                Organisation.model_validate(value)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    where = (key, *(str(x) for x in err.get("loc", ())))
+                    reg.problems.append(src.problem("bad-value", str(err["msg"]), where))
 
 
 def _forecast_problems(value: Any, src: SourceFile) -> list[Problem]:

@@ -26,6 +26,7 @@ from blackstart.model.schema import (
     PLACE,
     Component,
     ForecastSettings,
+    Organisation,
     Scenario,
     Site,
     StatusPage,
@@ -202,6 +203,7 @@ def resolve(reg: Registry, hash_fn: Callable[[Registry], str]) -> Model:
         description=scalars.get("description"),
         timezone=scalars.get("timezone"),
         forecast=ForecastSettings.model_validate(scalars.get("forecast") or {}),
+        organisation=_organisation(scalars.get("organisation")),
         providers=objs("providers"),
         sites=objs("sites"),
         components=objs("components"),
@@ -264,3 +266,8 @@ def _check_fail(reg: Registry, entry: Entry, i: int, text: str) -> list[Problem]
     if ref.name not in table:
         return [_unknown(entry, path, ref.kind, ref.name, list(table))]
     return []
+
+
+def _organisation(value: Any) -> Organisation | None:
+    """The ``organisation`` mapping, already checked by the loader's shape stage."""
+    return None if value is None else Organisation.model_validate(value)

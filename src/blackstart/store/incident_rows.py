@@ -57,6 +57,7 @@ class IncidentRow:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    public_eta: str = "live"
 
     def summary(self) -> dict[str, Any]:
         """Everything but the plan and review."""
@@ -77,6 +78,7 @@ class IncidentRow:
             "created_by": self.created_by,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
+            "public_eta": self.public_eta,
         }
 
 
@@ -100,6 +102,7 @@ def _incident(r: Incident) -> IncidentRow:
         r.created_by,
         _a(r.created_at),
         _a(r.updated_at),
+        r.public_eta or "live",
     )
 
 

@@ -104,6 +104,11 @@ class Incident(Base):
     created_by: Mapped[str] = mapped_column(String(100), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    public_eta: Mapped[str] = mapped_column(
+        String(20), nullable=False, default="live", server_default="live"
+    )
+    """What ``/status`` shows while a function is down: ``live`` (the latest forecast's
+    P50–P80) or ``announced`` (the ETA a person announced for its tier)."""
 
 
 class TaskEvent(Base):

@@ -47,7 +47,9 @@ from blackstart.store.users import ROLES, Missing, UserQueries
 
 __all__ = [
     "EVENT_KINDS",
+    "PUBLIC_ETA",
     "ROLES",
+    "UNDO_KINDS",
     "AnnouncementRow",
     "AuditRow",
     "Conflict",
@@ -64,6 +66,10 @@ __all__ = [
 ]
 
 EVENT_KINDS = ("started", "done", "verified")
+PUBLIC_ETA = ("live", "announced")
+"""What ``/status`` shows while a function is down: the live range or the announced ETA."""
+UNDO_KINDS = tuple(f"undo-{k}" for k in EVENT_KINDS)
+"""A compensating event: cancels the task's live mark of that kind (never a delete)."""
 RETRIES = 50
 
 
@@ -223,8 +229,8 @@ class IncidentStore(UserQueries):
         comment: str,
         expected_version: int | None = None,
     ) -> int:
-        """Record a task started, done or verified."""
-        if kind not in EVENT_KINDS:
+        """Record a task started, done or verified, or the undo of such a mark."""
+        if kind not in EVENT_KINDS + UNDO_KINDS:
             raise StoreError(f"unknown event '{kind}'", suggestion=", ".join(EVENT_KINDS))
 
         def apply(s: Session, _row: Incident) -> tuple[Any, Any]:
@@ -299,11 +305,19 @@ class IncidentStore(UserQueries):
         eta: datetime,
         user: str,
         expected_version: int | None = None,
+        at: datetime | None = None,
     ) -> int:
+        """Record an announced ETA, made at ``at`` on the incident's clock (a drill's
+        simulated time; default: now)."""
+
         def apply(s: Session, _row: Incident) -> tuple[Any, Any]:
             s.add(
                 Announcement(
-                    incident_id=incident_id, tier=tier, eta=eta, announced_at=now(), user=user
+                    incident_id=incident_id,
+                    tier=tier,
+                    eta=eta,
+                    announced_at=at or now(),
+                    user=user,
                 )
             )
             return None, {"tier": tier, "eta": eta.isoformat()}
@@ -370,6 +384,23 @@ class IncidentStore(UserQueries):
             )
 
         return self.change(incident_id, user, "clock.set", apply, expected_version=expected_version)
+
+    def set_public_eta(
+        self, incident_id: int, mode: str, *, user: str, expected_version: int | None = None
+    ) -> int:
+        """Choose what ``/status`` shows while a function is down: ``live`` or
+        ``announced`` (see :data:`PUBLIC_ETA`)."""
+        if mode not in PUBLIC_ETA:
+            raise StoreError(f"unknown public ETA '{mode}'", suggestion=" or ".join(PUBLIC_ETA))
+
+        def apply(_s: Session, row: Incident) -> tuple[Any, Any]:
+            before = row.public_eta
+            row.public_eta = mode
+            return {"public_eta": before}, {"public_eta": mode}
+
+        return self.change(
+            incident_id, user, "incident.public-eta", apply, expected_version=expected_version
+        )
 
     def set_failure_end(
         self, incident_id: int, at: datetime, *, user: str, expected_version: int | None = None

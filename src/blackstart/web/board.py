@@ -18,12 +18,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from blackstart import incident, planning
+from blackstart import incident, incident_now, planning
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.schema import TIERS
 from blackstart.store import incident_status
-from blackstart.store.incidents import EVENT_KINDS, IncidentRow, IncidentStore, Snapshot
+from blackstart.store.incidents import (
+    EVENT_KINDS,
+    PUBLIC_ETA,
+    IncidentRow,
+    IncidentStore,
+    Snapshot,
+)
 from blackstart.web.bounds import check_time, duration_seconds
+from blackstart.web.clock import zone_of
 from blackstart.web.dashboard import Dashboard, NotFound
 
 log = logging.getLogger("blackstart.web")
@@ -113,6 +120,7 @@ class IncidentService:
     """Whether the public page offers e-mail subscriptions (SMTP configured)."""
     listeners: list[Callable[[], None]] = field(default_factory=list)
     """Called after every committed change (e.g. the off-site publisher); must not raise."""
+    _precedence: dict[int, tuple[dict[str, list[str]], set[str]]] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -149,6 +157,22 @@ class IncidentService:
             with self._guard:
                 self._contexts[inc.id] = ctx
         return ctx
+
+    def precedence(self, inc: IncidentRow) -> tuple[dict[str, list[str]], set[str]]:
+        """Prerequisites per task and the tasks waiting for the failure end
+        (:func:`blackstart.incident_now.precedence`), cached per incident."""
+        ctx = self.context(inc)
+        with self._guard:
+            cached = self._precedence.get(inc.id)
+        if cached is None:
+            cached = incident_now.precedence(ctx.problem)
+            with self._guard:
+                self._precedence[inc.id] = cached
+        return cached
+
+    def zone(self, inc: IncidentRow) -> str:
+        """The zone the incident's times are shown in (its scenario's, else the model's)."""
+        return zone_of(self.dash.model, inc.scenario)
 
     # ------------------------------------------------------------------ changing
 
@@ -216,8 +240,13 @@ class IncidentService:
         comment: str = "",
         at: str | None = None,
         expected_version: int | None = None,
+        confirm: bool = True,
     ) -> int:
-        """Mark a task started, done or verified; re-forecast; return the new version."""
+        """Mark a task started, done or verified; re-forecast; return the new version.
+
+        An impossible-looking order (done before its prerequisites, before the failure
+        ended) raises :class:`~blackstart.incident_now.NeedsConfirmation` when
+        ``confirm`` is false (the board's first try)."""
         if kind not in EVENT_KINDS:
             raise UsageError(f"unknown event '{kind}'", suggestion=" / ".join(EVENT_KINDS))
         snap = self.snapshot(incident_id)
@@ -238,6 +267,17 @@ class IncidentService:
                 "that time is in the future of the incident's clock",
                 suggestion=f"at most {now.isoformat(timespec='minutes')}",
             )
+        if kind in ("started", "done") and not confirm:
+            prereqs, waiters = self.precedence(snap.incident)
+            states = {t: k for t, k in self._states(snap).items()}
+            end = snap.incident.failure_end_at or datetime.fromisoformat(
+                snap.incident.plan["failure_end"]
+            )
+            warnings = incident_now.order_warnings(
+                task, kind, when, states=states, prereqs=prereqs, waiters=waiters, failure_end=end
+            )
+            if warnings:
+                raise incident_now.NeedsConfirmation(warnings)
         version = self.store.add_event(
             incident_id,
             task=task,
@@ -245,6 +285,42 @@ class IncidentService:
             at=when,
             user=user,
             comment=comment.strip()[:2000],
+            expected_version=expected_version,
+        )
+        self.reforecast_after(incident_id)
+        return version
+
+    @staticmethod
+    def _states(snap: Snapshot) -> dict[str, str]:
+        st = incident.task_states(snap)
+        return {
+            t: next((k for k in ("verified", "done", "started") if k in st.get(t, {})), "todo")
+            for t in incident.task_ids(snap)
+        }
+
+    def undo(
+        self, incident_id: int, user: str, *, task: str, expected_version: int | None = None
+    ) -> int:
+        """Cancel ``user``'s last mark of ``task`` (within
+        :data:`~blackstart.incident_now.UNDO_WINDOW`) by a compensating ``undo-KIND``
+        event: the mark stays in the log and the audit trail."""
+        snap = self.snapshot(incident_id)
+        incident.check_task(snap, task)
+        events = [e.to_dict() for e in snap.events]
+        last = incident_now.undoable(events, task, user, datetime.now(UTC))
+        if last is None:
+            minutes = int(incident_now.UNDO_WINDOW.total_seconds() // 60)
+            raise UsageError(
+                f"nothing to undo on '{task}'",
+                suggestion=f"you can undo your own mark within {minutes} min of making it",
+            )
+        version = self.store.add_event(
+            incident_id,
+            task=task,
+            kind=f"undo-{last['kind']}",
+            at=incident.clock_now(snap.incident),
+            user=user,
+            comment=f"undoes event {last['id']} ({last['kind']})",
             expected_version=expected_version,
         )
         self.reforecast_after(incident_id)
@@ -301,15 +377,37 @@ class IncidentService:
         tier: str,
         eta: str,
         expected_version: int | None = None,
+        confirm: bool = True,
     ) -> int:
+        """Announce an ETA for a tier (or everything). One earlier than the current P80
+        raises :class:`~blackstart.incident_now.NeedsConfirmation` with its chance of
+        being kept when ``confirm`` is false (the board's first try)."""
         if tier not in (*TIERS, "all"):
             raise UsageError(f"unknown tier '{tier}'", suggestion=", ".join((*TIERS, "all")))
         when = parse_when(eta, self.tz, "eta")
         if when is None:
             raise UsageError("eta: give the announced time")
+        fc = self.store.latest_forecast(incident_id)
+        if fc is not None and not confirm:
+            q = fc.payload["all"] if tier == "all" else fc.payload["tiers"][tier]
+            if when < datetime.fromisoformat(q["p80"]):
+                chance = incident_now.chance_kept(
+                    when, datetime.fromisoformat(fc.payload["as_of"]), q
+                )
+                raise incident_now.NeedsConfirmation(
+                    [
+                        f"this ETA is earlier than the P80 and has a {round(chance * 100)} % "
+                        "chance of being kept"
+                    ]
+                )
         return self._changed(
             self.store.announce(
-                incident_id, tier=tier, eta=when, user=user, expected_version=expected_version
+                incident_id,
+                tier=tier,
+                eta=when,
+                user=user,
+                expected_version=expected_version,
+                at=incident.clock_now(self.get(incident_id)),
             )
         )
 
@@ -381,6 +479,18 @@ class IncidentService:
         self.reforecast_after(incident_id)
         return version
 
+    def set_public_eta(
+        self, incident_id: int, user: str, mode: str, expected_version: int | None = None
+    ) -> int:
+        """What ``/status`` shows while a function is down: ``live`` or ``announced``."""
+        if mode not in PUBLIC_ETA:
+            raise UsageError(f"unknown choice '{mode}'", suggestion=" or ".join(PUBLIC_ETA))
+        return self._changed(
+            self.store.set_public_eta(
+                incident_id, mode, user=user, expected_version=expected_version
+            )
+        )
+
     def set_failure_end(
         self, incident_id: int, user: str, at: str, expected_version: int | None = None
     ) -> int:
@@ -446,6 +556,27 @@ class IncidentService:
 
     # ------------------------------------------------------------------ views
 
+    def live_overview(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The overview with each function's state from the latest forecast of every open
+        incident (drills excluded; the worst state wins) and ``incidents``: which ones."""
+        live = [r for r in self.store.incidents() if r.state == "open" and not r.drill]
+        states: dict[str, list[str]] = {}
+        for inc in live:
+            fc = self.store.latest_forecast(inc.id)
+            if fc is None:
+                continue
+            for f in fc.payload["functions"]:
+                states.setdefault(f["id"], []).append(
+                    incident.function_state(f, fc.payload["as_of"])
+                )
+        out = dict(payload)
+        out["functions"] = [
+            {**f, "state": incident.worst(states[f["id"]]) if f["id"] in states else f["state"]}
+            for f in payload["functions"]
+        ]
+        out["incidents"] = [{"id": r.id, "title": r.title} for r in live]
+        return out
+
     def board(self, incident_id: int) -> dict[str, Any]:
         """The board's JSON (:func:`board_of`), with ``warnings`` (e.g. the status page
         is down with this incident: the model's ``status_page:``)."""
@@ -477,7 +608,12 @@ class IncidentService:
             body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
             page = (
                 templates.env.get_template("status.html")
-                .render(s=payload, subscribe=self.subscribe, **i18n.context(lang, self.tz))
+                .render(
+                    s=payload,
+                    subscribe=self.subscribe,
+                    **i18n.context(lang, ZoneInfo(payload["timezone"])),
+                    tz=payload["timezone"],
+                )
                 .encode()
             )
             pages = (payload, body, page)
@@ -505,8 +641,13 @@ class IncidentService:
         tables, messages, updated = [], [], None
         for inc in live:
             fc = self.store.latest_forecast(inc.id)
-            tables.append(incident.public_functions(self.dash.model, fc.payload if fc else None))
             snap = self.snapshot(inc.id)
+            table = incident.public_functions(self.dash.model, fc.payload if fc else None)
+            if inc.public_eta == "announced":
+                table = incident_now.announced_table(
+                    table, [a.to_dict() for a in snap.announcements]
+                )
+            tables.append(table)
             messages += [
                 {"published_at": m.published_at.isoformat(timespec="seconds"), "body": m.body}
                 for m in snap.messages
@@ -517,7 +658,11 @@ class IncidentService:
             self.dash.model, None
         )
         messages.sort(key=lambda m: m["published_at"], reverse=True)
+        org = self.dash.model.organisation
         payload = {
+            "organisation": org.model_dump() if org else {"name": self.dash.model.name},
+            "timezone": zone_of(self.dash.model, live[0].scenario if live else None),
+            "now": datetime.now(UTC).isoformat(timespec="seconds"),
             "incident": bool(live),
             **incident_status.public_timeline(self.store, live),
             "tiers": [{"tier": t, "functions": functions[t]} for t in TIERS],

@@ -18,7 +18,7 @@ WIDTH = 1200
 LABEL_W = 190
 ROW_H = 16
 AXIS_H = 34
-TIER_COLOUR = {"vital": "#b3261e", "care": "#b26a00", "administrative": "#44617b"}
+TIER_COLOUR = {"vital": "#b3261e", "care": "#9a5b00", "administrative": "#44617b"}
 ACTION_COLOUR = {
     "boot": "#3f7fbf",
     "restart": "#0b5cad",

@@ -4,6 +4,8 @@ x: when each forecast was made (its as-of time); y: the ETA it gave. Per tier, t
 (dashed) and the P80 (solid) lines; the ETAs announced, as diamonds at (when announced,
 ETA announced) in the tier's colour. A forecast that tightens as work progresses shows
 as lines converging; an announced ETA above the P80 line was a promise it could keep.
+The x-axis runs from the incident's start to its "now" (a drill's simulated clock), with a
+"now" line; labels are in the page's zone; the legend sits below the plot.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from blackstart.model.schema import TIERS
 
-COLOURS = {"vital": "#b3261e", "care": "#b26a00", "administrative": "#44617b", "all": "#14212e"}
-W, H = 860, 360
-LEFT, RIGHT, TOP, BOTTOM = 120, 20, 20, 50
+COLOURS = {"vital": "#b3261e", "care": "#9a5b00", "administrative": "#44617b", "all": "#14212e"}
+W, H = 860, 380
+LEFT, RIGHT, TOP, BOTTOM = 120, 20, 20, 70
 
 
 def _t(iso: str) -> float:
@@ -27,8 +30,9 @@ def _label(ts: float, tz: Any) -> str:
     return datetime.fromtimestamp(ts, tz).strftime("%a %d %H:%M")
 
 
-def svg(board: dict[str, Any]) -> str:
-    """The chart of a board payload (:meth:`IncidentService.board`)."""
+def svg(board: dict[str, Any], tz_name: str | None = None) -> str:
+    """The chart of a board payload (:meth:`IncidentService.board`), labels in
+    ``tz_name`` (default: the forecasts' own offset)."""
     fcs = board["forecasts"]
     anns = board["announcements"]
     if not fcs:
@@ -36,8 +40,10 @@ def svg(board: dict[str, Any]) -> str:
             '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40" role="img">'
             '<text x="10" y="25">no forecast yet</text></svg>'
         )
-    tz = datetime.fromisoformat(fcs[0]["as_of"]).tzinfo
-    xs = [_t(f["as_of"]) for f in fcs] + [_t(a["announced_at"]) for a in anns]
+    tz = ZoneInfo(tz_name) if tz_name else datetime.fromisoformat(fcs[0]["as_of"]).tzinfo
+    start = _t(board["plan"]["start"]) if board.get("plan") else _t(fcs[0]["as_of"])
+    now = _t(board["now"]) if board.get("now") else _t(fcs[-1]["as_of"])
+    xs = [_t(f["as_of"]) for f in fcs] + [start, now]
     ys = [_t(f["tiers"][t][q]) for f in fcs for t in TIERS for q in ("p50", "p80")]
     ys += [_t(a["eta"]) for a in anns] + xs
     x0, x1 = min(xs), max(xs)
@@ -76,8 +82,13 @@ def svg(board: dict[str, Any]) -> str:
             f'font-size="11">{escape(_label(x, tz))}</text>'
         )
     parts.append(
-        f'<text x="{(LEFT + W) / 2}" y="{H - 8}" text-anchor="middle" font-size="11">'
-        "forecast made at</text>"
+        f'<text x="{(LEFT + W) / 2}" y="{H - BOTTOM + 32}" text-anchor="middle" '
+        'font-size="11">forecast made at</text>'
+    )
+    parts.append(
+        f'<line class="now" x1="{px(now):.1f}" x2="{px(now):.1f}" y1="{TOP}" '
+        f'y2="{H - BOTTOM}" stroke="#14212e" stroke-dasharray="2 3"/>'
+        f'<text x="{px(now) - 4:.1f}" y="{TOP + 12}" text-anchor="end" font-size="11">now</text>'
     )
     for tier in TIERS:
         c = COLOURS[tier]
@@ -107,19 +118,20 @@ def svg(board: dict[str, Any]) -> str:
             )
     for a in anns:
         c = COLOURS.get(a["tier"], "#000")
-        x, y = px(_t(a["announced_at"])), py(_t(a["eta"]))
+        # a drill's announcements are stamped by the wall clock: keep them on the axis
+        x, y = px(min(max(_t(a["announced_at"]), x0), x1)), py(_t(a["eta"]))
         parts.append(
             f'<path class="announced" d="M{x:.1f},{y - 6:.1f} L{x + 6:.1f},{y:.1f} '
             f'L{x:.1f},{y + 6:.1f} L{x - 6:.1f},{y:.1f} Z" fill="#fff" stroke="{c}" '
             f'stroke-width="2"><title>announced for {escape(a["tier"])}: '
             f"{escape(a['eta'])}</title></path>"
         )
-    lx = LEFT + 8
+    lx, ly = LEFT, H - 10  # the legend sits below the plot, never over it
     for i, tier in enumerate(TIERS):
         parts.append(
-            f'<text x="{lx + i * 150}" y="{TOP + 14}" font-size="11" '
+            f'<text x="{lx + i * 170}" y="{ly}" font-size="11" '
             f'fill="{COLOURS[tier]}">{tier}: ‒ ‒ P50, — P80</text>'
         )
-    parts.append(f'<text x="{lx + 450}" y="{TOP + 14}" font-size="11">◇ announced ETA</text>')
+    parts.append(f'<text x="{lx + 510}" y="{ly}" font-size="11">◇ announced ETA</text>')
     parts.append("</svg>")
     return "\n".join(parts)

@@ -13,6 +13,7 @@ from blackstart.model.schema import TIERS
 from blackstart.store.incidents import EVENT_KINDS, IncidentStore
 from blackstart.web import eta_chart
 from blackstart.web.board import board_of
+from blackstart.web.clock import zone_of
 from blackstart.web.render import STATIC, templates
 
 
@@ -41,10 +42,12 @@ def render_incident(store: IncidentStore, model: Model, incident_id: int) -> str
     if b["incident"]["model_hash"] != model.hash:
         warnings.append("the model given is not the one the incident was declared on: "
                         "the contacts may differ")  # fmt: skip
+    zone = zone_of(model, b["incident"]["scenario"])
     return templates.env.get_template("export.html").render(
         b=b,
+        tz=zone,
         css=css,
-        chart=eta_chart.svg(b),
+        chart=eta_chart.svg(b, zone),
         tiers=TIERS,
         kinds=EVENT_KINDS,
         public=public,

@@ -10,13 +10,17 @@ is the gate's job (:mod:`blackstart.web.auth`).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from blackstart import incident_now
+from blackstart.errors import UsageError
 from blackstart.incident import place_name
 from blackstart.model.schema import TIERS
+from blackstart.store import StoreError
 from blackstart.store.incident_status import PUBLIC_STATES
 from blackstart.store.incidents import EVENT_KINDS, IncidentStore
 from blackstart.store.security_log import SecurityLog
@@ -25,7 +29,7 @@ from blackstart.web.audit_view import AuditQuery, audit_filter, next_page
 from blackstart.web.auth import Auth, AuthGate
 from blackstart.web.board import IncidentService
 from blackstart.web.bounds import Id
-from blackstart.web.dashboard import Dashboard
+from blackstart.web.dashboard import Dashboard, NotFound
 from blackstart.web.render import templates
 from blackstart.web.security import SecurityConfig, SecurityGate
 
@@ -99,7 +103,40 @@ def declare_page(
 
 @pages.get("/incidents/{incident_id}")
 def board_page(request: Request, incident_id: Id, svc: Svc) -> Response:
+    return _board(request, svc, incident_id)
+
+
+def _board(
+    request: Request,
+    svc: IncidentService,
+    incident_id: int,
+    *,
+    error: str | None = None,
+    suggestion: str | None = None,
+    warnings: list[str] | None = None,
+    retry: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The board, with an inline error or a warning to confirm (``retry``: the form to
+    post again with ``confirm``)."""
     data = svc.board(incident_id)
+    inc = svc.get(incident_id)
+    request.state.tz = svc.zone(inc)
+    prereqs, waiters = svc.precedence(inc)
+    now = datetime.fromisoformat(data["now"])
+    user = _user(request)
+    wall = datetime.now(UTC)
+    recent = {
+        e["task"]
+        for e in data["events"]
+        if e["user"] == user
+        and wall - datetime.fromisoformat(e["recorded_at"]) <= incident_now.UNDO_WINDOW
+    }
+    undo = {
+        t: u["kind"]
+        for t in recent
+        if (u := incident_now.undoable(data["events"], t, user, wall)) is not None
+    }
     return templates.TemplateResponse(
         request,
         "incident.html",
@@ -109,13 +146,49 @@ def board_page(request: Request, incident_id: Id, svc: Svc) -> Response:
             "tiers": TIERS,
             "kinds": EVENT_KINDS,
             "public_states": PUBLIC_STATES,
-            "chart": eta_chart.svg(data),
             "place_names": {
                 p: place_name(svc.dash.model, p)
                 for p in (data.get("forecast") or {}).get("tiers_by_place", {})
             },
+            "chart": eta_chart.svg(data, svc.zone(inc)),
+            "now_panel": incident_now.now_panel(data, prereqs=prereqs, waiters=waiters, now=now),
+            "valid_marks": incident_now.valid_marks,
+            "undo": undo,
+            "public_says": incident_now.public_says(data["incident"], data["announcements"]),
+            "undo_minutes": int(incident_now.UNDO_WINDOW.total_seconds() // 60),
+            "error": error,
+            "suggestion": suggestion,
+            "warnings": warnings,
+            "retry": retry,
         },
+        status_code=status_code,
     )
+
+
+def _attempt(
+    request: Request,
+    svc: IncidentService,
+    incident_id: int,
+    change: Any,
+    retry: dict[str, str],
+    anchor: str,
+) -> Response:
+    """Run ``change``; on a warning or an error show the board again with it inline."""
+    try:
+        change()
+    except incident_now.NeedsConfirmation as w:
+        return _board(request, svc, incident_id, warnings=w.warnings, retry=retry)
+    except UsageError as e:
+        if isinstance(e, NotFound):
+            raise
+        return _board(
+            request, svc, incident_id, error=e.message, suggestion=e.suggestion, status_code=422
+        )
+    except StoreError as e:
+        return _board(
+            request, svc, incident_id, error=e.message, suggestion=e.suggestion, status_code=409
+        )
+    return _back(incident_id, anchor)
 
 
 @pages.get("/incidents/{incident_id}/eta.svg")
@@ -133,17 +206,45 @@ def event_page(
     comment: Annotated[str, Form(max_length=2000)] = "",
     at: Annotated[str, Form(max_length=64)] = "",
     version: Annotated[str, Form(max_length=20)] = "",
+    confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    svc.record(
+    return _attempt(
+        request,
+        svc,
         incident_id,
-        _user(request),
-        task=task,
-        kind=kind,
-        comment=comment,
-        at=at,
-        expected_version=_version(version),
+        lambda: svc.record(
+            incident_id,
+            _user(request),
+            task=task,
+            kind=kind,
+            comment=comment,
+            at=at,
+            expected_version=_version(version),
+            confirm=bool(confirm),
+        ),
+        {
+            "action": f"/incidents/{incident_id}/events",
+            "task": task,
+            "kind": kind,
+            "comment": comment,
+            "at": at,
+        },
+        "#now",
     )
-    return _back(incident_id, "#tasks")
+
+
+@pages.post("/incidents/{incident_id}/undo")
+def undo_page(
+    request: Request, incident_id: Id, svc: Svc, task: Annotated[str, Form(max_length=300)]
+) -> Response:
+    return _attempt(
+        request,
+        svc,
+        incident_id,
+        lambda: svc.undo(incident_id, _user(request), task=task),
+        {},
+        "#now",
+    )
 
 
 @pages.post("/incidents/{incident_id}/unplanned")
@@ -176,14 +277,37 @@ def announce_page(
     svc: Svc,
     tier: Annotated[str, Form(max_length=30)],
     eta: Annotated[str, Form(max_length=64)],
+    confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    svc.announce(incident_id, _user(request), tier=tier, eta=eta)
-    return _back(incident_id, "#eta")
+    return _attempt(
+        request,
+        svc,
+        incident_id,
+        lambda: svc.announce(
+            incident_id, _user(request), tier=tier, eta=eta, confirm=bool(confirm)
+        ),
+        {"action": f"/incidents/{incident_id}/announce", "tier": tier, "eta": eta},
+        "#eta",
+    )
+
+
+@pages.post("/incidents/{incident_id}/public-eta")
+def public_eta_page(
+    request: Request, incident_id: Id, svc: Svc, mode: Annotated[str, Form(max_length=20)]
+) -> Response:
+    return _attempt(
+        request,
+        svc,
+        incident_id,
+        lambda: svc.set_public_eta(incident_id, _user(request), mode),
+        {},
+        "#eta",
+    )
 
 
 @pages.post("/incidents/{incident_id}/state")
 def state_page(
-    request: Request, incident_id: int, svc: Svc, state: Annotated[str, Form(max_length=30)]
+    request: Request, incident_id: Id, svc: Svc, state: Annotated[str, Form(max_length=30)]
 ) -> Response:
     svc.set_state(incident_id, _user(request), state)
     return _back(incident_id, "#public-state")
@@ -219,8 +343,10 @@ def clock_page(
 def failure_end_page(
     request: Request, incident_id: Id, svc: Svc, at: Annotated[str, Form(max_length=64)]
 ) -> Response:
-    svc.set_failure_end(incident_id, _user(request), at)
-    return _back(incident_id)
+    return _attempt(
+        request, svc, incident_id, lambda: svc.set_failure_end(incident_id, _user(request), at),
+        {}, "",
+    )  # fmt: skip
 
 
 @pages.post("/incidents/{incident_id}/close")

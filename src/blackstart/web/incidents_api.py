@@ -72,6 +72,15 @@ class Event(Versioned):
     kind: str = Field(pattern="^(started|done|verified)$")
     comment: str = Field(default="", max_length=2000)
     at: str | None = Field(default=None, max_length=64)
+    confirm: bool = Field(
+        default=True,
+        description="false: refuse (422) a mark that looks out of order (done before its "
+        "prerequisites, before the failure ended); the board asks the operator instead",
+    )
+
+
+class Undo(Versioned):
+    task: str = Field(min_length=1, max_length=300)
 
 
 class Unplanned(Versioned):
@@ -85,6 +94,15 @@ class Unplanned(Versioned):
 class Announce(Versioned):
     tier: str = Field(max_length=30)
     eta: str = Field(max_length=64)
+    confirm: bool = Field(
+        default=True,
+        description="false: refuse (422, with its chance of being kept) an ETA earlier than "
+        "the current P80",
+    )
+
+
+class PublicEta(Versioned):
+    mode: str = Field(pattern="^(live|announced)$", description="What /status shows while down.")
 
 
 class Draft(Versioned):
@@ -152,6 +170,16 @@ def event(incident_id: Id, body: Event, request: Request, svc: Svc) -> Payload:
         comment=body.comment,
         at=body.at,
         expected_version=body.expected_version,
+        confirm=body.confirm,
+    )
+    return _changed(svc, incident_id, version)
+
+
+@router.post("/incidents/{incident_id}/undo", status_code=201, summary="Undo your last mark")
+def undo(incident_id: Id, body: Undo, request: Request, svc: Svc) -> Payload:
+    """Cancel your own last mark of a task within a few minutes, by a compensating event."""
+    version = svc.undo(
+        incident_id, _user(request), task=body.task, expected_version=body.expected_version
     )
     return _changed(svc, incident_id, version)
 
@@ -179,6 +207,19 @@ def announce(incident_id: Id, body: Announce, request: Request, svc: Svc) -> Pay
         tier=body.tier,
         eta=body.eta,
         expected_version=body.expected_version,
+        confirm=body.confirm,
+    )
+    return {"version": version}
+
+
+@router.post(
+    "/incidents/{incident_id}/public-eta", status_code=201, summary="Choose what /status shows"
+)
+def public_eta(incident_id: Id, body: PublicEta, request: Request, svc: Svc) -> Payload:
+    """``live``: the latest forecast's P50–P80; ``announced``: the ETA announced for the
+    function's tier."""
+    version = svc.set_public_eta(
+        incident_id, _user(request), body.mode, expected_version=body.expected_version
     )
     return {"version": version}
 
@@ -195,7 +236,7 @@ def publish(incident_id: Id, message_id: Id, request: Request, svc: Svc) -> Payl
 
 
 @router.post("/incidents/{incident_id}/state", summary="Set the incident's public state")
-def state(incident_id: int, body: State, request: Request, svc: Svc) -> Payload:
+def state(incident_id: Id, body: State, request: Request, svc: Svc) -> Payload:
     version = svc.set_state(incident_id, _user(request), body.state, body.expected_version)
     return {"version": version}
 

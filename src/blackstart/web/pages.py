@@ -32,7 +32,9 @@ def _page(request: Request, name: str, status: int = 200, **context: Any) -> Res
 
 @router.get("/")
 def overview_page(request: Request, dash: Dash) -> Response:
-    return _page(request, "overview.html", nav="overview", data=dash.overview())
+    svc = getattr(request.app.state, "incidents", None)
+    data = dash.overview() if svc is None else svc.live_overview(dash.overview())
+    return _page(request, "overview.html", nav="overview", data=data)
 
 
 def _choices(dash: Dashboard) -> dict[str, list[str]]:

@@ -4,13 +4,37 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
+
+from blackstart.web import clock
 
 TEMPLATES = Path(str(resources.files("blackstart.web") / "templates"))
 STATIC = Path(str(resources.files("blackstart.web") / "static"))
 
-templates = Jinja2Templates(directory=TEMPLATES)
+
+def page_context(request: Request) -> dict[str, Any]:
+    """What every page knows: the zone its times are in (``tz``) and the open incidents
+    (``open_incidents``: id, title, drill), for the banner of the base template."""
+    state = request.app.state
+    dash = getattr(state, "dashboard", None)
+    zone = getattr(request.state, "tz", None)  # a page about one incident sets its zone
+    if zone is None:
+        zone = clock.zone_of(dash.model) if dash else clock.DEFAULT_ZONE
+    out: dict[str, Any] = {"tz": zone}
+    svc = getattr(state, "incidents", None)
+    if svc is not None:
+        out["open_incidents"] = [
+            {"id": r.id, "title": r.title, "drill": r.drill}
+            for r in svc.store.incidents()
+            if r.state == "open"
+        ]
+    return out
+
+
+templates = Jinja2Templates(directory=TEMPLATES, context_processors=[page_context])
 
 
 def duration(seconds: float | int | None) -> str:
@@ -24,12 +48,5 @@ def duration(seconds: float | int | None) -> str:
     return "".join(parts) or "0min"
 
 
-def when(iso: str | None) -> str:
-    """``2024-08-03T14:30+02:00`` → ``2024-08-03 14:30`` (the zone is in the header)."""
-    if not iso:
-        return "—"
-    return iso[:16].replace("T", " ")
-
-
 templates.env.filters["duration"] = duration
-templates.env.filters["when"] = when
+clock.install_filters(templates.env)

@@ -68,8 +68,10 @@ class SavedWhatIf(BaseModel):
 
 
 @router.get("/overview", summary="Functions by tier, sites, providers, provenance")
-def overview(dash: Dash) -> Payload:
-    return dash.overview()
+def overview(request: Request, dash: Dash) -> Payload:
+    """During an open incident, function states come from its latest forecast."""
+    svc = getattr(request.app.state, "incidents", None)
+    return dash.overview() if svc is None else svc.live_overview(dash.overview())
 
 
 @router.post("/what-if", summary="What goes down when these fail, and why")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from anyio import to_thread
 from fastapi import APIRouter, Request
@@ -44,7 +45,10 @@ def status_json(request: Request) -> Response:
 def status_page(request: Request) -> Response:
     lang = i18n.negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
     svc = _svc(request)
-    context = {"s": svc.public_status(), "subscribe": svc.subscribe, **i18n.context(lang, svc.tz)}
+    payload = svc.public_status()
+    request.state.tz = payload["timezone"]
+    zone = ZoneInfo(payload["timezone"])
+    context = {"s": payload, "subscribe": svc.subscribe, **i18n.context(lang, zone)}
     headers = {**_headers(), "content-language": lang, "vary": "Accept-Language"}
     return templates.TemplateResponse(request, "status.html", context, headers=headers)
 

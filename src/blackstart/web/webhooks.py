@@ -153,7 +153,7 @@ def attach(service: Any) -> WebhookNotifier:
     from blackstart.web.status_public import summary_v2
 
     def fingerprint() -> dict[str, Any]:  # what the public sees, less the update time
-        return {k: v for k, v in service.public_status().items() if k != "updated_at"}
+        return {k: v for k, v in service.public_status().items() if k not in ("updated_at", "now")}
 
     notifier = WebhookNotifier(
         service.store.store, lambda: summary_v2(service.public_status()), fingerprint
