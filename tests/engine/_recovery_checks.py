@@ -251,8 +251,11 @@ def check_schedule(
                 continue
             if start[k] < t:
                 bad.append(f"{labels[k]}: starts at {start[k]} before {t}")
-            if end[k] - start[k] != d:
+            pieces = schedule.pieces_of(k)
+            if len(pieces) == 1 and end[k] - start[k] != d:
                 bad.append(f"{labels[k]}: runs {end[k] - start[k]} min, not {d}")
+            elif len(pieces) > 1:
+                bad += _check_pieces(model, scenario, problem, schedule, k, d, pieces)
             t = int(end[k])
     if check_backs:
         for label, v in node_of.items():
@@ -289,8 +292,9 @@ def check_schedule(
     for k in range(problem.n_tasks):
         tm = int(team[k])
         if tm >= 0 and end[k] > start[k]:
-            used[tm, max(0, int(start[k]))] += 1
-            used[tm, min(horizon, int(end[k]))] -= 1
+            for a, b in schedule.pieces_of(k):
+                used[tm, max(0, a)] += 1
+                used[tm, min(horizon, b)] -= 1
     used = np.cumsum(used, axis=1)[:, :horizon]
     tz_default = model.timezone or "UTC"
     for i, name in enumerate(problem.team_names):
@@ -307,6 +311,59 @@ def check_schedule(
                 f"({scenario.start + timedelta(minutes=m)}), head-count {cap[m]}"
                 f" ({len(over)} minutes over)"
             )
+    return bad
+
+
+def handover_of(model: Model, component: str, action: str, team_name: str) -> int | None:
+    """Minutes of handover of a step done by ``team_name``, None if it may not be handed
+    over: the component's ``recovery.handover`` (one value, or per step), else the
+    team's ``handover`` (default 30 min); ``false`` forbids it (docs/model-format.md)."""
+    rec = model.components[component].recovery
+    own: Any = None
+    if rec is not None and rec.handover is not None:
+        h = rec.handover
+        own = getattr(h, action, None) if hasattr(h, "verify") else h
+    setting = model.teams[team_name].handover if own is None else own
+    if setting is False:
+        return None
+    return round(float(setting) / 60)
+
+
+def _check_pieces(
+    model: Model,
+    scenario: ResolvedScenario,
+    problem: RecoveryProblem,
+    schedule: Schedule,
+    k: int,
+    d: int,
+    pieces: list[tuple[int, int]],
+) -> list[str]:
+    """A step handed over across shifts: pieces in order from its start to its end, each
+    inside one staffed stretch of its team, every piece but the last ending where the
+    stretch ends, lengths summing to ``d`` plus the handover per break."""
+    label = problem.task_labels[k]
+    cid, _, action = label.partition("/")
+    tm = int(schedule.team[k])
+    if tm < 0:
+        return [f"{label}: handed over but has no team"]
+    name = problem.team_names[tm]
+    h = handover_of(model, cid, action, name)
+    if h is None:
+        return [f"{label}: handed over although it may not be"]
+    bad = []
+    if pieces[0][0] != schedule.start[k] or pieces[-1][1] != schedule.end[k]:
+        bad.append(f"{label}: pieces {pieces} do not span {schedule.start[k]}-{schedule.end[k]}")
+    cap = headcount(model.teams[name], model.timezone or "UTC", scenario.start, pieces[-1][1] + 1)
+    for i, (a, b) in enumerate(pieces):
+        if b <= a or (i and a <= pieces[i - 1][1]):
+            bad.append(f"{label}: pieces out of order {pieces}")
+        if (cap[a:b] <= 0).any():
+            bad.append(f"{label}: piece {a}-{b} crosses an unstaffed minute")
+        if i < len(pieces) - 1 and cap[b] > 0:
+            bad.append(f"{label}: piece {a}-{b} is handed over while the shift goes on")
+    worked = sum(b - a for a, b in pieces)
+    if worked != d + h * (len(pieces) - 1):
+        bad.append(f"{label}: works {worked} min in {len(pieces)} pieces, not {d} + {h} per break")
     return bad
 
 

@@ -330,7 +330,7 @@ def test_step_longer_than_any_window_is_continued_next_shift() -> None:
     assert (sched.start[k], sched.end[k]) == (90, 90 + 1590)
     assert HANDOVER == 30
     payload = planning.plan(model, "s").to_dict()
-    assert any("stretch" in w for w in payload["warnings"])
+    assert any("handed over to the next shift" in w for w in payload["warnings"])
     # the team's own handover cost: 2 h instead of 30 min ends it at Tue 14:30
     data["teams"]["ops"]["handover"] = "2h"
     ctx = planning.context(load_data(data), "s")

@@ -77,14 +77,28 @@ class RecoveryProblem:
     task_labels: tuple[str, ...]
     team_names: tuple[str, ...]
     handover: I64 | None = None
-    """Per team, minutes of handover when a step is continued by the next shift
-    (``None``: :data:`HANDOVER` for every team)."""
+    """Per team, minutes of handover when a step is continued by the next shift, or
+    :data:`NO_HANDOVER` (``None``: :data:`HANDOVER` for every team)."""
+    cand_handover: I64 | None = None
+    """Per candidate entry (parallel to ``cand_team``): minutes of handover when task
+    ``k`` is continued by that team's next shift, :data:`NO_HANDOVER` if it may not be
+    handed over (``None``: the team's ``handover``)."""
 
     def handover_minutes(self) -> I64:
         """Per team handover minutes (one entry at least)."""
         if self.handover is not None:
             return np.asarray(self.handover, np.int64)
         return np.full(max(1, self.capacity.shape[0]), HANDOVER, np.int64)
+
+    def candidate_handover(self) -> I64:
+        """Per candidate entry, the handover minutes of that (task, team) pair, or
+        :data:`NO_HANDOVER`."""
+        if self.cand_handover is not None:
+            return np.asarray(self.cand_handover, np.int64)
+        per_team = self.handover_minutes()
+        if len(self.cand_team) == 0:
+            return np.zeros(0, np.int64)
+        return np.asarray(per_team[self.cand_team], np.int64)
 
     @property
     def n_tasks(self) -> int:
@@ -110,6 +124,17 @@ class Schedule:
     back: I64
     """When each node is back (0 for nodes never down)."""
     beyond_horizon: bool
+    pieces: I64 | None = None
+    """``(p, 3)`` rows ``(task, start, end)``: the pieces of every step handed over
+    across shifts (steps worked in one piece have none); ``None`` if not recorded."""
+
+    def pieces_of(self, k: int) -> list[tuple[int, int]]:
+        """The worked pieces of task ``k``: ``[(start, end)]`` (one piece if not split)."""
+        if self.pieces is not None:
+            rows = self.pieces[self.pieces[:, 0] == k]
+            if len(rows):
+                return [(int(a), int(b)) for _, a, b in rows]
+        return [(int(self.start[k]), int(self.end[k]))]
 
 
 # --------------------------------------------------------------------------- kernel
@@ -227,36 +252,83 @@ def _earliest_fit(
 
 
 HANDOVER = 30
-"""Default minutes of handover added each time a manual step that fits in no single
-staffed stretch is continued by the next shift (a team's ``handover`` overrides it)."""
+"""Default minutes of handover added each time a manual step is continued by the next
+shift (a team's or a step's ``handover`` overrides it)."""
+NO_HANDOVER = -1
+"""Handover code of a step that may not be handed over: it waits for a staffed stretch
+long enough to hold it whole."""
 
 
 @numba.njit(cache=True, nogil=True)
-def _split_end(
+def _handover_fit(
     rem: npt.NDArray[np.int16],
     nxt: npt.NDArray[np.int32],
+    capacity: npt.NDArray[np.int16],
     team: int,
     ready: int,
     d: int,
     handover: int,
+    book: bool,
+    task: int,
+    pieces: I64,
+    npieces: I64,
 ) -> tuple[int, int]:
-    """``(start, end)`` of a step of ``d`` minutes worked on the free minutes of ``team``
-    from ``ready``, continued across shifts with ``handover`` minutes more at each
-    break; ``(-1, -1)`` if it does not end within the horizon. Books nothing."""
+    """``(start, end)`` of the earliest-ending way to work ``d`` minutes for ``team`` from
+    ``ready`` in pieces handed over across shifts; ``(-1, -1)`` if none ends within the
+    horizon. With ``book``, consumes the pieces' head-count and records them (when more
+    than one) as rows ``(task, start, end)`` of ``pieces`` (counted by ``npieces[0]``).
+
+    Semantics: each piece lies in one staffed stretch of the team's calendar (minutes
+    with ``capacity > 0``) with a free person on each of its minutes; every piece but the
+    last ends where its stretch ends (the shift ends: the work is handed over); the
+    pieces' lengths sum to ``d`` plus ``handover`` per break. Greedy: each piece as early
+    as possible; a non-final piece no longer than ``handover`` is skipped, since it would
+    add more work than it does. The greedy's end is never later than the earliest whole
+    fit (a whole fit is a one-piece schedule, and each piece taken leaves less work for
+    the same later calendar).
+    """
     horizon = rem.shape[1]
-    m = _next_free(rem, nxt, team, ready)
-    first = m
+    m = ready
     remaining = d
-    while remaining > 0:
+    first = -1
+    while True:
+        m = _next_free(rem, nxt, team, m)
         if m >= horizon:
             return -1, -1
-        if rem[team, m] > 0:
-            remaining -= 1
-            m += 1
-        else:
-            m = _next_free(rem, nxt, team, m)
-            remaining += handover
-    return first, m
+        lim = m + remaining
+        f = m
+        while f < lim and f < horizon and rem[team, f] > 0:
+            f += 1
+        if f == lim:  # the last piece
+            if first < 0:
+                first = m
+            if book:
+                for x in range(m, f):
+                    rem[team, x] -= 1
+                if first != m:
+                    _record(pieces, npieces, task, m, f)
+            return first, f
+        if f < horizon and capacity[team, f] <= 0 and f - m > handover:
+            if first < 0:
+                first = m
+            if book:
+                for x in range(m, f):
+                    rem[team, x] -= 1
+                _record(pieces, npieces, task, m, f)
+            remaining += handover - (f - m)
+        m = f
+
+
+@numba.njit(cache=True, nogil=True)
+def _record(pieces: I64, npieces: I64, task: int, a: int, b: int) -> None:
+    if b <= a:
+        return
+    i = npieces[0]
+    if i < pieces.shape[0]:
+        pieces[i, 0] = task
+        pieces[i, 1] = a
+        pieces[i, 2] = b
+    npieces[0] = i + 1
 
 
 @numba.njit(cache=True, nogil=True)
@@ -286,20 +358,26 @@ def schedule_run(
     ready_of: I64,
     back: I64,
     capacity: npt.NDArray[np.int16],
-    handover: I64,
+    cand_handover: I64,
+    pieces: I64,
+    npieces: I64,
 ) -> bool:
     """Schedule one run; fill ``start``, ``end``, ``team_of``, ``ready_of`` and ``back``.
 
     ``dur[k]`` is the sampled duration of task ``k`` (0: skipped). ``fixed_end[k] >= 0``
     marks a task already done at that minute, ``fixed_start[k] >= 0`` one in progress
-    since then (continued by the next shift, ``handover[team]`` minutes more, if it runs
-    into minutes its team's ``capacity`` calendar leaves unstaffed); other tasks cannot
-    start before ``not_before``. ``rem`` is the remaining
-    head-count, consumed in place, and ``nxt`` its skip pointers (``nxt[t, m] = m + 1``
-    initially); ``touched[team]`` records the last minute either was changed at, so the
-    caller can restore both cheaply. A manual step that fits in no single staffed
-    stretch is continued across shifts (:func:`_split_end`). Returns False if a task did
-    not end within the horizon even so (it is then placed at its ready time regardless
+    since then (if it runs into minutes its team's ``capacity`` calendar leaves unstaffed,
+    it is continued by the next shift with its handover minutes more, or worked through
+    by the same person if it may not be handed over); other tasks cannot start before
+    ``not_before``. ``rem`` is the remaining head-count, consumed in place, and ``nxt``
+    its skip pointers (``nxt[t, m] = m + 1`` initially); ``touched[team]`` records the
+    last minute either was changed at, so the caller can restore both cheaply.
+    ``cand_handover`` (parallel to ``cand_team``) is each (task, team)'s handover minutes
+    or :data:`NO_HANDOVER`: a step that may be handed over ends at the earliest end of
+    :func:`_handover_fit` over its teams, one that may not at the earliest whole fit
+    (:func:`_earliest_fit`); the pieces of split steps go to ``pieces`` (rows ``(task,
+    start, end)``, up to its length; ``npieces[0]`` counts them all). Returns False if a
+    task did not end within the horizon (it is then placed at its ready time regardless
     of staff).
     """
     ok = True
@@ -388,22 +466,27 @@ def schedule_run(
                         if capacity[tm, m] <= 0:
                             staffed = False
                             break
-                    if staffed:
+                    if staffed or cand_handover[a] < 0:  # whole, or worked through
                         for m in range(lo, hi):
-                            rem[tm, m] -= 1
-                    else:  # it spans an unstaffed stretch: handed over, as in _split_end
+                            if capacity[tm, m] > 0:
+                                rem[tm, m] -= 1
+                    else:  # it spans an unstaffed stretch: handed over at each
                         m = lo
-                        remaining = dur[k]
+                        remaining = end[k] - lo
+                        piece = lo
                         while remaining > 0 and m < rem.shape[1]:
                             if capacity[tm, m] > 0:
                                 rem[tm, m] -= 1
                                 remaining -= 1
                                 m += 1
                             else:
+                                _record(pieces, npieces, k, piece, m)
                                 while m < rem.shape[1] and capacity[tm, m] <= 0:
                                     m += 1
-                                remaining += handover[tm]
+                                piece = m
+                                remaining += cand_handover[a]
                         end[k] = m + remaining
+                        _record(pieces, npieces, k, piece, end[k])
                     if end[k] > touched[tm]:
                         touched[tm] = end[k]
                 t = max(t, end[k])
@@ -422,53 +505,51 @@ def schedule_run(
                 t = end[k]
                 continue
             best = -1
+            best_end = -1
             best_team = -1
+            best_c = -1
             for c in range(a, b):
                 tm = cand_team[c]
-                if r >= fail_r[tm] and d >= fail_d[tm]:
-                    continue
-                s = _earliest_fit(rem, nxt, tm, r, d, touched)
-                if s < 0:
-                    if r <= fail_r[tm] and d <= fail_d[tm]:
-                        fail_r[tm] = r
-                        fail_d[tm] = d
-                    continue
-                if best < 0 or s < best:
-                    best = s
-                    best_team = tm
-            if best < 0:  # fits in no single stretch: continued across shifts
-                split_team = -1
-                split_s = -1
-                split_e = -1
-                for c in range(a, b):
-                    tm = cand_team[c]
-                    s0, e0 = _split_end(rem, nxt, tm, r, d, handover[tm])
-                    if s0 >= 0 and (split_team < 0 or e0 < split_e):
-                        split_team, split_s, split_e = tm, s0, e0
-                if split_team < 0:
-                    ok = False
-                    start[k] = r
-                    end[k] = r + d
-                    t = end[k]
-                    continue
-                team_of[k] = split_team
-                for m in range(split_s, split_e):
-                    if rem[split_team, m] > 0:
-                        rem[split_team, m] -= 1
-                if split_e > touched[split_team]:
-                    touched[split_team] = split_e
-                start[k] = split_s
-                end[k] = split_e
-                t = split_e
+                if cand_handover[c] >= 0:  # may be handed over across shifts
+                    s, e = _handover_fit(
+                        rem, nxt, capacity, tm, r, d, cand_handover[c], False, k, pieces, npieces
+                    )
+                    if s < 0:
+                        touched[tm] = horizon
+                        continue
+                    if e > touched[tm]:
+                        touched[tm] = e
+                else:
+                    if r >= fail_r[tm] and d >= fail_d[tm]:
+                        continue
+                    s = _earliest_fit(rem, nxt, tm, r, d, touched)
+                    if s < 0:
+                        if r <= fail_r[tm] and d <= fail_d[tm]:
+                            fail_r[tm] = r
+                            fail_d[tm] = d
+                        continue
+                    e = s + d
+                if best_end < 0 or e < best_end:
+                    best, best_end, best_team, best_c = s, e, tm, c
+            if best < 0:  # ends nowhere within the horizon
+                ok = False
+                start[k] = r
+                end[k] = r + d
+                t = end[k]
                 continue
+            team_of[k] = best_team
+            if cand_handover[best_c] >= 0:
+                _handover_fit(
+                    rem, nxt, capacity, best_team, r, d, cand_handover[best_c], True, k,
+                    pieces, npieces,
+                )  # fmt: skip
             else:
-                team_of[k] = best_team
-                for m in range(best, best + d):
+                for m in range(best, best_end):
                     rem[best_team, m] -= 1
-                if best + d > touched[best_team]:
-                    touched[best_team] = best + d
+            if best_end > touched[best_team]:
+                touched[best_team] = best_end
             start[k] = best
-            end[k] = best + d
+            end[k] = best_end
             t = end[k]
         back[v] = t
         for e in range(parent_ptr[v], parent_ptr[v + 1]):
@@ -507,21 +588,31 @@ def run_once(
     k = p.n_tasks
     fs = np.full(k, -1, np.int64) if fixed_start is None else fixed_start
     fe = np.full(k, -1, np.int64) if fixed_end is None else fixed_end
-    rem = p.capacity.copy()
-    nxt = fresh_pointers(rem.shape[0], rem.shape[1])
-    touched = np.zeros(rem.shape[0], np.int64)
     start = np.zeros(k, np.int64)
     end = np.zeros(k, np.int64)
     team = np.full(k, -1, np.int64)
     ready = np.zeros(k, np.int64)
     back = np.zeros(p.n, np.int64)
-    ok = schedule_run(
-        p.n, p.child_ptr, p.child_idx, p.parent_ptr, p.parent_idx, p.threshold, p.down,
-        p.inj_end, p.task_ptr, p.cand_ptr, p.cand_team, p.priority,
-        np.asarray(durations, np.int64), fs, fe, int(not_before), rem, nxt, touched,
-        start, end, team, ready, back, p.capacity, p.handover_minutes(),
-    )  # fmt: skip
-    return Schedule(start, end, team, ready, back, beyond_horizon=not ok)
+    cand_handover = p.candidate_handover()
+    room = 64 + 4 * k
+    while True:
+        pieces = np.zeros((room, 3), np.int64)
+        npieces = np.zeros(1, np.int64)
+        rem = p.capacity.copy()
+        nxt = fresh_pointers(rem.shape[0], rem.shape[1])
+        touched = np.zeros(rem.shape[0], np.int64)
+        ok = schedule_run(
+            p.n, p.child_ptr, p.child_idx, p.parent_ptr, p.parent_idx, p.threshold, p.down,
+            p.inj_end, p.task_ptr, p.cand_ptr, p.cand_team, p.priority,
+            np.asarray(durations, np.int64), fs, fe, int(not_before), rem, nxt, touched,
+            start, end, team, ready, back, p.capacity, cand_handover, pieces, npieces,
+        )  # fmt: skip
+        if npieces[0] <= room:
+            break
+        room = int(npieces[0])  # more pieces than room: run again with enough
+    return Schedule(
+        start, end, team, ready, back, beyond_horizon=not ok, pieces=pieces[: npieces[0]]
+    )
 
 
 @numba.njit(cache=True, parallel=True)
@@ -543,7 +634,7 @@ def _many(
     fixed_end: I64,
     not_before: int,
     capacity: npt.NDArray[np.int16],
-    handover: I64,
+    cand_handover: I64,
     watch: I64,
     chunks: int,
     out: I64,
@@ -560,12 +651,14 @@ def _many(
         team = np.zeros(k, np.int64)
         ready = np.zeros(k, np.int64)
         back = np.zeros(n, np.int64)
+        pieces = np.zeros((0, 3), np.int64)  # not recorded
+        npieces = np.zeros(1, np.int64)
         for r in range(c * per, min(runs, (c + 1) * per)):
             ok[r] = schedule_run(
                 n, child_ptr, child_idx, parent_ptr, parent_idx, threshold, down, inj_end,
                 task_ptr, cand_ptr, cand_team, priority, durations[r], fixed_start,
                 fixed_end, not_before, rem, nxt, touched, start, end, team, ready, back,
-                capacity, handover,
+                capacity, cand_handover, pieces, npieces,
             )  # fmt: skip
             for i in range(watch.shape[0]):
                 out[r, i] = back[watch[i]]
@@ -606,6 +699,6 @@ def run_many(
         p.n, p.child_ptr, p.child_idx, p.parent_ptr, p.parent_idx, p.threshold, p.down,
         p.inj_end, p.task_ptr, p.cand_ptr, p.cand_team, p.priority,
         np.ascontiguousarray(durations, np.int64), fs, fe, int(not_before), p.capacity,
-        p.handover_minutes(), np.asarray(watch, np.int64), int(chunks), out, ok,
+        p.candidate_handover(), np.asarray(watch, np.int64), int(chunks), out, ok,
     )  # fmt: skip
     return out, ok

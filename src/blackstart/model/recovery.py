@@ -42,6 +42,7 @@ from blackstart.engine.schedule import (
     DIST_TRIANGULAR,
     DIST_UNIFORM,
     HANDOVER,
+    NO_HANDOVER,
     RecoveryProblem,
 )
 from blackstart.errors import UsageError
@@ -264,6 +265,8 @@ def build_problem(
     cand: list[int] = []
     task_ptr = np.zeros(n + 1, dtype=np.int64)
     labels: list[str] = []
+    cand_handover: list[int] = []
+    team_handover = [handover_minutes(model.teams[t].handover) for t in teams]
     comp_nodes = np.flatnonzero(down & (graph.kind == COMPONENT))
     per_node: dict[int, list[int]] = {}
     for v in comp_nodes.tolist():
@@ -289,6 +292,11 @@ def build_problem(
             task_dist.append(_dist_params(dist))
             task_prob.append(rec.restart_fails if action == "restore" else 1.0)
             cand.extend([] if auto else teams_for)
+            if not auto:
+                own = rec.handover_of(action)
+                cand_handover.extend(
+                    team_handover[t] if own is None else handover_minutes(own) for t in teams_for
+                )
             cand_ptr.append(len(cand))
             labels.append(f"{cid}/{action}")
         per_node[v] = mine
@@ -327,11 +335,17 @@ def build_problem(
         capacity=cap,
         task_labels=tuple(labels),
         team_names=tuple(teams),
-        handover=np.array(
-            [round(model.teams[t].handover / 60) for t in teams] or [HANDOVER], np.int64
-        ),
+        handover=np.array(team_handover or [HANDOVER], np.int64),
+        cand_handover=np.asarray(cand_handover, dtype=np.int64),
     )
     return problem, warnings + staffing_warnings(problem)
+
+
+def handover_minutes(setting: float | bool) -> int:
+    """A ``handover`` setting in whole minutes, :data:`NO_HANDOVER` for ``false``."""
+    if setting is False:
+        return NO_HANDOVER
+    return round(float(setting) / 60)
 
 
 def _candidates(
@@ -358,7 +372,8 @@ def _candidates(
 
 def staffing_warnings(problem: RecoveryProblem) -> list[str]:
     """Steps that can last longer than any uninterrupted staffed stretch of their teams:
-    such draws are handed over to the next shift (:data:`~blackstart.engine.schedule.HANDOVER`)."""
+    such draws are handed over to the next shift (with the step's handover cost), or,
+    for a step that may not be handed over, wait for a long enough stretch."""
     longest: list[int] = []
     for row in problem.capacity:
         staffed = np.concatenate([[0], (row > 0).astype(np.int8), [0]])
@@ -366,8 +381,10 @@ def staffing_warnings(problem: RecoveryProblem) -> list[str]:
         runs = edges[1::2] - edges[0::2]
         longest.append(int(runs.max()) if len(runs) else 0)
     out = []
+    cand_handover = problem.candidate_handover()
     for k, label in enumerate(problem.task_labels):
         teams = problem.cand_team[problem.cand_ptr[k] : problem.cand_ptr[k + 1]].tolist()
+        costs = cand_handover[problem.cand_ptr[k] : problem.cand_ptr[k + 1]].tolist()
         if not teams:
             continue
         kind = int(problem.dist_kind[k])
@@ -375,11 +392,19 @@ def staffing_warnings(problem: RecoveryProblem) -> list[str]:
         # the largest plausible draw: the bound, or about the 99.9th percentile of a lognormal
         top = {DIST_FIXED: a, DIST_UNIFORM: b, DIST_TRIANGULAR: c}.get(kind, a * (b / a) ** 2.4)
         best = max(longest[t] for t in teams)
-        if top > best:
+        if top <= best:
+            continue
+        head = (
+            f"{label} can last up to {top / 60:.1f} h but its teams are never staffed "
+            f"for more than {best / 60:.1f} h in a row: "
+        )
+        if any(c >= 0 for c in costs):
+            cost = min(c for c in costs if c >= 0)
+            out.append(head + f"longer draws are handed over to the next shift (+{cost} min each)")
+        else:
             out.append(
-                f"{label} can last up to {top / 60:.1f} h but its teams are never staffed "
-                f"for more than {best / 60:.1f} h in a row: longer draws wait for such a "
-                "stretch; consider on-call cover or splitting the step"
+                head + "it may not be handed over (handover: false), so longer draws wait "
+                "for such a stretch; consider on-call cover or splitting the step"
             )
     return out
 

@@ -226,6 +226,77 @@ ComponentKind = Literal[
 ]
 
 
+def _handover_cost(value: Any) -> float | bool:
+    """A handover cost: a duration with units (seconds), or ``false`` (may not be handed
+    over)."""
+    if value is False:
+        return False
+    if value is True:
+        raise ValueError(
+            "handover: true is not a cost; write the work added at each handover "
+            "(e.g. 30min), or false if the step may not be handed over"
+        )
+    seconds = parse_seconds(value)
+    if seconds < 0:
+        raise ValueError(f"handover must not be negative, got {value!r}")
+    return seconds
+
+
+HandoverCost = Annotated[
+    float | bool,
+    BeforeValidator(_handover_cost),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": _DURATION_PATTERN},
+                {"const": False},
+            ],
+            "examples": ["30min", False],
+        }
+    ),
+]
+"""Work added each time a step is handed over to the next shift, or ``False``: the step
+may not be handed over (it waits for a staffed stretch long enough to hold it)."""
+
+
+class HandoverSteps(Strict):
+    """Per manual step of a component, its handover cost or ``false``; steps not listed
+    take their team's ``handover``."""
+
+    restart: HandoverCost | None = None
+    data_check: HandoverCost | None = None
+    verify: HandoverCost | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _automatic(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for auto in ("boot", "restore"):
+                if auto in data:
+                    raise ValueError(
+                        f"handover of '{auto}': {auto} runs by itself, with no one to hand "
+                        "it over; give handover for restart, data_check or verify"
+                    )
+        return data
+
+
+HANDOVER_TAGS = frozenset({"handover-cost", "handover-steps"})
+"""Union tags of :data:`HandoverSpec` (left out of error locations)."""
+
+
+def _handover_form(v: Any) -> str:
+    return "handover-steps" if isinstance(v, dict | HandoverSteps) else "handover-cost"
+
+
+HandoverSpec = Annotated[
+    Annotated[HandoverCost, Tag("handover-cost")]
+    | Annotated[HandoverSteps, Tag("handover-steps")],
+    Discriminator(_handover_form),
+]
+"""A component's ``recovery.handover``: one cost (or ``false``) for all its manual
+steps, or one per step (``{verify: 1h, restart: false}``)."""
+
+
 class Recovery(Strict):
     """How a component is brought back after a failure ends."""
 
@@ -240,6 +311,21 @@ class Recovery(Strict):
     )
     verify: DurationDist | None = Field(None, description="Verification before use.")
     skill: str | None = Field(None, description="Skill needed for the manual tasks.")
+    handover: HandoverSpec | None = Field(
+        None,
+        description="Handing a manual step over to the next shift: the work added at each "
+        "handover (30min), false (it may not be handed over: it waits for a long enough "
+        "shift), or per step ({verify: 1h, restart: false}); default: the team's handover.",
+    )
+
+    def handover_of(self, action: str) -> float | bool | None:
+        """This component's handover setting for ``action``: seconds, ``False`` (may not
+        be handed over) or ``None`` (its team's)."""
+        h = self.handover
+        if isinstance(h, HandoverSteps):
+            value: float | bool | None = getattr(h, action, None)
+            return value
+        return h
 
 
 def _label_sets(v: Any) -> Any:
@@ -466,10 +552,11 @@ class Team(Strict):
     weekend: OnCall = OnCall(on_call=0)
     night: OnCall = OnCall(on_call=0)
     call_in: Seconds = Field(3600.0, description="Delay for an on-call person to start work.")
-    handover: Seconds = Field(
+    handover: HandoverCost = Field(
         1800.0,
-        description="Work added when a step that fits in no single shift is handed over to "
-        "the next one (per handover).",
+        description="Work added each time one of the team's steps is handed over to the "
+        "next shift, or false: its steps are never handed over (a step's own "
+        "recovery.handover wins).",
     )
     contact: str | None = None
 

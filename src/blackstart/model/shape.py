@@ -9,7 +9,7 @@ neither.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,6 +17,7 @@ from blackstart.errors import Problem, did_you_mean
 from blackstart.io.source import PathKey, SourceFile
 from blackstart.model.register import Entry, Registry
 from blackstart.model.schema import (
+    HANDOVER_TAGS,
     SECTIONS,
     ForecastSettings,
     Organisation,
@@ -28,6 +29,11 @@ from blackstart.model.schema import (
 # --------------------------------------------------------------------------- shape
 
 
+def _unannotated(a: Any) -> Any:
+    """``X`` for ``Annotated[X, ...]``, else ``a``."""
+    return get_args(a)[0] if get_origin(a) is Annotated else a
+
+
 def _model_class_at(cls: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The schema class of the mapping at ``loc`` inside ``cls`` (for key suggestions)."""
     current: type[BaseModel] = cls
@@ -35,9 +41,11 @@ def _model_class_at(cls: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseMode
         if not isinstance(step, str) or step not in current.model_fields:
             return current if isinstance(step, int) else None
         ann = current.model_fields[step].annotation
+        members = [_unannotated(a) for a in getattr(ann, "__args__", (ann,))]
+        members = [m for a in members for m in getattr(a, "__args__", (a,))]
         nested = [
             a
-            for a in getattr(ann, "__args__", (ann,))
+            for a in map(_unannotated, members)
             if isinstance(a, type) and issubclass(a, BaseModel)
         ]
         if not nested:
@@ -50,7 +58,11 @@ def _shape_problems(entry: Entry, cls: type[Strict], exc: ValidationError) -> li
     out = []
     element = f"{entry.section[:-1]}:{entry.id}"
     for err in exc.errors(include_url=False):
-        loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+        loc = tuple(
+            x
+            for x in err["loc"]
+            if not (isinstance(x, str) and (x.startswith("function-") or x in HANDOVER_TAGS))
+        )
         path: PathKey = (*entry.path, *loc)
         kind = err["type"]
         suggestion = None
