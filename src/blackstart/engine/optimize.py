@@ -4,6 +4,15 @@ Owns the constraint model of one recovery with fixed durations:
 
 - one interval per task (optional intervals, one per candidate team, exactly one chosen
   for a manual task); steps of a component in order;
+- a step that may be handed over (its handover cost for that team is not
+  :data:`~blackstart.engine.schedule.NO_HANDOVER`) to a team whose calendar has closed
+  stretches is instead a chain of optional *pieces* (interval splitting, as in
+  preemptive RCPSP models with a bounded number of parts): piece ``j + 1`` present only
+  if piece ``j`` is; every piece but the last ends where a staffed stretch ends (its end
+  takes its values in the calendar's closing minutes) and the next starts after it; the
+  lengths sum to the duration plus the handover cost per break. The cumulative below
+  keeps each piece inside staffed minutes, so the pieces obey the list scheduler's
+  rule (:func:`~blackstart.engine.schedule._handover_fit`);
 - for every down node ``v`` a back time ``B_v``; a component's first step starts after
   its requirement is met and its failure has ended, and ``B_v`` is its last step's end;
 - "requirement met at the ``t``-th largest child back time" as ``R_v ≥ B_c`` for every
@@ -28,6 +37,9 @@ import numpy.typing as npt
 from ortools.sat.python import cp_model
 
 from blackstart.engine.schedule import RecoveryProblem, Schedule, run_once
+
+MAX_PIECES = 8
+"""Most pieces a handed-over step is split into in the CP-SAT model."""
 
 I64 = npt.NDArray[np.int64]
 
@@ -70,19 +82,36 @@ def optimize(
     end = [m.new_int_var(0, horizon, f"e{i}") for i in range(k)]
     per_team: dict[int, list[cp_model.IntervalVar]] = {}
     choice: dict[tuple[int, int], cp_model.IntVar] = {}
+    split: dict[tuple[int, int], list[tuple[cp_model.IntVar, ...]]] = {}
+    closes = {tm: _closing_minutes(p.capacity[tm], horizon) for tm in range(p.capacity.shape[0])}
+    typical = {tm: _typical_stretch(p.capacity[tm], horizon) for tm in closes}
+    cand_handover = p.candidate_handover()
     for i in range(k):
         d = int(durations[i])
-        m.add(end[i] == start[i] + d)
-        teams = p.cand_team[p.cand_ptr[i] : p.cand_ptr[i + 1]].tolist()
+        a = int(p.cand_ptr[i])
+        teams = p.cand_team[a : p.cand_ptr[i + 1]].tolist()
+        costs = cand_handover[a : p.cand_ptr[i + 1]].tolist()
         if d <= 0 or not teams:
+            m.add(end[i] == start[i] + d)
             continue
+        m.add(end[i] >= start[i] + d)
         lits = []
-        for tm in teams:
+        for tm, h in zip(teams, costs, strict=True):
             lit = m.new_bool_var(f"x{i}_{tm}")
-            iv = m.new_optional_interval_var(start[i], d, end[i], lit, f"i{i}_{tm}")
-            per_team.setdefault(tm, []).append(iv)
             lits.append(lit)
             choice[(i, tm)] = lit
+            if h < 0 or d <= h or not closes[tm] or typical[tm] <= 0:
+                iv = m.new_optional_interval_var(start[i], d, end[i], lit, f"i{i}_{tm}")
+                per_team.setdefault(tm, []).append(iv)
+                m.add(end[i] == start[i] + d).only_enforce_if(lit)
+                continue
+            hinted = len(hint.pieces_of(i)) if int(hint.team[i]) == tm else 1
+            # enough pieces for stretches of the typical (median) length, or the hint's
+            n_pieces = min(MAX_PIECES, max(hinted, 2 + -(-d // max(1, typical[tm] - h))))
+            split[(i, tm)] = _pieces(
+                m, i, tm, d, h, n_pieces, lit, start[i], end[i], closes[tm], horizon,
+                per_team.setdefault(tm, []),
+            )  # fmt: skip
         m.add_exactly_one(lits)
     for tm, intervals in per_team.items():
         row = p.capacity[tm]
@@ -125,9 +154,12 @@ def optimize(
     m.minimize(sum(round(w * 100) * back[v] for v, w in weights.items() if v in back))
     for i in range(k):
         m.add_hint(start[i], int(hint.start[i]))
+        m.add_hint(end[i], int(hint.end[i]))
         for tm in p.cand_team[p.cand_ptr[i] : p.cand_ptr[i + 1]].tolist():
             if (i, tm) in choice:
                 m.add_hint(choice[(i, tm)], int(hint.team[i]) == tm)
+            if (i, tm) in split:
+                _hint_pieces(m, split[(i, tm)], hint.pieces_of(i) if hint.team[i] == tm else [])
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = int(workers)
@@ -143,11 +175,97 @@ def optimize(
     for (i, tm), lit in choice.items():
         if solver.boolean_value(lit):
             team[i] = tm
-    sched = Schedule(timed.start, timed.end, team, timed.ready, timed.back, False)
+    rows = []
+    for (i, tm), pieces in split.items():
+        if team[i] != tm:
+            continue
+        worked = [
+            (i, solver.value(s), solver.value(e))
+            for present, s, e, _ in pieces
+            if solver.boolean_value(present)
+        ]
+        if len(worked) > 1:
+            rows += worked
+    piece_rows = np.array(rows, np.int64).reshape(-1, 3)
+    sched = Schedule(
+        timed.start, timed.end, team, timed.ready, timed.back, False, pieces=piece_rows
+    )
     return Optimized(
         sched, name, solver.objective_value / 100, solver.best_objective_bound / 100,
         solver.wall_time,
     )  # fmt: skip
+
+
+def _closing_minutes(row: npt.NDArray[np.int16], horizon: int) -> list[int]:
+    """Minutes where a staffed stretch ends (a staffed minute followed by an unstaffed
+    one) before ``horizon``: where a piece of a handed-over step may end."""
+    staffed = row[:horizon] > 0
+    return (np.flatnonzero(staffed[:-1] & ~staffed[1:]) + 1).tolist()
+
+
+def _typical_stretch(row: npt.NDArray[np.int16], horizon: int) -> int:
+    """Median length of the staffed stretches of a calendar row (0 if none)."""
+    staffed = np.concatenate([[0], (row[:horizon] > 0).astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(staffed))
+    runs = edges[1::2] - edges[0::2]
+    return int(np.median(runs)) if len(runs) else 0
+
+
+def _pieces(
+    m: cp_model.CpModel,
+    i: int,
+    tm: int,
+    d: int,
+    h: int,
+    n: int,
+    lit: cp_model.IntVar,
+    start: cp_model.IntVar,
+    end: cp_model.IntVar,
+    closes: list[int],
+    horizon: int,
+    intervals: list[cp_model.IntervalVar],
+) -> list[tuple[cp_model.IntVar, ...]]:
+    """The optional pieces of task ``i`` on team ``tm``: ``(present, start, end, length)``."""
+    top = d + h * (n - 1)
+    out: list[tuple[cp_model.IntVar, ...]] = []
+    ends = cp_model.Domain.from_values(closes)
+    for j in range(n):
+        present = lit if j == 0 else m.new_bool_var(f"p{i}_{tm}_{j}")
+        s = m.new_int_var(0, horizon, f"ps{i}_{tm}_{j}")
+        e = m.new_int_var(0, horizon, f"pe{i}_{tm}_{j}")
+        length = m.new_int_var(0, top, f"pl{i}_{tm}_{j}")
+        intervals.append(m.new_optional_interval_var(s, length, e, present, f"pi{i}_{tm}_{j}"))
+        m.add(length >= 1).only_enforce_if(present)
+        m.add(length == 0).only_enforce_if(present.Not())
+        if j == 0:
+            m.add(s == start).only_enforce_if(lit)
+        else:
+            prev_present, _, prev_end, _ = out[-1]
+            m.add_implication(present, prev_present)
+            closing = m.new_int_var_from_domain(ends, f"pc{i}_{tm}_{j}")
+            m.add(prev_end == closing).only_enforce_if(present)
+            m.add(s >= prev_end + 1).only_enforce_if(present)
+        out.append((present, s, e, length))
+    for j, (present, _, e, _) in enumerate(out):
+        last = [present] + ([out[j + 1][0].Not()] if j + 1 < n else [])
+        m.add(end == e).only_enforce_if(last)
+    m.add(sum(x[3] for x in out) == d - h + h * sum(x[0] for x in out)).only_enforce_if(lit)
+    return out
+
+
+def _hint_pieces(
+    m: cp_model.CpModel, pieces: list[tuple[cp_model.IntVar, ...]], given: list[tuple[int, int]]
+) -> None:
+    for j, (present, s, e, length) in enumerate(pieces):
+        if j < len(given):
+            a, b = given[j]
+            if j:
+                m.add_hint(present, True)
+            m.add_hint(s, a)
+            m.add_hint(e, b)
+            m.add_hint(length, b - a)
+        elif j:
+            m.add_hint(present, False)
 
 
 def weighted_completion(schedule: Schedule, weights: dict[int, float]) -> float:
