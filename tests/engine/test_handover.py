@@ -99,7 +99,9 @@ def test_handed_over_step_ends_as_computed_by_hand(h: int) -> None:
         (None, False, None),  # the team never hands over
     ],
 )
-def test_step_setting_over_team_default(step_handover: Any, team_handover: Any, h: int | None) -> None:
+def test_step_setting_over_team_default(
+    step_handover: Any, team_handover: Any, h: int | None
+) -> None:
     ctx, sched = plan_of(model_data(step_handover=step_handover, team_handover=team_handover))
     assert verify_end(ctx, sched) == closed_form(h)
     if h is None:  # waited for the weekend, in one piece
@@ -157,7 +159,7 @@ calendars = st.fixed_dictionaries(
     {
         "open": st.integers(0, 14),
         "length": st.integers(1, 10),
-        "days": st.lists(st.sampled_from(WEEKDAYS + ["sat", "sun"]), min_size=1, unique=True),
+        "days": st.lists(st.sampled_from([*WEEKDAYS, "sat", "sun"]), min_size=1, unique=True),
         "weekend": st.integers(0, 1),
         "night": st.sampled_from([0, 0, 1]),
     }
@@ -184,7 +186,9 @@ def chain_model(cal: dict[str, Any], durations: list[int], handover: Any) -> Any
     durations=st.lists(st.integers(10, 30 * 60), min_size=1, max_size=3),
     h=st.integers(0, 12 * 60),
 )
-def test_handover_never_ends_a_chain_later(cal: dict[str, Any], durations: list[int], h: int) -> None:
+def test_handover_never_ends_a_chain_later(
+    cal: dict[str, Any], durations: list[int], h: int
+) -> None:
     """Property: for one component whose manual steps one person of one team does, under
     any weekly calendar and any handover cost ``h >= 0``, the component is back no later
     when its steps may be handed over than when they may not (which waits for stretches

@@ -145,22 +145,39 @@ def calibrate(
         typer.Option(
             "--scenario",
             "-s",
-            help="Also show how the fit changes this scenario's first forecast.",
+            help="Scenario whose forecast the report compares (default: the model's first).",
             show_default=False,
         ),
     ] = None,
+    truths: Annotated[
+        int,
+        typer.Option(
+            "--truths",
+            min=0,
+            help="Incidents drawn from the calibrated model to score both forecasts on "
+            "(0: no backtest).",
+        ),
+    ] = 2,
+    no_backtest: Annotated[
+        bool, typer.Option("--no-backtest", help="Skip the coverage before/after.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Learn across incidents: fit the step durations and the pace prior from past task
-    times (a CSV, or the store's closed incidents and drills) and write them as an overlay."""
-    from blackstart import api, calibration, planning
+    times (a CSV, or the store's closed incidents and drills), write them as an overlay,
+    and report how the overlay changes a scenario's first forecast (P50/P80/P95 per tier)
+    and its calibration (coverage on incidents drawn from the calibrated model)."""
+    from blackstart import api, calibration
     from blackstart.errors import UsageError
-    from blackstart.model.load import load_data, load_document
 
     def run() -> dict[str, Any]:
         if (history is None) == (db is None):
             raise UsageError("give exactly one of --history FILE.csv and --db URL")
         m = api.load(model)
+        if scenario is not None and scenario not in m.scenarios:
+            from blackstart.model.recovery import scenario_of
+
+            scenario_of(m, scenario)  # raises, naming the closest scenario
         rows = (
             calibration.read_history_csv(history)
             if history is not None
@@ -170,16 +187,11 @@ def calibrate(
         source = str(history) if history is not None else "the store"
         output.write_text(calibration.overlay_text(overlay, source, report), encoding="utf-8")
         report["output"] = str(output)
-        if scenario is not None:
-            _, doc = load_document(model)
-            doc["forecast"] = overlay["forecast"]
-            if "overlay" in overlay:
-                doc["overlay"] = overlay["overlay"]
-            after = load_data(doc, label=str(output))
-            report["forecast"] = {
-                label: planning.run_forecast(mm, scenario, runs=1000, seed=0).to_dict()["tiers"]
-                for label, mm in (("before", m), ("after", after))
-            }
+        if m.scenarios:
+            after = calibration.calibrated_model(model, overlay, str(output))
+            report["change"] = calibration.forecast_change(
+                m, after, scenario, truths=0 if no_backtest else truths
+            )
         return report
 
     report = _guard(as_json, run)
@@ -195,15 +207,46 @@ def render_calibration(console: Console, r: dict[str, Any]) -> None:
         f"p90 ×{b['p90']} → ×{a['p90']}; {len(r['steps_refit'])} steps refitted (at least "
         f"{r['min_observations']} observations), {len(r['steps_kept'])} kept as modelled"
     )
-    if "forecast" in r:
-        table = Table(title="First forecast (P50 / P80)", title_justify="left")
-        for col in ("tier", "before", "after"):
-            table.add_column(col)
-        for tier, band in r["forecast"]["before"].items():
-            after = r["forecast"]["after"][tier]
-            table.add_row(
-                tier,
-                f"{band['p50'][:16]} / {band['p80'][:16]}",
-                f"{after['p50'][:16]} / {after['p80'][:16]}",
-            )
-        console.print(table)
+    change = r.get("change")
+    if change is None:
+        return
+    table = Table(
+        title=f"First forecast of {change['scenario']} (P50 / P80 / P95)", title_justify="left"
+    )
+    for col in ("tier", "before", "after"):
+        table.add_column(col)
+    for tier, band in change["forecast"].items():
+        table.add_row(
+            tier,
+            *(
+                " / ".join(_short(band[k][b]) for b in ("p50", "p80", "p95"))
+                for k in ("before", "after")
+            ),
+        )
+    console.print(table)
+    bt = change.get("backtest")
+    if bt is None:
+        return
+    table = Table(
+        title=f"Coverage on {bt['truths']} incidents drawn from the calibrated model "
+        f"(pace ×{', ×'.join(str(p) for p in bt['truth_paces'])}), before → after",
+        title_justify="left",
+    )
+    for col in ("tier", "P50 cover", "P80 cover", "P95 cover", "P50 error h", "forecasts"):
+        table.add_column(col)
+    for tier, s in bt["tiers"].items():
+        b, a = s["before"], s["after"]
+        if not b.get("forecasts"):
+            continue
+        cells = [
+            f"{b[k]:.0%} → {a[k]:.0%}" for k in ("coverage_p50", "coverage_p80", "coverage_p95")
+        ]
+        cells.append(f"{b['p50_error_h']:.1f} → {a['p50_error_h']:.1f}")
+        cells.append(str(b["forecasts"]))
+        table.add_row(tier, *cells)
+    console.print(table)
+
+
+def _short(iso: str) -> str:
+    """``2024-08-05T10:34+02:00`` as ``08-05 10:34``."""
+    return iso[5:16].replace("T", " ")

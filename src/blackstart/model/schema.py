@@ -289,8 +289,7 @@ def _handover_form(v: Any) -> str:
 
 
 HandoverSpec = Annotated[
-    Annotated[HandoverCost, Tag("handover-cost")]
-    | Annotated[HandoverSteps, Tag("handover-steps")],
+    Annotated[HandoverCost, Tag("handover-cost")] | Annotated[HandoverSteps, Tag("handover-steps")],
     Discriminator(_handover_form),
 ]
 """A component's ``recovery.handover``: one cost (or ``false``) for all its manual
