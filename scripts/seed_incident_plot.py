@@ -83,7 +83,7 @@ ROWS = [
 def forecast(model_dir: Path, runs: int) -> dict[str, Any]:
     """The forecast payload of the scenario as of power return."""
     model = api.load(model_dir)
-    return run_forecast(model, SCENARIO, runs=runs, seed=0, as_of=AS_OF).to_dict()
+    return run_forecast(model, SCENARIO, runs=runs, seed=0, as_of=AS_OF, learn=False).to_dict()
 
 
 def bands(payload: dict[str, Any]) -> dict[str, dict[str, datetime]]:

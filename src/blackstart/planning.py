@@ -143,6 +143,11 @@ def _task_rows(ctx: Context, sched: Schedule) -> list[dict[str, Any]]:
             continue
         comp, _, action = p.task_labels[k].partition("/")
         team = int(sched.team[k])
+        pieces = sched.pieces_of(k)
+        extra: dict[str, Any] = {}
+        if len(pieces) > 1:  # handed over across shifts: the stretches worked
+            extra["pieces"] = [{"start": ctx.iso(a), "end": ctx.iso(b)} for a, b in pieces]
+            extra["worked_s"] = int(sum(b - a for a, b in pieces) * 60)
         rows.append(
             {
                 "id": p.task_labels[k],
@@ -154,6 +159,7 @@ def _task_rows(ctx: Context, sched: Schedule) -> list[dict[str, Any]]:
                 "end": ctx.iso(sched.end[k]),
                 "waited_for_person_s": int(max(0, sched.start[k] - sched.ready[k]) * 60),
                 "duration_s": int((sched.end[k] - sched.start[k]) * 60),
+                **extra,
             }
         )
     return rows
