@@ -127,6 +127,7 @@ class PyScheduler:
         self.task_ptr = p.task_ptr.tolist()
         self.cand_ptr = p.cand_ptr.tolist()
         self.cand_team = p.cand_team.tolist()
+        self.cand_handover = p.candidate_handover().tolist()
         self.priority = p.priority.tolist()
         self.capacity = p.capacity.tolist()
         self.horizon = p.horizon
@@ -160,6 +161,31 @@ class PyScheduler:
             else:
                 run = 0
         return -1
+
+    def _handover_fit(self, tm: int, ready: int, d: int, h: int, book: bool) -> tuple[int, int]:
+        """Earliest end of ``d`` minutes worked in pieces handed over at shift ends with
+        ``h`` more per break (``engine.schedule._handover_fit``: each piece in one staffed
+        stretch with a free person, non-final pieces ending at the stretch's end and
+        longer than ``h``); ``(-1, -1)`` if none within the horizon."""
+        row, cap, horizon = self.rem[tm], self.capacity[tm], self.horizon
+        m, remaining, first = ready, d, -1
+        while True:
+            while m < horizon and row[m] <= 0:
+                m += 1
+            if m >= horizon:
+                return -1, -1
+            f = m
+            while f < m + remaining and f < horizon and row[f] > 0:
+                f += 1
+            if f == m + remaining or (f < horizon and cap[f] <= 0 and f - m > h):
+                first = m if first < 0 else first
+                if book:
+                    for x in range(m, f):
+                        row[x] -= 1
+                if f == m + remaining:
+                    return first, f
+                remaining += h - (f - m)
+            m = f
 
     def _fit_counted(self, row: list[int], ready: int, d: int) -> int:
         s = self._earliest_fit(row, ready, d)
@@ -256,22 +282,33 @@ class PyScheduler:
                     start[k] = r
                     end[k] = t = r + d
                     continue
-                best, best_team = -1, -1
-                for tm in cand_team[a:b]:
-                    s = self._fit_counted(rem[tm], r, d)
-                    if s >= 0 and (best < 0 or s < best):
-                        best, best_team = s, tm
+                best, best_end, best_team, best_h = -1, -1, -1, -1
+                for c in range(a, b):
+                    tm, h = cand_team[c], self.cand_handover[c]
+                    if h >= 0:
+                        s, e = self._handover_fit(tm, r, d, h, False)
+                        hit = "fit" if s >= 0 else "miss"
+                        self.scan[f"{hit}_calls"] += 1
+                        self.scan[f"{hit}_minutes"] += (e if s >= 0 else self.horizon) - r
+                    else:
+                        s = self._fit_counted(rem[tm], r, d)
+                        e = s + d
+                    if s >= 0 and (best_end < 0 or e < best_end):
+                        best, best_end, best_team, best_h = s, e, tm, h
                 if best < 0:
                     ok = False
-                    best = r
+                    best, best_end = r, r + d
                 else:
                     team_of[k] = best_team
-                    row = rem[best_team]
-                    for m in range(best, best + d):
-                        row[m] -= 1
-                    touched[best_team] = max(touched[best_team], best + d)
+                    if best_h >= 0:
+                        self._handover_fit(best_team, r, d, best_h, True)
+                    else:
+                        row = rem[best_team]
+                        for m in range(best, best + d):
+                            row[m] -= 1
+                    touched[best_team] = max(touched[best_team], best_end)
                 start[k] = best
-                end[k] = t = best + d
+                end[k] = t = best_end
             back[v] = t
             resolved(v)
         for tm, row in enumerate(rem):  # restore the head-count for the next run
