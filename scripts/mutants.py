@@ -95,8 +95,10 @@ MUTANTS: tuple[Mutant, ...] = (
            "lo, mode, hi, xt = a[tri], (a[tri] + c[tri]) / 2, c[tri], x[..., tri]",
            "triangular CDF (conditioning on progress) with the mode at the midpoint"),
     Mutant("queue-off-by-one", "engine/schedule.py",
-           "for x in range(m, f):\n                    rem[team, x] -= 1\n                if first != m:",
-           "for x in range(m, f - 1):\n                    rem[team, x] -= 1\n                if first != m:",
+           "for x in range(m, f):\n                    rem[team, x] -= 1\n"
+           "                if first != m:",
+           "for x in range(m, f - 1):\n                    rem[team, x] -= 1\n"
+           "                if first != m:",
            "a booked person freed one minute early (queue off by one)"),
 )  # fmt: skip
 

@@ -45,6 +45,18 @@ I64 = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, eq=False)
+class Piece:
+    """The variables of one optional piece of a step handed over across shifts."""
+
+    present: cp_model.IntVar
+    start: cp_model.IntVar
+    end: cp_model.IntVar
+    length: cp_model.IntVar
+    closing: cp_model.IntVar
+    """Equal to ``end`` when a next piece follows: a minute where a staffed stretch ends."""
+
+
+@dataclass(frozen=True, eq=False)
 class Optimized:
     """The CP-SAT plan, re-timed, with the solver's status."""
 
@@ -82,7 +94,7 @@ def optimize(
     end = [m.new_int_var(0, horizon, f"e{i}") for i in range(k)]
     per_team: dict[int, list[cp_model.IntervalVar]] = {}
     choice: dict[tuple[int, int], cp_model.IntVar] = {}
-    split: dict[tuple[int, int], list[tuple[cp_model.IntVar, ...]]] = {}
+    split: dict[tuple[int, int], list[Piece]] = {}
     closes = {tm: _closing_minutes(p.capacity[tm], horizon) for tm in range(p.capacity.shape[0])}
     typical = {tm: _typical_stretch(p.capacity[tm], horizon) for tm in closes}
     cand_handover = p.candidate_handover()
@@ -123,7 +135,9 @@ def optimize(
                 demands.append(top - value)
         m.add_cumulative(intervals, demands, top)
 
-    back: dict[int, cp_model.IntVar | int] = {}
+    back: dict[int, cp_model.IntVar] = {}
+    reqs: dict[int, tuple[cp_model.IntVar, list[tuple[cp_model.IntVar, bool]]]] = {}
+    req_hint: dict[int, int] = {}
     order = np.flatnonzero(p.down)  # node ids are topological: children first
     for v in order.tolist():
         bv = m.new_int_var(0, horizon, f"b{v}")
@@ -132,9 +146,12 @@ def optimize(
         down_kids = [c for c in kids if p.down[c]]
         t = int(p.threshold[v])
         req = m.new_int_var(0, horizon, f"r{v}")
+        kid_backs = sorted(((int(hint.back[c]), c) for c in down_kids), reverse=True)
+        excused: list[tuple[cp_model.IntVar, bool]] = []
         if t == 1:
             for c in down_kids:
                 m.add(req >= back[c])
+            req_hint[v] = kid_backs[0][0] if kid_backs else 0
         elif down_kids:
             # met once at most t - 1 children are still down; up children (back at 0)
             # never are, so at most t - 1 down children may come back after ``req``
@@ -142,6 +159,13 @@ def optimize(
             m.add(sum(excuse) <= t - 1)
             for c, ex in zip(down_kids, excuse, strict=True):
                 m.add(req >= back[c]).only_enforce_if(ex.Not())
+            late = {c for _, c in kid_backs[: t - 1]}  # the hint excuses the t - 1 last
+            excused = [(ex, c in late) for c, ex in zip(down_kids, excuse, strict=True)]
+            req_hint[v] = kid_backs[t - 1][0] if len(kid_backs) >= t else 0
+        else:
+            req_hint[v] = 0
+        req_hint[v] = max(req_hint[v], int(p.inj_end[v]))
+        reqs[v] = (req, excused)
         m.add(req >= int(p.inj_end[v]))
         a, b = int(p.task_ptr[v]), int(p.task_ptr[v + 1])
         if b > a:
@@ -159,7 +183,13 @@ def optimize(
             if (i, tm) in choice:
                 m.add_hint(choice[(i, tm)], int(hint.team[i]) == tm)
             if (i, tm) in split:
-                _hint_pieces(m, split[(i, tm)], hint.pieces_of(i) if hint.team[i] == tm else [])
+                given = hint.pieces_of(i) if hint.team[i] == tm else []
+                _hint_pieces(m, split[(i, tm)], given, closes[tm][0])
+    for v, (req_v, excused) in reqs.items():
+        m.add_hint(back[v], int(hint.back[v]))
+        m.add_hint(req_v, req_hint[v])
+        for ex, on in excused:
+            m.add_hint(ex, on)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = int(workers)
@@ -180,9 +210,9 @@ def optimize(
         if team[i] != tm:
             continue
         worked = [
-            (i, solver.value(s), solver.value(e))
-            for present, s, e, _ in pieces
-            if solver.boolean_value(present)
+            (i, solver.value(x.start), solver.value(x.end))
+            for x in pieces
+            if solver.boolean_value(x.present)
         ]
         if len(worked) > 1:
             rows += worked
@@ -224,48 +254,50 @@ def _pieces(
     closes: list[int],
     horizon: int,
     intervals: list[cp_model.IntervalVar],
-) -> list[tuple[cp_model.IntVar, ...]]:
-    """The optional pieces of task ``i`` on team ``tm``: ``(present, start, end, length)``."""
+) -> list[Piece]:
+    """The optional pieces of task ``i`` on team ``tm``."""
     top = d + h * (n - 1)
-    out: list[tuple[cp_model.IntVar, ...]] = []
     ends = cp_model.Domain.from_values(closes)
+    out: list[Piece] = []
     for j in range(n):
         present = lit if j == 0 else m.new_bool_var(f"p{i}_{tm}_{j}")
         s = m.new_int_var(0, horizon, f"ps{i}_{tm}_{j}")
         e = m.new_int_var(0, horizon, f"pe{i}_{tm}_{j}")
         length = m.new_int_var(0, top, f"pl{i}_{tm}_{j}")
+        closing = m.new_int_var_from_domain(ends, f"pc{i}_{tm}_{j}")
         intervals.append(m.new_optional_interval_var(s, length, e, present, f"pi{i}_{tm}_{j}"))
         m.add(length >= 1).only_enforce_if(present)
         m.add(length == 0).only_enforce_if(present.Not())
         if j == 0:
             m.add(s == start).only_enforce_if(lit)
         else:
-            prev_present, _, prev_end, _ = out[-1]
-            m.add_implication(present, prev_present)
-            closing = m.new_int_var_from_domain(ends, f"pc{i}_{tm}_{j}")
-            m.add(prev_end == closing).only_enforce_if(present)
-            m.add(s >= prev_end + 1).only_enforce_if(present)
-        out.append((present, s, e, length))
-    for j, (present, _, e, _) in enumerate(out):
-        last = [present] + ([out[j + 1][0].Not()] if j + 1 < n else [])
-        m.add(end == e).only_enforce_if(last)
-    m.add(sum(x[3] for x in out) == d - h + h * sum(x[0] for x in out)).only_enforce_if(lit)
+            prev = out[-1]
+            m.add_implication(present, prev.present)
+            m.add(prev.end == prev.closing).only_enforce_if(present)
+            m.add(s >= prev.end + 1).only_enforce_if(present)
+        out.append(Piece(present, s, e, length, closing))
+    for j, piece in enumerate(out):
+        last = [piece.present] + ([out[j + 1].present.Not()] if j + 1 < n else [])
+        m.add(end == piece.end).only_enforce_if(last)
+    m.add(sum(x.length for x in out) == d - h + h * sum(x.present for x in out)).only_enforce_if(
+        lit
+    )
     return out
 
 
 def _hint_pieces(
-    m: cp_model.CpModel, pieces: list[tuple[cp_model.IntVar, ...]], given: list[tuple[int, int]]
+    m: cp_model.CpModel, pieces: list[Piece], given: list[tuple[int, int]], first_close: int
 ) -> None:
-    for j, (present, s, e, length) in enumerate(pieces):
-        if j < len(given):
-            a, b = given[j]
-            if j:
-                m.add_hint(present, True)
-            m.add_hint(s, a)
-            m.add_hint(e, b)
-            m.add_hint(length, b - a)
-        elif j:
-            m.add_hint(present, False)
+    """Hint every variable of a task's pieces from the list schedule's ``given`` pieces
+    (a complete hint is taken as the first solution at once)."""
+    for j, piece in enumerate(pieces):
+        a, b = given[j] if j < len(given) else (0, 0)
+        if j:
+            m.add_hint(piece.present, j < len(given))
+        m.add_hint(piece.start, a)
+        m.add_hint(piece.end, b)
+        m.add_hint(piece.length, b - a)
+        m.add_hint(piece.closing, b if j + 1 < len(given) else first_close)
 
 
 def weighted_completion(schedule: Schedule, weights: dict[int, float]) -> float:
