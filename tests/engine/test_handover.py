@@ -273,3 +273,23 @@ def test_bad_handover_names_file_line_and_key(
         assert fact in p.message, (fact, p.message)
     if suggestion is not None:
         assert p.suggestion is not None and suggestion in p.suggestion
+
+
+@pytest.mark.parametrize(("setting", "end"), [("30min", TUE_0800 + 120 + 30), (False, 660)])
+def test_step_in_progress_at_the_end_of_the_shift(setting: Any, end: int) -> None:
+    """A 3 h verify started Monday 17:00 (minute 480), an hour before the shift ends: handed
+    over, its last 2 h plus the handover are worked Tuesday from 08:00; if it may not be
+    handed over, the person who started it works it through to 20:00 (minute 660)."""
+    ctx = planning.context(load_data(model_data(verify="3h", step_handover=setting)), "s")
+    p = ctx.problem
+    k = ctx.task_index()["app/verify"]
+    fixed_start = np.full(p.n_tasks, -1, np.int64)
+    fixed_end = np.full(p.n_tasks, -1, np.int64)
+    fixed_start[k] = 480
+    r = ctx.task_index()["app/restart"]
+    fixed_start[r], fixed_end[r] = 90, 120
+    d = median_durations(p)
+    sched = run_once(p, d, fixed_start=fixed_start, fixed_end=fixed_end)
+    assert (sched.start[k], sched.end[k]) == (480, end)
+    expected = [(480, 540), (TUE_0800, end)] if setting else [(480, 660)]
+    assert sched.pieces_of(k) == expected
