@@ -158,3 +158,19 @@ def test_calibrate_reports_how_the_fit_moves_the_forecast(tmp_path: Path) -> Non
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "backtest" not in json.loads(res.stdout)["change"]
+
+
+def test_calibrate_unknown_scenario_is_an_input_error(tmp_path: Path) -> None:
+    import yaml
+
+    model = tmp_path / "model.yaml"
+    model.write_text(yaml.safe_dump(model_data()))
+    history = tmp_path / "h.csv"
+    history.write_text("incident,task,actual\nA,app0/restart,1h\n")
+    out = tmp_path / "overlay.yaml"
+    res = CliRunner().invoke(
+        app, ["calibrate", str(model), "--history", str(history), "-o", str(out), "-s", "t"]
+    )
+    assert res.exit_code == 1
+    assert "no scenario 't'" in res.output and "s" in res.output
+    assert not out.exists()  # checked before anything is written
