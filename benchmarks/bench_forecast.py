@@ -465,7 +465,10 @@ def bench_whatif(ctx: Context, runs: int, seed: int) -> dict[str, Any]:
             p, capacity=np.minimum(cap.astype(np.int32) * 10, 2**15 - 1).astype(np.int16)
         ),
         "no staff constraint (all steps automatic)": dataclasses.replace(
-            p, cand_ptr=np.zeros_like(p.cand_ptr), cand_team=np.zeros(0, np.int64)
+            p,
+            cand_ptr=np.zeros_like(p.cand_ptr),
+            cand_team=np.zeros(0, np.int64),
+            cand_handover=np.zeros(0, np.int64),
         ),
     }
     rows = []
