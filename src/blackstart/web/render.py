@@ -9,21 +9,24 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from blackstart.web import clock
+from blackstart.web import clock, lang
 
 TEMPLATES = Path(str(resources.files("blackstart.web") / "templates"))
 STATIC = Path(str(resources.files("blackstart.web") / "static"))
 
 
 def page_context(request: Request) -> dict[str, Any]:
-    """What every page knows: the zone its times are in (``tz``) and the open incidents
-    (``open_incidents``: id, title, drill), for the banner of the base template."""
+    """What every page knows: the zone its times are in (``tz``), the open incidents
+    (``open_incidents``: id, title, drill), for the banner of the base template, and its
+    language (``_``, ``lang``, ``other_lang``: :mod:`.lang`; a page that chose its own
+    language, like ``/status``, says so in ``request.state.lang``)."""
     state = request.app.state
     dash = getattr(state, "dashboard", None)
     zone = getattr(request.state, "tz", None)  # a page about one incident sets its zone
     if zone is None:
         zone = clock.zone_of(dash.model) if dash else clock.DEFAULT_ZONE
-    out: dict[str, Any] = {"tz": zone}
+    chosen = getattr(request.state, "lang", None) or lang.scope_lang(request.scope)
+    out: dict[str, Any] = {"tz": zone, **lang.context(chosen)}
     svc = getattr(state, "incidents", None)
     if svc is not None:
         out["open_incidents"] = [

@@ -1,0 +1,143 @@
+"""The language of the dashboard and the incident board (the pages behind the login):
+which language a request wants, the translator its templates call ``_``, and the cookie
+that keeps a choice made with the switch in the page header.
+
+Order: ``?lang=fr|en`` (the switch; the answer also sets the ``lang`` cookie for a year),
+then the ``lang`` cookie, then ``Accept-Language``, then English. English by default
+here, unlike the public page (French by default): a browser always states its language,
+so the default only meets scripts and tools, which read English. A user's stored
+preference is not kept (it would need a migration): the cookie plays that part.
+
+Catalog: ``web/locale/<lang>/LC_MESSAGES/dashboard.po``, with the public page's catalog
+(:mod:`.i18n`) behind it for the words both share (states, tiers). Messages made by the
+server (inline errors and warnings, in English in the JSON API) are translated when shown:
+exactly, or through a msgid with ``%(name)s`` placeholders matched as a pattern
+(:func:`translate`), so an error keeps its values (task ids, times) in either language.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+from collections.abc import Callable
+from functools import cache
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs
+
+from babel.messages.pofile import read_po
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from blackstart.web import i18n
+
+DOMAIN = "dashboard"
+DEFAULT = "en"
+COOKIE = "lang"
+COOKIE_AGE_S = 365 * 86400
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+@cache
+def translator(lang: str) -> gettext.NullTranslations:
+    """The dashboard catalog of ``lang``, falling back to the public page's."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    tr = i18n.translations(lang, DOMAIN)
+    tr.add_fallback(i18n.translations(lang, i18n.DOMAIN))
+    return tr
+
+
+@cache
+def _patterns(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """``(regex, msgid)`` of every msgid with placeholders, longest first."""
+    if lang == "en":
+        return ()
+    with i18n.po_path(lang, DOMAIN).open("rb") as fh:
+        ids = [str(m.id) for m in read_po(fh, locale=lang, domain=DOMAIN) if m.id]
+    out = []
+    for msgid in sorted((i for i in ids if _PLACEHOLDER.search(i)), key=len, reverse=True):
+        parts = _PLACEHOLDER.split(msgid)  # text, name, text, name, …
+        rx = "".join(
+            re.escape(p) if k % 2 == 0 else f"(?P<{p}>.+?)" for k, p in enumerate(parts)
+        )
+        out.append((re.compile(rx + r"\Z", re.S), msgid))
+    return tuple(out)
+
+
+def translate(text: str, lang: str) -> str:
+    """``text`` in ``lang``: its catalog entry, else the entry whose placeholders match it
+    (``nothing to undo on 'x'`` → ``rien à annuler sur 'x'``), else ``text`` unchanged."""
+    tr = translator(lang)
+    out = tr.gettext(text)
+    if out != text or lang == "en":
+        return out
+    for rx, msgid in _patterns(lang):
+        m = rx.match(text)
+        if m:
+            return tr.gettext(msgid) % m.groupdict()
+    return text
+
+
+def _cookie(headers: Any) -> str | None:
+    for key, value in headers:
+        if key == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # a malformed cookie header: no preference  # noqa: BLE001
+                return None
+            if COOKIE in jar:
+                return jar[COOKIE].value
+    return None
+
+
+def _accept(headers: Any) -> str | None:
+    return next((v.decode("latin-1") for k, v in headers if k == b"accept-language"), None)
+
+
+def _query(scope: Scope) -> str | None:
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang")
+    return values[-1] if values else None
+
+
+def scope_lang(scope: Scope) -> str:
+    """The language a request wants (see the module docstring for the order)."""
+    headers = scope.get("headers", [])
+    query, cookie = _query(scope), _cookie(headers)
+    if query and query.strip().lower()[:2] in i18n.LANGS:
+        return query.strip().lower()[:2]
+    if cookie and cookie[:2] in i18n.LANGS:
+        return cookie[:2]
+    return i18n.negotiate(None, _accept(headers), default=DEFAULT)
+
+
+def context(lang: str) -> dict[str, Any]:
+    """What a dashboard template needs to speak ``lang``: ``_``, ``lang``, ``other_lang``."""
+    gettext_: Callable[[str], str] = lambda text: translate(text, lang)  # noqa: E731
+    return {"_": gettext_, "lang": lang, "other_lang": "en" if lang == "fr" else "fr"}
+
+
+class LangCookie:
+    """ASGI middleware: an answer to a request with ``?lang=fr|en`` sets the ``lang``
+    cookie, so the choice holds on the next pages (and after the board reloads itself)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = _query(scope)
+        lang = query.strip().lower()[:2] if query else None
+        if lang not in i18n.LANGS:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                cookie = f"{COOKIE}={lang}; Max-Age={COOKIE_AGE_S}; Path=/; SameSite=Lax"
+                message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
