@@ -51,9 +51,7 @@ def translations(lang: str, domain: str = DOMAIN) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buf)
 
 
-def negotiate(
-    query: str | None, accept_language: str | None, default: str = DEFAULT_LANG
-) -> str:
+def negotiate(query: str | None, accept_language: str | None, default: str = DEFAULT_LANG) -> str:
     """``?lang=`` if it names a language we have, else the best of ``Accept-Language``
     (RFC 9110 §12.5.4 quality values), else ``default`` (:data:`DEFAULT_LANG`).
 

@@ -36,6 +36,48 @@ COOKIE = "lang"
 COOKIE_AGE_S = 365 * 86400
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
+SERVER_MESSAGES = (
+    "nothing: a drill never reaches the public page",
+    "the live range (no ETA announced yet, so nothing else to show)",
+    "the announced ETAs",
+    "the live range of the latest forecast (P50 to P80), which moves on every change",
+    "'%(task)s' is marked %(kind)s before its prerequisites are done: %(names)s",
+    "'%(task)s' is marked %(kind)s before the failure ended (%(when)s): the power or the "
+    "provider was still out",
+    "this ETA is earlier than the P80 and has a %(percent)s %% chance of being kept",
+    "nothing to undo on '%(task)s'",
+    "you can undo your own mark within %(minutes)s min of making it",
+    "'%(task)s' is not done yet",
+    "mark it done first",
+    "'%(task)s' was marked done by you",
+    "verification is a second person's check",
+    "that time is in the future of the incident's clock",
+    "at most %(when)s",
+    "the message is empty",
+    "eta: give the announced time",
+    "a simulated clock does not go back",
+    "after %(when)s",
+    "give the new time or how far to advance",
+    "an unplanned task needs a short name without '@'",
+    "task '%(key)s' is already on the board",
+    "another name",
+    "%(what)s: cannot read time %(text)s",
+    "write e.g. 2024-08-03T14:30",
+    "no task '%(task)s' on incident %(id)s",
+    "see the task board",
+    "did you mean %(names)s?",
+    "wrong name or password",
+    "this account is disabled",
+    "CSRF token missing or wrong: reload the page",
+    "no incident %(id)s",
+    "see /incidents",
+    "the status page goes down too: it runs on %(components)s — publish it off-site "
+    "(blackstart status publish --to DIR|sftp://…, or serve --publish-to)",
+    "the model given is not the one the incident was declared on: the contacts may differ",
+)
+"""Messages made by the server (errors, warnings, the board's words for what /status shows)
+that the board shows translated: msgids of the dashboard catalog that no template uses."""
+
 
 @cache
 def translator(lang: str) -> gettext.NullTranslations:
@@ -58,7 +100,8 @@ def _patterns(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     for msgid in sorted((i for i in ids if _PLACEHOLDER.search(i)), key=len, reverse=True):
         parts = _PLACEHOLDER.split(msgid)  # text, name, text, name, …
         rx = "".join(
-            re.escape(p) if k % 2 == 0 else f"(?P<{p}>.+?)" for k, p in enumerate(parts)
+            re.escape(p.replace("%%", "%")) if k % 2 == 0 else f"(?P<{p}>.+?)"
+            for k, p in enumerate(parts)
         )
         out.append((re.compile(rx + r"\Z", re.S), msgid))
     return tuple(out)
@@ -84,7 +127,7 @@ def _cookie(headers: Any) -> str | None:
             jar: SimpleCookie = SimpleCookie()
             try:
                 jar.load(value.decode("latin-1"))
-            except Exception:  # a malformed cookie header: no preference  # noqa: BLE001
+            except Exception:  # a malformed cookie header: no preference
                 return None
             if COOKIE in jar:
                 return jar[COOKIE].value
