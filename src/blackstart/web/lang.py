@@ -74,6 +74,11 @@ SERVER_MESSAGES = (
     "the status page goes down too: it runs on %(components)s — publish it off-site "
     "(blackstart status publish --to DIR|sftp://…, or serve --publish-to)",
     "the model given is not the one the incident was declared on: the contacts may differ",
+    "%(name)s was not restored when the exercise ended",
+    "%(name)s missed its RTO (%(hours)s h)",
+    "unplanned task '%(key)s' was needed: add it to the plan (%(description)s)",
+    "status published",
+    "ETA announced for %(tier)s: %(eta)s",
 )
 """Messages made by the server (errors, warnings, the board's words for what /status shows)
 that the board shows translated: msgids of the dashboard catalog that no template uses."""
@@ -158,6 +163,18 @@ def context(lang: str) -> dict[str, Any]:
     """What a dashboard template needs to speak ``lang``: ``_``, ``lang``, ``other_lang``."""
     gettext_: Callable[[str], str] = lambda text: translate(text, lang)  # noqa: E731
     return {"_": gettext_, "lang": lang, "other_lang": "en" if lang == "fr" else "fr"}
+
+
+def function_namer(model: Any, lang: str) -> Callable[[str, str | None], str | None]:
+    """``fname(function_id, shown)``: the function's name in ``lang`` when the model gives
+    one per language (``name: {fr: …, en: …}``), else ``shown`` (``id@place`` too)."""
+
+    def fname(function_id: str, shown: str | None = None) -> str | None:
+        fn = model.functions.get(str(function_id).partition("@")[0]) if model else None
+        names = fn.names if fn is not None else {}
+        return names.get(lang, shown) if names else shown
+
+    return fname
 
 
 class LangCookie:

@@ -27,6 +27,7 @@ def page_context(request: Request) -> dict[str, Any]:
         zone = clock.zone_of(dash.model) if dash else clock.DEFAULT_ZONE
     chosen = getattr(request.state, "lang", None) or lang.scope_lang(request.scope)
     out: dict[str, Any] = {"tz": zone, **lang.context(chosen)}
+    out["fname"] = lang.function_namer(dash.model if dash else None, chosen)
     svc = getattr(state, "incidents", None)
     if svc is not None:
         out["open_incidents"] = [
