@@ -12,10 +12,10 @@ from blackstart.model.model import Model
 from blackstart.model.schema import TIERS
 from blackstart.store.incidents import EVENT_KINDS, IncidentStore
 from blackstart.web import eta_chart
-from blackstart.web.lang import context as i18n_context
-from blackstart.web.lang import function_namer
 from blackstart.web.board import board_of
 from blackstart.web.clock import zone_of
+from blackstart.web.lang import context as i18n_context
+from blackstart.web.lang import function_namer
 from blackstart.web.render import STATIC, templates
 
 
