@@ -242,3 +242,24 @@ def test_the_export_in_french(tmp_path: Path) -> None:
     assert '<html lang="fr">' in fr and "Tableau des tâches" in fr
     assert not _english_left(fr), _english_left(fr)
     assert '<html lang="en">' in en and "Task board" in en
+
+
+def test_function_names_in_the_reader_s_language(tmp_path: Path) -> None:
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        "name: tiny\ntimezone: Europe/Paris\nsites:\n  dc-a: {kind: datacenter}\n"
+        "components:\n  power-a: {kind: power, site: dc-a}\n"
+        "  lis: {kind: application, site: dc-a, requires: [power-a]}\n"
+        "functions:\n  lab-results: {tier: care, requires: [lis],\n"
+        "    name: {fr: Résultats de biologie, en: Laboratory results}}\n"
+        "  billing: {tier: administrative, name: Facturation}\n"
+    )
+    app = create_app(model, f"sqlite:///{tmp_path / 'n.db'}")
+    add_users(app)
+    with serve(app) as client:
+        login(client, "ada")
+        fr = _visible(client.get("/", params={"lang": "fr"}).text)
+        en = _visible(client.get("/", params={"lang": "en"}).text)
+    assert "Résultats de biologie" in fr and "Laboratory results" not in fr
+    assert "Laboratory results" in en and "Résultats de biologie" not in en
+    assert "Facturation" in fr and "Facturation" in en  # one name: both languages
