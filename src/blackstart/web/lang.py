@@ -112,9 +112,12 @@ def _patterns(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple(out)
 
 
-def translate(text: str, lang: str) -> str:
+def translate(text: Any, lang: str) -> Any:
     """``text`` in ``lang``: its catalog entry, else the entry whose placeholders match it
-    (``nothing to undo on 'x'`` → ``rien à annuler sur 'x'``), else ``text`` unchanged."""
+    (``nothing to undo on 'x'`` → ``rien à annuler sur « x »``), else ``text`` unchanged
+    (and anything that is not text, such as a missing value, as it is)."""
+    if not isinstance(text, str) or not text:
+        return text
     tr = translator(lang)
     out = tr.gettext(text)
     if out != text or lang == "en":
@@ -161,7 +164,7 @@ def scope_lang(scope: Scope) -> str:
 
 def context(lang: str) -> dict[str, Any]:
     """What a dashboard template needs to speak ``lang``: ``_``, ``lang``, ``other_lang``."""
-    gettext_: Callable[[str], str] = lambda text: translate(text, lang)  # noqa: E731
+    gettext_: Callable[[Any], Any] = lambda text: translate(text, lang)  # noqa: E731
     return {"_": gettext_, "lang": lang, "other_lang": "en" if lang == "fr" else "fr"}
 
 
