@@ -11,6 +11,7 @@ import subprocess
 import sys
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_file
@@ -134,3 +135,15 @@ def test_a_bad_language_is_a_usage_error() -> None:
         text=True,
     )
     assert done.returncode == 2 and "--lang" in done.stderr
+
+
+def test_status_publish_says_it_in_french(tmp_path: Path) -> None:
+    args = ["status", "publish", "--to", str(tmp_path / "pub"), "--db",
+            f"sqlite:///{tmp_path / 's.db'}"]  # fmt: skip
+    env = {**os.environ, "BLACKSTART_LANG": "", "LC_ALL": "", "LANG": "fr_FR.UTF-8"}
+    done = subprocess.run([sys.executable, "-m", "blackstart", *args], capture_output=True,
+                          text=True, env=env, check=True)  # fmt: skip
+    said = " ".join(done.stderr.split())  # the console wraps at 80 columns
+    assert f"état publié sur {tmp_path / 'pub'}" in said, said
+    assert "published" not in said
+    assert (tmp_path / "pub" / "status.json").is_file()
