@@ -143,6 +143,7 @@ def _pages(open_id: int, closed_id: int) -> list[str]:
         "/",
         "/incidents",
         f"/incidents/{open_id}",
+        f"/incidents/{closed_id}",  # a closed drill's board
         f"/incidents/{closed_id}/review",
         "/incidents/diagnose",
         "/admin/audit",
@@ -215,6 +216,18 @@ def test_an_inline_error_of_the_board_in_french(board: tuple[httpx.Client, int, 
     assert r.status_code == 422
     assert f"rien à annuler sur « {task.group(1)} »" in html.unescape(r.text)
     assert "Non enregistré" in r.text and "nothing to undo" not in r.text
+    # a warning to confirm: an ETA well before the P80 has a small chance of being kept
+    board = client.get(f"/api/incidents/{open_id}").json()
+    start = board["plan"]["start"][:16]
+    r = client.post(
+        f"/incidents/{open_id}/announce",
+        data={"csrf_token": csrf_of(page), "tier": "vital", "eta": start},
+        headers={"cookie": "; ".join(f"{k}={v}" for k, v in client.cookies.items()) + "; lang=fr"},
+    )
+    text = html.unescape(r.text)
+    assert "À vérifier avant d'enregistrer" in text and "Enregistrer quand même" in text
+    assert re.search(r"cette heure de retour est plus tôt que le P80 et a \d+ % de chances", text)
+    assert "chance of being kept" not in text
 
 
 def test_the_export_in_french(tmp_path: Path) -> None:
