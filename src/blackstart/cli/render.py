@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
 
 from blackstart.cli.lang import _
+from blackstart.cli.lang import current as current_lang
 from blackstart.cli.lang import tier as tw
 from blackstart.cli.tables import Table, labelled, short_time
 from blackstart.errors import Problem
@@ -263,8 +265,15 @@ def show(console: Console, summary: dict[str, Any]) -> None:
         console.print("[dim]--json lists every function, site and provider[/]")
 
 
+_FR_DAYS = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
+"""Weekdays in French, three letters like the English ones (the tables slice them)."""
+
+
 def _short(iso: str) -> str:
-    """``2024-08-04T21:37+02:00`` -> ``Sun 21:37``."""
+    """``2024-08-04T21:37+02:00`` -> ``Sun 21:37`` (in French ``dim 21:37``)."""
+    if current_lang() == "fr":
+        when = datetime.fromisoformat(iso)
+        return f"{_FR_DAYS[when.weekday()]} {when:%H:%M}"
     return short_time(iso)
 
 
