@@ -79,6 +79,12 @@ SERVER_MESSAGES = (
     "unplanned task '%(key)s' was needed: add it to the plan (%(description)s)",
     "status published",
     "ETA announced for %(tier)s: %(eta)s",
+    "this account is locked after %(n)s failed logins; try again in %(minutes)s min, or ask "
+    "an admin to set a new password (blackstart user passwd)",
+    "too many failed logins; try again in %(seconds)s s",
+    "%(n)s failed logins for this account: wait %(seconds)s s before the next try",
+    "the server is busy checking other logins; try again in a second",
+    "too many failed logins on this server; try again in %(seconds)s s",
 )
 """Messages made by the server (errors, warnings, the board's words for what /status shows)
 that the board shows translated: msgids of the dashboard catalog that no template uses."""
