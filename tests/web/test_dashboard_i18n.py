@@ -165,6 +165,9 @@ def test_every_page_of_scope_in_french(board: tuple[httpx.Client, int, int]) -> 
     # dates through the French formatter: "3 août 2024 14:30"
     months = "janv.|févr.|mars|avr.|mai|juin|juil.|août|sept.|oct.|nov.|déc."
     assert re.search(rf"\b\d{{1,2}} ({months}) \d{{4}} \d{{2}}:\d{{2}}", board_fr)
+    audit = client.get("/admin/audit", params={"lang": "fr"}).text  # markup kept, not escaped
+    assert "<code>blackstart audit verify</code>" in audit
+    assert 'JSON sur <a href="/api/admin/audit">' in audit
     english = client.get(f"/incidents/{open_id}", params={"lang": "en"}).text
     assert '<html lang="en">' in english and "Task board" in english
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", english)
