@@ -173,6 +173,16 @@ def test_every_page_of_scope_in_french(board: tuple[httpx.Client, int, int]) -> 
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", english)
 
 
+def test_pages_not_translated_yet_say_they_are_english(
+    board: tuple[httpx.Client, int, int],
+) -> None:
+    client = board[0]
+    for path in ("/plan", "/what-if", "/resilience", "/explorer"):
+        r = client.get(path, params={"lang": "fr"})
+        assert r.status_code == 200, path
+        assert '<html lang="en">' in r.text and "Explorateur" not in r.text, path
+
+
 def test_login_page_in_french_without_a_session(board: tuple[httpx.Client, int, int]) -> None:
     client = board[0]
     with httpx.Client(base_url=str(client.base_url)) as anon:

@@ -34,6 +34,8 @@ DOMAIN = "dashboard"
 DEFAULT = "en"
 COOKIE = "lang"
 COOKIE_AGE_S = 365 * 86400
+ENGLISH_ONLY = ("/explorer", "/what-if", "/plan", "/resilience")
+"""Pages not translated yet: served in English whatever the choice (``lang="en"``)."""
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 SERVER_MESSAGES = (
