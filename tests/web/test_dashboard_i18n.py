@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 from jinja2.ext import babel_extract
@@ -93,6 +95,23 @@ def test_server_messages_are_translated_with_their_values() -> None:
     assert translate("no incident 7", "fr") == "pas d'incident 7"
     assert translate("wrong name or password", "en") == "wrong name or password"
     assert translate("a sentence nobody translated", "fr") == "a sentence nobody translated"
+
+
+IDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-/@.", min_size=1, max_size=30)
+
+
+@given(data=st.data())
+@settings(max_examples=200, deadline=None)
+def test_any_server_message_comes_back_in_french_with_its_values(data: st.DataObject) -> None:
+    """Oracle: the msgstr of the message formatted with the same values (values shaped
+    like the ids and times the server puts in them)."""
+    french = _catalog("dashboard")
+    msgid = data.draw(st.sampled_from([m for m in SERVER_MESSAGES if PLACEHOLDER.search(m)]))
+    names = [n[2:-2] for n in PLACEHOLDER.findall(msgid)]
+    values = {n: data.draw(IDS, label=n) for n in names}
+    english = msgid % values  # what the server says ("%%" is a percent sign)
+    assert translate(english, "fr") == french[msgid][0] % values
+    assert translate(english, "en") == english
 
 
 def _visible(page: str) -> str:

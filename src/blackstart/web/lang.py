@@ -25,7 +25,6 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
-from babel.messages.pofile import read_po
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from blackstart.web import i18n
@@ -103,14 +102,13 @@ def translator(lang: str) -> gettext.NullTranslations:
 
 
 @cache
-def _patterns(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
-    """``(regex, msgid)`` of every msgid with placeholders, longest first."""
-    if lang == "en":
-        return ()
-    with i18n.po_path(lang, DOMAIN).open("rb") as fh:
-        ids = [str(m.id) for m in read_po(fh, locale=lang, domain=DOMAIN) if m.id]
+def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """``(regex, msgid)`` of every server message with placeholders, longest first (only
+    those: a template's msgid is always looked up exactly, then formatted)."""
     out = []
-    for msgid in sorted((i for i in ids if _PLACEHOLDER.search(i)), key=len, reverse=True):
+    for msgid in sorted(
+        (i for i in SERVER_MESSAGES if _PLACEHOLDER.search(i)), key=len, reverse=True
+    ):
         parts = _PLACEHOLDER.split(msgid)  # text, name, text, name, …
         rx = "".join(
             re.escape(p.replace("%%", "%")) if k % 2 == 0 else f"(?P<{p}>.+?)"
@@ -130,7 +128,7 @@ def translate(text: Any, lang: str) -> Any:
     out = tr.gettext(text)
     if out != text or lang == "en":
         return out
-    for rx, msgid in _patterns(lang):
+    for rx, msgid in _patterns():
         m = rx.match(text)
         if m:
             return tr.gettext(msgid) % m.groupdict()
