@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jinja2.ext import babel_extract
 
 import blackstart.api as bs
