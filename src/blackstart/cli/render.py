@@ -13,10 +13,17 @@ from blackstart.cli.lang import current as current_lang
 from blackstart.cli.lang import tier as tw
 from blackstart.cli.tables import Table, labelled, short_time
 from blackstart.errors import Problem
-from blackstart.units import format_seconds
+from blackstart.units import format_seconds as _format_seconds
 
 if TYPE_CHECKING:  # the API (pydantic, scipy) is imported by the commands that need it
     from blackstart.api import ImpactReport
+
+
+def format_seconds(seconds: float) -> str:
+    """``1d13h49min`` (in French ``1j13h49min``: *jour*)."""
+    text = _format_seconds(seconds)
+    return text.replace("d", "j") if current_lang() == "fr" else text
+
 
 TIER_STYLE = {"vital": "bold red", "care": "yellow", "administrative": "cyan"}
 

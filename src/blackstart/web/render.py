@@ -8,6 +8,8 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from blackstart.web import clock, lang
 
@@ -43,14 +45,21 @@ def page_context(request: Request) -> dict[str, Any]:
 templates = Jinja2Templates(directory=TEMPLATES, context_processors=[page_context])
 
 
-def duration(seconds: float | int | None) -> str:
-    """``5400`` → ``1h30min``; ``None`` → an em dash."""
+@pass_context
+def duration(ctx: Context, seconds: float | int | None) -> str:
+    """``5400`` → ``1h30min``; ``None`` → an em dash; days are ``d`` (``j`` on a French
+    page)."""
     if seconds is None:
         return "—"
     minutes = round(float(seconds) / 60)
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
-    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}min" if mins else ""]
+    day = "j" if ctx.get("lang") == "fr" else "d"
+    parts = [
+        f"{days}{day}" if days else "",
+        f"{hours}h" if hours else "",
+        f"{mins}min" if mins else "",
+    ]
     return "".join(parts) or "0min"
 
 
