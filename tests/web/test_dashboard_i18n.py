@@ -154,6 +154,12 @@ def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Clie
         closed_id = _id(declare(client, csrf, title="drill", drill=True))
         r = client.post(f"/api/incidents/{closed_id}/close", headers={"x-csrf-token": csrf})
         assert r.status_code == 200, r.text
+        r = client.post(  # a report, so that the diagnosis page has hypotheses
+            "/api/incidents/diagnose/observations",
+            json={"ref": "function:lab-results", "state": "down", "note": "ward 3"},
+            headers={"x-csrf-token": csrf},
+        )
+        assert r.status_code == 201, r.text
         yield client, open_id, closed_id
 
 
@@ -184,6 +190,8 @@ def test_every_page_of_scope_in_french(board: tuple[httpx.Client, int, int]) -> 
     # dates through the French formatter: "3 août 2024 14:30"
     months = "janv.|févr.|mars|avr.|mai|juin|juil.|août|sept.|oct.|nov.|déc."
     assert re.search(rf"\b\d{{1,2}} ({months}) \d{{4}} \d{{2}}:\d{{2}}", board_fr)
+    diagnosis = html.unescape(client.get("/incidents/diagnose", params={"lang": "fr"}).text)
+    assert "Hypothèses" in diagnosis and re.search(r"\d+ alertes? expliquées? par", diagnosis)
     audit = client.get("/admin/audit", params={"lang": "fr"}).text  # markup kept, not escaped
     assert "<code>blackstart audit verify</code>" in audit
     assert 'JSON sur <a href="/api/admin/audit">' in audit

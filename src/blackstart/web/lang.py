@@ -86,6 +86,10 @@ SERVER_MESSAGES = (
     "%(n)s failed logins for this account: wait %(seconds)s s before the next try",
     "the server is busy checking other logins; try again in a second",
     "too many failed logins on this server; try again in %(seconds)s s",
+    "%(n)s alerts explained by %(who)s",
+    "%(n)s alert explained by %(who)s",
+    "posterior probabilities sum to 1 over the hypotheses evaluated: sets of at most "
+    "max_failures candidates whose dependency cone holds an element seen down",
 )
 """Messages made by the server (errors, warnings, the board's words for what /status shows)
 that the board shows translated: msgids of the dashboard catalog that no template uses."""
