@@ -225,6 +225,17 @@ def test_login_page_in_french_without_a_session(board: tuple[httpx.Client, int, 
         assert "nom ou mot de passe erroné" in bad.text
 
 
+def test_a_refusal_of_the_login_gate_in_french(board: tuple[httpx.Client, int, int]) -> None:
+    with httpx.Client(base_url=str(board[0].base_url)) as olga:
+        login(olga, "olga")  # an operator, not an admin
+        r = olga.get("/admin/audit", params={"lang": "fr"})
+        assert r.status_code == 403 and "<html lang=fr>" in r.text
+        text = html.unescape(r.text)
+        assert "réservé aux administrateurs" in text and "demandez à un administrateur" in text
+        assert "admins only" not in text
+        assert "admins only" in olga.get("/admin/audit", params={"lang": "en"}).text
+
+
 def test_choice_kept_by_cookie_then_accept_language_then_english(
     board: tuple[httpx.Client, int, int],
 ) -> None:

@@ -90,6 +90,15 @@ SERVER_MESSAGES = (
     "%(n)s alert explained by %(who)s",
     "posterior probabilities sum to 1 over the hypotheses evaluated: sets of at most "
     "max_failures candidates whose dependency cone holds an element seen down",
+    "login needed",
+    "log in at /login",
+    "admins only",
+    "ask an admin",
+    "CSRF token missing or wrong",
+    "reload the page and submit the form again",
+    "viewers cannot change anything",
+    "ask an admin for the operator role",
+    "Public status",
 )
 """Messages made by the server (errors, warnings, the board's words for what /status shows)
 that the board shows translated: msgids of the dashboard catalog that no template uses."""
