@@ -208,6 +208,7 @@ def test_pages_not_translated_yet_say_they_are_english(
         r = client.get(path, params={"lang": "fr"})
         assert r.status_code == 200, path
         assert '<html lang="en">' in r.text and "Explorateur" not in r.text, path
+        assert 'id="lang-switch"' not in r.text, path  # a switch that would change nothing
 
 
 def test_login_page_in_french_without_a_session(board: tuple[httpx.Client, int, int]) -> None:

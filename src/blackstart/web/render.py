@@ -28,9 +28,10 @@ def page_context(request: Request) -> dict[str, Any]:
     if zone is None:
         zone = clock.zone_of(dash.model) if dash else clock.DEFAULT_ZONE
     chosen = getattr(request.state, "lang", None) or lang.scope_lang(request.scope)
-    if request.url.path.startswith(lang.ENGLISH_ONLY):
+    english_only = request.url.path.startswith(lang.ENGLISH_ONLY)
+    if english_only:
         chosen = "en"  # a page not translated yet is English throughout, lang="en" too
-    out: dict[str, Any] = {"tz": zone, **lang.context(chosen)}
+    out: dict[str, Any] = {"tz": zone, "english_only": english_only, **lang.context(chosen)}
     out["fname"] = lang.function_namer(dash.model if dash else None, chosen)
     svc = getattr(state, "incidents", None)
     if svc is not None:
