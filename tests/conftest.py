@@ -42,6 +42,10 @@ if "BLACKSTART_CACHE_DIR" not in os.environ:
     os.environ["BLACKSTART_CACHE_DIR"] = tempfile.mkdtemp(prefix="blackstart-cache-")
     atexit.register(shutil.rmtree, os.environ["BLACKSTART_CACHE_DIR"], ignore_errors=True)
 
+# The command line speaks English in the tests whatever the developer's locale (LANG=fr_FR
+# would give French human output, blackstart.cli.lang); the French tests ask for it.
+os.environ.setdefault("BLACKSTART_LANG", "en")
+
 
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:

@@ -25,7 +25,7 @@ from blackstart import api
 EXAMPLE = str(api.example_path())
 SC = ["-s", "colo-power-cut"]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
-ELLIPSIS_OK = re.compile(r"… and \d+|… \d+ more")
+ELLIPSIS_OK = re.compile(r"… and \d+|… \d+ more|… et \d+|… \d+ étapes")
 
 COMMANDS: dict[str, list[str]] = {
     "validate": ["validate", EXAMPLE],
@@ -80,6 +80,18 @@ def _fits(text: str, cols: int = 80) -> None:
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_fits_80_columns(name: str, tmp_path: Path) -> None:
     text = in_pty(COMMANDS[name], env={"BLACKSTART_CACHE_DIR": str(tmp_path / "c")})
+    assert text.strip()
+    _fits(text)
+
+
+FRENCH = ("impact", "spof", "plan", "forecast", "explain")
+"""The commands whose human output is translated (blackstart.cli.lang)."""
+
+
+@pytest.mark.parametrize("name", FRENCH)
+def test_french_output_fits_80_columns(name: str, tmp_path: Path) -> None:
+    env = {"BLACKSTART_CACHE_DIR": str(tmp_path / "c"), "LANG": "fr_FR.UTF-8", "LC_ALL": ""}
+    text = in_pty(COMMANDS[name], env={**env, "BLACKSTART_LANG": ""})
     assert text.strip()
     _fits(text)
 

@@ -16,6 +16,7 @@ import typer
 
 from blackstart import __version__
 from blackstart.cli import render
+from blackstart.cli.lang import set_lang
 from blackstart.cli.options import JsonOpt, ModelArg, err, out, set_options, use_cache
 from blackstart.cli.options import emit_json as _emit_json
 from blackstart.cli.options import guard as _guard
@@ -40,6 +41,11 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+class Lang(StrEnum):
+    fr = "fr"
+    en = "en"
+
+
 @app.callback()
 def _root(
     version: Annotated[
@@ -59,9 +65,19 @@ def _root(
     wide: Annotated[
         bool, typer.Option("--wide", help="Lay tables out for a wide terminal (200 columns).")
     ] = False,
+    lang: Annotated[
+        Lang | None,
+        typer.Option(
+            "--lang",
+            help="Language of the human output (JSON never changes); default: from "
+            "BLACKSTART_LANG, LC_ALL, LC_MESSAGES or LANG (fr_FR.UTF-8: French), else English.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """blackstart: what breaks, why, and what to bring back first."""
     set_options(no_cache=no_cache, wide=wide)
+    set_lang(lang.value if lang else None)
 
 
 @app.command()

@@ -233,13 +233,14 @@ def export_html(
     """Write an incident (plan, task board, contacts, status) to one self-contained HTML
     file that opens with no server and no network (e.g. from a USB stick)."""
     from blackstart import api
+    from blackstart.cli.lang import current as current_lang
     from blackstart.web.export import render_incident
 
     def write() -> int:
         store = _open(db)
         try:
             m = api.load(model or api.example_path())
-            html = render_incident(store, m, incident)
+            html = render_incident(store, m, incident, lang=current_lang())
         finally:
             store.store.close()
         output.write_text(html, "utf-8")

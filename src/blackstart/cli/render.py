@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
 
+from blackstart.cli.lang import _
+from blackstart.cli.lang import current as current_lang
+from blackstart.cli.lang import tier as tw
 from blackstart.cli.tables import Table, labelled, short_time
 from blackstart.errors import Problem
-from blackstart.units import format_seconds
+from blackstart.units import format_seconds as _format_seconds
 
 if TYPE_CHECKING:  # the API (pydantic, scipy) is imported by the commands that need it
     from blackstart.api import ImpactReport
+
+
+def format_seconds(seconds: float) -> str:
+    """``1d13h49min`` (in French ``1j13h49min``: *jour*)."""
+    text = _format_seconds(seconds)
+    return text.replace("d", "j") if current_lang() == "fr" else text
+
 
 TIER_STYLE = {"vital": "bold red", "care": "yellow", "administrative": "cyan"}
 
@@ -41,100 +52,135 @@ def chain_text(chain: tuple[str, ...]) -> str:
     return " ← ".join(chain)
 
 
+def _where(f: Any) -> str:
+    """``down at hospital-west (1 of 5)`` / ``down everywhere (5 of 5)`` in the current
+    language (:meth:`blackstart.api.FunctionImpact.where`'s words)."""
+    if f.down_at is None or f.delivered_at is None:
+        return _("down")
+    n, total = len(f.down_at), len(f.delivered_at)
+    if not f.partial:
+        return _("down everywhere (%(n)s of %(total)s)", n=total, total=total)
+    return _("down at %(places)s (%(n)s of %(total)s)", places=", ".join(f.down_at), n=n,
+             total=total)  # fmt: skip
+
+
 def impact(console: Console, report: ImpactReport, *, max_components: int = 40) -> None:
     """Functions down grouped by tier, each with its causes and causal chain; then the
     components down, the sites and providers down, and what is still up. Laid out as
     lines rather than a wide table so it reads in an 80-column crisis-room terminal."""
     d = report.to_dict()
     s = d["summary"]
-    head = Text("Failed: ", style="bold") + Text(", ".join(report.failed))
+    head = Text(_("Failed: "), style="bold") + Text(", ".join(report.failed))
     if report.scenario:
-        head = Text(f"Scenario {report.scenario} — ", style="bold") + head
+        head = Text(_("Scenario %(name)s — ", name=report.scenario), style="bold") + head
     console.print(head)
     for w in report.warnings:
-        console.print(Text("warning: ", style="bold yellow") + Text(w))
-    by_tier = " · ".join(f"{t} {n}" for t, n in s["functions_down_by_tier"].items())
+        console.print(Text(_("warning: "), style="bold yellow") + Text(w))
+    by_tier = " · ".join(f"{tw(t)} {n}" for t, n in s["functions_down_by_tier"].items())
     total = s["functions_down"] + s["functions_up"]
-    somewhere = " somewhere" if report.places_hit is not None else ""
+    down = s["functions_down"]
     console.print(
-        Text(f"\nFunctions down{somewhere}: {s['functions_down']} of {total}", style="bold")
-        + Text(f"  ({by_tier}; patient safety {s['patient_safety_down']})")
+        Text(
+            "\n"
+            + (
+                _("Functions down somewhere: %(down)s of %(total)s", down=down, total=total)
+                if report.places_hit is not None
+                else _("Functions down: %(down)s of %(total)s", down=down, total=total)
+            ),
+            style="bold",
+        )
+        + Text(
+            "  ("
+            + _("%(by_tier)s; patient safety %(n)s", by_tier=by_tier, n=s["patient_safety_down"])
+            + ")"
+        )
     )
     hit = report.establishments_hit()
     if hit:
-        console.print(Text(f"Establishments hit: {len(hit)}", style="bold"))
+        console.print(Text(_("Establishments hit: %(n)s", n=len(hit)), style="bold"))
         for est, n in hit.items():
-            console.print(f"  {est}: " + " · ".join(f"{t} {k}" for t, k in n.items()))
+            console.print(f"  {est}: " + " · ".join(f"{tw(t)} {k}" for t, k in n.items()))
     if report.places_hit is not None:
         hit_places = {p: n for p, n in report.places_hit.items() if any(n.values())}
         console.print(
-            Text(f"Places hit: {len(hit_places)} of {len(report.places_hit)}", style="bold")
-            + Text(f"  (partial: {s['functions_partial']} down at some places only)")
+            Text(
+                _(
+                    "Places hit: %(n)s of %(total)s",
+                    n=len(hit_places),
+                    total=len(report.places_hit),
+                ),
+                style="bold",
+            )
+            + Text(
+                "  (" + _("partial: %(n)s down at some places only", n=s["functions_partial"]) + ")"
+            )
         )
         for place, n in hit_places.items():
-            console.print(f"  {place}: " + " · ".join(f"{t} {k}" for t, k in n.items()))
+            console.print(f"  {place}: " + " · ".join(f"{tw(t)} {k}" for t, k in n.items()))
     tier = None
     for f in report.functions_down:
         if f.tier != tier:
             tier = f.tier
-            console.print(Text(f"{(tier or '').upper()}", style=TIER_STYLE.get(tier or "", "")))
+            console.print(Text(tw(tier).upper(), style=TIER_STYLE.get(tier or "", "")))
         line = Text("  ◐ " if f.partial else "  ✗ ", style="red") + Text(f.id, style="bold")
         if f.delivered_at is not None:
-            line.append(f": {f.where()}", style="bold" if f.partial else "")
+            line.append(f": {_where(f)}", style="bold" if f.partial else "")
         if f.patient_safety:
-            line.append("  ⚕ patient safety", style="bold red")
+            line.append("  ⚕ " + _("patient safety"), style="bold red")
         if f.rto_s is not None:
-            line.append(f"  RTO {format_seconds(f.rto_s)}", style="dim")
+            line.append(f"  {_('RTO')} {format_seconds(f.rto_s)}", style="dim")
         console.print(line)
-        console.print(labelled("cause: ", ", ".join(f.causes)))
-        console.print(labelled("chain: ", chain_text(f.chain)))
+        console.print(labelled(_("cause: "), ", ".join(f.causes)))
+        console.print(labelled(_("chain: "), chain_text(f.chain)))
     if report.functions_up:
         console.print(
-            Text("\nStill up: ", style="bold green") + Text(", ".join(report.functions_up))
+            Text("\n" + _("Still up: "), style="bold green") + Text(", ".join(report.functions_up))
         )
     comps = Table(
-        title=f"\nComponents down ({s['components_down']})",
+        title="\n" + _("Components down (%(n)s)", n=s["components_down"]),
         title_justify="left",
         title_style="bold",
     )
     causes = {", ".join(c.causes) for c in report.components_down}
     one_cause = len(causes) == 1
     wide = console.width >= 110
-    comps.add_column("component", no_wrap=True)
-    comps.add_column("functions", justify="right")
-    comps.add_column("kind")
+    comps.add_column(_("component"), no_wrap=True)
+    comps.add_column(_("functions"), justify="right")
+    comps.add_column(_("kind"))
     if wide:
-        comps.add_column("site")
-    comps.add_column("via", no_wrap=True)
+        comps.add_column(_("site"))
+    comps.add_column(_("via"), no_wrap=True)
     if not one_cause:
-        comps.add_column("root cause")
+        comps.add_column(_("root cause"))
     weight = _components_weight(report)
     ranked = sorted(report.components_down, key=lambda c: (-weight.get(c.id, (0, 0))[0],
                     -weight.get(c.id, (0, 0))[1], c.id))  # fmt: skip
     for c in ranked[:max_components]:
-        via = c.chain[1] if len(c.chain) > 1 else "(failed itself)"
+        via = c.chain[1] if len(c.chain) > 1 else _("(failed itself)")
         row = [c.id, str(weight.get(c.id, (0, 0))[1]), c.kind or ""]
         row += [c.site or "", via] if wide else [via]
         comps.add_row(*row, *([] if one_cause else [", ".join(c.causes)]))
     console.print(comps)
-    legend = "functions: how many of the functions down it is on the causal chain of"
+    legend = _("functions: how many of the functions down it is on the causal chain of")
     if one_cause and causes:
-        legend += f"; root cause of all: {causes.pop()}"
+        legend += _("; root cause of all: %(cause)s", cause=causes.pop())
     console.print(legend, style="dim")
     hidden = len(report.components_down) - max_components
     if hidden > 0:
         console.print(
-            f"  … and {hidden} more, fewer functions on their chains (--json lists all)",
+            "  "
+            + _("… and %(n)s more, fewer functions on their chains (--json lists all)", n=hidden),
             style="dim",
         )
     console.print(
-        "Sites down: "
-        + (", ".join(report.sites_down) or "none")
-        + " · Providers down: "
-        + (", ".join(report.providers_down) or "none")
+        _("Sites down: ")
+        + (", ".join(report.sites_down) or _("none"))
+        + " · "
+        + _("Providers down: ")
+        + (", ".join(report.providers_down) or _("none"))
     )
     console.print(
-        f"[dim]model {d['provenance']['model_hash'][:12]} · blackstart "
+        f"[dim]{_('model')} {d['provenance']['model_hash'][:12]} · blackstart "
         f"{d['provenance']['blackstart']}[/]"
     )
 
@@ -226,8 +272,15 @@ def show(console: Console, summary: dict[str, Any]) -> None:
         console.print("[dim]--json lists every function, site and provider[/]")
 
 
+_FR_DAYS = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
+"""Weekdays in French, three letters like the English ones (the tables slice them)."""
+
+
 def _short(iso: str) -> str:
-    """``2024-08-04T21:37+02:00`` -> ``Sun 21:37``."""
+    """``2024-08-04T21:37+02:00`` -> ``Sun 21:37`` (in French ``dim 21:37``)."""
+    if current_lang() == "fr":
+        when = datetime.fromisoformat(iso)
+        return f"{_FR_DAYS[when.weekday()]} {when:%H:%M}"
     return short_time(iso)
 
 
@@ -238,39 +291,49 @@ def _hours(seconds: float) -> str:
 def plan(console: Console, payload: dict[str, Any], *, max_tasks: int = 30) -> None:
     """When each function is back (by tier) with its RTO, then the schedule by start."""
     console.print(
-        f"[bold]Recovery plan[/] — scenario {payload['scenario']}: failure "
-        f"{_short(payload['start'])} → {_short(payload['failure_end'])} (median durations)"
+        f"[bold]{_('Recovery plan')}[/] — "
+        + _(
+            "scenario %(name)s: failure %(start)s → %(end)s (median durations)",
+            name=payload["scenario"],
+            start=_short(payload["start"]),
+            end=_short(payload["failure_end"]),
+        )
     )
-    fns = Table(title="Functions", title_justify="left", title_style="bold")
+    fns = Table(title=_("Functions"), title_justify="left", title_style="bold")
     for col in ("tier", "function", "back", "after", "RTO", "met"):
-        fns.add_column(col)
+        fns.add_column(_(col))
     for f in payload["functions"]:
-        met = "–" if f["rto_met"] is None else ("[green]yes[/]" if f["rto_met"] else "[red]no[/]")
+        met = "–" if f["rto_met"] is None else (
+            f"[green]{_('yes')}[/]" if f["rto_met"] else f"[red]{_('no')}[/]"
+        )  # fmt: skip
         fns.add_row(
-            Text(f["tier"], style=TIER_STYLE[f["tier"]]),
+            Text(tw(f["tier"]), style=TIER_STYLE[f["tier"]]),
             f["id"] + (" ⚕" if f["patient_safety"] else ""),
-            _short(f["restored_at"]) if f["was_down"] else "never down",
+            _short(f["restored_at"]) if f["was_down"] else _("never down"),
             format_seconds(f["restored_after_s"]),
             format_seconds(f["rto_s"]) if f["rto_s"] is not None else "–",
             met,
         )
     console.print(fns)
-    tiers = " · ".join(f"{t} {_short(v['restored_at'])}" for t, v in payload["tiers"].items())
-    console.print(f"Tiers back: {tiers} · everything: {_short(payload['all']['restored_at'])}")
+    tiers = " · ".join(f"{tw(t)} {_short(v['restored_at'])}" for t, v in payload["tiers"].items())
+    console.print(
+        _("Tiers back: %(tiers)s · everything: %(all)s", tiers=tiers,
+          all=_short(payload["all"]["restored_at"]))
+    )  # fmt: skip
     for place, by in payload.get("tiers_by_place", {}).items():
-        back = " · ".join(f"{t} {_short(v['restored_at'])}" for t, v in by.items())
-        console.print(f"  at {place}: {back}")
-    tasks = Table(title=f"Schedule ({len(payload['tasks'])} steps)", title_justify="left",
-                  title_style="bold")  # fmt: skip
+        back = " · ".join(f"{tw(t)} {_short(v['restored_at'])}" for t, v in by.items())
+        console.print("  " + _("at %(place)s: %(back)s", place=place, back=back))
+    tasks = Table(title=_("Schedule (%(n)s steps)", n=len(payload["tasks"])),
+                  title_justify="left", title_style="bold")  # fmt: skip
     for col in ("start", "end", "step", "team", "waited"):
-        tasks.add_column(col)
+        tasks.add_column(_(col))
     for t in payload["tasks"][:max_tasks]:
-        tasks.add_row(_short(t["start"]), _short(t["end"]), t["id"], t["team"] or "(automatic)",
+        tasks.add_row(_short(t["start"]), _short(t["end"]), t["id"], t["team"] or _("(automatic)"),
                       _hours(t["waited_for_person_s"]))  # fmt: skip
     console.print(tasks)
     if len(payload["tasks"]) > max_tasks:
-        console.print(f"  … {len(payload['tasks']) - max_tasks} more steps (--json lists all)",
-                      style="dim")  # fmt: skip
+        console.print("  " + _("… %(n)s more steps (--json lists all)",
+                               n=len(payload["tasks"]) - max_tasks), style="dim")  # fmt: skip
     if "optimization" in payload:
         o = payload["optimization"]
         console.print(
@@ -279,41 +342,47 @@ def plan(console: Console, payload: dict[str, Any], *, max_tasks: int = 30) -> N
             f"{100 * o['improvement']:.1f} % better; plan shown: {o['used']}"
         )
     for w in payload["warnings"]:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(f"[yellow]{_('warning:')}[/] {w}")
 
 
 def forecast(console: Console, payload: dict[str, Any]) -> None:
     """Bands per tier and everything, then per function with RTO and degraded-mode risks."""
     console.print(
-        f"[bold]Forecast[/] — scenario {payload['scenario']}, {payload['runs']} runs, seed "
-        f"{payload['seed']}, as of {_short(payload['as_of'])}"
+        f"[bold]{_('Forecast')}[/] — "
+        + _(
+            "scenario %(name)s, %(runs)s runs, seed %(seed)s, as of %(as_of)s",
+            name=payload["scenario"],
+            runs=payload["runs"],
+            seed=payload["seed"],
+            as_of=_short(payload["as_of"]),
+        )
     )
-    tiers = Table(title="Back by (P50 / P80 / P95)", title_justify="left", title_style="bold")
+    tiers = Table(title=_("Back by (P50 / P80 / P95)"), title_justify="left", title_style="bold")
     for col in ("", "P50", "P80", "P95"):
         tiers.add_column(col)
     for t, b in payload["tiers"].items():
-        tiers.add_row(Text(t, style=TIER_STYLE[t]), _short(b["p50"]), _short(b["p80"]),
+        tiers.add_row(Text(tw(t), style=TIER_STYLE[t]), _short(b["p50"]), _short(b["p80"]),
                       _short(b["p95"]))  # fmt: skip
     a = payload["all"]
-    tiers.add_row(Text("everything", style="bold"), _short(a["p50"]), _short(a["p80"]),
+    tiers.add_row(Text(_("everything"), style="bold"), _short(a["p50"]), _short(a["p80"]),
                   _short(a["p95"]))  # fmt: skip
     console.print(tiers)
     by_place = payload.get("tiers_by_place", {})
     if by_place:
-        places = Table(title="Back by, at each place (P50 – P95)", title_justify="left",
+        places = Table(title=_("Back by, at each place (P50 – P95)"), title_justify="left",
                        title_style="bold")  # fmt: skip
         tier_names = list(payload["tiers"])
-        for col in ("place", *tier_names):
+        for col in (_("place"), *(tw(t) for t in tier_names)):
             places.add_column(col)
         for place, by in by_place.items():
             places.add_row(place, *(f"{_short(by[t]['p50'])} – {_short(by[t]['p95'])}"
                                     if t in by else "–" for t in tier_names))  # fmt: skip
         console.print(places)
-    fns = Table(title="Functions", title_justify="left", title_style="bold")
-    for col in ("function", "P50", "P80", "P95"):
+    fns = Table(title=_("Functions"), title_justify="left", title_style="bold")
+    for col in (_("function"), "P50", "P80", "P95"):
         fns.add_column(col)
-    fns.add_column("RTO✗", justify="right")
-    fns.add_column("ends", justify="right")
+    fns.add_column(_("RTO") + "✗", justify="right")
+    fns.add_column(_("ends"), justify="right")
 
     def pct(x: float | None) -> str:
         return "–" if x is None else f"{100 * x:.0f} %"
@@ -324,24 +393,26 @@ def forecast(console: Console, payload: dict[str, Any]) -> None:
             continue
         if f["tier"] != tier:
             tier = f["tier"]
-            fns.add_row(Text(tier.upper(), style=TIER_STYLE[tier]))
+            fns.add_row(Text(tw(tier).upper(), style=TIER_STYLE[tier]))
         fns.add_row(f["id"], _short(f["p50"]), _short(f["p80"]), _short(f["p95"]),
                     pct(f["rto_breach_probability"]),
                     pct(f["degraded_mode_exhaustion_probability"]))  # fmt: skip
         hit = [p for p in f.get("places", []) if p["was_down"]]
         if hit and len(hit) < len(f["places"]):  # down at some places only: say where
             for p in hit:
-                fns.add_row("", f"  at {p['place']}", _short(p["p50"]), _short(p["p80"]),
+                fns.add_row("", "  " + _("at %(place)s", place=p["place"]), _short(p["p50"]),
+                            _short(p["p80"]),
                             _short(p["p95"]), pct(p["rto_breach_probability"]), "")  # fmt: skip
     console.print(fns)
-    console.print("RTO✗: probability of missing the RTO · ends: of the degraded mode (the "
-                  "fallback procedure) running out first", style="dim")  # fmt: skip
+    console.print(_("RTO✗: probability of missing the RTO · ends: of the degraded mode (the "
+                    "fallback procedure) running out first"), style="dim")  # fmt: skip
     pace_lines(console, payload.get("pace"))
     if payload["runs_beyond_horizon"]:
-        console.print(f"[yellow]warning:[/] {payload['runs_beyond_horizon']} runs needed staff "
-                      "beyond the calendar horizon")  # fmt: skip
+        console.print(f"[yellow]{_('warning:')}[/] " + _(
+            "%(n)s runs needed staff beyond the calendar horizon",
+            n=payload["runs_beyond_horizon"]))  # fmt: skip
     for w in payload["warnings"]:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(f"[yellow]{_('warning:')}[/] {w}")
 
 
 def pace_lines(console: Console, pace: dict[str, Any] | None) -> None:
@@ -349,20 +420,28 @@ def pace_lines(console: Console, pace: dict[str, Any] | None) -> None:
     if not pace:
         return
     if not pace.get("learning"):
-        console.print("Pace: not learnt (--no-learn): the model's durations as written")
+        console.print(_("Pace: not learnt (--no-learn): the model's durations as written"))
         return
     ev = pace["evidence"]
     o = pace["overall"]
     console.print(
-        f"Pace learnt from {ev['done']} done, {ev['running']} running and "
-        f"{ev['done_start_unknown']} done-without-start steps: overall ×{o['median']:.2f} "
-        f"(80 % {o['p10']:.2f}–{o['p90']:.2f}); ×1 = the model, ×2 = twice as slow"
+        _(
+            "Pace learnt from %(done)s done, %(running)s running and %(unknown)s "
+            "done-without-start steps: overall ×%(median)s (80 %% %(p10)s–%(p90)s); "
+            "×1 = the model, ×2 = twice as slow",
+            done=ev["done"],
+            running=ev["running"],
+            unknown=ev["done_start_unknown"],
+            median=f"{o['median']:.2f}",
+            p10=f"{o['p10']:.2f}",
+            p90=f"{o['p90']:.2f}",
+        )
     )
     if ev["done"] + ev["running"] + ev["done_start_unknown"] == 0:
         return
-    table = Table(title="Pace per team (median, 80 % interval)", title_justify="left",
+    table = Table(title=_("Pace per team (median, 80 % interval)"), title_justify="left",
                   title_style="bold")  # fmt: skip
-    for col in ("team", "pace", "80 %"):
+    for col in (_("team"), _("pace"), "80 %"):
         table.add_column(col)
     for name, v in pace["teams"].items():
         table.add_row(name, f"×{v['median']:.2f}", f"{v['p10']:.2f}–{v['p90']:.2f}")
@@ -373,33 +452,43 @@ def explain(console: Console, payload: dict[str, Any]) -> None:
     """The critical path of one function with the time split by cause."""
     b = payload["breakdown_s"]
     console.print(
-        f"[bold]{payload['function']}[/] ({payload['tier']}) back "
-        f"{_short(payload['restored_at'])}, {format_seconds(payload['restored_after_s'])} "
-        f"after the failure: outage {_hours(b['outage'])} · waiting for a person "
-        f"{_hours(b['waiting_for_person'])} · working {_hours(b['working'])} · verifying "
-        f"{_hours(b['verifying'])}"
+        f"[bold]{payload['function']}[/] ({tw(payload['tier'])}) "
+        + _(
+            "back %(when)s, %(after)s after the failure: outage %(outage)s · waiting for a "
+            "person %(waiting)s · working %(working)s · verifying %(verifying)s",
+            when=_short(payload["restored_at"]),
+            after=format_seconds(payload["restored_after_s"]),
+            outage=_hours(b["outage"]),
+            waiting=_hours(b["waiting_for_person"]),
+            working=_hours(b["working"]),
+            verifying=_hours(b["verifying"]),
+        )
     )
     wide = console.width >= 110
-    table = Table(title="Critical path", title_justify="left", title_style="bold")
-    table.add_column("when", no_wrap=True)
-    table.add_column("step", no_wrap=True)
-    table.add_column("team", no_wrap=True)
+    table = Table(title=_("Critical path"), title_justify="left", title_style="bold")
+    table.add_column(_("when"), no_wrap=True)
+    table.add_column(_("step"), no_wrap=True)
+    table.add_column(_("team"), no_wrap=True)
     for col in (*(("deps back",) if wide else ()), "waited"):
-        table.add_column(col)
+        table.add_column(_(col))
     for s in payload["steps"]:
         end = _short(s["end"])
         same_day = end[:3] == _short(s["start"])[:3]
         table.add_row(
             f"{_short(s['start'])}–{end[4:] if same_day else end}",
-            s["task"] or f"{s['component']} outage",
+            s["task"] or _("%(component)s outage", component=s["component"]),
             s["team"] or "–",
             *((_hours(s["waiting_for_dependency_s"]),) if wide else ()),
             _hours(s["waiting_for_person_s"]),
         )
     console.print(table)
     console.print(
-        "waited: for a person of the team (off hours, busy)"
-        + (" · deps back: after the failure ended, when what it needs was back" if wide else ""),
+        _("waited: for a person of the team (off hours, busy)")
+        + (
+            " · " + _("deps back: after the failure ended, when what it needs was back")
+            if wide
+            else ""
+        ),
         style="dim",
     )
 
@@ -505,14 +594,19 @@ def importance(console: Console, payload: dict[str, Any], *, max_rows: int = 40)
 def spof(console: Console, payload: dict[str, Any], *, max_items: int = 8) -> None:
     """Single points of failure and common-cause pairs, by tier."""
     for w in payload.get("warnings", []):
-        console.print(Text("warning: ", style="bold yellow") + Text(w))
+        console.print(Text(_("warning: "), style="bold yellow") + Text(w))
     for f in payload["functions"]:
         singles = f["single_points_of_failure"]
-        head = Text(f"{f['tier']:<15}", style=TIER_STYLE[f["tier"]]) + Text(f["id"], style="bold")
+        head = Text(f"{tw(f['tier']):<15}", style=TIER_STYLE[f["tier"]])
+        head += Text(f["id"], style="bold")
         pairs = len(f["pairs_with_common_cause"])
         head.append(
-            f"  {len(singles)} single points of failure, "
-            f"{pairs} redundant pairs with a common cause"
+            "  "
+            + _(
+                "%(n)s single points of failure, %(pairs)s redundant pairs with a common cause",
+                n=len(singles),
+                pairs=pairs,
+            )
         )
         console.print(head)
         if singles:
@@ -520,11 +614,12 @@ def spof(console: Console, payload: dict[str, Any], *, max_items: int = 8) -> No
 
             names = [display(e) for e in singles[:max_items]]
             more = len(singles) - max_items
-            shown = ", ".join(names) + (f", … and {more} more" if more > 0 else "")
-            console.print(labelled("SPOF: ", shown, indent=4))
+            shown = ", ".join(names) + (", " + _("… and %(n)s more", n=more) if more > 0 else "")
+            console.print(labelled(_("SPOF: "), shown, indent=4))
         for p in f["pairs_with_common_cause"][:3]:
-            text = f"{' + '.join(p['pair'])} share {', '.join(p['shared'])}"
-            console.print(labelled("pair: ", text, indent=4))
+            text = _("%(pair)s share %(shared)s", pair=" + ".join(p["pair"]),
+                     shared=", ".join(p["shared"]))  # fmt: skip
+            console.print(labelled(_("pair: "), text, indent=4))
 
 
 def availability(console: Console, payload: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ import typer
 from rich.markup import escape
 
 from blackstart.cli.incidents import DbOpt
+from blackstart.cli.lang import _
 from blackstart.cli.options import err
 from blackstart.cli.options import guard as _guard
 from blackstart.errors import UsageError
@@ -74,8 +75,12 @@ def publish_cmd(
 
     size = _guard(False, run)
     err.print(
-        f"published the status to {parse_target(to)} "
-        f"({size / 1024:.0f} KiB, {len(SNAPSHOT_FILES)} files)"
+        _(
+            "published the status to %(target)s (%(kib)s KiB, %(n)s files)",
+            target=parse_target(to),
+            kib=f"{size / 1024:.0f}",
+            n=len(SNAPSHOT_FILES),
+        )
     )
 
 
@@ -106,7 +111,12 @@ def webhook_add(url: UrlArg, db: DbOpt = None) -> None:
 
     secret = _guard(False, add)
     typer.echo(secret)
-    err.print(f"subscribed {url}; the line above is its signing secret: give it to the receiver")
+    err.print(
+        _(
+            "subscribed %(url)s; the line above is its signing secret: give it to the receiver",
+            url=url,
+        )
+    )
 
 
 @webhook_app.command("remove")
@@ -125,4 +135,4 @@ def webhook_remove(url: UrlArg, db: DbOpt = None) -> None:
     if not _guard(False, remove):
         err.print(f"[bold red]error:[/] no subscriber {escape(url)}")
         raise typer.Exit(1)
-    err.print(f"removed {url}")
+    err.print(_("removed %(url)s", url=url))

@@ -21,6 +21,7 @@ from blackstart.web import (
     errors,
     explorer_routes,
     incidents,
+    lang,
     pages,
     publish,
     recovery_routes,
@@ -111,4 +112,5 @@ def create_app(
         publishers.append(publish.attach(app.state.incidents, target))
         app.state.publisher = publishers[0]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(lang.LangCookie)
     return app

@@ -283,19 +283,28 @@ def _wants_json(path: str) -> bool:
 
 
 async def refuse(scope: Scope, send: Send, status: int, error: str, suggestion: str) -> None:
-    """A 401/403 as JSON under ``/api/``, as a small page elsewhere."""
+    """A 401/403 as JSON under ``/api/``, as a small page elsewhere (in the page's
+    language, :mod:`blackstart.web.lang`)."""
     import html
     import json
+
+    from blackstart.web.lang import scope_lang, translate
 
     if _wants_json(scope["path"]):
         body = json.dumps({"error": error, "suggestion": suggestion}).encode()
         await _reply(send, status, body, "application/json")
         return
+    lang = scope_lang(scope)
+
+    def t(text: str) -> str:
+        return html.escape(translate(text, lang))
+
     page = (
-        f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} · blackstart"
+        f"<!doctype html><html lang={lang}><meta charset=utf-8><title>{status} · blackstart"
         f"</title><link rel=stylesheet href=/static/style.css><main><h1>{status}</h1>"
-        f"<p class=error>{html.escape(error)}</p><p>{html.escape(suggestion)}</p>"
-        f"<p><a href=/login>Log in</a> · <a href=/status>Public status</a></p></main>"
+        f"<p class=error>{t(error)}</p><p>{t(suggestion)}</p>"
+        f"<p><a href=/login>{t('Log in')}</a> · <a href=/status>{t('Public status')}</a></p>"
+        "</main>"
     )
     await _reply(send, status, page.encode(), "text/html; charset=utf-8")
 

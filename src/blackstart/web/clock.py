@@ -43,10 +43,15 @@ def to_local(value: str | datetime | None, tz: str) -> datetime | None:
     return when.replace(tzinfo=zone) if when.tzinfo is None else when.astimezone(zone)
 
 
-def when(value: str | datetime | None, tz: str) -> str:
-    """``2024-08-03 14:30`` in ``tz``; an em dash for nothing."""
+def when(value: str | datetime | None, tz: str, lang: str = "en") -> str:
+    """``2024-08-03 14:30`` in ``tz`` (``lang="fr"``: ``3 août 2024 14:30``, Babel's
+    CLDR date); an em dash for nothing."""
     local = to_local(value, tz)
-    return "—" if local is None else local.strftime("%Y-%m-%d %H:%M")
+    if local is None:
+        return "—"
+    if lang == "fr":
+        return f"{format_date(local, 'd MMM y', locale='fr')} {local.strftime('%H:%M')}"
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def typed(value: str | datetime | None, tz: str) -> str:
@@ -131,7 +136,7 @@ def _lang(ctx: Context) -> str:
 
 @pass_context
 def when_filter(ctx: Context, value: str | datetime | None) -> str:
-    return when(value, _tz(ctx))
+    return when(value, _tz(ctx), _lang(ctx))
 
 
 @pass_context

@@ -14,6 +14,8 @@ from blackstart.store.incidents import EVENT_KINDS, IncidentStore
 from blackstart.web import eta_chart
 from blackstart.web.board import board_of
 from blackstart.web.clock import zone_of
+from blackstart.web.lang import context as i18n_context
+from blackstart.web.lang import function_namer
 from blackstart.web.render import STATIC, templates
 
 
@@ -33,8 +35,11 @@ def contacts(model: Model) -> list[dict[str, Any]]:
     ]
 
 
-def render_incident(store: IncidentStore, model: Model, incident_id: int) -> str:
-    """The HTML text of the export (``NotFound`` if there is no such incident)."""
+def render_incident(
+    store: IncidentStore, model: Model, incident_id: int, *, lang: str = "en"
+) -> str:
+    """The HTML text of the export in ``lang`` (``NotFound`` if there is no such
+    incident)."""
     b = board_of(store, incident_id)
     css = (STATIC / "style.css").read_text("utf-8") + (STATIC / "incidents.css").read_text("utf-8")
     public = incident.public_functions(model, b["forecast"])
@@ -55,4 +60,6 @@ def render_incident(store: IncidentStore, model: Model, incident_id: int) -> str
         warnings=warnings,
         exported_at=datetime.now(UTC).isoformat(timespec="seconds"),
         version=__version__,
+        fname=function_namer(model, lang),
+        **i18n_context(lang),
     )

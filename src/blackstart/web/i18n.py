@@ -1,7 +1,9 @@
 """French and English for the public status page: which language a request wants, the
 gettext catalog of that language, and dates written the local way in the site's zone.
 
-Catalogs are gettext ``.po`` files under ``web/locale/<lang>/LC_MESSAGES/status.po``,
+Catalogs are gettext ``.po`` files under ``web/locale/<lang>/LC_MESSAGES/<domain>.po``
+(``status``: the public pages; ``dashboard``: the pages behind the login, see
+:mod:`blackstart.web.lang`),
 shipped as package data and compiled in memory with Babel on first use (no build step,
 so a wheel or an editable install work alike; a ``.mo`` is never needed). English is the
 source language (msgids). Templates get ``_`` (gettext), ``lang``, ``when`` (a date in
@@ -31,27 +33,27 @@ DEFAULT_LANG = "fr"
 DOMAIN = "status"
 
 
-def po_path(lang: str) -> Any:
-    """The catalog file of ``lang`` inside the package."""
-    return resources.files("blackstart.web") / "locale" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+def po_path(lang: str, domain: str = DOMAIN) -> Any:
+    """The catalog file of ``lang`` (and ``domain``) inside the package."""
+    return resources.files("blackstart.web") / "locale" / lang / "LC_MESSAGES" / f"{domain}.po"
 
 
 @cache
-def translations(lang: str) -> gettext.NullTranslations:
+def translations(lang: str, domain: str = DOMAIN) -> gettext.NullTranslations:
     """The compiled catalog of ``lang`` (English: the msgids themselves)."""
     if lang == "en":
         return gettext.NullTranslations()
-    with po_path(lang).open("rb") as fh:
-        catalog = read_po(fh, locale=lang, domain=DOMAIN)
+    with po_path(lang, domain).open("rb") as fh:
+        catalog = read_po(fh, locale=lang, domain=domain)
     buf = io.BytesIO()
     write_mo(buf, catalog)
     buf.seek(0)
     return gettext.GNUTranslations(buf)
 
 
-def negotiate(query: str | None, accept_language: str | None) -> str:
+def negotiate(query: str | None, accept_language: str | None, default: str = DEFAULT_LANG) -> str:
     """``?lang=`` if it names a language we have, else the best of ``Accept-Language``
-    (RFC 9110 §12.5.4 quality values), else :data:`DEFAULT_LANG`.
+    (RFC 9110 §12.5.4 quality values), else ``default`` (:data:`DEFAULT_LANG`).
 
     >>> negotiate(None, "en-GB,en;q=0.9,fr;q=0.8")
     'en'
@@ -72,7 +74,7 @@ def negotiate(query: str | None, accept_language: str | None) -> str:
         lang = tag.strip().lower()[:2]
         if lang in LANGS and (q > best_q or (q == best_q and best is None)):
             best, best_q = lang, q - i * 1e-6  # earlier wins a tie
-    return best or DEFAULT_LANG
+    return best or default
 
 
 def format_when(iso: str | None, lang: str, tz: ZoneInfo) -> str:

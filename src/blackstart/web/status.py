@@ -44,6 +44,7 @@ def status_json(request: Request) -> Response:
 @router.get("/status", response_class=HTMLResponse)
 def status_page(request: Request) -> Response:
     lang = i18n.negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+    request.state.lang = lang  # the page's own choice (French by default), not the dashboard's
     svc = _svc(request)
     payload = svc.public_status()
     request.state.tz = payload["timezone"]

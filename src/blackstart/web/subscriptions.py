@@ -129,6 +129,7 @@ class RateLimit:
 def _page(request: Request, kind: str, lang: str, status: int = 200, token: str = "") -> Response:
     svc: IncidentService = request.app.state.incidents
     context = {"kind": kind, "token": token, **i18n.context(lang, svc.tz)}
+    request.state.lang = lang
     return templates.TemplateResponse(request, "status_subscribe.html", context, status_code=status)
 
 
