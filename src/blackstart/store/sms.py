@@ -119,7 +119,7 @@ def subscribe(store: Store, phone: str, lang: str) -> tuple[SmsSubscriber, str]:
             row = StatusSmsSubscriber(
                 phone=phone,
                 lang=lang,
-                token=secrets.token_urlsafe(12),
+                token=secrets.token_urlsafe(9),
                 created_at=at,
                 codes_sent=0,
                 tries=0,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from blackstart.errors import UsageError, did_you_mean
-from blackstart.incident import place_name, public_order
+from blackstart.incident import place_name, public_order, worst
 from blackstart.model.model import Model
 from blackstart.model.schema import TIERS
 from blackstart.store.scope import Scope
@@ -152,10 +152,22 @@ def scoped(payload: dict[str, Any], model: Model, scope: Scope) -> dict[str, Any
             if scope.places and fid in model.places:
                 if not set(model.places[fid]) & set(scope.places):
                     continue
-                row = {
-                    **row,
-                    "places": [p for p in row.get("places", []) if p["name"] in wanted_places],
-                }
+                row = _at(row, wanted_places)
             rows.append(row)
         tiers.append({**t, "functions": rows})
     return {**payload, "tiers": tiers}
+
+
+def _at(row: dict[str, Any], wanted: set[str]) -> dict[str, Any]:
+    """A function's row seen from the ``wanted`` places only: their lines, the worst of
+    their states and the latest of their ETAs (up if none of them went down)."""
+    if "places" not in row:
+        return row
+    kept = [p for p in row["places"] if p["name"] in wanted]
+    out = {k: v for k, v in row.items() if k != "eta"}
+    out["places"] = kept
+    out["state"] = worst([p["state"] for p in kept])
+    etas = [p["eta"] for p in kept if p["state"] == "down" and "eta" in p]
+    if out["state"] == "down" and etas:
+        out["eta"] = max(etas, key=lambda e: e["to"])
+    return out

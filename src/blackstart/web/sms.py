@@ -6,7 +6,9 @@ their language, through the operator's HTTP gateway (:mod:`.sms_gateway`).
 
 An SMS is at most 160 GSM 03.38 characters (one message, never split): the organisation
 and the incident's state, then one line per function (and place) the subscriber follows
-that is not up, as many as fit, then ``+N more``, the page's address and the STOP link.
+that is not up (one per place when the subscriber chose places), as many as fit, then
+``+N more`` and ``Info/STOP LINK`` (that page links to the status page and erases the
+number with one button).
 Characters outside GSM-7 are written without their accent (``ô`` → ``o``), so the
 gateway never falls back to UCS-2 (70 characters). It says only what the public page
 says (:mod:`.scopes` filters the public payload). Owns the routes and the texts; the
@@ -43,6 +45,7 @@ _BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 _EXTENDED = set("^{}\\[~]|€")
+_SLOTS = "\x00\x1e\x1f"  # placeholders of fit(), kept as they are
 _SUBSTITUTES = {
     "’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"', "–": "-", "—": "-",
     "…": "...", "\u00a0": " ", "\u202f": " ", "ç": "c", "·": "-",
@@ -59,7 +62,7 @@ def gsm7(text: str) -> str:
     out = []
     for ch in text:
         ch = _SUBSTITUTES.get(ch, ch)
-        if all(c in _BASIC or c in _EXTENDED for c in ch):
+        if ch in _SLOTS or all(c in _BASIC or c in _EXTENDED for c in ch):
             out.append(ch)
             continue
         bare = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
@@ -72,26 +75,43 @@ def septets(text: str) -> int:
     return sum(2 if c in _EXTENDED else 1 for c in text)
 
 
-def fit(header: str, items: list[str], more: str, tail: str, limit: int = LIMIT) -> str:
+def fit(header: str, items: list[tuple[str, str]], more: str, tail: str, limit: int = LIMIT) -> str:
     """``header``, as many ``items`` as fit, ``more`` (with ``\\x00`` for the count of
-    the others) and ``tail``, one per line, in at most ``limit`` septets; the header is
-    cut if even it does not fit."""
-    header, tail = gsm7(header), gsm7(tail)
-    items = [gsm7(i) for i in items]
+    the others) and ``tail``, one per line, in at most ``limit`` septets. An item is
+    ``(label, text)`` with ``\\x1e`` in ``text`` where the label goes; the first item's
+    label is shortened if needed (a name cut short beats no news). The header may carry a
+    ``\\x1f``: what follows it is dropped when no item would fit otherwise."""
+    header, tail, more = gsm7(header), gsm7(tail), gsm7(more)
     room = limit - septets(tail) - 1
+    short = header.split("\x1f", 1)[0]
+    text, placed = _fill(header.replace("\x1f", ""), items, more, room)
+    if placed == 0 and items and short != header:
+        text, placed = _fill(short, items, more, room)
+    return text + "\n" + tail
+
+
+def _fill(header: str, items: list[tuple[str, str]], more: str, room: int) -> tuple[str, int]:
+    """The lines of :func:`fit` in ``room`` septets, and how many items they hold."""
     header = header if septets(header) <= room else header[: max(room - 3, 0)] + "..."
-    body = [header]
-    for k, item in enumerate(items):
+    body, placed = [header], 0
+    for k, (label, text) in enumerate(items):
         rest = len(items) - k - 1
-        note = [gsm7(more.replace("\x00", str(rest)))] if rest else []
-        if septets("\n".join([*body, item, *note])) <= room:
-            body.append(item)
+        note = [more.replace("\x00", str(rest))] if rest else []
+        label, text = gsm7(label), gsm7(text)
+        line = text.replace("\x1e", label)
+        if septets("\n".join([*body, line, *note])) > room and k == 0:
+            spare = room - septets("\n".join([*body, text.replace("\x1e", ""), *note])) - 1
+            if spare >= 8:
+                line = text.replace("\x1e", label[: spare - 1].rstrip() + ".")
+        if septets("\n".join([*body, line, *note])) <= room:
+            body.append(line)
+            placed += 1
             continue
-        note = [gsm7(more.replace("\x00", str(len(items) - k)))]
+        note = [more.replace("\x00", str(len(items) - k))]
         if septets("\n".join([*body, *note])) <= room:
             body += note
         break
-    return "\n".join([*body, tail])
+    return "\n".join(body), placed
 
 
 class SmsChannel:
@@ -108,10 +128,16 @@ class SmsChannel:
     def code_text(self, code: str, lang: str) -> str:
         return gsm7(self._render(lang, kind="code", code=code).strip())
 
-    def update_text(self, payload: dict[str, Any], lang: str, token: str) -> str:
-        lines = self._render(lang, kind="update", s=payload).strip("\n").split("\n")
-        header, items, more = lines[0], [x for x in lines[1:-1] if x.strip()], lines[-1]
-        return fit(header, items, more, f"{self.public_url}/status STOP {self.stop_link(token)}")
+    def update_text(
+        self, payload: dict[str, Any], lang: str, token: str, *, per_place: bool = False
+    ) -> str:
+        """The SMS of an update: ends with ``Info/STOP LINK`` (the link's page shows
+        the way to the status page and the button that erases the number)."""
+        text = self._render(lang, kind="update", s=payload, per_place=per_place)
+        lines = text.strip("\n").split("\n")
+        items = [tuple(x.split("\x1f", 1)) for x in lines[1:-1] if "\x1f" in x]
+        pairs = [(a, b) for a, b in items]
+        return fit(lines[0], pairs, lines[-1], f"Info/STOP {self.stop_link(token)}")
 
     def stop_link(self, token: str) -> str:
         return f"{self.public_url}/s/{token}"
@@ -129,7 +155,8 @@ class SmsChannel:
             key = (p.lang, p.scope.key())
             if key not in texts:
                 texts[key] = scopes.scoped(update.payload, model, p.scope)
-            batch.append((p.phone, self.update_text(texts[key], p.lang, p.token)))
+            text = self.update_text(texts[key], p.lang, p.token, per_place=bool(p.scope.places))
+            batch.append((p.phone, text))
         if batch:
             self.gateway.enqueue(batch)
 

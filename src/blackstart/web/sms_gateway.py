@@ -143,7 +143,7 @@ class SmsGateway:
         wait = self._next - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-        self._next = max(self._next, time.monotonic() - 1.0) + 1.0 / self.config.rate
+        self._next = max(self._next, time.monotonic()) + 1.0 / self.config.rate
 
     def _send(self, to: str, text: str) -> None:
         cfg = self.config
