@@ -456,8 +456,8 @@ def serve(
         str | None,
         typer.Option(
             "--publish-to",
-            help="Also publish the public status off-site (a directory or sftp://user@host/path)"
-            " at start and after every incident change.",
+            help="Also publish the public status off-site (a directory, sftp://user@host/path"
+            " or s3://bucket/prefix) at start and after every incident change.",
             show_default=False,
         ),
     ] = None,

@@ -1,6 +1,7 @@
 """``blackstart status publish``: write the public status as a static snapshot
-(``index.html``, ``status.json``, ``status.atom``) to a directory or an SFTP server, so
-that the status page stays readable when the data centre that runs blackstart is down.
+(``index.html``, ``status.json``, ``status.atom``) to a directory, an SFTP server or an
+S3-compatible bucket, so that the status page stays readable when the data centre that
+runs blackstart is down; its webhook subscribers; the erasure of any subscriber.
 
 Registered on the main app at the end of :mod:`blackstart.cli.app`.
 """
@@ -31,7 +32,8 @@ def publish_cmd(
         str,
         typer.Option(
             "--to",
-            help="A directory, or sftp://user@host:port/path[?identity=KEY&known_hosts=FILE].",
+            help="A directory, sftp://user@host:port/path[?identity=KEY&known_hosts=FILE] "
+            "or s3://bucket/prefix[?endpoint=URL&region=NAME] (credentials from AWS_*).",
             show_default=False,
         ),
     ],
