@@ -149,14 +149,16 @@ class SmsChannel:
         """Queue one SMS for every confirmed subscriber ``update`` concerns."""
         people = [p for p in rows.confirmed(self.service.store.store) if update.concerns(p.scope)]
         model = self.service.dash.model
-        texts: dict[tuple[str, str], dict[str, Any]] = {}
+        texts: dict[tuple[str, str, int], str] = {}  # one text per language and scope
         batch = []
         for p in people:
-            key = (p.lang, p.scope.key())
-            if key not in texts:
-                texts[key] = scopes.scoped(update.payload, model, p.scope)
-            text = self.update_text(texts[key], p.lang, p.token, per_place=bool(p.scope.places))
-            batch.append((p.phone, text))
+            key = (p.lang, p.scope.key(), len(p.token))
+            if key not in texts:  # the text ends with the token: fitted once per length
+                payload = scopes.scoped(update.payload, model, p.scope)
+                texts[key] = self.update_text(
+                    payload, p.lang, "#" * len(p.token), per_place=bool(p.scope.places)
+                )
+            batch.append((p.phone, texts[key][: -len(p.token)] + p.token))
         if batch:
             self.gateway.enqueue(batch)
 

@@ -18,6 +18,7 @@ routes and the mails; the rows are :mod:`blackstart.store.subscribers`'.
 
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
 import threading
@@ -111,10 +112,15 @@ class Mailer:
             return
         model = self.service.dash.model
         slot = "\x00unsubscribe\x00"
-        texts: dict[tuple[str, str], tuple[str, str]] = {}  # one per language and scope
+        views: dict[str, str] = {}  # scope -> what it sees (many scopes see the same)
+        texts: dict[tuple[str, str], tuple[str, str]] = {}  # one per language and view
         with smtplib.SMTP(self.config.host, self.config.port, timeout=30) as smtp:
             for p in people:
-                key = (p.lang, p.scope.key())
+                scope_key = p.scope.key()
+                if scope_key not in views:
+                    seen = scopes.scoped(update.payload, model, p.scope)
+                    views[scope_key] = json.dumps(seen["tiers"], sort_keys=True)
+                key = (p.lang, views[scope_key])
                 if key not in texts:
                     texts[key] = _render(
                         "status_email.txt",
