@@ -63,7 +63,10 @@ def place_choices(model: Model) -> list[Choice]:
 def choices(model: Model, lang: str) -> dict[str, list[dict[str, str]]]:
     """``{"functions": [{key, name}], "places": [{key, name}]}`` in ``lang``."""
     return {
-        kind: [{"key": c.key, "name": c.names.get(lang, c.names["fr"])} for c in found]
+        kind: sorted(
+            ({"key": c.key, "name": c.names.get(lang, c.names["fr"])} for c in found),
+            key=lambda c: c["name"].casefold(),
+        )
         for kind, found in (
             ("functions", function_choices(model)),
             ("places", place_choices(model)),
