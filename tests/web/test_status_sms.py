@@ -168,3 +168,37 @@ def test_the_pace_and_the_two_request_shapes(monkeypatch: pytest.MonkeyPatch) ->
     for args in (("ftp://x",), ("http://x", "other"), ("http://x", "brevo", "A sender!")):
         with pytest.raises(UsageError):
             config_from(*args)
+
+
+def test_cli_input_errors_exit_1_with_the_option_named(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from blackstart.cli import app as cli_app
+
+    runner = CliRunner()
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    r = runner.invoke(
+        cli_app, ["serve", str(bs.example_path()), "--db", db, "--sms-gateway", "ftp://gw"]
+    )
+    assert r.exit_code == 1 and "--sms-gateway: not an HTTP URL" in " ".join(r.output.split())
+    r = runner.invoke(
+        cli_app,
+        [
+            "serve",
+            str(bs.example_path()),
+            "--db",
+            db,
+            "--sms-gateway",
+            "http://gw",
+            "--sms-format",
+            "ovh",
+        ],
+    )
+    assert r.exit_code == 1 and "unknown format 'ovh'" in r.output
+    r = runner.invoke(
+        cli_app,
+        ["status", "webhook", "add", "https://h.example.org/x", "--db", db,
+         "--function", "Résultats de biologie"],
+    )  # fmt: skip
+    assert r.exit_code == 1 and "unknown function" in r.output
+    assert "Résultats de biologie vers les services" in " ".join(r.output.split())  # closest
