@@ -1,7 +1,8 @@
 """Migration ``0008_subscription_scope`` and erasure (GDPR) of every kind of subscriber.
 
-A store at 0007 with an e-mail subscriber and a webhook is upgraded: both keep their
-rows and follow everything; the SMS table exists; it downgrades back. ``blackstart
+A store at 0007 with an e-mail subscriber and a webhook is upgraded (SQLite and
+PostgreSQL): both keep their rows and follow everything; the SMS table exists; it
+downgrades back. ``blackstart
 status erase`` removes an e-mail, SMS or webhook subscriber with what it follows: after
 it, no row of any table holds the address, the number or the URL."""
 
@@ -23,8 +24,7 @@ from blackstart.store.webhooks import add_webhook, webhooks
 runner = CliRunner()
 
 
-def test_upgrade_from_0007_keeps_subscribers_following_everything(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+def _upgrade_from_0007(url: str) -> None:
     engine = create_engine(url)
     command.upgrade(migrations_config(engine), "0007")
     at = datetime(2024, 8, 3, 11, 0, tzinfo=UTC)
@@ -61,6 +61,14 @@ def test_upgrade_from_0007_keeps_subscribers_following_everything(tmp_path: Path
     assert "status_sms_subscribers" not in names
     assert "functions" not in {c["name"] for c in inspect(engine).get_columns("status_webhooks")}
     engine.dispose()
+
+
+def test_upgrade_from_0007_on_sqlite(tmp_path: Path) -> None:
+    _upgrade_from_0007(f"sqlite:///{tmp_path / 'm.db'}")
+
+
+def test_upgrade_from_0007_on_postgresql(postgres_url: str) -> None:
+    _upgrade_from_0007(postgres_url)
 
 
 def _every_value(url: str) -> str:
