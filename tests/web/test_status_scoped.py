@@ -1,7 +1,7 @@
 """Subscriptions per function and per place, through the real server, a real SMTP
 server (aiosmtpd), a real webhook receiver and a real SMS gateway (local HTTP servers):
 after one update, each subscriber gets exactly one message if the update concerns what
-it chose, and none otherwise.
+it chose, and none otherwise; input errors are 4xx with a suggestion, never 5xx.
 
 The oracle is written by hand from the scenario: losing the site ``hospital-west`` (West
 hospital) takes every function delivered at the hospitals down *at West only*, and
@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import blackstart.api as bs
@@ -212,3 +214,54 @@ def test_scope_input_errors_are_4xx_with_a_suggestion(
         assert r.status_code == 422 and "SMS" in r.json()["error"]  # no gateway here
         r = client.post("/status/subscribe", data={"email": "a@example.org", "place": "nowhere"})
         assert r.status_code == 422
+
+
+class _NoLimit:
+    def allow(self, _who: str) -> bool:
+        return True
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+bodies = st.fixed_dictionaries(
+    {},
+    optional={
+        "email": st.text(max_size=60) | st.just("x@example.org") | json_values,
+        "phone": st.text(max_size=20) | st.just("+33612345678") | json_values,
+        "lang": st.sampled_from(["fr", "en", "de", ""]) | json_values,
+        "functions": st.lists(st.text(max_size=30), max_size=35) | json_values,
+        "places": st.lists(st.text(max_size=30), max_size=35) | json_values,
+        "code": st.text(max_size=12),
+    },
+)
+
+
+def test_the_subscription_api_never_answers_5xx(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
+    _inbox, port = smtp
+    gw = Gateway()
+    app = create_app(
+        bs.example_path(),
+        f"sqlite:///{tmp_path / 'f.db'}",
+        mail=MailConfig("127.0.0.1", port, "status@test", "http://x"),
+        sms=GatewayConfig(gw.url),
+    )
+    app.state.subscribe_limit = _NoLimit()  # reach the checks behind the limit
+    try:
+        with serve(app) as client:
+
+            @settings(max_examples=80, deadline=None)
+            @given(bodies, st.sampled_from(["", "/confirm"]))
+            def post(body: dict[str, object], path: str) -> None:
+                r = client.post(f"/api/status/subscriptions{path}", json=body)
+                assert r.status_code < 500, (body, r.text)
+                if r.status_code >= 400:
+                    assert set(r.json()) >= {"error"}, r.text
+
+            post()
+    finally:
+        gw.close()
