@@ -202,3 +202,31 @@ def test_cli_input_errors_exit_1_with_the_option_named(tmp_path: Path) -> None:
     )  # fmt: skip
     assert r.exit_code == 1 and "unknown function" in r.output
     assert "Résultats de biologie vers les services" in " ".join(r.output.split())  # closest
+
+
+def test_a_reply_stop_forwarded_by_the_gateway_erases_the_number(
+    tmp_path: Path, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from blackstart.store.scope import Scope
+
+    app = create_app(
+        bs.example_path(), f"sqlite:///{tmp_path / 'b.db'}", sms=GatewayConfig(gateway.url)
+    )
+    store = app.state.dashboard.store
+    _, code = rows.subscribe(store, PHONE, "fr")
+    assert rows.confirm(store, PHONE, code, Scope()) is not None
+    with serve(app) as client:
+        body = {"from": PHONE, "text": " stop "}
+        assert client.post("/status/sms/inbound", json=body).status_code == 404  # no token set
+        monkeypatch.setenv("BLACKSTART_SMS_INBOUND_TOKEN", "in-t0ken")
+        wrong = {"authorization": "Bearer nope"}
+        assert client.post("/status/sms/inbound", json=body, headers=wrong).status_code == 401
+        h = {"authorization": "Bearer in-t0ken"}
+        r = client.post("/status/sms/inbound", json={"from": PHONE, "text": "Merci"}, headers=h)
+        assert r.json() == {"stop": False, "erased": False} and rows.confirmed(store)
+        r = client.post("/status/sms/inbound", json={"from": 3}, headers=h)
+        assert r.status_code == 422 and "suggestion" in r.json()
+        r = client.post("/status/sms/inbound", json=body, headers=h)
+        assert r.json() == {"stop": True, "erased": True}
+        assert rows.confirmed(store) == []
+        assert client.post("/status/sms/inbound", json=body, headers=h).json()["erased"] is False

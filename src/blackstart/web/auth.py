@@ -66,6 +66,7 @@ PUBLIC = (
     "/status/unsubscribe",
     "/status/sms/subscribe",
     "/status/sms/confirm",
+    "/status/sms/inbound",
     "/api/status/scopes",
     "/api/status/subscriptions",
     "/api/status/subscriptions/confirm",

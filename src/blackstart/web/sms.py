@@ -1,6 +1,7 @@
 """SMS subscribers of the public status: the public form (a phone number in E.164, a
 6-digit code sent to it and typed back: double opt-in), the STOP link in every SMS
-(``/s/TOKEN``: a GET shows a button, a POST erases the number), and one SMS per
+(``/s/TOKEN``: a GET shows a button, a POST erases the number) and a reply ``STOP``
+forwarded by the gateway (``/status/sms/inbound``), and one SMS per
 published update to every confirmed subscriber the update concerns (:mod:`.notify`), in
 their language, through the operator's HTTP gateway (:mod:`.sms_gateway`).
 
@@ -17,12 +18,14 @@ rows are :mod:`blackstart.store.sms`'.
 
 from __future__ import annotations
 
+import hmac
 import logging
+import os
 import unicodedata
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from blackstart.errors import UsageError
 from blackstart.store import sms as rows
@@ -32,7 +35,7 @@ from blackstart.web.board import IncidentService
 from blackstart.web.errors import error_response
 from blackstart.web.notify import Update
 from blackstart.web.render import templates
-from blackstart.web.sms_gateway import SmsGateway
+from blackstart.web.sms_gateway import INBOUND_TOKEN_ENV, SmsGateway
 from blackstart.web.subscriptions import RateLimit, _lang, _page, allowed
 
 log = logging.getLogger("blackstart.sms")
@@ -216,6 +219,31 @@ def confirm(
         fk, pk = scopes.keys(model, scope)
         return _page(request, "wrong-code", chosen, 400, phone=phone, functions=fk, places=pk)
     return _page(request, "confirmed", sub.lang, scope_text=scopes.describe(model, scope, sub.lang))
+
+
+STOP_WORDS = frozenset({"STOP", "ARRET", "ARRÊT", "STOP SMS", "UNSUBSCRIBE"})
+
+
+@router.post("/status/sms/inbound")
+def inbound(request: Request, body: dict[str, Any]) -> Response:
+    """An SMS received by the gateway, forwarded as ``{"from": "+33…", "text": "STOP"}``
+    with ``Authorization: Bearer $BLACKSTART_SMS_INBOUND_TOKEN``: a reply ``STOP`` (or
+    ``ARRET``) erases the number, like the link. 404 when no inbound token is set."""
+    def refuse(status: int, error: str, suggestion: str) -> Response:  # JSON: a machine asks
+        return JSONResponse({"error": error, "suggestion": suggestion}, status)
+
+    expected = os.environ.get(INBOUND_TOKEN_ENV)
+    if not expected:
+        return refuse(404, "no inbound SMS here", f"set {INBOUND_TOKEN_ENV}")
+    given = request.headers.get("authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+        return refuse(401, "wrong inbound token", "Authorization: Bearer …")
+    sender, text = body.get("from"), body.get("text")
+    if not isinstance(sender, str) or not isinstance(text, str):
+        return refuse(422, "expected a sender and a text", '{"from": "+33…", "text": "STOP"}')
+    stop = " ".join(text.split()).upper() in STOP_WORDS
+    erased = stop and rows.erase(_channel(request).service.store.store, sender)
+    return JSONResponse({"stop": stop, "erased": erased})
 
 
 @router.get("/s/{token}", response_class=HTMLResponse)

@@ -36,6 +36,8 @@ from blackstart.errors import UsageError
 log = logging.getLogger("blackstart.sms")
 FORMATS = ("generic", "brevo")
 TOKEN_ENV = "BLACKSTART_SMS_TOKEN"
+INBOUND_TOKEN_ENV = "BLACKSTART_SMS_INBOUND_TOKEN"
+"""The token the gateway presents when it forwards a reply (:mod:`.sms`)."""
 
 
 @dataclass(frozen=True)
