@@ -82,3 +82,11 @@ def concerned(
 def fingerprint(payload: dict[str, Any]) -> dict[str, Any]:
     """What the public sees, less the update time: equal fingerprints, no update."""
     return {k: v for k, v in payload.items() if k not in _TIMES}
+
+
+def every_pair(model: Model) -> frozenset[Pair]:
+    """Every (function, place) pair of the model: what an update concerns when what it
+    concerns cannot be worked out (better tell too many than nobody)."""
+    return frozenset(
+        (fid, place) for fid in model.functions for place in (model.places.get(fid) or ("",))
+    )

@@ -141,10 +141,13 @@ def row_ids(model: Model) -> dict[str, list[str]]:
 
 
 def scoped(payload: dict[str, Any], model: Model, scope: Scope) -> dict[str, Any]:
-    """The public payload keeping only the rows (and place lines) ``scope`` follows."""
-    if scope.everything:
-        return payload
+    """The public payload keeping only the rows (and place lines) ``scope`` follows (the
+    whole payload if its rows are not the model's: saying too much beats saying nothing)."""
     ids = row_ids(model)
+    if scope.everything or any(
+        len(ids[t["tier"]]) != len(t["functions"]) for t in payload["tiers"]
+    ):
+        return payload
     wanted_places = {place_name(model, p) for p in scope.places}
     tiers = []
     for t in payload["tiers"]:

@@ -229,6 +229,7 @@ def inbound(request: Request, body: dict[str, Any]) -> Response:
     """An SMS received by the gateway, forwarded as ``{"from": "+33…", "text": "STOP"}``
     with ``Authorization: Bearer $BLACKSTART_SMS_INBOUND_TOKEN``: a reply ``STOP`` (or
     ``ARRET``) erases the number, like the link. 404 when no inbound token is set."""
+
     def refuse(status: int, error: str, suggestion: str) -> Response:  # JSON: a machine asks
         return JSONResponse({"error": error, "suggestion": suggestion}, status)
 

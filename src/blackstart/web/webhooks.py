@@ -36,7 +36,7 @@ from typing import Any
 from blackstart.model.model import Model
 from blackstart.store.store import Store
 from blackstart.store.webhooks import Webhook, webhooks
-from blackstart.web.notify import Update, concerned, fingerprint
+from blackstart.web.notify import Update, concerned, every_pair, fingerprint
 
 log = logging.getLogger("blackstart.webhooks")
 
@@ -104,7 +104,12 @@ class WebhookNotifier:
         update (``None`` if nothing changed). Runs on the notifier's thread."""
         if self._print(payload) == self._print(self._last):
             return None
-        update = Update(concerned(self._last, payload, self.model), payload)
+        try:
+            pairs = concerned(self._last, payload, self.model)
+        except Exception as exc:  # never stay silent: tell every subscriber
+            log.warning("scope of a status update not worked out (%s): telling everyone", exc)
+            pairs = every_pair(self.model)
+        update = Update(pairs, payload)
         self._last = payload
         body = self._body(payload)
         for hook in webhooks(self.store):
