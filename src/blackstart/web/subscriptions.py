@@ -5,7 +5,7 @@ a confirmation link is mailed first), the confirm link, and the one-click unsubs
 subscriber the update concerns (:mod:`.notify`: all of them for a subscriber of
 everything, else only if it touches the functions and places chosen), in their language
 and speaking only of what they follow, over SMTP (one connection per update; one
-rendering per language and scope).
+rendering per language and distinct view).
 
 The form may choose functions and places (:mod:`.scopes`: opaque keys, names shown). The
 confirmation link carries that choice, so it takes effect only once the address's owner
@@ -112,22 +112,19 @@ class Mailer:
             return
         model = self.service.dash.model
         slot = "\x00unsubscribe\x00"
-        views: dict[str, str] = {}  # scope -> what it sees (many scopes see the same)
+        views: dict[str, tuple[str, dict[str, Any]]] = {}  # scope -> what it sees
         texts: dict[tuple[str, str], tuple[str, str]] = {}  # one per language and view
         with smtplib.SMTP(self.config.host, self.config.port, timeout=30) as smtp:
             for p in people:
                 scope_key = p.scope.key()
-                if scope_key not in views:
+                if scope_key not in views:  # many scopes see the same rows
                     seen = scopes.scoped(update.payload, model, p.scope)
-                    views[scope_key] = json.dumps(seen["tiers"], sort_keys=True)
-                key = (p.lang, views[scope_key])
+                    views[scope_key] = (json.dumps(seen["tiers"], sort_keys=True), seen)
+                view, seen = views[scope_key]
+                key = (p.lang, view)
                 if key not in texts:
                     texts[key] = _render(
-                        "status_email.txt",
-                        p.lang,
-                        self.service.tz,
-                        s=scopes.scoped(update.payload, model, p.scope),
-                        unsubscribe_url=slot,
+                        "status_email.txt", p.lang, self.service.tz, s=seen, unsubscribe_url=slot
                     )
                 subject, body = texts[key]
                 link = self._link("/status/unsubscribe", p.token)
