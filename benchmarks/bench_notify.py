@@ -31,6 +31,7 @@ from blackstart.store.incidents import IncidentStore
 from blackstart.store.subscribers import StatusSubscriber, confirmed
 from blackstart.web.board import IncidentService
 from blackstart.web.dashboard import Dashboard
+from blackstart.web.notify import Update
 from blackstart.web.subscriptions import MailConfig, Mailer, _render
 
 
@@ -90,7 +91,7 @@ def main() -> None:
             _render("status_email.txt", p.lang, svc.tz, s=payload, unsubscribe_url="http://x/u")
         render_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        mailer.send_update()
+        mailer.send_update(Update(frozenset(), payload))  # everyone follows everything
         send_s = time.perf_counter() - t0
         dash.close()
     controller.stop()

@@ -239,7 +239,8 @@ def public_functions(model: Model, summary: dict[str, Any] | None) -> dict[str, 
     """
     by_id = {f["id"]: f for f in (summary or {}).get("functions", [])}
     out: dict[str, list[Any]] = {tier: [] for tier in TIERS}
-    for fid, fn in sorted(model.functions.items(), key=lambda kv: (kv[1].name or kv[0]).lower()):
+    for fid in public_order(model):
+        fn = model.functions[fid]
         f = by_id.get(fid)
         state = "up" if f is None or summary is None else function_state(f, summary["as_of"])
         row: dict[str, Any] = {
@@ -254,6 +255,15 @@ def public_functions(model: Model, summary: dict[str, Any] | None) -> dict[str, 
             row["places"] = _public_places(model, f["places"], summary["as_of"])
         out[fn.tier].append(row)
     return out
+
+
+def public_order(model: Model) -> list[str]:
+    """Function ids in the order of the public rows (by display name); within each tier
+    of :func:`public_functions`, row ``i`` is the ``i``-th id of that tier here."""
+    return [
+        fid
+        for fid, fn in sorted(model.functions.items(), key=lambda kv: (kv[1].name or kv[0]).lower())
+    ]
 
 
 def place_name(model: Model, place: str) -> str:

@@ -145,7 +145,7 @@ def test_publish_over_sftp_to_a_real_openssh_server(tmp_path: Path, model: Model
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("s3://bucket/status", "unsupported target scheme 's3'"),
+        ("ftp://host/status", "unsupported target scheme 'ftp'"),
         ("sftp://host/path", "incomplete SFTP target"),
         ("sftp://u@host:99999/p", "bad port"),
         ("sftp://u@host/p?password=x", "unknown option 'password'"),

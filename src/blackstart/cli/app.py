@@ -472,8 +472,8 @@ def serve(
         str | None,
         typer.Option(
             "--publish-to",
-            help="Also publish the public status off-site (a directory or sftp://user@host/path)"
-            " at start and after every incident change.",
+            help="Also publish the public status off-site (a directory, sftp://user@host/path"
+            " or s3://bucket/prefix) at start and after every incident change.",
             show_default=False,
         ),
     ] = None,
@@ -493,11 +493,30 @@ def serve(
         str | None,
         typer.Option(
             "--public-url",
-            help="The address the public reaches this server at (links in mails); "
+            help="The address the public reaches this server at (links in mails and SMS); "
             "default http://HOST:PORT.",
             show_default=False,
         ),
     ] = None,
+    sms_gateway: Annotated[
+        str | None,
+        typer.Option(
+            "--sms-gateway",
+            help="URL of an HTTP SMS gateway: the public page then offers SMS subscriptions "
+            "(code by SMS, STOP link). Its token from BLACKSTART_SMS_TOKEN.",
+            show_default=False,
+        ),
+    ] = None,
+    sms_format: Annotated[
+        str,
+        typer.Option("--sms-format", help="Request shape of the gateway: generic or brevo."),
+    ] = "generic",
+    sms_sender: Annotated[
+        str, typer.Option("--sms-sender", help="Sender name of the SMS (at most 11 characters).")
+    ] = "Status",
+    sms_rate: Annotated[
+        float, typer.Option("--sms-rate", help="SMS per second at most (the gateway's limit).")
+    ] = 10.0,
 ) -> None:
     """Serve the dashboard (overview, what-if, plan, resilience) and its JSON API."""
     import uvicorn
@@ -518,6 +537,11 @@ def serve(
                 smtp_host, smtp_port = parse_smtp(smtp)
                 url = public_url or f"http://{host}:{port}"
                 mail = MailConfig(smtp_host, smtp_port, mail_from, url)
+            gateway = None
+            if sms_gateway is not None:
+                from blackstart.web.sms_gateway import config_from
+
+                gateway = config_from(sms_gateway, sms_format, sms_sender, sms_rate)
             return create_app(
                 model,
                 db,
@@ -525,6 +549,8 @@ def serve(
                 allowed_hosts=allowed_host or (),
                 publish_to=publish_to,
                 mail=mail,
+                sms=gateway,
+                public_url=public_url or f"http://{host}:{port}",
             )
         except StoreError as exc:
             raise UsageError(exc.message, suggestion=exc.suggestion) from None

@@ -1,6 +1,7 @@
 """``blackstart status publish``: write the public status as a static snapshot
-(``index.html``, ``status.json``, ``status.atom``) to a directory or an SFTP server, so
-that the status page stays readable when the data centre that runs blackstart is down.
+(``index.html``, ``status.json``, ``status.atom``) to a directory, an SFTP server or an
+S3-compatible bucket, so that the status page stays readable when the data centre that
+runs blackstart is down; its webhook subscribers; the erasure of any subscriber.
 
 Registered on the main app at the end of :mod:`blackstart.cli.app`.
 """
@@ -21,7 +22,7 @@ from blackstart.errors import UsageError
 
 status_app: typer.Typer = typer.Typer(
     name="status",
-    help="The public status page: publish it off-site.",
+    help="The public status page: publish it off-site, its subscribers.",
     no_args_is_help=True,
 )
 
@@ -32,7 +33,8 @@ def publish_cmd(
         str,
         typer.Option(
             "--to",
-            help="A directory, or sftp://user@host:port/path[?identity=KEY&known_hosts=FILE].",
+            help="A directory, sftp://user@host:port/path[?identity=KEY&known_hosts=FILE] "
+            "or s3://bucket/prefix[?endpoint=URL&region=NAME] (credentials from AWS_*).",
             show_default=False,
         ),
     ],
@@ -91,19 +93,47 @@ webhook_app: typer.Typer = typer.Typer(
 )
 status_app.add_typer(webhook_app)
 UrlArg = Annotated[str, typer.Argument(help="The subscriber's URL.", show_default=False)]
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option("--model", help="Model file (names of the functions); default: the example."),
+]
 
 
 @webhook_app.command("add")
-def webhook_add(url: UrlArg, db: DbOpt = None) -> None:
-    """Subscribe URL to every public status change; print its signing secret (shown once)."""
+def webhook_add(
+    url: UrlArg,
+    db: DbOpt = None,
+    function: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--function",
+            help="Only updates about this function (public name; repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    place: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--place",
+            help="Only updates about this place of delivery (public name; repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    model: ModelOpt = None,
+) -> None:
+    """Subscribe URL to every public status change (or only those about --function and
+    --place); print its signing secret (shown once)."""
+    from blackstart import api
     from blackstart.cli.incidents import _open
     from blackstart.store import StoreError
     from blackstart.store.webhooks import add_webhook
+    from blackstart.web.scopes import parse
 
     def add() -> str:
+        scope = parse(api.load(model or api.example_path()), function or [], place or [])
         store = _open(db).store
         try:
-            return add_webhook(store, url).secret
+            return add_webhook(store, url, scope).secret
         except StoreError as exc:
             raise UsageError(exc.message, suggestion=exc.suggestion) from None
         finally:
@@ -136,3 +166,44 @@ def webhook_remove(url: UrlArg, db: DbOpt = None) -> None:
         err.print(f"[bold red]error:[/] no subscriber {escape(url)}")
         raise typer.Exit(1)
     err.print(_("removed %(url)s", url=url))
+
+
+@status_app.command("erase")
+def erase_cmd(
+    contact: Annotated[
+        str,
+        typer.Argument(
+            help="The subscriber's e-mail address, phone number or webhook URL.",
+            show_default=False,
+        ),
+    ],
+    db: DbOpt = None,
+) -> None:
+    """Erase a subscriber of any kind (e-mail, SMS, webhook) and everything kept about it:
+    what it follows, its tokens, its codes (a GDPR erasure request received by mail or
+    phone). Exit 1 if there is none."""
+    from blackstart.cli.incidents import _open
+    from blackstart.store import sms, subscribers
+    from blackstart.store.webhooks import remove_webhook
+
+    def erase() -> list[str]:
+        store = _open(db).store
+        try:
+            kinds = [
+                kind
+                for kind, gone in (
+                    ("e-mail", subscribers.erase(store, contact)),
+                    ("SMS", sms.erase(store, contact)),
+                    ("webhook", remove_webhook(store, contact)),
+                )
+                if gone
+            ]
+        finally:
+            store.close()
+        return kinds
+
+    kinds = _guard(False, erase)
+    if not kinds:
+        err.print(f"[bold red]error:[/] no subscriber {escape(contact)}")
+        raise typer.Exit(1)
+    err.print(f"erased {escape(contact)} ({', '.join(kinds)})")

@@ -27,12 +27,14 @@ from blackstart.web import (
     recovery_routes,
     routes,
     status_public,
+    subscribe_api,
     subscriptions,
     webhooks,
 )
 from blackstart.web.dashboard import Dashboard
 from blackstart.web.render import STATIC
 from blackstart.web.security import SecurityConfig, parse_proxies
+from blackstart.web.sms_gateway import GatewayConfig
 
 
 def create_app(
@@ -43,6 +45,8 @@ def create_app(
     allowed_hosts: Sequence[str] = (),
     publish_to: str | None = None,
     mail: subscriptions.MailConfig | None = None,
+    sms: GatewayConfig | None = None,
+    public_url: str = "http://localhost:8000",
 ) -> FastAPI:
     """The dashboard app serving the model at ``model_path`` with the store at ``db_url``
     (default: ``blackstart.db`` in the working directory, see
@@ -58,7 +62,8 @@ def create_app(
     ``publish_to`` (a directory or ``sftp://`` URL, :mod:`blackstart.web.publish`): the
     static status snapshot is published there at start and after every incident change.
     ``mail``: the public page offers e-mail subscriptions, mailed through that SMTP server
-    (:mod:`blackstart.web.subscriptions`).
+    (:mod:`blackstart.web.subscriptions`). ``sms``: it offers SMS subscriptions, sent
+    through that gateway (:mod:`blackstart.web.sms`), with links to ``public_url``.
 
     FastAPI's ``/docs`` and ``/redoc`` are off: they would load their assets from a CDN,
     and the dashboard makes no request to any other host. ``/docs`` is Swagger UI from the
@@ -83,6 +88,9 @@ def create_app(
             for p in publishers:
                 p.close()
             _app.state.webhooks.close()
+            gateway = getattr(_app.state, "sms_gateway", None)
+            if gateway is not None:
+                gateway.close()
             dashboard.close()
 
     app = FastAPI(
@@ -108,6 +116,14 @@ def create_app(
     app.state.webhooks = webhooks.attach(app.state.incidents)
     if mail is not None:
         subscriptions.install(app, mail)
+    if sms is not None:
+        from blackstart.web import sms as sms_channel
+        from blackstart.web.sms_gateway import SmsGateway
+
+        app.state.sms_gateway = SmsGateway(sms)
+        sms_channel.install(app, app.state.sms_gateway, mail.public_url if mail else public_url)
+    if mail is not None or sms is not None:
+        app.include_router(subscribe_api.router)
     if target is not None:
         publishers.append(publish.attach(app.state.incidents, target))
         app.state.publisher = publishers[0]

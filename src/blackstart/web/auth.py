@@ -64,10 +64,17 @@ PUBLIC = (
     "/status/subscribe",
     "/status/confirm",
     "/status/unsubscribe",
+    "/status/sms/subscribe",
+    "/status/sms/confirm",
+    "/status/sms/inbound",
+    "/api/status/scopes",
+    "/api/status/subscriptions",
+    "/api/status/subscriptions/confirm",
     "/login",
     "/favicon.ico",
 )
-PUBLIC_PREFIXES = ("/static/",)
+PUBLIC_PREFIXES = ("/static/", "/s/")
+"""``/s/TOKEN``: the STOP link of the SMS (:mod:`blackstart.web.sms`)."""
 QUERY_POSTS = frozenset({"/api/what-if", "/api/what-if/forecast"})
 """POSTs that only compute an answer (a what-if and its forecast): a viewer may send them;
 the what-if page's form too, unless it saves (``save_as``)."""

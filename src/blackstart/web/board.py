@@ -118,6 +118,8 @@ class IncidentService:
     _pages: dict[str, tuple[dict[str, Any], bytes, bytes]] = field(default_factory=dict)
     subscribe: bool = False
     """Whether the public page offers e-mail subscriptions (SMTP configured)."""
+    sms: bool = False
+    """Whether the public page offers SMS subscriptions (a gateway configured)."""
     listeners: list[Callable[[], None]] = field(default_factory=list)
     """Called after every committed change (e.g. the off-site publisher); must not raise."""
     _precedence: dict[int, tuple[dict[str, list[str]], set[str]]] = field(default_factory=dict)
@@ -610,7 +612,7 @@ class IncidentService:
                 templates.env.get_template("status.html")
                 .render(
                     s=payload,
-                    subscribe=self.subscribe,
+                    **self.subscribe_form(lang),
                     **i18n.context(lang, ZoneInfo(payload["timezone"])),
                     tz=payload["timezone"],
                 )
@@ -619,6 +621,15 @@ class IncidentService:
             pages = (payload, body, page)
             self._pages[lang] = pages
         return pages[1], pages[2]
+
+    def subscribe_form(self, lang: str) -> dict[str, Any]:
+        """What the public page's subscribe form needs: the channels offered and the
+        functions and places one may choose (:mod:`blackstart.web.scopes`)."""
+        from blackstart.web import scopes
+
+        offered = self.subscribe or self.sms
+        choices = scopes.choices(self.dash.model, lang) if offered else None
+        return {"subscribe": self.subscribe, "sms": self.sms, "choices": choices}
 
     def status_fresh(self, lang: str = "fr") -> bool:
         """Whether :meth:`status_pages` would answer from its cache."""

@@ -1,6 +1,7 @@
 """Where the off-site status snapshot goes, and how it gets there atomically.
 
-A target is a directory path, or ``sftp://user@host[:port]/path`` (options in the query:
+A target is a directory path, an S3-compatible bucket ``s3://bucket/prefix``
+(:mod:`.publish_s3`), or ``sftp://user@host[:port]/path`` (options in the query:
 ``identity=FILE`` the private key, ``known_hosts=FILE`` the host keys to trust; by default
 the user's keys and ``~/.ssh/known_hosts``; an unknown host key is refused). A reader of
 the target never sees a half-written file: in a directory, the files are written into a
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import tempfile
 import threading
@@ -28,6 +30,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from blackstart.errors import BlackstartError, UsageError
 from blackstart.web.board import IncidentService
+from blackstart.web.publish_s3 import S3Target, upload
 
 log = logging.getLogger("blackstart.publish")
 Files = Mapping[str, bytes]
@@ -54,7 +57,7 @@ class SftpTarget:
         return f"sftp://{self.user}@{self.host}:{self.port}{self.path}"
 
 
-Target = DirectoryTarget | SftpTarget
+Target = DirectoryTarget | SftpTarget | S3Target
 
 
 class PublishError(BlackstartError):
@@ -74,10 +77,12 @@ def parse_target(text: str) -> Target:
             )
         return DirectoryTarget(Path(text).expanduser())
     parts = urlsplit(text)
+    if parts.scheme == "s3":
+        return _s3_target(text)
     if parts.scheme != "sftp":
         raise UsageError(
             f"--to: unsupported target scheme '{parts.scheme}'",
-            suggestion="a directory path or sftp://user@host:port/path",
+            suggestion="a directory path, sftp://user@host:port/path or s3://bucket/prefix",
         )
     if not parts.hostname or not parts.username or not parts.path.startswith("/"):
         raise UsageError(
@@ -103,10 +108,41 @@ def parse_target(text: str) -> Target:
     )
 
 
+def _s3_target(text: str) -> S3Target:
+    parts = urlsplit(text)
+    bucket = parts.netloc
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]", bucket):
+        raise UsageError(
+            f"--to: not an S3 bucket name in {text!r}",
+            suggestion="s3://bucket/prefix (3 to 63 lower-case letters, digits, dots, dashes)",
+        )
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    unknown = sorted(set(query) - {"endpoint", "region"})
+    if unknown:
+        raise UsageError(
+            f"--to: unknown option '{unknown[0]}'", suggestion="endpoint=URL or region=NAME"
+        )
+    endpoint = query.get("endpoint")
+    if endpoint is not None and urlsplit(endpoint).scheme not in ("http", "https"):
+        raise UsageError(
+            f"--to: endpoint is not an HTTP URL: {endpoint!r}",
+            suggestion="endpoint=https://s3.example.org",
+        )
+    try:
+        import boto3  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "--to s3://: boto3 is not installed", suggestion="pip install 'blackstart[s3]'"
+        ) from None
+    return S3Target(bucket, unquote(parts.path).strip("/"), endpoint, query.get("region"))
+
+
 def publish(files: Files, target: Target) -> None:
     """Write ``files`` (name → content) to ``target``, each replaced atomically."""
     if isinstance(target, DirectoryTarget):
         _to_directory(files, target.path)
+    elif isinstance(target, S3Target):
+        upload(files, target)
     else:
         _to_sftp(files, target)
 

@@ -49,7 +49,7 @@ def status_page(request: Request) -> Response:
     payload = svc.public_status()
     request.state.tz = payload["timezone"]
     zone = ZoneInfo(payload["timezone"])
-    context = {"s": payload, "subscribe": svc.subscribe, **i18n.context(lang, zone)}
+    context = {"s": payload, **svc.subscribe_form(lang), **i18n.context(lang, zone)}
     headers = {**_headers(), "content-language": lang, "vary": "Accept-Language"}
     return templates.TemplateResponse(request, "status.html", context, headers=headers)
 

@@ -2,7 +2,14 @@
 a confirmation link is mailed first), the confirm link, and the one-click unsubscribe
 (RFC 8058: a GET shows a button, a POST erases; mails carry ``List-Unsubscribe`` and
 ``List-Unsubscribe-Post``), and one mail per published update to every confirmed
-subscriber, in their language, over SMTP (one connection per update).
+subscriber the update concerns (:mod:`.notify`: all of them for a subscriber of
+everything, else only if it touches the functions and places chosen), in their language
+and speaking only of what they follow, over SMTP (one connection per update; one
+rendering per language and distinct view).
+
+The form may choose functions and places (:mod:`.scopes`: opaque keys, names shown). The
+confirmation link carries that choice, so it takes effect only once the address's owner
+follows the link — for a new address, and for one already subscribed changing its choice.
 
 No login anywhere: the random token in each link is the only key. The form is
 rate-limited per client address (:data:`MAX_PER_WINDOW` in :data:`WINDOW_S`). Owns the
@@ -11,6 +18,7 @@ routes and the mails; the rows are :mod:`blackstart.store.subscribers`'.
 
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
 import threading
@@ -18,17 +26,19 @@ import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from blackstart.errors import UsageError
 from blackstart.store import subscribers as subs
+from blackstart.store.scope import Scope
 from blackstart.store.store import StoreError
-from blackstart.web import i18n
+from blackstart.web import i18n, scopes
 from blackstart.web.board import IncidentService
 from blackstart.web.errors import error_response
+from blackstart.web.notify import Update
 from blackstart.web.render import templates
 
 log = logging.getLogger("blackstart.subscriptions")
@@ -79,32 +89,44 @@ class Mailer:
     def _link(self, path: str, token: str) -> str:
         return f"{self.config.public_url.rstrip('/')}{path}?token={quote(token)}"
 
-    def send_confirmation(self, sub: subs.Subscriber) -> None:
+    def send_confirmation(self, sub: subs.Subscriber, scope: Scope) -> None:
+        model = self.service.dash.model
+        fk, pk = scopes.keys(model, scope)
+        query = urlencode([("token", sub.token)] + [("f", k) for k in fk] + [("p", k) for k in pk])
         subject, body = _render(
             "status_confirm_email.txt",
             sub.lang,
             self.service.tz,
-            confirm_url=self._link("/status/confirm", sub.token),
+            confirm_url=f"{self.config.public_url.rstrip('/')}/status/confirm?{query}",
+            scope_text=scopes.describe(model, scope, sub.lang),
         )
         with smtplib.SMTP(self.config.host, self.config.port, timeout=10) as smtp:
             smtp.send_message(self._message(sub.email, subject, body, None))
             self.sent += 1
 
-    def send_update(self) -> None:
-        """One mail to every confirmed subscriber (called once per public change)."""
-        people = subs.confirmed(self.service.store.store)
+    def send_update(self, update: Update) -> None:
+        """One mail to every confirmed subscriber ``update`` concerns (called once per
+        public change)."""
+        people = [p for p in subs.confirmed(self.service.store.store) if update.concerns(p.scope)]
         if not people:
             return
-        payload = self.service.public_status()
+        model = self.service.dash.model
         slot = "\x00unsubscribe\x00"
-        texts: dict[str, tuple[str, str]] = {}  # one rendering per language
+        views: dict[str, tuple[str, dict[str, Any]]] = {}  # scope -> what it sees
+        texts: dict[tuple[str, str], tuple[str, str]] = {}  # one per language and view
         with smtplib.SMTP(self.config.host, self.config.port, timeout=30) as smtp:
             for p in people:
-                if p.lang not in texts:
-                    texts[p.lang] = _render(
-                        "status_email.txt", p.lang, self.service.tz, s=payload, unsubscribe_url=slot
+                scope_key = p.scope.key()
+                if scope_key not in views:  # many scopes see the same rows
+                    seen = scopes.scoped(update.payload, model, p.scope)
+                    views[scope_key] = (json.dumps(seen["tiers"], sort_keys=True), seen)
+                view, seen = views[scope_key]
+                key = (p.lang, view)
+                if key not in texts:
+                    texts[key] = _render(
+                        "status_email.txt", p.lang, self.service.tz, s=seen, unsubscribe_url=slot
                     )
-                subject, body = texts[p.lang]
+                subject, body = texts[key]
                 link = self._link("/status/unsubscribe", p.token)
                 smtp.send_message(self._message(p.email, subject, body.replace(slot, link), link))
                 self.sent += 1
@@ -126,9 +148,11 @@ class RateLimit:
             return True
 
 
-def _page(request: Request, kind: str, lang: str, status: int = 200, token: str = "") -> Response:
+def _page(
+    request: Request, kind: str, lang: str, status: int = 200, token: str = "", **more: Any
+) -> Response:
     svc: IncidentService = request.app.state.incidents
-    context = {"kind": kind, "token": token, **i18n.context(lang, svc.tz)}
+    context = {"kind": kind, "token": token, **more, **i18n.context(lang, svc.tz)}
     request.state.lang = lang
     return templates.TemplateResponse(request, "status_subscribe.html", context, status_code=status)
 
@@ -142,34 +166,59 @@ def _lang(request: Request, given: str | None = None) -> str:
 @router.post("/status/subscribe", response_class=HTMLResponse)
 def subscribe(
     request: Request,
-    email: Annotated[str, Form(max_length=320)],
+    email: Annotated[str, Form(max_length=320)] = "",
     lang: Annotated[str, Form(max_length=5)] = "",
+    function: Annotated[list[str] | None, Form(max_length=200)] = None,
+    place: Annotated[list[str] | None, Form(max_length=200)] = None,
 ) -> Response:
-    mailer: Mailer = request.app.state.mailer
-    who = request.client.host if request.client else "?"
-    if not request.app.state.subscribe_limit.allow(who):
+    if not allowed(request):
         return error_response(
             request, 429, "too many subscriptions from this address", "try again later"
         )
     chosen = _lang(request, lang)
+    scope = scopes.parse(request.app.state.dashboard.model, function or [], place or [])
+    subscribe_email(request, email, chosen, scope)
+    return _page(request, "pending", chosen, 202)
+
+
+def allowed(request: Request) -> bool:
+    """Whether the client may subscribe again now (:class:`RateLimit`)."""
+    who = request.client.host if request.client else "?"
+    limit: RateLimit = request.app.state.subscribe_limit
+    return limit.allow(who)
+
+
+def subscribe_email(request: Request, email: str, lang: str, scope: Scope) -> None:
+    """Record a pending subscription and mail its confirmation link (which carries
+    ``scope``); a :class:`UsageError` for a bad address."""
+    mailer: Mailer | None = getattr(request.app.state, "mailer", None)
+    if mailer is None:
+        raise UsageError("this server offers no e-mail subscription", suggestion="use SMS")
+    if not email.strip():
+        raise UsageError("an e-mail address is needed", suggestion="name@example.org")
     try:
-        sub = subs.subscribe(mailer.service.store.store, email, chosen)
+        sub = subs.subscribe(mailer.service.store.store, email, lang, scope)
     except StoreError as exc:
         raise UsageError(exc.message, suggestion=exc.suggestion) from None
-    if not sub.confirmed:
-        try:
-            mailer.send_confirmation(sub)
-        except (OSError, smtplib.SMTPException) as exc:
-            log.warning("confirmation mail not sent: %s", exc)
-    return _page(request, "pending", chosen, 202)
+    try:
+        mailer.send_confirmation(sub, scope)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("confirmation mail not sent: %s", exc)
 
 
 @router.get("/status/confirm", response_class=HTMLResponse)
 def confirm(request: Request, token: str = "") -> Response:
-    sub = subs.confirm(request.app.state.incidents.store.store, token) if token else None
+    model = request.app.state.dashboard.model
+    try:
+        scope = scopes.parse(
+            model, request.query_params.getlist("f"), request.query_params.getlist("p")
+        )
+    except UsageError:
+        return _page(request, "invalid", _lang(request), 404)
+    sub = subs.confirm(request.app.state.incidents.store.store, token, scope) if token else None
     if sub is None:
         return _page(request, "invalid", _lang(request), 404)
-    return _page(request, "confirmed", sub.lang)
+    return _page(request, "confirmed", sub.lang, scope_text=scopes.describe(model, scope, sub.lang))
 
 
 @router.get("/status/unsubscribe", response_class=HTMLResponse)
@@ -189,7 +238,8 @@ def install(app: FastAPI, config: MailConfig) -> Mailer:
     svc: IncidentService = app.state.incidents
     mailer = Mailer(config, svc)
     app.state.mailer = mailer
-    app.state.subscribe_limit = RateLimit()
+    if not hasattr(app.state, "subscribe_limit"):
+        app.state.subscribe_limit = RateLimit()
     svc.subscribe = True
     app.include_router(router)
     app.state.webhooks.also.append(mailer.send_update)

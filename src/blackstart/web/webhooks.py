@@ -12,6 +12,11 @@ sends nothing, so a subscriber gets exactly one message per published update. A
 delivery is retried on a network error, a 429 or a 5xx, after ``backoff``,
 ``2·backoff``, ``4·backoff``… seconds, up to ``attempts`` tries; then given up and
 logged. Never blocks a request: it runs in its own thread.
+
+A webhook may follow only some functions and places (:class:`~blackstart.store.scope
+.Scope`): it is then posted only the updates that concern them (:mod:`.notify`), still
+the whole summary. The same thread hands each :class:`~.notify.Update` to the other
+channels (e-mail, SMS), which pick their own recipients from it.
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from blackstart.model.model import Model
 from blackstart.store.store import Store
 from blackstart.store.webhooks import Webhook, webhooks
+from blackstart.web.notify import Update, concerned, every_pair, fingerprint
 
 log = logging.getLogger("blackstart.webhooks")
 
@@ -41,24 +48,25 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 class WebhookNotifier:
-    """Sends the public summary to every subscriber after each public change."""
+    """Sends the public summary to every subscriber it concerns after each public change."""
 
     def __init__(
         self,
         store: Store,
-        summary: Callable[[], dict[str, Any]],
-        fingerprint: Callable[[], Any],
+        model: Model,
+        payload: Callable[[], dict[str, Any]],
+        summary: Callable[[dict[str, Any]], dict[str, Any]],
         *,
         attempts: int = 4,
         backoff: float = 0.5,
         timeout: float = 5.0,
     ) -> None:
-        self.store, self.summary, self.fingerprint = store, summary, fingerprint
+        self.store, self.model, self.payload, self.summary = store, model, payload, summary
         self.attempts, self.backoff, self.timeout = attempts, backoff, timeout
         self.requested = self.handled = self.sent = self.failed = 0
-        self.also: list[Callable[[], None]] = []
-        """Other channels called once per public change (e-mail subscribers)."""
-        self._last: str | None = None
+        self.also: list[Callable[[Update], None]] = []
+        """Other channels called once per public change (e-mail, SMS subscribers)."""
+        self._last: dict[str, Any] | None = None
         self._cond = threading.Condition()
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="status-webhooks", daemon=True)
@@ -66,10 +74,11 @@ class WebhookNotifier:
 
     def prime(self) -> None:
         """Take the current status as already known (nothing to send at start)."""
-        self._last = self._print()
+        self._last = self.payload()
 
-    def _print(self) -> str:
-        return json.dumps(self.fingerprint(), sort_keys=True, default=str)
+    @staticmethod
+    def _print(payload: dict[str, Any] | None) -> str:
+        return json.dumps(fingerprint(payload or {}), sort_keys=True, default=str)
 
     def changed(self) -> None:
         with self._cond:
@@ -87,8 +96,31 @@ class WebhookNotifier:
             self._cond.notify_all()
         self._thread.join(timeout=30)
 
-    def _body(self) -> bytes:
-        return json.dumps(self.summary(), ensure_ascii=False, sort_keys=True).encode()
+    def _body(self, payload: dict[str, Any]) -> bytes:
+        return json.dumps(self.summary(payload), ensure_ascii=False, sort_keys=True).encode()
+
+    def notify(self, payload: dict[str, Any]) -> Update | None:
+        """Tell every channel of ``payload`` if it differs from the last one told; the
+        update (``None`` if nothing changed). Runs on the notifier's thread."""
+        if self._print(payload) == self._print(self._last):
+            return None
+        try:
+            pairs = concerned(self._last, payload, self.model)
+        except Exception as exc:  # never stay silent: tell every subscriber
+            log.warning("scope of a status update not worked out (%s): telling everyone", exc)
+            pairs = every_pair(self.model)
+        update = Update(pairs, payload)
+        self._last = payload
+        body = self._body(payload)
+        for hook in webhooks(self.store):
+            if update.concerns(hook.scope):
+                self._deliver(hook, body, str(uuid.uuid4()))
+        for channel in self.also:
+            try:
+                channel(update)
+            except Exception as exc:
+                log.warning("status notification failed: %s", exc)
+        return update
 
     def _run(self) -> None:
         while True:
@@ -98,17 +130,7 @@ class WebhookNotifier:
                     return
                 goal = self.requested
             try:
-                seen = self._print()
-                if seen != self._last:
-                    self._last = seen
-                    body = self._body()
-                    for hook in webhooks(self.store):
-                        self._deliver(hook, body, str(uuid.uuid4()))
-                    for channel in self.also:
-                        try:
-                            channel()
-                        except Exception as exc:
-                            log.warning("status notification failed: %s", exc)
+                self.notify(self.payload())
             except Exception as exc:  # never let the thread die
                 log.warning("status webhooks failed: %s", exc)
             with self._cond:
@@ -152,11 +174,8 @@ def attach(service: Any) -> WebhookNotifier:
     """Notify the webhook subscribers of ``service`` (an IncidentService) after changes."""
     from blackstart.web.status_public import summary_v2
 
-    def fingerprint() -> dict[str, Any]:  # what the public sees, less the update time
-        return {k: v for k, v in service.public_status().items() if k not in ("updated_at", "now")}
-
     notifier = WebhookNotifier(
-        service.store.store, lambda: summary_v2(service.public_status()), fingerprint
+        service.store.store, service.dash.model, service.public_status, summary_v2
     )
     notifier.prime()
     service.listeners.append(notifier.changed)
