@@ -76,9 +76,7 @@ def _tick_step(span: float) -> int:
     return 20160
 
 
-def _axis(
-    t0: datetime, span: float, top: float, height: float, width: float = WIDTH
-) -> list[str]:
+def _axis(t0: datetime, span: float, top: float, height: float, width: float = WIDTH) -> list[str]:
     """Vertical grid lines with local-time labels at round times."""
     k = _scale(span, width)
     step = _tick_step(span * WIDTH / width)
