@@ -236,10 +236,17 @@ def _hours(seconds: float) -> str:
 
 
 def plan(console: Console, payload: dict[str, Any], *, max_tasks: int = 30) -> None:
-    """When each function is back (by tier) with its RTO, then the schedule by start."""
+    """When each function is back (by tier) with its RTO, then the schedule by start:
+    the schedule if every step takes its usual time, named so, pointing at the forecast
+    for the times to announce."""
     console.print(
         f"[bold]Recovery plan[/] — scenario {payload['scenario']}: failure "
-        f"{_short(payload['start'])} → {_short(payload['failure_end'])} (median durations)"
+        f"{_short(payload['start'])} → {_short(payload['failure_end'])}"
+    )
+    console.print(
+        "The schedule if every step takes its usual time (median durations); the times to "
+        "announce are the forecast's P80: blackstart forecast",
+        style="dim",
     )
     fns = Table(title="Functions", title_justify="left", title_style="bold")
     for col in ("tier", "function", "back", "after", "RTO", "met"):
@@ -256,7 +263,10 @@ def plan(console: Console, payload: dict[str, Any], *, max_tasks: int = 30) -> N
         )
     console.print(fns)
     tiers = " · ".join(f"{t} {_short(v['restored_at'])}" for t, v in payload["tiers"].items())
-    console.print(f"Tiers back: {tiers} · everything: {_short(payload['all']['restored_at'])}")
+    console.print(
+        f"Back if every step takes its usual time: {tiers} · "
+        f"everything: {_short(payload['all']['restored_at'])}"
+    )
     for place, by in payload.get("tiers_by_place", {}).items():
         back = " · ".join(f"{t} {_short(v['restored_at'])}" for t, v in by.items())
         console.print(f"  at {place}: {back}")
