@@ -7,6 +7,7 @@ with no two items overlapping, at 1366×768 and on a phone."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -180,6 +181,7 @@ def _boxes(page: Page) -> dict[str, Any]:
             return [b.x + (t ? t.matrix.e : 0), b.y + (t ? t.matrix.f : 0), b.width, b.height]; };
           return {plot: box(svg.querySelector('rect')),
                   items: [...svg.querySelectorAll('g.legend-item')].map(box),
+                  ticks: [...svg.querySelectorAll('text.x-tick')].map(box),
                   width: svg.viewBox.baseVal.width, height: svg.viewBox.baseVal.height};
         }"""
     )
@@ -206,4 +208,10 @@ def test_eta_legend_is_outside_the_plot(
         for x2, y2, w2, h2 in b["items"][i + 1 :]:
             apart = x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y
             assert apart, "two legend items overlap"
+    ticks = sorted(b["ticks"])
+    assert len(ticks) >= 2
+    for x, _y, w, _h in ticks:
+        assert x >= 0 and x + w <= b["width"], "a tick label cut by the chart's edge"
+    for (x, _y, w, _h), (x2, *_) in itertools.pairwise(ticks):
+        assert x + w <= x2, "two tick labels overlap"
     ctx.close()

@@ -115,8 +115,10 @@ def svg(board: dict[str, Any], tz_name: str | None = None) -> str:
     xticks, xfmt = ticks(x0, x1, tz, 5)
     for x in xticks:
         label = datetime.fromtimestamp(x, tz).strftime(xfmt)
+        # centred under its tick, but never past the chart's right edge
+        lx = min(px(x), W - 2 - len(label) * LEGEND_CHAR_PX / 2)
         parts.append(
-            f'<text class="x-tick" x="{px(x):.1f}" y="{H - BOTTOM + 16}" '
+            f'<text class="x-tick" x="{lx:.1f}" y="{H - BOTTOM + 16}" '
             f'text-anchor="middle" font-size="11">{escape(label)}</text>'
             f'<line x1="{px(x):.1f}" x2="{px(x):.1f}" y1="{H - BOTTOM}" '
             f'y2="{H - BOTTOM + 4}" stroke="#68717a"/>'
