@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from blackstart.model.load import load_data
-from blackstart.web import create_app
+from blackstart.web import charts, create_app
 from blackstart.web.dashboard import Dashboard
 from blackstart.web.recovery_views import plan_charts
 from tests.engine._recovery_checks import steps, team, tiny
@@ -235,3 +235,48 @@ def test_tiny_model_serves(tmp_path: Path) -> None:
         r = c.get("/plan", params={"scenario": "s", "function": "f"})
         assert r.status_code == 200
         assert r.text.count('class="task critical"') == 4
+
+
+# --------------------------------------------------------------------------- labels
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 600), st.integers(1, 300), st.sampled_from(["ab", "x" * 9])),
+        min_size=1,
+        max_size=12,
+    ),
+    st.booleans(),
+)
+def test_labels_drawn_where_the_free_room_holds_them(
+    spans: list[tuple[int, int, str]], folded: bool
+) -> None:
+    """The room of a bar by brute force over every other bar: to its end, or to the
+    nearest bar of the same row starting inside it (painted over it); the label shown is
+    the name if it fits, else the short name if it fits, else none."""
+    bars = [
+        charts.Bar(f"t{i}", a, a + d, "restart", name=f"{name}{i}/restart", short=f"{name}{i}")
+        for i, (a, d, name) in enumerate(spans)
+    ]
+    svg = str(
+        charts.gantt(
+            datetime(2024, 8, 5, 9, tzinfo=ZoneInfo("Europe/Paris")),
+            {"t": bars},
+            {},
+            failure_end=0.0,
+            folded=frozenset({"t"}) if folded else frozenset(),
+        )
+    )
+    rects = [(t, float(x), float(y), float(w)) for _c, t, x, y, w, _ in RECT.findall(svg)]
+    shown = dict(re.findall(r'<text class="bar-label" data-task="([^"]+)"[^>]*>([^<]+)<', svg))
+    assert len(rects) == len(bars)
+    for i, (task, x, y, w) in enumerate(rects):
+        end = x + w
+        for j, (_t2, x2, y2, _w2) in enumerate(rects):
+            if j != i and y2 == y and x <= x2 < end and (x2 > x or j > i):
+                end = x2
+        room = end - x
+        short = task.split("/")[0]
+        want = next((t for t in (task, short) if charts.label_fits(t, room)), None)
+        assert shown.get(task) == want, (task, room)

@@ -142,15 +142,16 @@ def label_fits(text: str, room: float) -> bool:
 
 
 def _room(xs: Sequence[tuple[float, float]], lanes: Sequence[int]) -> list[float]:
-    """Free width of each bar ``(x, w)``: to its end, or to the next bar that starts
-    inside it in the same lane (only in a folded lane do bars overlap)."""
-    out = []
-    for i, ((x, w), lane) in enumerate(zip(xs, lanes, strict=True)):
-        end = x + w
-        for j, ((x2, _), lane2) in enumerate(zip(xs, lanes, strict=True)):
-            if j != i and lane2 == lane and x <= x2 < end and (x2 > x or j > i):
-                end = x2
-        out.append(end - x)
+    """Free width of each bar ``(x, w)`` (given in order of ``x``): to its end, or to the
+    next bar of its lane if that one starts inside it (only in a folded lane do bars
+    overlap; a later bar is painted over an earlier one)."""
+    out = [w for _, w in xs]
+    last: dict[int, int] = {}
+    for i, ((x, _), lane) in enumerate(zip(xs, lanes, strict=True)):
+        j = last.get(lane)
+        if j is not None:
+            out[j] = min(out[j], x - xs[j][0])
+        last[lane] = i
     return out
 
 

@@ -73,7 +73,8 @@ def svg(board: dict[str, Any], tz_name: str | None = None) -> str:
     anns = board["announcements"]
     if not fcs:
         return (
-            '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40" role="img">'
+            '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40" role="img" '
+            'aria-label="ETA history: no forecast yet">'
             '<text x="10" y="25">no forecast yet</text></svg>'
         )
     tz = ZoneInfo(tz_name) if tz_name else datetime.fromisoformat(fcs[0]["as_of"]).tzinfo
