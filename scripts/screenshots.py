@@ -4,6 +4,7 @@ Playwright at 1280×800. Fails if a page asks any other host for anything.
 
     .venv/bin/python scripts/screenshots.py            # writes docs/screenshots/*.png
     .venv/bin/python scripts/screenshots.py --out DIR
+    .venv/bin/python scripts/screenshots.py --only plan plan-gantt   # some pages
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ SHOTS: list[tuple[str, str, Callable[[Page], None] | None]] = [
         "/what-if?fail=site:colo-paris&duration=6h&start=2024-08-03T14:30",
         _scroll("#forecast", _graph("#whatif-graph")),
     ),
-    ("plan", "/plan?scenario=colo-site-loss&function=lab-results", _scroll("#gantt")),
+    ("plan", "/plan?scenario=colo-site-loss&function=lab-results", None),
+    ("plan-gantt", "/plan?scenario=colo-site-loss&function=lab-results", _scroll("#gantt")),
     (
         "plan-critical-path",
         "/plan?scenario=colo-site-loss&function=lab-results",
@@ -83,7 +85,9 @@ SHOTS: list[tuple[str, str, Callable[[Page], None] | None]] = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="only these screenshots")
     args = parser.parse_args()
+    shots = [s for s in SHOTS if not args.only or s[0] in args.only]
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(example_path(), f"sqlite:///{tmp}/dashboard.db")
@@ -101,7 +105,7 @@ def main() -> None:
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 hosts: set[str] = set()
                 page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
-                for name, path, ready in SHOTS:
+                for name, path, ready in shots:
                     page.goto(f"http://{host}{path}")
                     if ready:
                         ready(page)

@@ -5,8 +5,9 @@ team, the next step on the critical path of the slowest vital and care functions
 the next public update is due), the checks of a mark (:func:`order_warnings`: done
 before its prerequisites, before the failure ended), which marks a person may still
 make or undo (:func:`valid_marks`, :func:`undoable`), and the chance that an announced
-ETA is kept (:func:`chance_kept`). Pure: takes the board's payload and the recovery
-problem's precedence, returns plain data. Does not touch the database or HTTP.
+ETA is kept (:func:`chance_kept`, :func:`standing_announcements`). Pure: takes the
+board's payload and the recovery problem's precedence, returns plain data. Does not
+touch the database or HTTP.
 """
 
 from __future__ import annotations
@@ -141,6 +142,37 @@ def chance_kept(eta: datetime, as_of: datetime, quantiles: dict[str, str]) -> fl
             span = (t1 - t0).total_seconds()
             return p1 if span <= 0 else p0 + (p1 - p0) * (eta - t0).total_seconds() / span
     return 1.0
+
+
+def standing_announcements(board: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each announcement still standing (the latest per tier; a later one for the same
+    tier replaces it) against the latest forecast: its ETA, the current P80, the chance
+    it is kept (:func:`chance_kept`) and ``kept`` (the ETA is at or after the P80: at
+    least 80 % of the runs are back by then) or ``at risk``. Empty without a forecast."""
+    fc = board.get("forecast")
+    if not fc:
+        return []
+    latest: dict[str, dict[str, Any]] = {}
+    for a in board["announcements"]:  # in the order they were made
+        latest[a["tier"]] = a
+    out = []
+    for tier, a in latest.items():
+        q = fc["all"] if tier == "all" else fc["tiers"].get(tier)
+        if q is None:
+            continue
+        eta, p80 = _t(a["eta"]), _t(q["p80"])
+        out.append(
+            {
+                "tier": tier,
+                "eta": a["eta"],
+                "announced_at": a["announced_at"],
+                "user": a["user"],
+                "p80": q["p80"],
+                "chance": chance_kept(eta, _t(fc["as_of"]), q),
+                "verdict": "kept" if eta >= p80 else "at risk",
+            }
+        )
+    return out
 
 
 def now_panel(

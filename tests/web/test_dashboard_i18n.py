@@ -36,6 +36,7 @@ SCOPE = (
     "_dashboard_words.html",
     "incidents.html",
     "incident.html",
+    "_eta_tables.html",
     "overview.html",
     "login.html",
     "error.html",

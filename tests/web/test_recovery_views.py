@@ -98,7 +98,7 @@ def test_plan_page_draws_gantt_bands_and_critical_path(client: httpx.Client) -> 
     plan = client.get("/api/plan", params={"scenario": "colo-site-loss"}).json()
     r = client.get("/plan", params={"scenario": "colo-site-loss", "function": "lab-results"})
     assert r.status_code == 200
-    assert r.text.count('class="task"') == len(plan["tasks"])
+    assert r.text.count('<rect class="task') == len(plan["tasks"])
     assert 'class="off-hours"' in r.text
     down = [f for f in plan["functions"] if f["was_down"]]
     assert len(re.findall(r'<g class="band" data-id="[a-z-]+"', r.text)) == len(down) + 3
@@ -107,6 +107,8 @@ def test_plan_page_draws_gantt_bands_and_critical_path(client: httpx.Client) -> 
     ).json()
     for step in explained["steps"]:
         assert f"<code>{step['component']}</code>" in r.text
+    on_path = {s["task"] for s in explained["steps"] if s["task"]}
+    assert r.text.count('<rect class="task critical"') == len(on_path)
     assert 'data-part="waiting_for_person"' in r.text
 
 

@@ -165,6 +165,11 @@ def test_operator_and_nurse(browser: Browser, base: str) -> None:
     assert 50 < chance < 80
     page.click("#confirm")
     expect(page.locator("body")).to_contain_text(f"vital → {typed.replace('T', ' ')}")
+    # beside the ETA history: the announcement against the current P80, at risk
+    promise = page.locator('#promises tr[data-tier="vital"]')
+    expect(promise).to_have_attribute("data-verdict", "at risk")
+    page.locator("#eta").evaluate("e => e.scrollIntoView({block: 'start'})")
+    _shot(page, "board-eta.png")
     # a person chooses what /status shows: the announced ETA, said on the board
     expect(page.locator("#public-says")).to_contain_text("live range")
     page.check("#public-eta input[value=announced]")

@@ -289,7 +289,9 @@ def _hours(seconds: float) -> str:
 
 
 def plan(console: Console, payload: dict[str, Any], *, max_tasks: int = 30) -> None:
-    """When each function is back (by tier) with its RTO, then the schedule by start."""
+    """When each function is back (by tier) with its RTO, then the schedule by start:
+    the schedule if every step takes its usual time, named so, pointing at the forecast
+    for the times to announce."""
     console.print(
         f"[bold]{_('Recovery plan')}[/] — "
         + _(
@@ -298,6 +300,13 @@ def plan(console: Console, payload: dict[str, Any], *, max_tasks: int = 30) -> N
             start=_short(payload["start"]),
             end=_short(payload["failure_end"]),
         )
+    )
+    console.print(
+        _(
+            "The schedule if every step takes its usual time (median durations); the times to "
+            "announce are the forecast's P80: blackstart forecast"
+        ),
+        style="dim",
     )
     fns = Table(title=_("Functions"), title_justify="left", title_style="bold")
     for col in ("tier", "function", "back", "after", "RTO", "met"):
@@ -317,8 +326,8 @@ def plan(console: Console, payload: dict[str, Any], *, max_tasks: int = 30) -> N
     console.print(fns)
     tiers = " · ".join(f"{tw(t)} {_short(v['restored_at'])}" for t, v in payload["tiers"].items())
     console.print(
-        _("Tiers back: %(tiers)s · everything: %(all)s", tiers=tiers,
-          all=_short(payload["all"]["restored_at"]))
+        _("Back if every step takes its usual time: %(tiers)s · everything: %(all)s",
+          tiers=tiers, all=_short(payload["all"]["restored_at"]))
     )  # fmt: skip
     for place, by in payload.get("tiers_by_place", {}).items():
         back = " · ".join(f"{tw(t)} {_short(v['restored_at'])}" for t, v in by.items())

@@ -1,9 +1,11 @@
 """Server-rendered SVG charts of the pages: the recovery Gantt chart by team (off-hours
-shaded), ETA bands (P50/P80/P95) and a critical path's breakdown.
+shaded, bars labelled where the label fits, a critical path drawn over the rest, a
+folded lane), ETA bands (P50/P80/P95) and a critical path's breakdown.
 
 Owns drawing only: inputs are minutes from a start time and labels, output is an SVG
 string (no JavaScript, no external resource). Calendar logic (which minutes are off
-hours) is computed by the caller (:mod:`blackstart.web.recovery_views`).
+hours) and the words of the tooltips are the caller's
+(:mod:`blackstart.web.recovery_views`).
 """
 
 from __future__ import annotations
@@ -39,9 +41,16 @@ class Bar:
     """One task on the Gantt chart, in minutes from the start."""
 
     label: str
+    """The tooltip (with the day: the caller writes it)."""
     start: float
     end: float
     action: str
+    name: str = ""
+    """The text drawn inside the bar where it fits (e.g. the task id)."""
+    short: str = ""
+    """A shorter text drawn instead where only it fits (e.g. the component)."""
+    critical: bool = False
+    """On the critical path drawn over the chart (the other bars are dimmed)."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +65,8 @@ class Band:
     rto: float | None = None
 
 
-def _scale(span: float) -> float:
-    return (WIDTH - LABEL_W - 20) / max(span, 1.0)
+def _scale(span: float, width: float = WIDTH) -> float:
+    return (width - LABEL_W - 20) / max(span, 1.0)
 
 
 def _tick_step(span: float) -> int:
@@ -67,10 +76,10 @@ def _tick_step(span: float) -> int:
     return 20160
 
 
-def _axis(t0: datetime, span: float, top: float, height: float) -> list[str]:
+def _axis(t0: datetime, span: float, top: float, height: float, width: float = WIDTH) -> list[str]:
     """Vertical grid lines with local-time labels at round times."""
-    k = _scale(span)
-    step = _tick_step(span)
+    k = _scale(span, width)
+    step = _tick_step(span * WIDTH / width)
     local0 = t0.replace(second=0, microsecond=0)
     first = (-(local0.hour * 60 + local0.minute)) % step if step <= 1440 else 0
     out = []
@@ -89,10 +98,10 @@ def _axis(t0: datetime, span: float, top: float, height: float) -> list[str]:
     return out
 
 
-def _svg(height: float, body: list[str], title: str) -> Markup:
+def _svg(height: float, body: list[str], title: str, width: float = WIDTH) -> Markup:
     return Markup(
-        f'<svg class="chart" width="{WIDTH}" '
-        f'height="{height:.0f}" viewBox="0 0 {WIDTH} {height:.0f}" role="img" '
+        f'<svg class="chart{" zoomed" if width > WIDTH else ""}" width="{width:.0f}" '
+        f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
         f'aria-label="{escape(title)}" font-family="system-ui, sans-serif">'
         f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
     )
@@ -114,26 +123,95 @@ def _lanes(bars: Sequence[Bar]) -> list[int]:
     return out
 
 
+BAR_FONT = 10
+"""Font size of the labels inside the bars (monospace, so their width is known)."""
+CHAR_EM = 0.61
+"""Advance of one monospace character in ems (DejaVu Sans Mono: 0.602; a little over)."""
+BAR_PAD = 3.0
+"""Space left and right of a label inside its bar, in pixels."""
+
+
+def label_width(text: str) -> float:
+    """The width in pixels a bar label takes (monospace at :data:`BAR_FONT`)."""
+    return len(text) * CHAR_EM * BAR_FONT
+
+
+def label_fits(text: str, room: float) -> bool:
+    """Whether ``text`` fits, with its padding, in ``room`` pixels of bar."""
+    return bool(text) and label_width(text) + 2 * BAR_PAD <= room
+
+
+def _room(xs: Sequence[tuple[float, float]], lanes: Sequence[int]) -> list[float]:
+    """Free width of each bar ``(x, w)`` (given in order of ``x``): to its end, or to the
+    next bar of its lane if that one starts inside it (only in a folded lane do bars
+    overlap; a later bar is painted over an earlier one)."""
+    out = [w for _, w in xs]
+    last: dict[int, int] = {}
+    for i, ((x, _), lane) in enumerate(zip(xs, lanes, strict=True)):
+        j = last.get(lane)
+        if j is not None:
+            out[j] = min(out[j], x - xs[j][0])
+        last[lane] = i
+    return out
+
+
+def _team_bars(
+    bars: Sequence[Bar], lanes: Sequence[int], y: float, k: float, highlight: bool
+) -> list[str]:
+    """A team's bars, then the labels that fit in them."""
+    xs = [(LABEL_W + b.start * k, max((b.end - b.start) * k, 1.5)) for b in bars]
+    out: list[str] = []
+    for bar, lane, (x, w) in zip(bars, lanes, xs, strict=True):
+        colour = ACTION_COLOUR.get(bar.action, "#0b5cad")
+        cls = "task" + ((" critical" if bar.critical else " dimmed") if highlight else "")
+        extra = ' stroke="#14212e" stroke-width="1.5"' if highlight and bar.critical else ""
+        extra += ' opacity="0.3"' if highlight and not bar.critical else ""
+        out.append(
+            f'<rect class="{cls}" data-task="{escape(bar.name)}" x="{x:.1f}" '
+            f'y="{y + 3 + lane * ROW_H:.1f}" width="{w:.1f}" height="{ROW_H - 3}" '
+            f'fill="{colour}" rx="2"{extra}><title>{escape(bar.label)}</title></rect>'
+        )
+    for bar, lane, (x, _), room in zip(bars, lanes, xs, _room(xs, lanes), strict=True):
+        text = next((t for t in (bar.name, bar.short) if label_fits(t, room)), None)
+        if text is not None:
+            dim = ' opacity="0.5"' if highlight and not bar.critical else ""
+            out.append(
+                f'<text class="bar-label" data-task="{escape(bar.name)}" '
+                f'x="{x + BAR_PAD:.1f}" y="{y + 3 + lane * ROW_H + ROW_H - 6:.1f}" '
+                f'font-size="{BAR_FONT}" font-family="DejaVu Sans Mono, monospace" '
+                f'fill="#fff" pointer-events="none"{dim}>{escape(text)}</text>'
+            )
+    return out
+
+
 def gantt(
     t0: datetime,
     rows: dict[str, list[Bar]],
     off_hours: dict[str, list[tuple[float, float]]],
     *,
     failure_end: float,
+    folded: frozenset[str] = frozenset(),
+    zoom: int = 1,
 ) -> Markup:
-    """Tasks by team, one lane per concurrent task; off-hours shaded grey; the end of the
-    failure as a dashed red line."""
+    """Tasks by team, one lane per concurrent task (all in one lane for the teams in
+    ``folded``); off-hours shaded grey; the end of the failure as a dashed red line; each
+    bar labelled with its name, else its short name, where one fits; when some bars are
+    ``critical``, those outlined and the rest dimmed. ``zoom`` times wider than the
+    other charts."""
+    width = WIDTH * zoom
     span = max([b.end for bars in rows.values() for b in bars] + [failure_end, 60.0])
-    k = _scale(span)
+    k = _scale(span, width)
+    highlight = any(b.critical for bars in rows.values() for b in bars)
     body: list[str] = []
     y = float(AXIS_H)
     grid_top = y
     for team, unsorted in rows.items():
         bars = sorted(unsorted, key=lambda b: (b.start, b.end))
-        lanes = _lanes(bars)
+        lanes = [0] * len(bars) if team in folded else _lanes(bars)
         n = max(lanes, default=0) + 1
-        h = n * ROW_H + 6
-        body.append(f'<g class="team" data-team="{escape(team)}">')
+        h = (2 if team in folded else n) * ROW_H + 6  # room for "N steps, folded"
+        fold = ' data-folded="true"' if team in folded else ""
+        body.append(f'<g class="team" data-team="{escape(team)}" data-lanes="{n}"{fold}>')
         for a, b in off_hours.get(team, []):
             a, b = max(a, 0.0), min(b, span)
             if b > a:
@@ -142,29 +220,29 @@ def gantt(
                     f'width="{(b - a) * k:.1f}" height="{h}" fill="#eceff2"/>'
                 )
         body.append(
-            f'<line x1="0" y1="{y + h:.1f}" x2="{WIDTH}" y2="{y + h:.1f}" '
+            f'<line x1="0" y1="{y + h:.1f}" x2="{width}" y2="{y + h:.1f}" '
             'stroke="#d8dde2"/>'
             f'<text x="4" y="{y + 13:.1f}" font-size="12" font-weight="600">'
             f"{escape(team)}</text>"
         )
-        for bar, lane in zip(bars, lanes, strict=True):
-            x = LABEL_W + bar.start * k
-            w = max((bar.end - bar.start) * k, 1.5)
-            colour = ACTION_COLOUR.get(bar.action, "#0b5cad")
+        if team in folded:
             body.append(
-                f'<rect class="task" x="{x:.1f}" y="{y + 3 + lane * ROW_H:.1f}" '
-                f'width="{w:.1f}" height="{ROW_H - 3}" fill="{colour}" rx="2">'
-                f"<title>{escape(bar.label)}</title></rect>"
+                f'<text x="4" y="{y + 13 + ROW_H:.1f}" font-size="10" fill="#55606a">'
+                f"{len(bars)} steps, folded</text>"
             )
+        body.extend(_team_bars(bars, lanes, y, k, highlight))
         body.append("</g>")
         y += h
-    body[:0] = _axis(t0, span, grid_top, y - grid_top)
+    body[:0] = _axis(t0, span, grid_top, y - grid_top, width)
     xf = LABEL_W + failure_end * k
     body.append(
         f'<line x1="{xf:.1f}" y1="{grid_top}" x2="{xf:.1f}" y2="{y:.1f}" '
         'stroke="#b3261e" stroke-dasharray="4 3"><title>failure ends</title></line>'
     )
-    return _svg(y + 8, body, "Recovery plan by team (grey: off hours)")
+    title = "Recovery plan by team (grey: off hours)"
+    if highlight:
+        title += "; the critical path outlined, other steps dimmed"
+    return _svg(y + 8, body, title, width)
 
 
 def bands(t0: datetime, rows: Sequence[Band], *, failure_end: float, title: str) -> Markup:

@@ -5,11 +5,14 @@ x: when each forecast was made (its as-of time); y: the ETA it gave. Per tier, t
 ETA announced) in the tier's colour. A forecast that tightens as work progresses shows
 as lines converging; an announced ETA above the P80 line was a promise it could keep.
 The x-axis runs from the incident's start to its "now" (a drill's simulated clock), with a
-"now" line; labels are in the page's zone; the legend sits below the plot.
+"now" line; ticks fall on round local times (each label once, however short the span);
+one forecast draws as dots; the legend sits below the plot, wrapped so that no two items
+overlap. The board also gives the chart's data as tables (``_eta_tables.html``).
 """
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -18,16 +21,49 @@ from zoneinfo import ZoneInfo
 from blackstart.model.schema import TIERS
 
 COLOURS = {"vital": "#b3261e", "care": "#9a5b00", "administrative": "#44617b", "all": "#14212e"}
-W, H = 860, 380
-LEFT, RIGHT, TOP, BOTTOM = 120, 20, 20, 70
+W, H = 860, 400
+LEFT, RIGHT, TOP, BOTTOM = 120, 20, 20, 90
 
 
 def _t(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp()
 
 
-def _label(ts: float, tz: Any) -> str:
-    return datetime.fromtimestamp(ts, tz).strftime("%a %d %H:%M")
+TICK_STEPS_S = (300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
+LEGEND_CHAR_PX = 6.6
+"""Width of one legend character at font size 11 (sans-serif; a little over)."""
+
+
+def ticks(lo: float, hi: float, tz: Any, most: int) -> tuple[list[float], str]:
+    """At most ``most`` (or a few more for a long span) round local times in
+    ``[lo, hi]`` (epoch seconds), and the ``strftime`` format of their labels."""
+    step = next((s for s in TICK_STEPS_S if (hi - lo) / s <= most), TICK_STEPS_S[-1])
+    offset = datetime.fromtimestamp(lo, tz).utcoffset()
+    off = offset.total_seconds() if offset is not None else 0.0
+    first = math.ceil((lo + off) / step) * step - off
+    out = []
+    t = first
+    while t <= hi + 1e-6:
+        out.append(t)
+        t += step
+    return out, ("%a %d %H:%M" if step < 86400 else "%a %d %b")
+
+
+def _legend(items: list[tuple[str, str, str]], top: float) -> list[str]:
+    """Legend items ``(swatch SVG at x=0, text, colour)`` left to right below the plot,
+    wrapping to a new line rather than overlapping or leaving the chart."""
+    out: list[str] = []
+    x, y = float(LEFT), top
+    for swatch, text, colour in items:
+        width = 40 + len(text) * LEGEND_CHAR_PX
+        if x + width > W - RIGHT and x > LEFT:
+            x, y = float(LEFT), y + 16
+        out.append(
+            f'<g class="legend-item" transform="translate({x:.1f},{y:.1f})">{swatch}'
+            f'<text x="36" y="4" font-size="11" fill="{colour}">{escape(text)}</text></g>'
+        )
+        x += width + 14
+    return out
 
 
 def svg(board: dict[str, Any], tz_name: str | None = None) -> str:
@@ -37,7 +73,8 @@ def svg(board: dict[str, Any], tz_name: str | None = None) -> str:
     anns = board["announcements"]
     if not fcs:
         return (
-            '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40" role="img">'
+            '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40" role="img" '
+            'aria-label="ETA history: no forecast yet">'
             '<text x="10" y="25">no forecast yet</text></svg>'
         )
     tz = ZoneInfo(tz_name) if tz_name else datetime.fromisoformat(fcs[0]["as_of"]).tzinfo
@@ -65,21 +102,27 @@ def svg(board: dict[str, Any], tz_name: str | None = None) -> str:
         f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" height="{H - TOP - BOTTOM}" '
         'fill="#fafbfc" stroke="#d8dde2"/>',
     ]
-    for i in range(5):
-        y = y0 + (y1 - y0) * i / 4
+    yticks, yfmt = ticks(y0, y1, tz, 6)
+    for y in yticks:
+        label = datetime.fromtimestamp(y, tz).strftime(yfmt)
         parts.append(
-            f'<text x="{LEFT - 6}" y="{py(y) + 4:.1f}" text-anchor="end" '
-            f'font-size="11">{escape(_label(y, tz))}</text>'
+            f'<text class="y-tick" x="{LEFT - 6}" y="{py(y) + 4:.1f}" text-anchor="end" '
+            f'font-size="11">{escape(label)}</text>'
         )
         parts.append(
             f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{py(y):.1f}" y2="{py(y):.1f}" '
             'stroke="#e8ebee"/>'
         )
-    for i in range(4):
-        x = x0 + (x1 - x0) * i / 3
+    xticks, xfmt = ticks(x0, x1, tz, 5)
+    for x in xticks:
+        label = datetime.fromtimestamp(x, tz).strftime(xfmt)
+        # centred under its tick, but never past the chart's right edge
+        lx = min(px(x), W - 2 - len(label) * LEGEND_CHAR_PX / 2)
         parts.append(
-            f'<text x="{px(x):.1f}" y="{H - BOTTOM + 16}" text-anchor="middle" '
-            f'font-size="11">{escape(_label(x, tz))}</text>'
+            f'<text class="x-tick" x="{lx:.1f}" y="{H - BOTTOM + 16}" '
+            f'text-anchor="middle" font-size="11">{escape(label)}</text>'
+            f'<line x1="{px(x):.1f}" x2="{px(x):.1f}" y1="{H - BOTTOM}" '
+            f'y2="{H - BOTTOM + 4}" stroke="#68717a"/>'
         )
     parts.append(
         f'<text x="{(LEFT + W) / 2}" y="{H - BOTTOM + 32}" text-anchor="middle" '
@@ -96,13 +139,14 @@ def svg(board: dict[str, Any], tz_name: str | None = None) -> str:
             pts = " ".join(
                 f"{px(_t(f['as_of'])):.1f},{py(_t(f['tiers'][tier][q])):.1f}" for f in fcs
             )
-            parts.append(
-                f'<polyline class="eta-{tier}-{q}" points="{pts}" fill="none" '
-                f'stroke="{c}" stroke-width="2"{dash}/>'
-            )
+            if len(fcs) > 1:  # one forecast: its dots alone
+                parts.append(
+                    f'<polyline class="eta-{tier}-{q}" points="{pts}" fill="none" '
+                    f'stroke="{c}" stroke-width="2"{dash}/>'
+                )
             for f in fcs:
                 parts.append(
-                    f'<circle cx="{px(_t(f["as_of"])):.1f}" '
+                    f'<circle class="point eta-{tier}-{q}" cx="{px(_t(f["as_of"])):.1f}" '
                     f'cy="{py(_t(f["tiers"][tier][q])):.1f}" r="2.5" fill="{c}">'
                     f"<title>{tier} {q.upper()} {escape(f['tiers'][tier][q])} "
                     f"(as of {escape(f['as_of'])})</title></circle>"
@@ -126,12 +170,23 @@ def svg(board: dict[str, Any], tz_name: str | None = None) -> str:
             f'stroke-width="2"><title>announced for {escape(a["tier"])}: '
             f"{escape(a['eta'])}</title></path>"
         )
-    lx, ly = LEFT, H - 10  # the legend sits below the plot, never over it
-    for i, tier in enumerate(TIERS):
-        parts.append(
-            f'<text x="{lx + i * 170}" y="{ly}" font-size="11" '
-            f'fill="{COLOURS[tier]}">{tier}: ‒ ‒ P50, — P80</text>'
+    items = [
+        (
+            f'<line x1="0" x2="14" y1="0" y2="0" stroke="{COLOURS[tier]}" stroke-width="2" '
+            f'stroke-dasharray="5 4"/><line x1="18" x2="32" y1="0" y2="0" '
+            f'stroke="{COLOURS[tier]}" stroke-width="2"/>',
+            f"{tier}: P50 (dashed), P80",
+            COLOURS[tier],
         )
-    parts.append(f'<text x="{lx + 510}" y="{ly}" font-size="11">◇ announced ETA</text>')
+        for tier in TIERS
+    ]
+    items.append(
+        (
+            '<path d="M16,-6 L22,0 L16,6 L10,0 Z" fill="#fff" stroke="#14212e" stroke-width="2"/>',
+            "announced ETA",
+            "#14212e",
+        )
+    )
+    parts.extend(_legend(items, H - BOTTOM + 50))  # below the plot, never over it
     parts.append("</svg>")
     return "\n".join(parts)

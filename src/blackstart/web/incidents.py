@@ -152,6 +152,7 @@ def _board(
             },
             "chart": eta_chart.svg(data, svc.zone(inc)),
             "now_panel": incident_now.now_panel(data, prereqs=prereqs, waiters=waiters, now=now),
+            "promises": incident_now.standing_announcements(data),
             "valid_marks": incident_now.valid_marks,
             "undo": undo,
             "public_says": incident_now.public_says(data["incident"], data["announcements"]),

@@ -7,7 +7,7 @@ live in :mod:`blackstart.web.explorer_routes` and :mod:`blackstart.web.docs`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -153,11 +153,19 @@ def plan_page(
     dash: Dash,
     scenario: Annotated[str | None, Query(max_length=200)] = None,
     function: Annotated[str | None, Query(max_length=200)] = None,
+    automatic: Literal["folded", "expanded"] = "folded",
+    zoom: Annotated[int, Query(ge=1, le=8)] = 1,
 ) -> Response:
-    """The plan, its Gantt chart by team, the forecast bands and, with ``function``, that
-    function's critical path."""
+    """The plan, led by its forecast; its Gantt chart by team (the automatic steps folded
+    into one lane unless ``automatic=expanded``) and, with ``function``, that function's
+    critical path drawn over the chart and explained below it; ``zoom``: the chart 2, 4 or
+    8 times wider, to read the labels."""
     data = dash.plan(scenario) if scenario else None
-    charts = plan_charts(dash, data, function) if scenario and data else {}
+    charts = (
+        plan_charts(dash, data, function, fold_automatic=automatic == "folded", zoom=zoom)
+        if scenario and data
+        else {}
+    )
     return _page(
         request,
         "plan.html",
@@ -165,6 +173,8 @@ def plan_page(
         scenarios=list(dash.model.scenarios),
         scenario=scenario,
         function=function,
+        automatic=automatic,
+        zoom=zoom,
         data=data,
         **charts,
     )

@@ -17,7 +17,7 @@ from blackstart import planning
 from blackstart.errors import UsageError
 from blackstart.model.model import Model
 from blackstart.model.schema import Team
-from blackstart.web import charts
+from blackstart.web import charts, clock
 from blackstart.web.dashboard import Dashboard
 from blackstart.web.recovery_routes import what_if_forecast
 
@@ -65,26 +65,47 @@ def off_hours(
     return out
 
 
-def gantt(model: Model, plan: dict[str, Any]) -> Markup:
-    """The plan's tasks by team, with each team's off hours shaded."""
+def gantt(
+    model: Model,
+    plan: dict[str, Any],
+    *,
+    critical: frozenset[str] = frozenset(),
+    fold_automatic: bool = True,
+    zoom: int = 1,
+) -> Markup:
+    """The plan's tasks by team, with each team's off hours shaded; each tooltip says the
+    day (in the scenario's zone); the tasks in ``critical`` drawn over the others; the
+    automatic steps in one folded lane unless ``fold_automatic`` is false; ``zoom`` times
+    wider than the page's other charts."""
     t0 = datetime.fromisoformat(plan["start"])
+    tz = clock.zone_of(model, str(plan["scenario"]))
     rows: dict[str, list[charts.Bar]] = {t: [] for t in sorted(model.teams)}
     for task in plan["tasks"]:
         team = task["team"] or NO_TEAM
+        a, b = clock.between(task["start"], task["end"], tz, None)
         rows.setdefault(team, []).append(
             charts.Bar(
-                f"{task['id']} ({task['team'] or 'automatic'}): "
-                f"{task['start'][11:16]}–{task['end'][11:16]}",
+                f"{task['id']} ({task['team'] or 'automatic'}): {a} – {b}",
                 minutes(t0, task["start"]),
                 minutes(t0, task["end"]),
                 task["action"],
+                name=task["id"],
+                short=task["component"],
+                critical=task["id"] in critical,
             )
         )
     rows = {team: bars for team, bars in rows.items() if bars}
     span = max([b.end for bars in rows.values() for b in bars] + [60.0])
-    tz = model.timezone or "UTC"
-    hours = {t: off_hours(model.teams[t], tz, t0, span) for t in rows if t in model.teams}
-    return charts.gantt(t0, rows, hours, failure_end=minutes(t0, plan["failure_end"]))
+    home = model.timezone or "UTC"
+    hours = {t: off_hours(model.teams[t], home, t0, span) for t in rows if t in model.teams}
+    return charts.gantt(
+        t0,
+        rows,
+        hours,
+        failure_end=minutes(t0, plan["failure_end"]),
+        folded=frozenset({NO_TEAM}) if fold_automatic else frozenset(),
+        zoom=zoom,
+    )
 
 
 def eta_bands(forecast: dict[str, Any], *, only_down: bool = True) -> Markup:
@@ -146,20 +167,34 @@ def what_if_bands(
     return {"forecast": payload, "tiers": tier_bands(payload), "functions": eta_bands(payload)}
 
 
-def plan_charts(dash: Dashboard, plan: dict[str, Any], function: str | None) -> dict[str, Any]:
-    """The plan page's charts: the Gantt chart, the forecast bands and, for ``function``,
-    its critical path (:func:`blackstart.planning.explain`)."""
+def plan_charts(
+    dash: Dashboard,
+    plan: dict[str, Any],
+    function: str | None,
+    *,
+    fold_automatic: bool = True,
+    zoom: int = 1,
+) -> dict[str, Any]:
+    """The plan page's charts: the Gantt chart (with ``function``'s critical path drawn
+    over it), the forecast bands and, for ``function``, its critical path
+    (:func:`blackstart.planning.explain`)."""
     scenario = str(plan["scenario"])
     forecast = dash.forecast(scenario, runs=PLAN_RUNS, seed=0)
+    explained = None
+    critical: frozenset[str] = frozenset()
+    if function:
+        explained = planning.explain(dash.model, scenario, function, graph=dash.graph)
+        critical = frozenset(str(s["task"]) for s in explained["steps"] if s["task"])
     out: dict[str, Any] = {
-        "gantt": gantt(dash.model, plan),
+        "gantt": gantt(
+            dash.model, plan, critical=critical, fold_automatic=fold_automatic, zoom=zoom
+        ),
+        "critical": critical,
         "forecast": forecast,
         "eta": eta_bands(forecast),
         "tier_eta": tier_bands(forecast),
-        "explained": None,
+        "explained": explained,
     }
-    if function:
-        explained = planning.explain(dash.model, scenario, function, graph=dash.graph)
-        out["explained"] = explained
+    if explained is not None:
         out["breakdown"] = breakdown(explained)
     return out
