@@ -111,7 +111,7 @@ def explorer_page(
     vg: View,
     node: Annotated[str | None, Query(max_length=300)] = None,
     q: Annotated[str | None, Query(max_length=300)] = None,
-    depth: Depth = 1,
+    depth: Depth = 2,
     direction: Direction = "both",
     view: View_ = "neighbourhood",
 ) -> Response:
@@ -129,7 +129,10 @@ def explorer_page(
         if hits:
             node = hits[0]["id"]
         elif error is None:
-            error = {"error": f"no node named like '{q.strip()}'", "suggestion": "try part of a name"}
+            error = {
+                "error": f"no node named like '{q.strip()}'",
+                "suggestion": "try part of a name",
+            }
             status = 404
     data = None
     if view != "all":

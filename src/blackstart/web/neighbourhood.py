@@ -50,9 +50,7 @@ def _adjacency(vg: ViewGraph, forward: bool) -> list[list[int]]:
     return out
 
 
-def distances(
-    vg: ViewGraph, v: int, *, depth: int | None, direction: Direction
-) -> dict[int, int]:
+def distances(vg: ViewGraph, v: int, *, depth: int | None, direction: Direction) -> dict[int, int]:
     """Signed hop distance of every node within ``depth`` (``None``: no limit) of ``v``
     in ``direction``; ``v`` itself at 0."""
     out = {v: 0}
@@ -130,7 +128,9 @@ def _positions(vg: ViewGraph, dist: dict[int, int]) -> dict[int, tuple[float, fl
     for d in sorted((c for c in columns if c < 0), reverse=True):
         x_of[d] = x_of[d + 1] - (width[d] - 1) * SUB_SEP - COLUMN_SEP
     for d, vs in columns.items():
-        vs.sort(key=lambda v: (site_of(vg, v) == NO_SITE, site_of(vg, v), kind_of(vg, v), vg.ids[v]))
+        vs.sort(
+            key=lambda v: (site_of(vg, v) == NO_SITE, site_of(vg, v), kind_of(vg, v), vg.ids[v])
+        )
         per = math.ceil(len(vs) / width[d])
         for i, v in enumerate(vs):
             fold, row = divmod(i, per)
@@ -201,13 +201,15 @@ def cone_payload(vg: ViewGraph, ref: str) -> dict[str, Any]:
 
 
 def default_node(vg: ViewGraph) -> str:
-    """The node the explorer opens on: the first vital function (else care, else any
-    function, else the first node)."""
+    """The node the explorer opens on: the first vital function by name (else care, else
+    any function, else the first node)."""
+    functions = sorted(
+        (vg.ids[i], str(d.get("tier"))) for i, d in enumerate(vg.detail) if vg.kind[i] == "function"
+    )
     for tier in ("vital", "care"):
-        for i, d in enumerate(vg.detail):
-            if vg.kind[i] == "function" and d.get("tier") == tier:
-                return vg.ids[i]
-    for i, k in enumerate(vg.kind):
-        if k == "function":
-            return vg.ids[i]
+        for ref, t in functions:
+            if t == tier:
+                return ref
+    if functions:
+        return functions[0][0]
     return vg.ids[0] if vg.ids else ""

@@ -11,6 +11,7 @@
   if (!container || !source || !B) return;
   const data = JSON.parse(source.textContent);
   const READABLE = 0.8; // below this zoom the 12 px labels fall under 10 px
+  const MAX_FIT = 1.3; // a small view is not blown up beyond this
   const params = new URLSearchParams(location.search);
 
   function href(id) {
@@ -39,9 +40,14 @@
                                               "font-weight": "bold", "width": 22, "height": 22 })
       .selector("node.kbd").style({ "overlay-color": "#0b5cad", "overlay-opacity": 0.25,
                                     "overlay-padding": 6, "border-width": 3, "border-color": "#0b5cad" })
+      .selector("edge.same").style({ "curve-style": "unbundled-bezier",
+                                     "control-point-distances": 40, "control-point-weights": 0.5 })
       .update();
+    cy.edges().forEach(function (e) {
+      if (e.source().data("distance") === e.target().data("distance")) e.addClass("same");
+    });
     const center = cy.getElementById(data.center);
-    cy.fit(undefined, 20);
+    fit();
     if (cy.zoom() < READABLE) {
       // too many nodes to fit readably: start readable, at the centre's side of the view
       cy.zoom(READABLE);
@@ -54,6 +60,13 @@
       cy.panBy({ x: x - p.x, y: h / 2 - p.y });
     }
     let current = null;
+
+    function fit() {
+      cy.fit(undefined, 24);
+      if (cy.zoom() > MAX_FIT) cy.zoom({ level: MAX_FIT, renderedPosition: {
+        x: container.clientWidth / 2, y: container.clientHeight / 2 } });
+      if (cy.zoom() === MAX_FIT) cy.center();
+    }
 
     function focusNode(node) {
       if (!node || node.empty()) return;
@@ -103,7 +116,7 @@
     }
     document.getElementById("zoom-in").addEventListener("click", function () { zoomBy(1.25); });
     document.getElementById("zoom-out").addEventListener("click", function () { zoomBy(0.8); });
-    document.getElementById("fit").addEventListener("click", function () { cy.fit(undefined, 20); });
+    document.getElementById("fit").addEventListener("click", fit);
     window.explorerGraph = cy;
     container.setAttribute("data-ready", "true");
     if (params.get("focus") === "graph") container.focus();
