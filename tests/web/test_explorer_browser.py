@@ -64,9 +64,7 @@ def test_default_view_labels_every_node(screen: Page, server: str) -> None:
     _ready(screen, server + "/explorer")
     with httpx.Client(base_url=server) as c:
         center = "function:emergency-admissions"
-        expected = c.get(
-            "/api/explorer/neighbourhood", params={"id": center, "depth": 2}
-        ).json()
+        expected = c.get("/api/explorer/neighbourhood", params={"id": center, "depth": 2}).json()
     nodes = screen.evaluate(LABELS)
     assert {n["id"] for n in nodes} == {n["id"] for n in expected["nodes"]}
     for n in nodes:
