@@ -3,7 +3,8 @@ JavaScript). Each renders the payload of its JSON twin: ``/`` ↔ ``/api/overvie
 ``/what-if`` ↔ ``/api/what-if`` and ``/api/what-if/forecast``, ``/plan`` ↔ ``/api/plan``,
 ``/api/forecast`` and ``/api/explain`` (charts drawn as SVG on the server),
 ``/resilience`` ↔ ``/api/findings``, ``/api/spof`` and ``/api/concentration``. The
-explorer and ``/docs`` live in :mod:`blackstart.web.explorer_routes` and :mod:`blackstart.web.docs`."""
+explorer and ``/docs`` live in :mod:`blackstart.web.explorer_routes` and
+:mod:`blackstart.web.docs`."""
 
 from __future__ import annotations
 
