@@ -9,6 +9,7 @@
   const source = document.getElementById("view-data");
   const said = document.getElementById("focused");
   if (!container || !source || !B) return;
+  const t0 = performance.now();
   const data = JSON.parse(source.textContent);
   const READABLE = 0.8; // below this zoom the 12 px labels fall under 10 px
   const MAX_FIT = 1.3; // a small view is not blown up beyond this
@@ -118,6 +119,9 @@
     document.getElementById("zoom-out").addEventListener("click", function () { zoomBy(0.8); });
     document.getElementById("fit").addEventListener("click", fit);
     window.explorerGraph = cy;
+    window.explorerReady = { nodes: cy.nodes().length, edges: cy.edges().length,
+                             ms: Math.round(performance.now() - t0),
+                             sinceNavigation: Math.round(performance.now()), layout: "distance" };
     container.setAttribute("data-ready", "true");
     if (params.get("focus") === "graph") container.focus();
   }).catch(function (err) { said.textContent = String(err.message); });
