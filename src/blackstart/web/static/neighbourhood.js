@@ -6,11 +6,11 @@
   "use strict";
   const B = window.Blackstart;
   const container = document.getElementById("graph");
-  const source = document.getElementById("view-data");
+
   const said = document.getElementById("focused");
-  if (!container || !source || !B) return;
+  if (!container || !container.hasAttribute("data-view") || !B) return;
   const t0 = performance.now();
-  const data = JSON.parse(source.textContent);
+  const data = JSON.parse(container.getAttribute("data-view"));
   const READABLE = 0.8; // below this zoom the 12 px labels fall under 10 px
   const MAX_FIT = 1.3; // a small view is not blown up beyond this
   const params = new URLSearchParams(location.search);
