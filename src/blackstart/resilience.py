@@ -197,9 +197,12 @@ def findings(model: Model, *, top: int = 10) -> dict[str, Any]:
         else:
             also = ""
         safety = f" ({g['patient_safety']} of them patient-safety)" if g["patient_safety"] else ""
+        partial = g["partial"]
+        some = f" Also down at some places only: {', '.join(partial)}." if partial else ""
         g["summary"] = (
             f"If {kind} {name} ({kinds[lead]}) fails, {_counted(g['by_tier'])} go down{safety}."
             + also
+            + some
         )
     rows.sort(
         key=lambda g: (*(-g["by_tier"][t] for t in TIERS), -len(g["functions_down"]), g["lead"])
