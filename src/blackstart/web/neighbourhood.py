@@ -23,6 +23,7 @@ from collections import deque
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from blackstart.errors import UsageError
 from blackstart.web.explorer import ViewGraph, check_node
@@ -42,12 +43,13 @@ ROWS = range(6, 41)
 NO_SITE = ""
 
 
-def _adjacency(vg: ViewGraph, forward: bool) -> list[list[int]]:
-    out: list[list[int]] = [[] for _ in range(vg.n)]
+def _adjacency(vg: ViewGraph, forward: bool) -> tuple[npt.NDArray[np.int64], list[int]]:
+    """Compressed rows: the neighbours of ``u`` are ``targets[ptr[u]:ptr[u + 1]]``
+    (sorting in NumPy, so a view costs the ball it visits, not a Python pass per edge)."""
     a, b = (vg.src, vg.dst) if forward else (vg.dst, vg.src)
-    for s, d in zip(a.tolist(), b.tolist(), strict=True):
-        out[s].append(d)
-    return out
+    order = np.argsort(a, kind="stable")
+    ptr = np.searchsorted(a[order], np.arange(vg.n + 1)).tolist()
+    return b[order], ptr
 
 
 def distances(vg: ViewGraph, v: int, *, depth: int | None, direction: Direction) -> dict[int, int]:
@@ -56,7 +58,7 @@ def distances(vg: ViewGraph, v: int, *, depth: int | None, direction: Direction)
     out = {v: 0}
     sides = {"upstream": (True,), "downstream": (False,), "both": (True, False)}[direction]
     for forward in sides:
-        adj = _adjacency(vg, forward)
+        targets, ptr = _adjacency(vg, forward)
         sign = 1 if forward else -1
         seen = {v}
         queue = deque([(v, 0)])
@@ -64,7 +66,7 @@ def distances(vg: ViewGraph, v: int, *, depth: int | None, direction: Direction)
             u, d = queue.popleft()
             if depth is not None and d >= depth:
                 continue
-            for w in adj[u]:
+            for w in targets[ptr[u] : ptr[u + 1]].tolist():
                 if w not in seen:
                     seen.add(w)
                     out.setdefault(w, sign * (d + 1))
