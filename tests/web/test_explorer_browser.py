@@ -119,3 +119,15 @@ def test_keyboard_reaches_a_node_and_opens_it(screen: Page, server: str) -> None
     screen.wait_for_url(lambda url: "node=" in url and right.replace(":", "%3A") in url)
     screen.wait_for_selector("#graph[data-ready=true]")
     assert screen.inner_text("#selected") == right
+
+
+def test_whole_graph_keeps_legend_and_zoom(screen: Page, server: str) -> None:
+    screen.goto(server + "/explorer?view=all")
+    screen.wait_for_selector("#graph[data-ready=true]")
+    assert screen.evaluate("window.explorerGraph.nodes().length") > 200
+    assert "any of" in screen.locator(".graph-legend").inner_text()
+    start = screen.evaluate("window.explorerGraph.zoom()")
+    screen.click("#zoom-in")
+    assert screen.evaluate("window.explorerGraph.zoom()") == pytest.approx(start * 1.25)
+    screen.click("#fit")
+    assert screen.evaluate("window.explorerGraph.zoom()") == pytest.approx(start, rel=0.05)

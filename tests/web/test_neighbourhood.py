@@ -161,9 +161,7 @@ def test_served_json_and_html_equal_the_oracle(
         page = client.get("/explorer", params={"node": ref, "depth": depth, "direction": direction})
         assert page.status_code == 200
         assert _served_listing(page.text) == set(expected) - {ref}
-        embedded = re.search(
-            r"data-view='([^']*)'", page.text, re.S
-        )
+        embedded = re.search(r"data-view='([^']*)'", page.text, re.S)
         assert embedded and json.loads(embedded.group(1))["center"] == ref
     fid = next(iter(model.functions))
     cone = client.get("/explorer", params={"node": f"function:{fid}", "view": "cone"})
@@ -176,7 +174,7 @@ def test_served_json_and_html_equal_the_oracle(
 
 def test_default_view_search_and_errors(client: httpx.Client) -> None:
     page = client.get("/explorer")
-    assert page.status_code == 200 and 'data-view=' in page.text
+    assert page.status_code == 200 and "data-view=" in page.text
     # the example's first vital function, two hops both ways
     assert "<strong>function:emergency-admissions</strong> and what lies within 2 hops" in page.text
     found = client.get("/explorer", params={"q": "lis-ap"})

@@ -124,7 +124,6 @@ def explorer_page(
         try:
             hits = search(vg, q)
         except UsageError as exc:
-            hits = []
             error = {"error": exc.message, "suggestion": exc.suggestion}
         if hits:
             node = hits[0]["id"]
@@ -135,6 +134,8 @@ def explorer_page(
             }
             status = 404
     data = None
+    if vg.n == 0:
+        view = "all"  # nothing to centre on
     if view != "all":
         center = node or default_node(vg)
         try:
