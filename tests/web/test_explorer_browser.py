@@ -131,3 +131,15 @@ def test_whole_graph_keeps_legend_and_zoom(screen: Page, server: str) -> None:
     assert screen.evaluate("window.explorerGraph.zoom()") == pytest.approx(start * 1.25)
     screen.click("#fit")
     assert screen.evaluate("window.explorerGraph.zoom()") == pytest.approx(start, rel=0.05)
+
+
+def test_view_menu_switches_to_the_cone_and_back(screen: Page, server: str) -> None:
+    _ready(screen, server + "/explorer?node=component:lis-app&depth=1")
+    assert not screen.is_disabled("#depth")
+    screen.select_option("#view", "cone")
+    assert screen.is_disabled("#depth") and screen.is_disabled("#direction")
+    screen.click("#explorer-view button[type=submit]")
+    screen.wait_for_selector("#graph[data-ready=true]")
+    assert "view=cone" in screen.url and "Dependency cone of" in screen.inner_text("#caption")
+    screen.select_option("#view", "neighbourhood")
+    assert not screen.is_disabled("#depth")

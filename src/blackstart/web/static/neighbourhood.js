@@ -126,6 +126,15 @@
     if (params.get("focus") === "graph") container.focus();
   }).catch(function (err) { said.textContent = String(err.message); });
 
+  // depth and direction apply to a neighbourhood only
+  const viewSel = document.getElementById("view");
+  function syncControls() {
+    const off = viewSel.value !== "neighbourhood";
+    document.getElementById("depth").disabled = off;
+    document.getElementById("direction").disabled = off;
+  }
+  if (viewSel) { viewSel.addEventListener("change", syncControls); syncControls(); }
+
   document.addEventListener("keydown", function (evt) {
     const t = evt.target;
     const typing = t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA");
