@@ -128,18 +128,24 @@ def bench_explorer(tmp: Path, with_dagre: bool) -> list[dict[str, Any]]:
     out = []
     with served(example_path(), tmp / "ex.db") as (client, _):
         base = str(client.base_url).rstrip("/")
-        out.append({"view": "example, dagre", **first_paint(base, "", 300)})
+        out.append({"view": "example, whole graph, dagre", **first_paint(base, "?view=all", 300)})
+        out.append({"view": "example, default (neighbourhood)", **first_paint(base, "", 300)})
     with served(tmp / "m2000", tmp / "m2000.db") as (client, _):
         base = str(client.base_url).rstrip("/")
-        out.append({"view": "2,000 nodes, layered", **first_paint(base, "?collapse=none", 300)})
         out.append(
-            {"view": "2,000 nodes, collapsed by site", **first_paint(base, "?collapse=site", 300)}
+            {"view": "2,000 nodes, layered", **first_paint(base, "?view=all&collapse=none", 300)}
+        )
+        out.append(
+            {
+                "view": "2,000 nodes, collapsed by site",
+                **first_paint(base, "?view=all&collapse=site", 300),
+            }
         )
         if with_dagre:
             out.append(
                 {
                     "view": "2,000 nodes, dagre",
-                    **first_paint(base, "?collapse=none&layout=dagre", 1800),
+                    **first_paint(base, "?view=all&collapse=none&layout=dagre", 1800),
                 }
             )
     return out

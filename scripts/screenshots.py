@@ -40,11 +40,12 @@ def _graph(selector: str) -> Callable[[Page], None]:
     return lambda page: page.wait_for_selector(f"{selector}[data-ready=true]", timeout=WAIT_MS)
 
 
-def _explorer(page: Page) -> None:
-    _graph("#graph")(page)
-    page.wait_for_selector("#selected", timeout=WAIT_MS)
-    page.click("#cone")
-    page.wait_for_timeout(300)
+def _what_if_typed(page: Page) -> None:
+    _graph("#whatif-graph")(page)
+    page.fill("#pick", "lis")
+    page.keyboard.press("Enter")
+    page.fill("#pick", "colo-")
+    page.wait_for_timeout(200)
 
 
 def _scroll(selector: str, before: Callable[[Page], None] | None = None) -> Callable[[Page], None]:
@@ -59,11 +60,13 @@ def _scroll(selector: str, before: Callable[[Page], None] | None = None) -> Call
 
 SHOTS: list[tuple[str, str, Callable[[Page], None] | None]] = [
     ("overview", "/", None),
-    ("explorer", "/explorer?node=function:lab-results", _explorer),
+    ("explorer", "/explorer?node=function:lab-results", _graph("#graph")),
+    ("explorer-cone", "/explorer?node=function:lab-results&view=cone", _graph("#graph")),
+    ("what-if-picker", "/what-if", _what_if_typed),
     (
         "what-if",
         "/what-if?fail=site:colo-paris&duration=6h&start=2024-08-03T14:30",
-        _scroll("details.pick-graph", _graph("#whatif-graph")),
+        _graph("#whatif-graph"),
     ),
     (
         "what-if-forecast",

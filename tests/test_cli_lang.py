@@ -32,7 +32,12 @@ COMMANDS: dict[str, list[str]] = {
 FRENCH_HEADINGS = {
     "impact": ["Fonctions arrêtées", "Composants arrêtés", "chaîne : ", "Sites arrêtés"],
     "spof": ["points uniques de défaillance", "paires redondantes"],
-    "plan": ["Plan de reprise", "Planning (", "Retour si chaque étape prend sa durée habituelle", "jamais arrêtée"],
+    "plan": [
+        "Plan de reprise",
+        "Planning (",
+        "Retour si chaque étape prend sa durée habituelle",
+        "jamais arrêtée",
+    ],
     "forecast": ["Prévision", "Retour avant (P50 / P80 / P95)", "DMIA✗ : probabilité"],
     "explain": ["Chemin critique", "après la panne", "attente : d'une personne"],
 }

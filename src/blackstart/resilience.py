@@ -19,6 +19,7 @@ __all__ = [
     "availability",
     "concentration",
     "cutsets",
+    "findings",
     "importance_of",
     "load_tree",
     "probabilities",
@@ -126,6 +127,90 @@ def concentration(model: Model) -> dict[str, Any]:
         "sites": rank(sites),
         "owners": rank(owner_rows),
         "jurisdictions": rank(jurisdiction_rows),
+        "provenance": api.provenance(model, {}),
+    }
+
+
+CAUSE_RANK = {"provider": 0, "site": 1, "component": 2}
+
+
+def _counted(by_tier: dict[str, int]) -> str:
+    """``{"vital": 3, "care": 10, "administrative": 0}`` → ``3 vital and 10 care functions``."""
+    parts = [f"{n} {t}" for t, n in by_tier.items() if n]
+    if not parts:
+        return "no function"
+    words = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return words + (" function" if sum(by_tier.values()) == 1 else " functions")
+
+
+def findings(model: Model, *, top: int = 10) -> dict[str, Any]:
+    """What takes down the most vital, then care, then administrative functions when it
+    fails alone: every provider, site and component, failed one at a time.
+
+    Causes that take down exactly the same functions are one finding (a colocation
+    provider, its site and the site's power feed are usually one), led by the broadest
+    (provider, then site, then component). Findings are ranked by functions lost per
+    tier, most vital first (then care, then administrative, then in all); each carries
+    a sentence in plain words. With places of delivery a function counts as lost when it
+    is down everywhere; those down at some places only are ``partial``. Cost: one impact
+    propagation per element, O(elements × (nodes + edges)).
+    """
+    from blackstart import api
+    from blackstart.model.compile import compile_model
+    from blackstart.model.schema import TIERS
+
+    graph = compile_model(model)
+    kinds = {
+        **{f"provider:{p}": str(v.kind) for p, v in model.providers.items()},
+        **{f"site:{s}": str(v.kind) for s, v in model.sites.items()},
+        **{f"component:{c}": str(v.kind) for c, v in model.components.items()},
+    }
+    groups: dict[tuple[str, ...], dict[str, Any]] = {}
+    for ref in kinds:
+        report = api.impact(model, fail=[ref], graph=graph)
+        whole = sorted(f.id for f in report.functions_down if not f.partial)
+        if not whole:
+            continue
+        g = groups.get(tuple(whole))
+        if g is None:
+            tiers = {f.id: str(f.tier) for f in report.functions_down}
+            g = groups[tuple(whole)] = {
+                "causes": [],
+                "by_tier": {t: sum(1 for f in whole if tiers[f] == t) for t in TIERS},
+                "patient_safety": sum(1 for f in whole if model.functions[f].patient_safety),
+                "functions_down": whole,
+                "partial": sorted(f.id for f in report.functions_down if f.partial),
+            }
+        g["causes"].append(ref)
+    rows = list(groups.values())
+    for g in rows:
+        g["causes"].sort(key=lambda r: (CAUSE_RANK[r.partition(":")[0]], r))
+        lead = g["causes"][0]
+        kind, _, name = lead.partition(":")
+        g["lead"] = lead
+        g["title"] = f"{kind} {name} ({kinds[lead]})"
+        others = [f"{r.partition(':')[0]} {r.partition(':')[2]}" for r in g["causes"][1:]]
+        if len(others) > 3:
+            also = f" So does any one of {len(others)} other elements, listed below."
+        elif others:
+            also = " So does " + " or ".join(others) + "."
+        else:
+            also = ""
+        safety = f" ({g['patient_safety']} of them patient-safety)" if g["patient_safety"] else ""
+        partial = g["partial"]
+        some = f" Also down at some places only: {', '.join(partial)}." if partial else ""
+        g["summary"] = (
+            f"If {kind} {name} ({kinds[lead]}) fails, {_counted(g['by_tier'])} go down{safety}."
+            + also
+            + some
+        )
+    rows.sort(
+        key=lambda g: (*(-g["by_tier"][t] for t in TIERS), -len(g["functions_down"]), g["lead"])
+    )
+    return {
+        "findings": rows[:top],
+        "causes_with_impact": sum(len(g["causes"]) for g in rows),
+        "findings_total": len(rows),
         "provenance": api.provenance(model, {}),
     }
 

@@ -42,7 +42,9 @@ def _serious(page: Any) -> list[str]:
           const r = await axe.run(document,
             {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']}});
           return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
-            .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+            .map(v => v.id + ': ' + v.nodes.slice(0, 6)
+              .map(n => n.target.join(' ') + ' ' + (n.any[0] ? n.any[0].message : ''))
+              .join(' | '));
         }"""
     )
     return list(result)

@@ -75,7 +75,7 @@ def test_page_errors_are_caught(page: Page, server: str, watch: Watch) -> None:
 
 
 def test_explorer_search_details_and_cone(page: Page, server: str, watch: Watch) -> None:
-    page.goto(server + "/explorer")
+    page.goto(server + "/explorer?view=all")
     page.wait_for_selector("#graph[data-ready=true]")
     assert page.evaluate("window.explorerGraph.nodes().length") == 274
     page.fill("#q", "lis-ap")
@@ -104,7 +104,7 @@ def client_cone(server: str, node: str) -> list[str]:
 
 
 def test_explorer_collapses_and_expands(page: Page, server: str, watch: Watch) -> None:
-    page.goto(server + "/explorer?collapse=site")
+    page.goto(server + "/explorer?view=all&collapse=site")
     page.wait_for_selector("#graph[data-ready=true]")
     ids = page.evaluate("window.explorerGraph.nodes().map(n => n.id())")
     assert "group:site:colo-paris" in ids and "component:lis-app" not in ids

@@ -95,6 +95,10 @@ class Dashboard:
         """Single points of failure (computed once: the model does not change)."""
         return self._cached("spof", lambda: resilience.spof(self.model))
 
+    def findings(self) -> dict[str, Any]:
+        """What takes down the most vital and care functions alone, ranked (computed once)."""
+        return self._cached("findings", lambda: resilience.findings(self.model))
+
     def concentration(self) -> dict[str, Any]:
         """Provider, site, owner and jurisdiction concentration (computed once)."""
         return self._cached("concentration", lambda: resilience.concentration(self.model))

@@ -2,8 +2,9 @@
 JavaScript). Each renders the payload of its JSON twin: ``/`` ↔ ``/api/overview``,
 ``/what-if`` ↔ ``/api/what-if`` and ``/api/what-if/forecast``, ``/plan`` ↔ ``/api/plan``,
 ``/api/forecast`` and ``/api/explain`` (charts drawn as SVG on the server),
-``/resilience`` ↔ ``/api/spof`` and ``/api/concentration``. The explorer and ``/docs``
-live in :mod:`blackstart.web.explorer_routes` and :mod:`blackstart.web.docs`."""
+``/resilience`` ↔ ``/api/findings``, ``/api/spof`` and ``/api/concentration``. The
+explorer and ``/docs`` live in :mod:`blackstart.web.explorer_routes` and
+:mod:`blackstart.web.docs`."""
 
 from __future__ import annotations
 
@@ -186,6 +187,7 @@ def resilience_page(request: Request, dash: Dash) -> Response:
         request,
         "resilience.html",
         nav="resilience",
+        findings=dash.findings(),
         spof=dash.spof(),
         concentration=dash.concentration(),
     )

@@ -119,6 +119,13 @@ def spof(dash: Dash) -> Payload:
     return dash.spof()
 
 
+@router.get("/findings", summary="Single failures ranked by vital, care, administrative loss")
+def findings(dash: Dash) -> Payload:
+    """Every provider, site and component failed alone; those that take down the same
+    functions are one finding; ranked by functions lost per tier, most vital first."""
+    return dash.findings()
+
+
 @router.get("/concentration", summary="Provider, site, owner and jurisdiction concentration")
 def concentration(dash: Dash) -> Payload:
     return dash.concentration()

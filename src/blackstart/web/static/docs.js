@@ -5,7 +5,15 @@ window.addEventListener("load", function () {
     url: "/openapi.json",
     dom_id: "#swagger-ui",
     validatorUrl: null,
-    deepLinking: true,
+    // no anchors inside the operations' buttons (nested controls fail WCAG 4.1.2)
+    deepLinking: false,
     tryItOutEnabled: false,
   });
+});
+// the skip link: Swagger UI listens to the address's fragment, so move focus by hand
+document.addEventListener("click", function (evt) {
+  if (evt.target.classList && evt.target.classList.contains("skip-link")) {
+    evt.preventDefault();
+    document.getElementById("content").focus();
+  }
 });

@@ -136,6 +136,14 @@
   document.getElementById("clear").addEventListener("click", function () {
     if (cy) B.highlight(cy, null); hits.replaceChildren();
   });
+  function zoomBy(f) {
+    if (!cy) return;
+    cy.zoom({ level: cy.zoom() * f,
+              renderedPosition: { x: container.clientWidth / 2, y: container.clientHeight / 2 } });
+  }
+  document.getElementById("zoom-in").addEventListener("click", function () { zoomBy(1.25); });
+  document.getElementById("zoom-out").addEventListener("click", function () { zoomBy(0.8); });
+  document.getElementById("fit").addEventListener("click", function () { if (cy) cy.fit(undefined, 10); });
   const initial = new URLSearchParams(location.search);
   if (initial.get("collapse")) collapse.value = initial.get("collapse");
   if (initial.get("layout")) layout.value = initial.get("layout");

@@ -3,6 +3,15 @@
 // failed is black and what went down is red.
 (function () {
   "use strict";
+  // after a run, the result is what the person wants: bring it into view, move focus
+  // to it and say it (the form posts to /what-if#result, which scrolls without script)
+  const result = document.getElementById("result");
+  if (result) {
+    result.scrollIntoView({ block: "start" });
+    result.focus({ preventScroll: true });
+    const live = document.getElementById("result-live");
+    if (live) live.textContent = live.getAttribute("data-text");
+  }
   const B = window.Blackstart;
   const container = document.getElementById("whatif-graph");
   const status = document.getElementById("graph-status");
