@@ -279,3 +279,13 @@ def test_concurrent_appends_keep_one_chain_on_postgresql(postgres_url: str) -> N
     verdict = store.verify_audit()
     assert verdict.ok and verdict.entries == 80, verdict
     store.store.close()
+
+
+@pytest.mark.parametrize(
+    "password", ["woofwoof1111111", "!!woofwoofwoofwoof!!", "1111woofwoof2222"]
+)
+def test_a_listed_word_that_is_itself_a_repetition_is_refused_when_padded(password: str) -> None:
+    """Found by hypothesis: "woofwoof" is on the list, "woof" is not; the check once
+    reduced the padded text to its unit "woof" and let it through."""
+    assert "woofwoof" in blocklist() and "woof" not in blocklist()
+    assert password_problem(password) is not None

@@ -72,10 +72,15 @@ def normalise_password(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
+def _unpadded(text: str) -> str:
+    """The text without padding digits and symbols around it."""
+    core = _PAD.match(text)
+    return core.group(1) if core else text
+
+
 def _core(text: str) -> str:
     """The text without padding digits and symbols, and its repeated unit once."""
-    core = _PAD.match(text)
-    s = core.group(1) if core else text
+    s = _unpadded(text)
     for size in range(1, len(s) // 2 + 1):
         if len(s) % size == 0 and s[:size] * (len(s) // size) == s:
             return s[:size]
@@ -96,7 +101,12 @@ def password_problem(password: str, *, name: str = "") -> str | None:
         return "the password repeats three characters or fewer"
     words = blocklist()
     squeezed = "".join(folded.split())
-    candidates = {folded, squeezed, _core(folded), _core(squeezed)}
+    # a listed word may itself be a repetition ("woofwoof"): check the unpadded text and
+    # every whole repetition of its unit, not only the unit
+    candidates = {folded, squeezed, _unpadded(folded), _unpadded(squeezed)}
+    for text in (folded, squeezed):
+        unit, whole = _core(text), _unpadded(text)
+        candidates |= {unit * k for k in range(1, len(whole) // max(len(unit), 1) + 1)}
     if any(c in words for c in candidates):
         return "the password is on the list of common or breached passwords"
     context = [w for w in (*CONTEXT_WORDS, normalise_name(name).casefold()) if len(w) >= 3]
