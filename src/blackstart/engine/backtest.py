@@ -175,7 +175,8 @@ class KnownPace(PacePosterior):
         dims = 1 + len(problem.team_names) + len(ACTIONS) + 1
         mask = (problem.task_action == ACTIONS.index("restore")).astype(np.int8)
         return cls(np.zeros((1, dims)), np.ones(1), team_col, action_col,
-                   problem.team_names, evidence, 1.0, mask, np.asarray(task_pace, np.float64))  # fmt: skip
+                   problem.team_names, evidence, 1.0, mask,
+                   factor=np.asarray(task_pace, np.float64))  # fmt: skip
 
     def task_factor(self, rows: I64) -> F64:
         out: F64 = np.tile(self.factor, (len(rows), 1))

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import log_ndtr, ndtr
 
+from blackstart.engine.callin import CallInEvidence, call_in_evidence
 from blackstart.engine.durations import Z90, _inverse
 from blackstart.engine.schedule import (
     ACTIONS,
@@ -64,6 +65,8 @@ class Evidence:
     """Restore steps whose need is known: the restart was seen to fail or to succeed."""
     failed: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, np.bool_))
     """Per entry of ``restore``: whether the restart failed (the restore ran)."""
+    call_in: CallInEvidence | None = None
+    """Arrivals of on-call teams (:mod:`blackstart.engine.callin`)."""
 
     def __len__(self) -> int:
         return len(self.task)
@@ -114,7 +117,8 @@ def evidence_of(
         ]
     ).astype(np.float64)
     restore, failed = _restart_outcomes(problem, end, start)
-    return Evidence(tasks.astype(np.int64), kinds, minutes, restore, failed)
+    arrivals = call_in_evidence(problem, as_of, end, start)
+    return Evidence(tasks.astype(np.int64), kinds, minutes, restore, failed, arrivals)
 
 
 def _restart_outcomes(

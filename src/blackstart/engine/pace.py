@@ -50,6 +50,7 @@ import numpy.typing as npt
 from scipy.special import expit, gammaln, log_expit
 from scipy.stats import t as student_t
 
+from blackstart.engine.callin import CallInPosterior, learn_call_in
 from blackstart.engine.durations import Z90
 from blackstart.engine.evidence import (
     AT_LEAST,
@@ -193,6 +194,8 @@ class PacePosterior:
     """Effective sample size of the final population (Kong 1992)."""
     restore_mask: npt.NDArray[np.int8]
     """1 for restore steps (their need follows the restart-failure odds)."""
+    call_in: CallInPosterior | None = None
+    """The call-in factor learnt from the arrivals seen (``None``: none seen)."""
 
     def task_log_pace(self, rows: I64) -> F64:
         """``(len(rows), tasks)`` log-pace of every task for the samples ``rows``."""
@@ -271,6 +274,7 @@ class PacePosterior:
                 "restarts_succeeded": int((~self.evidence.failed).sum()),
             },
             "effective_samples": round(self.ess, 1),
+            **({"call_in": self.call_in.summary()} if self.call_in is not None else {}),
         }
 
 
@@ -314,6 +318,7 @@ def learn_pace(
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x9ACE]))
     mask = (problem.task_action == RESTORE).astype(np.int8)
     pri = _Prior(mean, sd, df, lim)
+    arrivals = None if evidence.call_in is None else learn_call_in(problem, evidence.call_in)
 
     def log_lik(th: F64) -> F64:
         out = np.zeros(len(th))
@@ -333,8 +338,9 @@ def learn_pace(
     if evidence.size() == 0 or not active.any():
         w = np.full(samples, 1.0 / samples)
         return PacePosterior(
-            theta, w, team_col, action_col, problem.team_names, evidence, float(samples), mask
-        )
+            theta, w, team_col, action_col, problem.team_names, evidence, float(samples), mask,
+            arrivals,
+        )  # fmt: skip
     logw = log_lik(theta)
     w = _normalise(logw)
     if 1.0 / float(np.sum(w * w)) < TARGET_ESS * samples:  # sample around the Laplace fit
@@ -350,7 +356,9 @@ def learn_pace(
         theta, logw = np.concatenate(thetas), np.concatenate(logws)
     w = _normalise(logw)
     ess = 1.0 / float(np.sum(w * w))
-    return PacePosterior(theta, w, team_col, action_col, problem.team_names, evidence, ess, mask)
+    return PacePosterior(
+        theta, w, team_col, action_col, problem.team_names, evidence, ess, mask, arrivals
+    )
 
 
 def _normalise(logw: F64) -> F64:

@@ -79,6 +79,9 @@ class RecoveryProblem:
     handover: I64 | None = None
     """Per team, minutes of handover when a step is continued by the next shift
     (``None``: :data:`HANDOVER` for every team)."""
+    call_in: I64 | None = None
+    """Per team, the model's minutes for its on-call people to arrive after the alert
+    (``None``: unknown; the calendar ``capacity`` already leaves them out until then)."""
 
     def handover_minutes(self) -> I64:
         """Per team handover minutes (one entry at least)."""

@@ -330,6 +330,7 @@ def build_problem(
         handover=np.array(
             [round(model.teams[t].handover / 60) for t in teams] or [HANDOVER], np.int64
         ),
+        call_in=np.array([_minutes(model.teams[t].call_in) for t in teams] or [0], np.int64),
     )
     return problem, warnings + staffing_warnings(problem)
 
