@@ -143,8 +143,8 @@ class CallInPosterior:
     def factor_summary(self) -> dict[str, float]:
         """Posterior mean, median and 80 % / 95 % central intervals of ``κ``."""
         cw = np.cumsum(self.weights)
-        qs = [float(np.exp(self.grid[min(np.searchsorted(cw, q), len(cw) - 1)]))
-              for q in (0.025, 0.1, 0.5, 0.9, 0.975)]  # fmt: skip
+        at = np.minimum(np.searchsorted(cw, [0.025, 0.1, 0.5, 0.9, 0.975]), len(cw) - 1)
+        qs = np.exp(self.grid[at]).tolist()
         return {
             "mean": float(self.weights @ np.exp(self.grid)),
             "median": qs[2],

@@ -149,9 +149,8 @@ def forecast(
         chunks = sample_rows(problem, rng, BLOCK, stop=hi - lo, rows=rows, elapsed=elapsed,
                              pace=factor)  # fmt: skip
         for a, z, durations in chunks:
-            kw = {"fixed_start": fixed_start, "fixed_end": done_end, "not_before": prog.as_of}
             if arrive is None or pace is None or pace.call_in is None:
-                out, ok = run_many(problem, durations, watch, **kw)  # type: ignore[arg-type]
+                out, ok = _schedule(problem, durations, watch, fixed_start, done_end, prog.as_of)
             else:  # one staff calendar per arrival draw
                 out = np.zeros((z - a, len(watch)), np.int64)
                 ok = np.ones(z - a, np.bool_)
@@ -159,8 +158,9 @@ def forecast(
                 for s in np.unique(stratum).tolist():
                     sel = np.flatnonzero(stratum == s)
                     cap = capacity_with(problem, pace.call_in.call_in, arrive[s])
-                    out[sel], ok[sel] = run_many(
-                        replace(problem, capacity=cap), durations[sel], watch, **kw  # type: ignore[arg-type]
+                    moved = replace(problem, capacity=cap)
+                    out[sel], ok[sel] = _schedule(
+                        moved, durations[sel], watch, fixed_start, done_end, prog.as_of
                     )
             del durations
             back[lo + a : lo + z] = out
@@ -168,6 +168,19 @@ def forecast(
         if on_progress is not None:
             on_progress(hi, runs)
     return ForecastResult(np.asarray(watch, np.int64), back, fits, seed, runs, pace)
+
+
+def _schedule(
+    problem: RecoveryProblem,
+    durations: I64,
+    watch: I64,
+    fixed_start: I64,
+    fixed_end: I64,
+    as_of: int,
+) -> tuple[I64, npt.NDArray[np.bool_]]:
+    return run_many(
+        problem, durations, watch, fixed_start=fixed_start, fixed_end=fixed_end, not_before=as_of
+    )
 
 
 def _factor(

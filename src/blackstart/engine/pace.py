@@ -10,12 +10,19 @@ seen to fail or succeed.
 
 Model. A task ``k`` of team ``j`` and action ``a`` really lasts ``Y_k = π_k · D_k``, where
 ``D_k`` is the model's duration distribution and ``π_k = exp(g + t_j + s_a)`` a pace
-factor: ``g`` overall, ``t_j`` per team, ``s_a`` per action (boot, restart, …).
-Independent normal priors on the log-pace, ``g ~ N(log m, σ_g²)``, ``t_j ~ N(0, σ_t²)``,
-``s_a ~ N(0, σ_s²)``, make each factor lognormal and the task pace lognormal with
-``σ² = σ_g² + σ_t² + σ_s²``: the hierarchical (random-effects) lognormal of Gelman et
-al., *Bayesian Data Analysis*, 3rd ed., 2013, ch. 5, with the group scales fixed by the
-model's ``forecast:`` section rather than learnt.
+factor: ``g`` overall, ``t_j`` per team, ``s_a`` per action (boot, restart, …), the
+partial pooling of a random-effects model (a team's pace is the overall one times its
+own deviation; Gelman et al., *Bayesian Data Analysis*, 3rd ed., 2013, ch. 5), with the
+group scales fixed by the model's ``forecast:`` section rather than learnt. The priors
+on the log-pace are Student-t (``g = log m + σ_g T``, ``t_j = σ_t T``, ``s_a = σ_s T``,
+:data:`~blackstart.engine.sampling.TAIL_DF` degrees of freedom, scaled so each factor's
+90th percentile is the one given, truncated at ×:data:`~blackstart.engine.sampling.BOUND`):
+a narrow core, so an exact model pays little before evidence, and heavy tails, so that
+when the evidence conflicts with the prior (a team three times slower) the posterior
+follows the evidence instead of splitting the difference (O'Hagan, "On outlier rejection
+phenomena in Bayes inference", JRSS B 41, 1979; O'Hagan & Pericchi, "Bayesian
+heavy-tailed models and conflict resolution: a review", Braz. J. Probab. Stat. 26, 2012).
+``tail_df = inf`` gives the lognormal prior.
 
 Likelihood (Klein & Moeschberger, *Survival Analysis*, 2nd ed., 2003, §3.5): a task done
 with a known start and end contributes the density of ``Y``, ``f_D(y/π)/π``; a task
@@ -31,24 +38,24 @@ around the model's median (σ = :data:`BROAD_SIGMA`): a contamination model (Box
 "A Bayesian approach to some outlier problems", Biometrika 55, 1968), so that one wild
 observation cannot dominate the posterior.
 
-Posterior. Adaptive importance sampling (population Monte Carlo, Cappé, Guillin, Marin &
-Robert, J. Comp. Graph. Stat. 13, 2004): the first population is drawn from the prior and
-weighted by the likelihood; each next one from a defensive mixture (Hesterberg,
-Technometrics 37, 1995) of the prior and a normal fitted to the weighted population,
-weighted by prior × likelihood / proposal; it stops when the effective sample size
-(Kong 1992) is a good share of the population. Cost: O(iterations × samples ×
-observations) density evaluations, vectorised.
+Posterior. Importance sampling (:mod:`blackstart.engine.sampling`): a first population
+from the prior weighted by the likelihood; when its effective sample size (Kong 1992) is
+small, batches from a defensive mixture (Hesterberg, Technometrics 37, 1995) of the prior
+and a multivariate Student-t around the Laplace fit (Geweke, Econometrica 57, 1989) at the
+mode (grid sweep, then BFGS), pooled until the effective sample size is a quarter of a
+batch. Cost: O(batches × samples × observations) density evaluations, vectorised.
+
+Call-in delays are learnt beside the pace (:mod:`blackstart.engine.callin`) and carried in
+the posterior for the forecast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import expit, gammaln, log_expit
-from scipy.stats import t as student_t
+from scipy.special import expit, log_expit
 
 from blackstart.engine.callin import CallInPosterior, learn_call_in
 from blackstart.engine.durations import Z90
@@ -62,6 +69,13 @@ from blackstart.engine.evidence import (
     evidence_of,
     log_likelihood,
     worked_minutes,
+)
+from blackstart.engine.sampling import (
+    TruncatedT,
+    laplace_fit,
+    normalise,
+    propose,
+    t_ppf,
 )
 from blackstart.engine.schedule import ACTIONS, RecoveryProblem
 
@@ -85,15 +99,6 @@ effective sample size reaches :data:`TARGET_ESS` of one batch."""
 TARGET_ESS = 0.25
 """Stop once the effective sample size reaches this share of the population."""
 TAIL_DF = 3.0
-PROPOSAL_DF = 5.0
-"""Degrees of freedom of the multivariate Student-t proposals (Geweke 1989: heavier tails
-than the posterior's keep the importance weights bounded)."""
-PROPOSAL_SCALE = 1.2
-"""Inflation of the fitted covariance in the proposals (a factor ``a`` costs about
-``(a²/(2a−1))^(d/2)`` in effective sample size on a ``d``-dimensional normal: 2 would
-leave a tenth of the samples in 17 dimensions, 1.3 about two thirds)."""
-GRID = 24
-"""Grid points per dimension of the mode search's coordinate sweep."""
 """Degrees of freedom of the Student-t prior on each log-pace (``inf``: normal)."""
 BOUND = 10.0
 """The prior is truncated where a factor strays more than this many times from its median
@@ -139,24 +144,6 @@ class PacePrior:
             float(np.log(self.team_p90) / z),
             float(np.log(self.action_p90) / z),
         )
-
-
-def t_ppf(q: float | F64, df: float | F64) -> F64:
-    """Student-t quantile (the normal's for ``df = inf``)."""
-    out: F64 = np.asarray(student_t.ppf(q, df), np.float64)
-    return out
-
-
-def t_logpdf(z: F64, df: F64) -> F64:
-    """Log-density of the standard Student-t with ``df`` degrees of freedom, per column
-    (``inf``: the standard normal), written out to spare scipy's per-call overhead."""
-    finite = np.isfinite(df)
-    nu = np.where(finite, df, 1.0)
-    const = gammaln((nu + 1) / 2) - gammaln(nu / 2) - 0.5 * np.log(nu * np.pi)
-    heavy = const - (nu + 1) / 2 * np.log1p(z * z / nu)
-    normal = -0.5 * z * z - 0.5 * np.log(2 * np.pi)
-    out: F64 = np.where(finite, heavy, normal)
-    return out
 
 
 def design(problem: RecoveryProblem) -> tuple[I64, I64]:
@@ -317,7 +304,7 @@ def learn_pace(
     active = sd > 0
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x9ACE]))
     mask = (problem.task_action == RESTORE).astype(np.int8)
-    pri = _Prior(mean, sd, df, lim)
+    pri = TruncatedT(mean, sd, df, lim)
     arrivals = None if evidence.call_in is None else learn_call_in(problem, evidence.call_in)
 
     def log_lik(th: F64) -> F64:
@@ -342,208 +329,20 @@ def learn_pace(
             arrivals,
         )  # fmt: skip
     logw = log_lik(theta)
-    w = _normalise(logw)
+    w = normalise(logw)
     if 1.0 / float(np.sum(w * w)) < TARGET_ESS * samples:  # sample around the Laplace fit
-        m, cov = _laplace(mean, sd, lim, pri.variance(), active, pri.smooth_logpdf, log_lik)
+        m, cov = laplace_fit(mean, sd, lim, pri.variance(), active, pri.smooth_logpdf, log_lik)
         thetas, logws = [], []
         for _ in range(ROUNDS):  # more draws from one proposal: the weights pool as they are
-            th, lw = _propose(m, cov, pri, rng, samples, log_lik)
+            th, lw = propose(m, cov, pri, rng, samples, log_lik)
             thetas.append(th)
             logws.append(lw)
-            w = _normalise(np.concatenate(logws))
+            w = normalise(np.concatenate(logws))
             if 1.0 / float(np.sum(w * w)) >= TARGET_ESS * samples:
                 break
         theta, logw = np.concatenate(thetas), np.concatenate(logws)
-    w = _normalise(logw)
+    w = normalise(logw)
     ess = 1.0 / float(np.sum(w * w))
     return PacePosterior(
         theta, w, team_col, action_col, problem.team_names, evidence, ess, mask, arrivals
     )
-
-
-def _normalise(logw: F64) -> F64:
-    w = np.exp(logw - logw.max())
-    out: F64 = w / w.sum()
-    return out
-
-
-def _sweep(x: F64, lim: F64, log_post: Callable[[F64], F64], sweeps: int = 2) -> F64:
-    """Coordinate ascent of ``log_post`` on a grid of :data:`GRID` points per dimension
-    spanning ``x ± lim`` (``±3`` where unbounded): a start for the local optimiser that
-    cannot be trapped in the prior's mode when the data sit far from it (a Student-t
-    prior and a team three times slower make the posterior bimodal along that team)."""
-    x = x.copy()
-    span = np.where(np.isfinite(lim), lim, 3.0)
-    centre = x.copy()
-    offsets = np.linspace(-1.0, 1.0, GRID)
-    for _ in range(sweeps):
-        for i in range(len(x)):
-            pts = np.tile(x, (GRID + 1, 1))
-            pts[:GRID, i] = centre[i] + offsets * span[i]
-            f = log_post(pts)
-            x[i] = pts[int(np.argmax(np.where(np.isfinite(f), f, -np.inf))), i]
-    return x
-
-
-def _laplace(
-    mean: F64,
-    sd: F64,
-    lim: F64,
-    prior_var: F64,
-    active: npt.NDArray[np.bool_],
-    log_prior: Callable[[F64], F64],
-    log_lik: Callable[[F64], F64],
-) -> tuple[F64, F64]:
-    """Mode of the log-posterior over the active dimensions and a covariance around it:
-    the Laplace approximation, used as the first proposal (Geweke, Econometrica 57,
-    1989). The optimiser (BFGS) starts from a grid sweep (:func:`_sweep`). The
-    precision is the likelihood's curvature (central differences) plus the prior's
-    *variance*'s inverse, not the prior's curvature at the mode: a Student-t is four
-    times as curved at its centre as its variance says, and a proposal that narrow
-    starves the dimensions the evidence says little about."""
-    from scipy.optimize import minimize
-
-    ia = np.flatnonzero(active)
-
-    def full(x: F64) -> F64:
-        th = np.tile(mean, (x.shape[0], 1))
-        th[:, ia] = x
-        return th
-
-    def neg_batch(x: F64) -> F64:
-        th = full(x)
-        out: F64 = -(log_prior(th) + log_lik(th))
-        return out
-
-    def neg(x: F64) -> tuple[float, F64]:  # value and forward-difference gradient, batched
-        f = neg_batch(np.vstack([x[None, :], x[None, :] + np.eye(len(x)) * 1e-6]))
-        return float(f[0]), (f[1:] - f[0]) / 1e-6
-
-    x = _sweep(mean[ia], lim[ia], lambda z: -neg_batch(z))
-    res = minimize(neg, x, jac=True, method="BFGS", options={"gtol": 1e-4})
-    x0 = np.asarray(res.x, np.float64)
-    n = len(ia)
-    h = 1e-3
-    eye = np.eye(n) * h
-    pts = [x0]
-    pairs = [(i, j) for i in range(n) for j in range(i, n)]
-    for i, j in pairs:
-        pts += [
-            x0 + eye[i] + eye[j],
-            x0 + eye[i] - eye[j],
-            x0 - eye[i] + eye[j],
-            x0 - eye[i] - eye[j],
-        ]
-    f = -log_lik(full(np.array(pts)))  # the likelihood's curvature; the prior's is added
-    hess = np.zeros((n, n))
-    for q, (i, j) in enumerate(pairs):
-        a, b, c, d = f[1 + 4 * q : 5 + 4 * q]
-        hess[i, j] = hess[j, i] = (a - b - c + d) / (4 * h * h)
-    hess += np.diag(1.0 / prior_var[ia])
-    cov: F64
-    try:
-        cov = np.asarray(np.linalg.inv(hess), np.float64)
-        np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError:
-        cov = np.diag(sd[ia] ** 2).astype(np.float64)
-    return x0, cov
-
-
-def _propose(
-    m: F64,
-    cov: F64,
-    pri: _Prior,
-    rng: np.random.Generator,
-    samples: int,
-    log_lik: Callable[[F64], F64],
-) -> tuple[F64, F64]:
-    """Draw from a defensive mixture (Hesterberg 1995) of the prior (10 %) and a
-    multivariate Student-t centred at ``m`` with scale :data:`PROPOSAL_SCALE` ``· cov``
-    (:data:`PROPOSAL_DF` degrees of freedom), and weight by prior × likelihood / mixture
-    density (deterministic-mixture weights)."""
-    ia = np.flatnonzero(pri.active)
-    d = len(ia)
-    nu = PROPOSAL_DF
-    cov = cov * PROPOSAL_SCALE + np.diag((pri.sd[ia] * 1e-3) ** 2)
-    chol = np.linalg.cholesky(cov)
-    n_prior = max(1, samples // 10)
-    new = np.tile(pri.mean, (samples, 1))
-    new[:n_prior] = pri.draw(rng, n_prior)
-    z = rng.standard_normal((samples - n_prior, d))
-    scale = (
-        np.sqrt(nu / rng.chisquare(nu, samples - n_prior))
-        if np.isfinite(nu)
-        else np.ones(samples - n_prior)
-    )
-    new[n_prior:, ia] = m + (z @ chol.T) * scale[:, None]
-    lp = pri.logpdf(new)
-    sol = np.linalg.solve(chol, (new[:, ia] - m).T)
-    q = (sol * sol).sum(axis=0)
-    if np.isfinite(nu):
-        lq_fit = (
-            gammaln((nu + d) / 2)
-            - gammaln(nu / 2)
-            - 0.5 * d * np.log(nu * np.pi)
-            - np.log(np.diag(chol)).sum()
-            - (nu + d) / 2 * np.log1p(q / nu)
-        )
-    else:
-        lq_fit = -0.5 * q - np.log(np.diag(chol)).sum() - 0.5 * d * np.log(2 * np.pi)
-    lq = np.logaddexp(np.log(0.1) + lp, np.log(0.9) + lq_fit)
-    with np.errstate(invalid="ignore"):
-        logw = np.where(np.isfinite(lp), lp + log_lik(new) - lq, -np.inf)
-    return new, logw
-
-
-@dataclass(frozen=True, eq=False)
-class _Prior:
-    """Independent Student-t priors on the log-pace vector (normal where ``df`` is
-    infinite), each truncated to ``mean ± lim``; dimensions of zero spread are fixed."""
-
-    mean: F64
-    sd: F64
-    df: F64
-    lim: F64
-
-    @property
-    def active(self) -> npt.NDArray[np.bool_]:
-        out: npt.NDArray[np.bool_] = self.sd > 0
-        return out
-
-    def _mass(self) -> tuple[F64, F64, F64]:
-        a = self.active
-        zl = self.lim[a] / self.sd[a]
-        lo = np.asarray(student_t.cdf(-zl, self.df[a]), np.float64)
-        return zl, lo, 1.0 - 2.0 * lo
-
-    def variance(self) -> F64:
-        """Each dimension's variance (``ν/(ν−2)·scale²``, capped by the truncation)."""
-        nu = np.where(np.isfinite(self.df) & (self.df > 2), self.df, 3.0)
-        var = np.where(np.isfinite(self.df), nu / (nu - 2), 1.0) * self.sd**2
-        out: F64 = np.minimum(var, self.lim**2 / 3) + 1e-12
-        return out
-
-    def draw(self, rng: np.random.Generator, n: int) -> F64:
-        """``n`` draws by inversion of the truncated CDFs."""
-        a = self.active
-        _, lo, mass = self._mass()
-        u = lo + rng.random((n, int(a.sum()))) * mass
-        out: F64 = np.tile(self.mean, (n, 1))
-        out[:, a] += t_ppf(u, self.df[a]) * self.sd[a]
-        return out
-
-    def smooth_logpdf(self, th: F64) -> F64:
-        """Log-density without the truncation (smooth, for the Laplace fit)."""
-        a = self.active
-        z = (th[:, a] - self.mean[a]) / self.sd[a]
-        out: F64 = (t_logpdf(z, self.df[a]) - np.log(self.sd[a])).sum(axis=1)
-        return out
-
-    def logpdf(self, th: F64) -> F64:
-        """Normalised log-density of the truncated prior (``-inf`` outside)."""
-        a = self.active
-        zl, _, mass = self._mass()
-        z = (th[:, a] - self.mean[a]) / self.sd[a]
-        inside = (np.abs(z) <= zl).all(axis=1)
-        out: F64 = np.where(inside, self.smooth_logpdf(th) - np.log(mass).sum(), -np.inf)
-        return out
