@@ -77,6 +77,11 @@ def test_a_progress_shows_arrivals() -> None:
     ev = call_in_evidence(p, 200, done, started)
     assert (0, AT_MOST, 130.0) in zip(ev.team.tolist(), ev.kind.tolist(), ev.minutes.tolist(),
                                       strict=True)  # fmt: skip
+    started[idx["app-a/restart"]] = -1  # only marked done, at 170: there by then
+    done[idx["app-a/restart"]] = 170
+    ev = call_in_evidence(p, 200, done, started)
+    assert (0, AT_MOST, 170.0) in zip(ev.team.tolist(), ev.kind.tolist(), ev.minutes.tolist(),
+                                      strict=True)  # fmt: skip
 
 
 def test_exact_arrivals_give_the_conjugate_posterior() -> None:

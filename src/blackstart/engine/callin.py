@@ -19,7 +19,8 @@ people from ``c_j``):
 
 - a team's first step started at ``a`` although it was ready earlier (the previous step
   of its component was done before ``a``): the team arrived at ``a`` (exact);
-- a team's first step started at ``a``, readiness unknown: it arrived by ``a`` (at most);
+- a team's first step started at ``a``, readiness unknown, or a step of the team done at
+  ``a`` with its start unknown: it arrived by ``a`` (at most);
 - no step of the team started by ``as_of`` although one was ready before: it has not
   arrived yet (at least ``as_of``).
 
@@ -106,12 +107,15 @@ def call_in_evidence(
     for j in np.flatnonzero(c > 0).tolist():
         mine = np.flatnonzero(team == j)
         began = mine[started[mine] >= 0]
-        if len(began):
-            first = began[np.argmin(started[began])]
-            a = int(started[first])
+        ended = mine[(done_end[mine] >= 0) & (started[mine] < 0)]
+        if len(began) or len(ended):
+            first = began[np.argmin(started[began])] if len(began) else -1
+            a = int(started[first]) if first >= 0 else as_of
+            if len(ended):  # a step done, start unknown: the team was there by its end
+                a = min(a, int(done_end[ended].min()))
             if a <= 0:
                 continue
-            waited = 0 <= prev_end[first] < a
+            waited = first >= 0 and a == started[first] and 0 <= prev_end[first] < a
             rows.append((j, EXACT if waited else AT_MOST, float(a)))
             continue
         ready = (prev_end[mine] >= 0) & (prev_end[mine] < as_of) & (done_end[mine] < 0)
