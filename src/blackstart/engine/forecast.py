@@ -146,6 +146,9 @@ def forecast(
                 np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b, CALL_IN_KEY))),
                 STRATA,
             )
+            arrive[arrive <= prog.as_of] = -1  # arrived before now: nothing of theirs moves
+            if (arrive < 0).all():
+                arrive = None
         chunks = sample_rows(problem, rng, BLOCK, stop=hi - lo, rows=rows, elapsed=elapsed,
                              pace=factor)  # fmt: skip
         for a, z, durations in chunks:
