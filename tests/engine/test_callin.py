@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from blackstart import planning
@@ -164,3 +166,26 @@ def test_a_team_not_arrived_moves_the_forecast() -> None:
     assert np.median(plain) == 230  # starts at 200, 30 min
     assert np.median(learnt) > np.median(pace_only) + 15
     assert (learnt > pace_only).all()  # same pace draws, each run's arrival after 200
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([EXACT, AT_LEAST, AT_MOST]), st.floats(5.0, 2000.0)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_later_arrivals_never_lower_the_call_in_factor(rows: list[tuple[int, float]]) -> None:
+    """For any arrivals, seeing each one later (the same kinds) cannot lower the posterior
+    mean of ``log κ`` (every likelihood term has a monotone likelihood ratio in it), and
+    the weights are a distribution."""
+    p = planning.context(load_data(weekend_model()), "s").problem
+    team = np.array([i % 2 for i in range(len(rows))], np.int64)
+    kind = np.array([r[0] for r in rows], np.int8)
+    minutes = np.array([r[1] for r in rows], np.float64)
+    a = learn_call_in(p, CallInEvidence(team, kind, minutes))
+    b = learn_call_in(p, CallInEvidence(team, kind, minutes * 1.5))
+    assert a is not None and b is not None
+    assert float(a.weights.sum()) == pytest.approx(1.0)
+    assert float(b.weights @ b.grid) >= float(a.weights @ a.grid) - 1e-9
