@@ -30,6 +30,7 @@ from blackstart.engine.durations import Z90, _inverse
 from blackstart.engine.schedule import (
     ACTIONS,
     DIST_FIXED,
+    DIST_LOGNORMAL,
     DIST_TRIANGULAR,
     DIST_UNIFORM,
     RecoveryProblem,
@@ -51,6 +52,8 @@ FIXED_SIGMA = 0.2
 """Log-scale spread read around a fixed duration in the likelihood."""
 MIN_SIGMA = 0.05
 """Least log-scale spread read in the likelihood (a range of almost no width)."""
+LOG_MOMENT_POINTS = 256
+"""Quantiles over which a range's or a triangle's log-moments are taken."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,14 +184,28 @@ def _model_median(problem: RecoveryProblem) -> F64:
 def surrogate(problem: RecoveryProblem) -> tuple[F64, F64]:
     """Per task, the median and log-scale spread of the lognormal read in the likelihood:
     the model's own for a lognormal; for a range or a triangle, the lognormal with the
-    same median and 90th percentile; for a fixed duration, :data:`FIXED_SIGMA`."""
+    same mean and standard deviation of ``log D`` (by the midpoint rule on
+    :data:`LOG_MOMENT_POINTS` quantiles); for a fixed duration, :data:`FIXED_SIGMA`.
+
+    Matching the log-moments, not the median and 90th percentile, keeps the learnt pace
+    unbiased: for exact lengths the posterior of the log-pace centres on
+    ``mean(log y) − E[log D]``, and a uniform range is skewed to the left on the log
+    scale (``1h..3h``: ``E[log D] = log 1.91 h``, its median 2 h), which read with the
+    median made a true ×3 look like ×2.87."""
     k = problem.n_tasks
     kind, par = problem.dist_kind, problem.dist_params
-    med = np.maximum(_inverse(kind, par, np.full(k, 0.5)), 1e-9)
-    p90 = _inverse(kind, par, np.full(k, 0.9))
-    sigma = np.log(np.maximum(p90, med) / med) / Z90
+    u = (np.arange(LOG_MOMENT_POINTS) + 0.5) / LOG_MOMENT_POINTS
+    q = _inverse(kind, par, np.broadcast_to(u[:, None], (LOG_MOMENT_POINTS, k)).copy())
+    logq = np.log(np.maximum(q, 1e-3))
+    med = np.exp(logq.mean(axis=0))
+    sigma = logq.std(axis=0)
+    logn = kind == DIST_LOGNORMAL  # exact for the lognormal: its own median and spread
+    lmed = np.maximum(par[:, 0], 1e-9)
+    med = np.where(logn, lmed, med)
+    sigma = np.where(logn, np.log(np.maximum(par[:, 1], lmed) / lmed) / Z90, sigma)
     sigma = np.where(kind == DIST_FIXED, FIXED_SIGMA, np.maximum(sigma, MIN_SIGMA))
-    return med, sigma
+    med = np.where(kind == DIST_FIXED, np.maximum(par[:, 0], 1e-9), med)
+    return np.maximum(med, 1e-9), sigma
 
 
 def log_likelihood(

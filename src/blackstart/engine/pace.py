@@ -30,7 +30,7 @@ running for ``e`` minutes contributes the survival ``S_D(e/π)`` (right-censored
 lasted *at least* ``e``); a task done ``u`` minutes after the previous step of its
 component, start unknown, contributes ``F_D(u/π)`` (left-censored: *at most* ``u``).
 In the likelihood every duration is read as a lognormal (:func:`surrogate`: the model's
-own, or the one with the same median and 90th percentile for a range or a triangle, a
+own, or the one with the same log-mean and log-spread for a range or a triangle, a
 spread of :data:`FIXED_SIGMA` around a fixed duration), so the log-likelihood is smooth
 in the log-pace and, for exact observations, the posterior is the normal–normal conjugate
 one (BDA §2.5). Each term is a mixture ``(1-ε)·model + ε·broad`` with a broad lognormal
