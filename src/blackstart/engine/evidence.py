@@ -181,7 +181,7 @@ def _model_median(problem: RecoveryProblem) -> F64:
 # --------------------------------------------------------------------------- likelihood
 
 
-def surrogate(problem: RecoveryProblem) -> tuple[F64, F64]:
+def surrogate(problem: RecoveryProblem, tasks: I64 | None = None) -> tuple[F64, F64]:
     """Per task, the median and log-scale spread of the lognormal read in the likelihood:
     the model's own for a lognormal; for a range or a triangle, the lognormal with the
     same mean and standard deviation of ``log D`` (by the midpoint rule on
@@ -191,9 +191,10 @@ def surrogate(problem: RecoveryProblem) -> tuple[F64, F64]:
     unbiased: for exact lengths the posterior of the log-pace centres on
     ``mean(log y) − E[log D]``, and a uniform range is skewed to the left on the log
     scale (``1h..3h``: ``E[log D] = log 1.91 h``, its median 2 h), which read with the
-    median made a true ×3 look like ×2.87."""
-    k = problem.n_tasks
-    kind, par = problem.dist_kind, problem.dist_params
+    median made a true ×3 look like ×2.87. ``tasks``: only those (default: all)."""
+    sel = np.arange(problem.n_tasks) if tasks is None else np.asarray(tasks, np.int64)
+    k = len(sel)
+    kind, par = problem.dist_kind[sel], problem.dist_params[sel]
     u = (np.arange(LOG_MOMENT_POINTS) + 0.5) / LOG_MOMENT_POINTS
     q = _inverse(kind, par, np.broadcast_to(u[:, None], (LOG_MOMENT_POINTS, k)).copy())
     logq = np.log(np.maximum(q, 1e-3))
@@ -214,14 +215,15 @@ def log_likelihood(
     log_pace: F64,
     *,
     contamination: float = CONTAMINATION,
+    shape: tuple[F64, F64] | None = None,
 ) -> F64:
     """Per row of ``log_pace`` (``(samples, observations)``: each observed task's
-    log-pace), the log-likelihood of the evidence."""
+    log-pace), the log-likelihood of the evidence. ``shape``: the observed steps'
+    :func:`surrogate`, when the caller evaluates many times (computed otherwise)."""
     if len(evidence) == 0:
         return np.zeros(log_pace.shape[0])
     t = evidence.task
-    med_all, sigma_all = surrogate(problem)
-    med, sigma = med_all[t], sigma_all[t]
+    med, sigma = surrogate(problem, t) if shape is None else shape
     logx = np.log(np.maximum(evidence.minutes, 1e-9))[None, :] - log_pace
     z = (logx - np.log(med)) / sigma
     bz = (logx - np.log(med)) / BROAD_SIGMA

@@ -68,6 +68,7 @@ from blackstart.engine.evidence import (
     Evidence,
     evidence_of,
     log_likelihood,
+    surrogate,
     worked_minutes,
 )
 from blackstart.engine.sampling import (
@@ -306,6 +307,7 @@ def learn_pace(
     mask = (problem.task_action == RESTORE).astype(np.int8)
     pri = TruncatedT(mean, sd, df, lim)
     arrivals = None if evidence.call_in is None else learn_call_in(problem, evidence.call_in)
+    shape = surrogate(problem, evidence.task)  # the observed steps' lognormal, read once
 
     def log_lik(th: F64) -> F64:
         out = np.zeros(len(th))
@@ -318,7 +320,7 @@ def learn_pace(
         lp = th[:, :1] + th[:, action_col[evidence.task]]
         tc = team_col[evidence.task]
         lp = lp + np.where(tc[None, :] < 0, 0.0, th[:, np.maximum(tc, 0)])
-        out += log_likelihood(problem, evidence, lp, contamination=contamination)
+        out += log_likelihood(problem, evidence, lp, contamination=contamination, shape=shape)
         return out
 
     theta = pri.draw(rng, samples)
