@@ -48,10 +48,13 @@ def run_backtest(
     every: str = "6h",
     runs: int = 300,
     seed: int = 0,
+    known_pace: bool = False,
 ) -> dict[str, Any]:
     """Score the forecast's bands on ``truths`` simulated incidents whose work runs
     ``pace`` times (and ``team_pace[team]`` times for a team) as long as the model says,
-    re-forecast every ``every`` from the true progress; with and without learning."""
+    re-forecast every ``every`` from the true progress; with and without learning.
+    ``known_pace`` adds ``known_pace``: the scores of a forecaster told the true pace,
+    the reference a learning forecaster can at best reach."""
     if pace <= 0:
         raise UsageError("--pace must be positive", suggestion="e.g. --pace 2 for twice as slow")
     if truths < 1 or runs < 10:
@@ -82,7 +85,10 @@ def run_backtest(
     names = [*TIERS, "everything"]
     prior = pace_prior(model)
     out: dict[str, Any] = {}
-    for learn in (True, False):
+    modes = [("learning", True, False), ("no_learning", False, False)]
+    if known_pace:
+        modes.append(("known_pace", False, True))
+    for key, learn, known in modes:
         t = time.perf_counter()
         rec = backtest(
             ctx.problem,
@@ -95,9 +101,11 @@ def run_backtest(
             seed=seed,
             learn=learn,
             prior=prior,
+            known_pace=known,
         )
-        ctx.timings["learn" if learn else "no_learn"] = time.perf_counter() - t
-        key = "learning" if learn else "no_learning"
+        ctx.timings[{"learning": "learn", "no_learning": "no_learn"}.get(key, key)] = (
+            time.perf_counter() - t
+        )
         out[key] = {name: score(rec, rec.group == g) for g, name in enumerate(names)}
         out[key]["all_tiers"] = score(rec, rec.group < len(TIERS))
     return {

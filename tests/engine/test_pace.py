@@ -61,7 +61,7 @@ def test_posterior_matches_the_normal_normal_conjugate() -> None:
     rng = np.random.default_rng(5)
     y = 60.0 * np.exp(np.log(1.7) + SIGMA * rng.standard_normal(len(tasks)))
     ev = Evidence(tasks, np.full(len(tasks), EXACT, np.int8), y)
-    prior = PacePrior(median=1.2, p90=1.8, team_p90=1.0, action_p90=1.0)
+    prior = PacePrior(median=1.2, p90=1.8, team_p90=1.0, action_p90=1.0, tail_df=np.inf)
     post = learn_pace(ctx.problem, ev, prior, seed=3, samples=20_000, contamination=0.0)
     tau = np.log(1.8 / 1.2) / 1.2815515655446004
     prec = 1 / tau**2 + len(y) / SIGMA**2
@@ -90,6 +90,7 @@ def test_no_evidence_gives_the_prior() -> None:
     ev = evidence_of(ctx.problem, 0, None, None)
     assert len(ev) == 0
     post = learn_pace(ctx.problem, ev, PacePrior(median=1.0, p90=1.5), seed=0, samples=20_000)
+    # the prior's quantiles: a Student-t on the log scale with this median and p90
     s = post.factor_summary(post.theta[:, 0])
     assert s["median"] == pytest.approx(1.0, abs=0.02)
     assert s["p90"] == pytest.approx(1.5, rel=0.03)
@@ -145,7 +146,7 @@ def test_forecast_section_is_validated() -> None:
         load_data(data)
     assert any(p.suggestion and "p90" in p.suggestion for p in exc.value.problems)
     ok = load_data(chain_model(2, median=1.1, p90=2.0))
-    assert planning.pace_prior(ok) == PacePrior(1.1, 2.0, 1.3, 1.2)
+    assert planning.pace_prior(ok) == PacePrior(1.1, 2.0, 1.15, 1.1)
     schema = api.json_schema()
     spec = schema["$defs"]["PacePriorSpec"]["properties"]
     assert set(spec) == {"median", "p90", "team_p90", "action_p90"}

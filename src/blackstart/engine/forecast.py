@@ -24,11 +24,12 @@ model's as written.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
+from blackstart.engine.callin import capacity_with
 from blackstart.engine.durations import BYTES_PER_SAMPLE, sample_rows
 from blackstart.engine.pace import PacePosterior, worked_minutes
 from blackstart.engine.schedule import RecoveryProblem, run_many
@@ -43,6 +44,11 @@ QUANTILES = (0.5, 0.8, 0.95)
 
 PACE_KEY = 0x9ACE
 """Second element of the spawn key of a block's pace draws."""
+CALL_IN_KEY = 0xCA11
+"""Second element of the spawn key of a block's call-in arrival draws."""
+STRATA = 16
+"""Arrival draws per block when call-ins are learnt: run ``r`` of a block takes draw
+``r mod STRATA`` (each draw is a staff calendar, scheduled for its runs together)."""
 
 I64 = npt.NDArray[np.int64]
 
@@ -134,23 +140,50 @@ def forecast(
                 hi - lo,
             )
             factor = _factor(pace, pick, problem.task_prob)
+        arrive = None
+        if pace is not None and pace.call_in is not None and pace.call_in.pending.any():
+            arrive = pace.call_in.arrivals(
+                np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b, CALL_IN_KEY))),
+                STRATA,
+            )
+            arrive[arrive <= prog.as_of] = -1  # arrived before now: nothing of theirs moves
+            if (arrive < 0).all():
+                arrive = None
         chunks = sample_rows(problem, rng, BLOCK, stop=hi - lo, rows=rows, elapsed=elapsed,
                              pace=factor)  # fmt: skip
         for a, z, durations in chunks:
-            out, ok = run_many(
-                problem,
-                durations,
-                watch,
-                fixed_start=fixed_start,
-                fixed_end=done_end,
-                not_before=prog.as_of,
-            )
+            if arrive is None or pace is None or pace.call_in is None:
+                out, ok = _schedule(problem, durations, watch, fixed_start, done_end, prog.as_of)
+            else:  # one staff calendar per arrival draw
+                out = np.zeros((z - a, len(watch)), np.int64)
+                ok = np.ones(z - a, np.bool_)
+                stratum = (a + np.arange(z - a)) % STRATA
+                for s in np.unique(stratum).tolist():
+                    sel = np.flatnonzero(stratum == s)
+                    cap = capacity_with(problem, pace.call_in.call_in, arrive[s])
+                    moved = replace(problem, capacity=cap)
+                    out[sel], ok[sel] = _schedule(
+                        moved, durations[sel], watch, fixed_start, done_end, prog.as_of
+                    )
             del durations
             back[lo + a : lo + z] = out
             fits[lo + a : lo + z] = ok
         if on_progress is not None:
             on_progress(hi, runs)
     return ForecastResult(np.asarray(watch, np.int64), back, fits, seed, runs, pace)
+
+
+def _schedule(
+    problem: RecoveryProblem,
+    durations: I64,
+    watch: I64,
+    fixed_start: I64,
+    fixed_end: I64,
+    as_of: int,
+) -> tuple[I64, npt.NDArray[np.bool_]]:
+    return run_many(
+        problem, durations, watch, fixed_start=fixed_start, fixed_end=fixed_end, not_before=as_of
+    )
 
 
 def _factor(

@@ -10,12 +10,19 @@ seen to fail or succeed.
 
 Model. A task ``k`` of team ``j`` and action ``a`` really lasts ``Y_k = π_k · D_k``, where
 ``D_k`` is the model's duration distribution and ``π_k = exp(g + t_j + s_a)`` a pace
-factor: ``g`` overall, ``t_j`` per team, ``s_a`` per action (boot, restart, …).
-Independent normal priors on the log-pace, ``g ~ N(log m, σ_g²)``, ``t_j ~ N(0, σ_t²)``,
-``s_a ~ N(0, σ_s²)``, make each factor lognormal and the task pace lognormal with
-``σ² = σ_g² + σ_t² + σ_s²``: the hierarchical (random-effects) lognormal of Gelman et
-al., *Bayesian Data Analysis*, 3rd ed., 2013, ch. 5, with the group scales fixed by the
-model's ``forecast:`` section rather than learnt.
+factor: ``g`` overall, ``t_j`` per team, ``s_a`` per action (boot, restart, …), the
+partial pooling of a random-effects model (a team's pace is the overall one times its
+own deviation; Gelman et al., *Bayesian Data Analysis*, 3rd ed., 2013, ch. 5), with the
+group scales fixed by the model's ``forecast:`` section rather than learnt. The priors
+on the log-pace are Student-t (``g = log m + σ_g T``, ``t_j = σ_t T``, ``s_a = σ_s T``,
+:data:`~blackstart.engine.sampling.TAIL_DF` degrees of freedom, scaled so each factor's
+90th percentile is the one given, truncated at ×:data:`~blackstart.engine.sampling.BOUND`):
+a narrow core, so an exact model pays little before evidence, and heavy tails, so that
+when the evidence conflicts with the prior (a team three times slower) the posterior
+follows the evidence instead of splitting the difference (O'Hagan, "On outlier rejection
+phenomena in Bayes inference", JRSS B 41, 1979; O'Hagan & Pericchi, "Bayesian
+heavy-tailed models and conflict resolution: a review", Braz. J. Probab. Stat. 26, 2012).
+``tail_df = inf`` gives the lognormal prior.
 
 Likelihood (Klein & Moeschberger, *Survival Analysis*, 2nd ed., 2003, §3.5): a task done
 with a known start and end contributes the density of ``Y``, ``f_D(y/π)/π``; a task
@@ -23,7 +30,7 @@ running for ``e`` minutes contributes the survival ``S_D(e/π)`` (right-censored
 lasted *at least* ``e``); a task done ``u`` minutes after the previous step of its
 component, start unknown, contributes ``F_D(u/π)`` (left-censored: *at most* ``u``).
 In the likelihood every duration is read as a lognormal (:func:`surrogate`: the model's
-own, or the one with the same median and 90th percentile for a range or a triangle, a
+own, or the one with the same log-mean and log-spread for a range or a triangle, a
 spread of :data:`FIXED_SIGMA` around a fixed duration), so the log-likelihood is smooth
 in the log-pace and, for exact observations, the posterior is the normal–normal conjugate
 one (BDA §2.5). Each term is a mixture ``(1-ε)·model + ε·broad`` with a broad lognormal
@@ -31,24 +38,26 @@ around the model's median (σ = :data:`BROAD_SIGMA`): a contamination model (Box
 "A Bayesian approach to some outlier problems", Biometrika 55, 1968), so that one wild
 observation cannot dominate the posterior.
 
-Posterior. Adaptive importance sampling (population Monte Carlo, Cappé, Guillin, Marin &
-Robert, J. Comp. Graph. Stat. 13, 2004): the first population is drawn from the prior and
-weighted by the likelihood; each next one from a defensive mixture (Hesterberg,
-Technometrics 37, 1995) of the prior and a normal fitted to the weighted population,
-weighted by prior × likelihood / proposal; it stops when the effective sample size
-(Kong 1992) is a good share of the population. Cost: O(iterations × samples ×
-observations) density evaluations, vectorised.
+Posterior. Importance sampling (:mod:`blackstart.engine.sampling`): a first population
+from the prior weighted by the likelihood; when its effective sample size (Kong 1992) is
+small, batches from a defensive mixture (Hesterberg, Technometrics 37, 1995) of the prior
+and a multivariate Student-t around the Laplace fit (Geweke, Econometrica 57, 1989) at the
+mode (grid sweep, then BFGS), pooled until the effective sample size is a quarter of a
+batch. Cost: O(batches × samples × observations) density evaluations, vectorised.
+
+Call-in delays are learnt beside the pace (:mod:`blackstart.engine.callin`) and carried in
+the posterior for the forecast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from scipy.special import expit, log_expit
 
+from blackstart.engine.callin import CallInPosterior, learn_call_in
 from blackstart.engine.durations import Z90
 from blackstart.engine.evidence import (
     AT_LEAST,
@@ -59,7 +68,15 @@ from blackstart.engine.evidence import (
     Evidence,
     evidence_of,
     log_likelihood,
+    surrogate,
     worked_minutes,
+)
+from blackstart.engine.sampling import (
+    TruncatedT,
+    laplace_fit,
+    normalise,
+    propose,
+    t_ppf,
 )
 from blackstart.engine.schedule import ACTIONS, RecoveryProblem
 
@@ -77,29 +94,40 @@ I64 = npt.NDArray[np.int64]
 
 SAMPLES = 1024
 """Posterior samples (importance-sampling population)."""
-ITERATIONS = 3
-"""Most adaptive rounds after the prior round."""
+ROUNDS = 8
+"""Most batches of :data:`SAMPLES` drawn around the Laplace fit, pooled until the
+effective sample size reaches :data:`TARGET_ESS` of one batch."""
 TARGET_ESS = 0.25
 """Stop once the effective sample size reaches this share of the population."""
+TAIL_DF = 3.0
+"""Degrees of freedom of the Student-t prior on each log-pace (``inf``: normal)."""
+BOUND = 10.0
+"""The prior is truncated where a factor strays more than this many times from its median
+(a pace beyond ×10 is outside what the forecast's horizon can show anyway)."""
 
 
 @dataclass(frozen=True)
 class PacePrior:
-    """The prior on the pace factors, each lognormal given its median and 90th percentile.
+    """The prior on the pace factors given their median and 90th percentile.
 
     ``median``/``p90``: the overall factor (1 and 1 mean "the model is exact"); ``team_p90``
     and ``action_p90``: how far one team's or one action's pace strays from the overall
-    (median 1)."""
+    (median 1). Each log-factor is a Student-t with ``tail_df`` degrees of freedom scaled
+    to that 90th percentile (``inf``: normal, the lognormal prior), truncated where the
+    factor strays more than ``bound`` times from its median."""
 
     median: float = 1.0
-    p90: float = 1.5
-    team_p90: float = 1.3
-    action_p90: float = 1.2
+    p90: float = 1.2
+    team_p90: float = 1.15
+    action_p90: float = 1.1
     fail_odds_p90: float = 2.0
     """90th percentile of the factor on the odds of a restart failing (median 1)."""
+    tail_df: float = TAIL_DF
+    bound: float = BOUND
 
     def scales(self) -> tuple[float, float, float]:
-        """Log-scale standard deviations ``(σ_g, σ_t, σ_s)``."""
+        """Log-scale spreads ``(σ_g, σ_t, σ_s)``: the standard deviations for a normal
+        prior, the scales of the Student-t otherwise."""
         for name, p in (
             ("p90", self.p90 / self.median),
             ("team_p90", self.team_p90),
@@ -109,10 +137,13 @@ class PacePrior:
                 raise ValueError(f"pace prior {name} must be at least the median, got {p}")
         if self.median <= 0:
             raise ValueError(f"pace prior median must be positive, got {self.median}")
+        if not self.tail_df > 0 or not self.bound > 1:
+            raise ValueError("pace prior tail_df must be positive and bound above 1")
+        z = t_ppf(0.9, self.tail_df)
         return (
-            float(np.log(self.p90 / self.median) / Z90),
-            float(np.log(self.team_p90) / Z90),
-            float(np.log(self.action_p90) / Z90),
+            float(np.log(self.p90 / self.median) / z),
+            float(np.log(self.team_p90) / z),
+            float(np.log(self.action_p90) / z),
         )
 
 
@@ -151,6 +182,8 @@ class PacePosterior:
     """Effective sample size of the final population (Kong 1992)."""
     restore_mask: npt.NDArray[np.int8]
     """1 for restore steps (their need follows the restart-failure odds)."""
+    call_in: CallInPosterior | None = None
+    """The call-in factor learnt from the arrivals seen (``None``: none seen)."""
 
     def task_log_pace(self, rows: I64) -> F64:
         """``(len(rows), tasks)`` log-pace of every task for the samples ``rows``."""
@@ -229,6 +262,7 @@ class PacePosterior:
                 "restarts_succeeded": int((~self.evidence.failed).sum()),
             },
             "effective_samples": round(self.ess, 1),
+            **({"call_in": self.call_in.summary()} if self.call_in is not None else {}),
         }
 
 
@@ -264,20 +298,16 @@ def learn_pace(
     mean = np.zeros(dims)
     mean[0] = np.log(prior.median)
     sd = np.concatenate([[sg], np.full(n_teams, st), np.full(len(ACTIONS), ss), [sr]])
+    df = np.concatenate([np.full(dims - 1, prior.tail_df), [np.inf]])
+    lim = np.concatenate([np.full(dims - 1, np.log(prior.bound)), [np.inf]])
     base = np.clip(problem.task_prob[evidence.restore], 1e-9, 1 - 1e-9)
     logit0 = np.log(base) - np.log1p(-base)
     active = sd > 0
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x9ACE]))
     mask = (problem.task_action == RESTORE).astype(np.int8)
-
-    def prior_draw(n: int) -> F64:
-        out: F64 = mean + rng.standard_normal((n, dims)) * sd
-        return out
-
-    def log_prior(th: F64) -> F64:
-        z = (th[:, active] - mean[active]) / sd[active]
-        out: F64 = -0.5 * (z * z).sum(axis=1)
-        return out
+    pri = TruncatedT(mean, sd, df, lim)
+    arrivals = None if evidence.call_in is None else learn_call_in(problem, evidence.call_in)
+    shape = surrogate(problem, evidence.task)  # the observed steps' lognormal, read once
 
     def log_lik(th: F64) -> F64:
         out = np.zeros(len(th))
@@ -290,134 +320,31 @@ def learn_pace(
         lp = th[:, :1] + th[:, action_col[evidence.task]]
         tc = team_col[evidence.task]
         lp = lp + np.where(tc[None, :] < 0, 0.0, th[:, np.maximum(tc, 0)])
-        out += log_likelihood(problem, evidence, lp, contamination=contamination)
+        out += log_likelihood(problem, evidence, lp, contamination=contamination, shape=shape)
         return out
 
-    theta = prior_draw(samples)
+    theta = pri.draw(rng, samples)
     if evidence.size() == 0 or not active.any():
         w = np.full(samples, 1.0 / samples)
         return PacePosterior(
-            theta, w, team_col, action_col, problem.team_names, evidence, float(samples), mask
-        )
+            theta, w, team_col, action_col, problem.team_names, evidence, float(samples), mask,
+            arrivals,
+        )  # fmt: skip
     logw = log_lik(theta)
-    w = _normalise(logw)
-    if 1.0 / float(np.sum(w * w)) < TARGET_ESS * samples:  # start from the Laplace fit
-        m, cov = _laplace(mean, sd, active, log_prior, log_lik)
-        theta, logw = _propose(m, cov, mean, sd, active, rng, samples, log_prior, log_lik)
-    for _ in range(ITERATIONS):
-        w = _normalise(logw)
-        ess = 1.0 / float(np.sum(w * w))
-        if ess >= TARGET_ESS * samples:
-            break
-        theta, logw = _adapt(theta, w, mean, sd, active, rng, samples, log_prior, log_lik)
-    w = _normalise(logw)
+    w = normalise(logw)
+    if 1.0 / float(np.sum(w * w)) < TARGET_ESS * samples:  # sample around the Laplace fit
+        m, cov = laplace_fit(mean, sd, lim, pri.variance(), active, pri.smooth_logpdf, log_lik)
+        thetas, logws = [], []
+        for _ in range(ROUNDS):  # more draws from one proposal: the weights pool as they are
+            th, lw = propose(m, cov, pri, rng, samples, log_lik)
+            thetas.append(th)
+            logws.append(lw)
+            w = normalise(np.concatenate(logws))
+            if 1.0 / float(np.sum(w * w)) >= TARGET_ESS * samples:
+                break
+        theta, logw = np.concatenate(thetas), np.concatenate(logws)
+    w = normalise(logw)
     ess = 1.0 / float(np.sum(w * w))
-    return PacePosterior(theta, w, team_col, action_col, problem.team_names, evidence, ess, mask)
-
-
-def _normalise(logw: F64) -> F64:
-    w = np.exp(logw - logw.max())
-    out: F64 = w / w.sum()
-    return out
-
-
-def _laplace(
-    mean: F64,
-    sd: F64,
-    active: npt.NDArray[np.bool_],
-    log_prior: Callable[[F64], F64],
-    log_lik: Callable[[F64], F64],
-) -> tuple[F64, F64]:
-    """Mode and inverse Hessian (central differences) of the log-posterior over the
-    active dimensions: the Laplace approximation, used as the first proposal (Geweke,
-    Econometrica 57, 1989)."""
-    from scipy.optimize import minimize
-
-    ia = np.flatnonzero(active)
-
-    def full(x: F64) -> F64:
-        th = np.tile(mean, (x.shape[0], 1))
-        th[:, ia] = x
-        return th
-
-    def neg(x: F64) -> tuple[float, F64]:  # value and forward-difference gradient, batched
-        th = full(np.vstack([x[None, :], x[None, :] + np.eye(len(x)) * 1e-6]))
-        f = -(log_prior(th) + log_lik(th))
-        return float(f[0]), (f[1:] - f[0]) / 1e-6
-
-    res = minimize(neg, mean[ia], jac=True, method="BFGS", options={"gtol": 1e-4})
-    x0 = np.asarray(res.x, np.float64)
-    n = len(ia)
-    h = 1e-3
-    eye = np.eye(n) * h
-    pts = [x0]
-    pairs = [(i, j) for i in range(n) for j in range(i, n)]
-    for i, j in pairs:
-        pts += [
-            x0 + eye[i] + eye[j],
-            x0 + eye[i] - eye[j],
-            x0 - eye[i] + eye[j],
-            x0 - eye[i] - eye[j],
-        ]
-    th = full(np.array(pts))
-    f = -(log_prior(th) + log_lik(th))
-    hess = np.zeros((n, n))
-    for q, (i, j) in enumerate(pairs):
-        a, b, c, d = f[1 + 4 * q : 5 + 4 * q]
-        hess[i, j] = hess[j, i] = (a - b - c + d) / (4 * h * h)
-    cov: F64
-    try:
-        cov = np.asarray(np.linalg.inv(hess), np.float64)
-        np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError:
-        cov = np.diag(sd[ia] ** 2).astype(np.float64)
-    return x0, cov
-
-
-def _adapt(
-    theta: F64,
-    w: F64,
-    mean: F64,
-    sd: F64,
-    active: npt.NDArray[np.bool_],
-    rng: np.random.Generator,
-    samples: int,
-    log_prior: Callable[[F64], F64],
-    log_lik: Callable[[F64], F64],
-) -> tuple[F64, F64]:
-    """One population Monte Carlo round: a normal fitted to the weighted population."""
-    ia = np.flatnonzero(active)
-    x = theta[:, ia]
-    m = w @ x
-    cov = ((x - m).T * w) @ (x - m)
-    return _propose(m, cov, mean, sd, active, rng, samples, log_prior, log_lik)
-
-
-def _propose(
-    m: F64,
-    cov: F64,
-    mean: F64,
-    sd: F64,
-    active: npt.NDArray[np.bool_],
-    rng: np.random.Generator,
-    samples: int,
-    log_prior: Callable[[F64], F64],
-    log_lik: Callable[[F64], F64],
-) -> tuple[F64, F64]:
-    """Draw from a defensive mixture of the prior (10 %) and ``N(m, 2·cov)`` and weight by
-    prior × likelihood / mixture density (deterministic-mixture weights)."""
-    ia = np.flatnonzero(active)
-    cov = cov * 2.0 + np.diag((sd[ia] * 1e-3) ** 2)
-    chol = np.linalg.cholesky(cov)
-    n_prior = max(1, samples // 10)
-    new = np.tile(mean, (samples, 1))
-    new[:n_prior, ia] = mean[ia] + rng.standard_normal((n_prior, len(ia))) * sd[ia]
-    new[n_prior:, ia] = m + rng.standard_normal((samples - n_prior, len(ia))) @ chol.T
-    z_prior = (new[:, ia] - mean[ia]) / sd[ia]
-    lq_prior = -0.5 * (z_prior * z_prior).sum(axis=1) - np.log(sd[ia]).sum()
-    sol = np.linalg.solve(chol, (new[:, ia] - m).T)
-    lq_fit = -0.5 * (sol * sol).sum(axis=0) - np.log(np.diag(chol)).sum()
-    lq = np.logaddexp(np.log(0.1) + lq_prior, np.log(0.9) + lq_fit)
-    lp = log_prior(new) - np.log(sd[ia]).sum()
-    logw = lp + log_lik(new) - lq
-    return new, logw
+    return PacePosterior(
+        theta, w, team_col, action_col, problem.team_names, evidence, ess, mask, arrivals
+    )

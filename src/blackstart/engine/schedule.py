@@ -83,6 +83,9 @@ class RecoveryProblem:
     """Per candidate entry (parallel to ``cand_team``): minutes of handover when task
     ``k`` is continued by that team's next shift, :data:`NO_HANDOVER` if it may not be
     handed over (``None``: the team's ``handover``)."""
+    call_in: I64 | None = None
+    """Per team, the model's minutes for its on-call people to arrive after the alert
+    (``None``: unknown; the calendar ``capacity`` already leaves them out until then)."""
 
     def handover_minutes(self) -> I64:
         """Per team handover minutes (one entry at least)."""

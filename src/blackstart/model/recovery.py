@@ -337,6 +337,7 @@ def build_problem(
         team_names=tuple(teams),
         handover=np.array(team_handover or [HANDOVER], np.int64),
         cand_handover=np.asarray(cand_handover, dtype=np.int64),
+        call_in=np.array([_minutes(model.teams[t].call_in) for t in teams] or [0], np.int64),
     )
     return problem, warnings + staffing_warnings(problem)
 
@@ -390,7 +391,8 @@ def staffing_warnings(problem: RecoveryProblem) -> list[str]:
         kind = int(problem.dist_kind[k])
         a, b, c = (float(x) for x in problem.dist_params[k])
         # the largest plausible draw: the bound, or about the 99.9th percentile of a lognormal
-        top = {DIST_FIXED: a, DIST_UNIFORM: b, DIST_TRIANGULAR: c}.get(kind, a * (b / a) ** 2.4)
+        bounds = {DIST_FIXED: a, DIST_UNIFORM: b, DIST_TRIANGULAR: c}
+        top = bounds[kind] if kind in bounds else (a * (b / a) ** 2.4 if a > 0 else b)
         best = max(longest[t] for t in teams)
         if top <= best:
             continue

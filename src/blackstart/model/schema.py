@@ -605,13 +605,13 @@ class PacePriorSpec(Strict):
 
     median: float = Field(1.0, gt=0, description="Median overall pace factor (1 = the model).")
     p90: float = Field(
-        1.5, gt=0, description="90th percentile of the overall pace factor (>= median)."
+        1.2, gt=0, description="90th percentile of the overall pace factor (>= median)."
     )
     team_p90: float = Field(
-        1.3, ge=1, description="90th percentile of one team's pace relative to the overall."
+        1.15, ge=1, description="90th percentile of one team's pace relative to the overall."
     )
     action_p90: float = Field(
-        1.2, ge=1, description="90th percentile of one action's pace relative to the overall."
+        1.1, ge=1, description="90th percentile of one action's pace relative to the overall."
     )
 
     @field_validator("p90")
