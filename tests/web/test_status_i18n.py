@@ -32,6 +32,7 @@ PUBLIC_TEMPLATES = (
     "status_subscribe.html",
     "status_email.txt",
     "status_confirm_email.txt",
+    "status_history.html",
 )
 FR_MONTHS = [
     "janv.",

@@ -51,6 +51,7 @@ def publish_cmd(
     from blackstart.web.board import IncidentService
     from blackstart.web.dashboard import Dashboard
     from blackstart.web.publish import PublishError, parse_target, publish
+    from blackstart.web.status_history import history
     from blackstart.web.status_public import SNAPSHOT_FILES, snapshot
 
     def run() -> int:
@@ -61,7 +62,7 @@ def publish_cmd(
             raise UsageError(exc.message, suggestion=exc.suggestion) from None
         try:
             svc = IncidentService(dash, IncidentStore(dash.store))
-            files = snapshot(svc.public_status(), svc.tz)
+            files = snapshot(svc.public_status(), svc.tz, history(svc))
             try:
                 publish(files, target)
             except PublishError as exc:

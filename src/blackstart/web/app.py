@@ -21,10 +21,12 @@ from blackstart.web import (
     errors,
     explorer_routes,
     incidents,
+    maintenance,
     pages,
     publish,
     recovery_routes,
     routes,
+    status_history,
     status_public,
     subscriptions,
     webhooks,
@@ -81,6 +83,7 @@ def create_app(
                 auth.flush()  # the security-log counts not written yet
             for p in publishers:
                 p.close()
+            _app.state.maintenance_ticker.close()
             _app.state.webhooks.close()
             dashboard.close()
 
@@ -104,6 +107,8 @@ def create_app(
     incidents.install(app, dashboard, security)
     diagnose_views.install_webhooks(app)
     app.include_router(status_public.router)
+    app.include_router(status_history.router)
+    maintenance.install(app)
     app.state.webhooks = webhooks.attach(app.state.incidents)
     if mail is not None:
         subscriptions.install(app, mail)
