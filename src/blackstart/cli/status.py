@@ -16,6 +16,7 @@ from rich.markup import escape
 from blackstart.cli.incidents import DbOpt
 from blackstart.cli.options import err
 from blackstart.cli.options import guard as _guard
+from blackstart.cli.status_maintenance import maintenance_app
 from blackstart.errors import UsageError
 
 status_app: typer.Typer = typer.Typer(
@@ -86,6 +87,7 @@ webhook_app: typer.Typer = typer.Typer(
     no_args_is_help=True,
 )
 status_app.add_typer(webhook_app)
+status_app.add_typer(maintenance_app)
 UrlArg = Annotated[str, typer.Argument(help="The subscriber's URL.", show_default=False)]
 
 
