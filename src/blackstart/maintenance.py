@@ -54,9 +54,11 @@ def check_window(
     if not name:
         raise UsageError("a maintenance window needs a name", suggestion="e.g. 'Storage upgrade'")
     if len(name) > MAX_NAME:
-        raise UsageError(f"name: at most {MAX_NAME} characters")
+        raise UsageError(f"name: at most {MAX_NAME} characters", suggestion="a shorter name")
     if len(message) > MAX_MESSAGE:
-        raise UsageError(f"message: at most {MAX_MESSAGE} characters")
+        raise UsageError(
+            f"message: at most {MAX_MESSAGE} characters", suggestion="a shorter message"
+        )
     if scenario not in model.scenarios:
         raise UsageError(
             f"no scenario '{scenario}' in model '{model.name}'",
@@ -77,7 +79,10 @@ def check_window(
             "that window is already over", suggestion="a maintenance is declared in advance"
         )
     if start - now > MAX_AHEAD:
-        raise UsageError(f"a window starts at most {MAX_AHEAD.days} days ahead")
+        raise UsageError(
+            f"a window starts at most {MAX_AHEAD.days} days ahead",
+            suggestion="declare it nearer the time",
+        )
     return name, message
 
 

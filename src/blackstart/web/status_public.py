@@ -345,7 +345,13 @@ def _maintenance_v2(w: Payload, components: list[Payload], page_id: str, url: st
 
 
 def _group_status(members: list[Payload]) -> str:
-    order = ["operational", "degraded_performance", "partial_outage", "major_outage"]
+    order = [
+        "operational",
+        "under_maintenance",
+        "degraded_performance",
+        "partial_outage",
+        "major_outage",
+    ]
     return max((c["status"] for c in members), key=order.index, default="operational")
 
 
