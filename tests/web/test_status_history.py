@@ -326,3 +326,61 @@ def test_completed_maintenance_in_the_history(tmp_path: Path, model: Model) -> N
         assert [f["state"] for f in w["functions"]] == ["restored"]
         assert "Travaux terminés" in client.get("/status/history").text
         assert "Maintenances terminées" in client.get("/status/history?lang=fr").text
+
+
+def test_ranges_hidden_while_the_page_showed_the_announced_eta(model: Model) -> None:
+    """After a person chose to show the announced ETA, a tier with an announcement shows
+    no range (none is judged); a tier without one still shows its live range."""
+    from types import SimpleNamespace
+
+    from blackstart.incident_history import history_of
+
+    vital, care = _pick(model)
+    inc = SimpleNamespace(created_at=T0, drill=False, closed_at=None)
+    a = _forecast(
+        T0,
+        [
+            _fn(vital, "vital", T0 + 5 * H, T0 + 6 * H, T0 + 8 * H),
+            _fn(care, "care", T0 + 8 * H, T0 + 9 * H, T0 + 10 * H),
+        ],
+    )
+    b_at = T0 + timedelta(minutes=105)
+    b = _forecast(
+        b_at,
+        [
+            _fn(vital, "vital", T0 + 5.5 * H, T0 + 6.5 * H, T0 + 8 * H),
+            _fn(care, "care", T0 + 8.5 * H, T0 + 9.5 * H, T0 + 10 * H),
+        ],
+    )
+    c = _forecast(
+        T0 + 10 * H,
+        [
+            _fn(vital, "vital", T0 + 6 * H, T0 + 6 * H, T0 + 6 * H),
+            _fn(care, "care", T0 + 9 * H, T0 + 9 * H, T0 + 9 * H),
+        ],
+    )
+    out = history_of(
+        model,
+        inc,
+        states=[(T0, "investigating"), (T0 + 2 * H, "identified")],
+        messages=[],
+        announcements=[(T0 + H, "vital", T0 + 7 * H)],
+        forecasts=[a, b, c],
+        modes=[(T0 + 1.5 * H, "announced")],
+        now=T0 + 11 * H,
+    )
+    ranges = [
+        (r["function"], r["announced_at"], r["outcome"], r["delta_s"])
+        for r in out["announced"]
+        if r["kind"] == "range"
+    ]
+    v, cn = _name(model, vital), _name(model, care)
+    assert sorted(ranges) == sorted(
+        [
+            (v, _iso(T0), "kept", 0),  # back at 6 h, inside 5–6 h
+            (cn, _iso(T0), "kept", 0),  # back at 9 h, inside 8–9 h
+            (cn, _iso(T0 + 2 * H), "kept", 0),  # 8.5–9.5 h; vital's new range never shown
+        ]
+    )
+    [eta] = [r for r in out["announced"] if r["kind"] == "eta"]
+    assert (eta["outcome"], eta["delta_s"]) == ("kept", -3600)
