@@ -37,6 +37,10 @@ MAX_AHEAD = timedelta(days=366)
 MAX_NAME = 200
 MAX_MESSAGE = 2000
 STATUSES = ("scheduled", "in_progress", "completed")
+PUBLIC_DAYS = 90 + MAX_WINDOW.days + 30
+"""Windows that started longer ago than this are out of every public page: completed
+(a window lasts at most 14 days and its forecast looks 30 days ahead, the scheduling
+horizon) more than 90 days ago, out of the history."""
 
 
 def check_window(

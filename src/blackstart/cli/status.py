@@ -1,6 +1,8 @@
 """``blackstart status publish``: write the public status as a static snapshot
-(``index.html``, ``status.json``, ``status.atom``) to a directory or an SFTP server, so
-that the status page stays readable when the data centre that runs blackstart is down.
+(``index.html``, ``status.json``, ``status.atom``, the 90-day history) to a directory or
+an SFTP server, so that the status page stays readable when the data centre that runs
+blackstart is down; ``status webhook``; ``status maintenance``
+(:mod:`blackstart.cli.status_maintenance`).
 
 Registered on the main app at the end of :mod:`blackstart.cli.app`.
 """
@@ -21,7 +23,7 @@ from blackstart.errors import UsageError
 
 status_app: typer.Typer = typer.Typer(
     name="status",
-    help="The public status page: publish it off-site.",
+    help="The public status page: publish it off-site, its subscribers, scheduled maintenance.",
     no_args_is_help=True,
 )
 
@@ -43,9 +45,10 @@ def publish_cmd(
     ] = None,
 ) -> None:
     """Publish the public status (index.html in French, index.en.html, status.json,
-    status.atom) to TARGET, each file replaced atomically: no script, no link to any
-    host, readable from any web server or straight from disk. Exit 1 if the target
-    cannot be written, 2 if it is not a valid target."""
+    status.atom, and the 90-day history: history.html, history.en.html, history.json)
+    to TARGET, each file replaced atomically: no script, no link to any host, readable
+    from any web server or straight from disk. Exit 1 if the target cannot be written,
+    2 if it is not a valid target."""
     from blackstart import api
     from blackstart.store import StoreError
     from blackstart.store.incidents import IncidentStore

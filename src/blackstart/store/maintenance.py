@@ -132,11 +132,16 @@ def get(store: Store, maintenance_id: int) -> MaintenanceRow | None:
         return None if m is None else _row(m)
 
 
-def all_windows(store: Store, *, cancelled: bool = True) -> list[MaintenanceRow]:
-    """Every window, soonest start first (``cancelled=False``: only the live ones)."""
+def all_windows(
+    store: Store, *, cancelled: bool = True, since: datetime | None = None
+) -> list[MaintenanceRow]:
+    """Every window, soonest start first (``cancelled=False``: only the live ones;
+    ``since``: only those starting then or later)."""
     q = select(Maintenance).order_by(Maintenance.start_at, Maintenance.id)
     if not cancelled:
         q = q.where(Maintenance.cancelled_at.is_(None))
+    if since is not None:
+        q = q.where(Maintenance.start_at >= since)
     with store.session() as s:
         return [_row(m) for m in s.scalars(q)]
 

@@ -633,14 +633,21 @@ class IncidentService:
             and pages[0] is cached[1]
         )
 
-    def maintenance_windows(self, *, completed: bool = False) -> list[dict[str, Any]]:
+    def maintenance_windows(self, *, completed: bool | None = False) -> list[dict[str, Any]]:
         """The public views of the maintenance windows not cancelled, soonest first:
-        scheduled and in progress (``completed=True``: the completed ones only)."""
+        scheduled and in progress (``completed=True``: the completed ones only; ``None``:
+        all of them)."""
         now = datetime.now(UTC)
         views = [
             maint.public_window(self.dash.model, r, now)
-            for r in maint_rows.all_windows(self.store.store, cancelled=False)
+            for r in maint_rows.all_windows(
+                self.store.store,
+                cancelled=False,
+                since=now - timedelta(days=maint.PUBLIC_DAYS),
+            )
         ]
+        if completed is None:
+            return views
         return [w for w in views if (w["status"] == "completed") == completed]
 
     def public_status(self) -> dict[str, Any]:

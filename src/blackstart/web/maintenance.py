@@ -230,13 +230,9 @@ class Ticker:
         self._thread.start()
 
     def _print(self) -> str:
-        now = datetime.now(UTC)
-        views = [
-            mt.public_window(self.svc.dash.model, r, now)
-            for r in rows.all_windows(self.svc.store.store, cancelled=False)
-        ]
+        views = self.svc.maintenance_windows(completed=None)
         seen = [(v["id"], v["status"], [f["state"] for f in v["functions"]]) for v in views]
-        return json.dumps(seen)
+        return json.dumps(sorted(seen))
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):
