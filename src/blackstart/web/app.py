@@ -75,6 +75,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        _app.state.maintenance_ticker.start()
         try:
             yield
         finally:

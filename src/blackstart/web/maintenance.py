@@ -219,15 +219,24 @@ def cancel_api(window_id: Id, request: Request, svc: Svc) -> Payload:
 
 class Ticker:
     """Tells ``svc``'s listeners when the public view of the windows changes by itself
-    (checked every ``every`` seconds, in a daemon thread)."""
+    (checked every ``every`` seconds, in a daemon thread from :meth:`start` — the app's
+    start-up — to :meth:`close`)."""
 
     def __init__(self, svc: IncidentService, every: float = TICK_S) -> None:
         self.svc, self.every = svc, every
         self.ticks = 0
         self._stop = threading.Event()
-        self._last = self._print()
-        self._thread = threading.Thread(target=self._run, name="maintenance-ticker", daemon=True)
-        self._thread.start()
+        self._last = ""
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Ticker:
+        if self._thread is None:
+            self._last = self._print()
+            self._thread = threading.Thread(
+                target=self._run, name="maintenance-ticker", daemon=True
+            )
+            self._thread.start()
+        return self
 
     def _print(self) -> str:
         views = self.svc.maintenance_windows(completed=None)
@@ -247,11 +256,13 @@ class Ticker:
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
 
 def install(app: FastAPI, every: float = TICK_S) -> Ticker:
-    """Add the maintenance pages and API to ``app`` and start its ticker."""
+    """Add the maintenance pages and API to ``app``, and its ticker (started by the
+    app's lifespan, so an app that is never served starts no thread)."""
     app.include_router(pages)
     app.include_router(api)
     ticker = Ticker(app.state.incidents, every)
