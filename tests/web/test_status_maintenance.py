@@ -411,3 +411,63 @@ def test_cli_add_list_cancel_and_the_snapshot(tmp_path: Path, model: Model) -> N
     assert r.exit_code == 1 and "already cancelled" in r.output
     r = runner.invoke(cli_app, ["status", "maintenance", "cancel", "42", "--db", url])
     assert r.exit_code == 1 and "no maintenance window 42" in r.output
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Any, int]]:
+    """A real SMTP server (aiosmtpd) on a free port of this branch's range."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from tests.web.test_status_email import Inbox
+
+    box = Inbox()
+    for port in range(18300, 18320):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        break
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield box, port
+    finally:
+        controller.stop()
+
+
+def test_subscribers_get_one_mail_per_window_update(
+    tmp_path: Path, inbox: tuple[Any, int], model: Model
+) -> None:
+    """A confirmed subscriber gets one mail when a window is declared and one when it is
+    cancelled, in their language, with the window's times and names; nothing internal."""
+    from blackstart.store import subscribers as subs
+    from blackstart.web.subscriptions import MailConfig
+    from tests.web.test_status_email import _body
+
+    box, port = inbox
+    db = f"sqlite:///{tmp_path / 'e.db'}"
+    app = create_app(
+        bs.example_path(), db, mail=MailConfig("127.0.0.1", port, "status@test", "http://x")
+    )
+    add_users(app)
+    sub = subs.subscribe(app.state.dashboard.store, "marie@example.org", "fr")
+    assert subs.confirm(app.state.dashboard.store, sub.token) is not None
+    with serve(app) as client:
+        notifier = app.state.webhooks
+        csrf = login(client, "olga")
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+        r = _post(client, csrf, "/api/maintenance", _window(start))
+        assert r.status_code == 201, r.text
+        assert notifier.flush()
+        assert len(box.mails) == 1
+        text = _body(box.mails[0])
+        assert f"Maintenance programmée — {PUBLIC_NAME} (programmée)" in text
+        assert "Prévue de" in text and "Retour prévu entre" in text
+        assert_nothing_internal(model, text, "mail")
+        assert "olga" not in text
+        assert _post(client, csrf, f"/api/maintenance/{r.json()['id']}/cancel").is_success
+        assert notifier.flush()
+        assert len(box.mails) == 2 and PUBLIC_NAME not in _body(box.mails[1])
