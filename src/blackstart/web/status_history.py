@@ -30,7 +30,8 @@ from blackstart.web.render import templates
 
 Payload = dict[str, Any]
 TTL_S = 2.0
-_cache: dict[int, tuple[float, Payload]] = {}
+_cache: dict[int, tuple[float, Payload, IncidentService]] = {}
+"""Per service (by id; the service is held, so its id is not reused while cached)."""
 
 
 def _modes(svc: IncidentService, incident_id: int) -> list[tuple[datetime, str]]:
@@ -46,7 +47,13 @@ def history(svc: IncidentService, now: datetime | None = None, *, fresh: bool = 
     """The public history payload at ``now`` (default: the wall clock, and then cached
     :data:`TTL_S` seconds unless ``fresh``)."""
     cached = _cache.get(id(svc))
-    if now is None and not fresh and cached is not None and time.monotonic() - cached[0] < TTL_S:
+    if (
+        now is None
+        and not fresh
+        and cached is not None
+        and cached[2] is svc
+        and time.monotonic() - cached[0] < TTL_S
+    ):
         return cached[1]
     at = now or datetime.now(UTC)
     model = svc.dash.model
@@ -87,7 +94,7 @@ def history(svc: IncidentService, now: datetime | None = None, *, fresh: bool = 
         "maintenance": sorted(done, key=lambda w: w["scheduled_for"], reverse=True),
     }
     if now is None:
-        _cache[id(svc)] = (time.monotonic(), payload)
+        _cache[id(svc)] = (time.monotonic(), payload, svc)
     return payload
 
 
