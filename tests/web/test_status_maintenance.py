@@ -48,6 +48,16 @@ def _down_names(model: Model) -> set[str]:
     return {_display(model, f["id"]) for f in report["functions_down"]}
 
 
+def _no_english_left(page: str) -> None:
+    """The French page shows no English string of the catalog (its visible text)."""
+    from tests.web.test_status_i18n import _catalog
+
+    english = {k for k, (v, _) in _catalog().items() if v != k and len(k) > 12}
+    visible = re.sub(r"<[^>]+>", " ", page)
+    assert not sorted(k for k in english if k in visible)
+    assert '<html lang="fr">' in page
+
+
 def _iso(t: datetime) -> str:
     return t.isoformat(timespec="seconds")
 
@@ -117,6 +127,7 @@ def test_declared_ahead_shown_as_planned_everywhere(client: httpx.Client, model:
     assert section and PUBLIC_NAME in section.group(0)
     assert "Maintenance programmée" in section.group(0) and "Prévue de" in section.group(0)
     assert "Retour prévu entre" in section.group(0)
+    _no_english_left(page)
     en = client.get("/status?lang=en").text
     assert "Planned maintenance" in en and "Expected back between" in en
 
@@ -178,6 +189,7 @@ def test_live_when_the_window_starts(client: httpx.Client, model: Model) -> None
     assert status["incident"] is False
     fr = client.get("/status?lang=fr").text
     assert "Maintenance programmée en cours." in fr and "en maintenance" in fr
+    _no_english_left(fr)
     summary = client.get("/api/v2/summary.json").json()
     comps = {c["name"]: c["status"] for c in summary["components"] if not c["group"]}
     assert {n for n, s in comps.items() if s == "under_maintenance"} == _down_names(model)
