@@ -5,8 +5,11 @@ In one process, on the example model with its ``colo-power-cut`` incident declar
 
 1. Baseline: rendering ``/status`` and ``/status.json`` from a fresh payload (the cache
    dropped, as after an update): :meth:`IncidentService.status_pages`.
-2. Snapshot: building the three files (``index.html``, ``status.json``, ``status.atom``)
-   from a fresh payload and publishing them atomically to a directory.
+2. Snapshot: building the seven files (``index.html``, ``index.en.html``,
+   ``status.json``, ``status.atom``, and the 90-day history ``history.html``,
+   ``history.en.html``, ``history.json``) from a fresh payload and publishing them
+   atomically to a directory. A scheduled maintenance window is declared too, so the
+   pages carry one.
 3. After an update: an operator drafts a message (a committed change); the background
    publisher (as ``serve --publish-to``) republishes; the time from the change's return
    to the files in place.
@@ -26,13 +29,16 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import blackstart.api as bs
 from blackstart.store.incidents import IncidentStore
 from blackstart.web.board import IncidentService
 from blackstart.web.dashboard import Dashboard
+from blackstart.web.maintenance import declare as declare_window
 from blackstart.web.publish import DirectoryTarget, Target, attach, parse_target, publish
+from blackstart.web.status_history import history
 from blackstart.web.status_public import snapshot
 
 
@@ -69,6 +75,17 @@ def main() -> None:
             clock="real",
         )
 
+        soon = datetime.now(UTC) + timedelta(days=2)
+        declare_window(
+            svc,
+            "bench",
+            name="bench window",
+            message="",
+            scenario="secondary-dc-power-cut",
+            start=soon.isoformat(timespec="minutes"),
+            end=(soon + timedelta(hours=4)).isoformat(timespec="minutes"),
+        )
+
         def fresh() -> None:
             svc._status = None  # as after an update
 
@@ -79,7 +96,7 @@ def main() -> None:
         def publish_to(target: Target) -> Callable[[], None]:
             def run() -> None:
                 fresh()
-                publish(snapshot(svc.public_status()), target)
+                publish(snapshot(svc.public_status(), svc.tz, history(svc, fresh=True)), target)
 
             return run
 

@@ -1,4 +1,4 @@
-"""Migration ``0008_subscription_scope`` and erasure (GDPR) of every kind of subscriber.
+"""Migration ``0009_subscription_scope`` and erasure (GDPR) of every kind of subscriber.
 
 A store at 0007 with an e-mail subscriber and a webhook is upgraded (SQLite and
 PostgreSQL): both keep their rows and follow everything; the SMS table exists; it

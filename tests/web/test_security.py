@@ -7,6 +7,7 @@ import html
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -204,6 +205,11 @@ def test_public_status_never_shows_an_internal_name_or_id(secured: httpx.Client)
         f"/api/incidents/{iid}/messages", json={"body": "We are on it."}, headers=h
     ).json()["messages"][0]["id"]
     secured.post(f"/api/incidents/{iid}/messages/{mid}/publish", headers=h)
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    window = {"name": "Planned works", "message": "Works on the power supply.",
+              "scenario": "secondary-dc-power-cut", "start": soon.isoformat(),
+              "end": (soon + timedelta(hours=4)).isoformat()}  # fmt: skip
+    assert secured.post("/api/maintenance", json=window, headers=h).status_code == 201
     time.sleep(1.1)
     secured.cookies.clear()
     places = {p for ps in model.places.values() for p in ps}
@@ -220,9 +226,11 @@ def test_public_status_never_shows_an_internal_name_or_id(secured: httpx.Client)
     assert any(f["state"] == "down" for t in status["tiers"] for f in t["functions"])
     assert set(status) == {
         "organisation", "timezone", "now", "incident", "state", "timeline", "tiers", "messages",
-        "updated_at",
+        "updated_at", "maintenance",
     }  # fmt: skip
-    pages = ("/status", "/status.json", "/status.atom", "/api/v2/summary.json")
+    assert [w["name"] for w in status["maintenance"]] == ["Planned works"]
+    pages = ("/status", "/status.json", "/status.atom", "/api/v2/summary.json",
+             "/status/history", "/status/history.json")  # fmt: skip
     for text in (secured.get(p).text for p in pages):
         for word in public_words:
             text = text.replace(html.escape(word, quote=False), " ").replace(word, " ")

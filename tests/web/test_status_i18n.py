@@ -33,6 +33,7 @@ PUBLIC_TEMPLATES = (
     "status_email.txt",
     "status_confirm_email.txt",
     "status_sms.txt",
+    "status_history.html",
 )
 FR_MONTHS = [
     "janv.",

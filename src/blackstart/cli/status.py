@@ -1,7 +1,8 @@
 """``blackstart status publish``: write the public status as a static snapshot
-(``index.html``, ``status.json``, ``status.atom``) to a directory, an SFTP server or an
-S3-compatible bucket, so that the status page stays readable when the data centre that
-runs blackstart is down; its webhook subscribers; the erasure of any subscriber.
+(``index.html``, ``status.json``, ``status.atom``, the 90-day history) to a directory, an
+SFTP server or an S3-compatible bucket, so that the status page stays readable when the
+data centre that runs blackstart is down; its webhook subscribers; the erasure of any
+subscriber; ``status maintenance`` (:mod:`blackstart.cli.status_maintenance`).
 
 Registered on the main app at the end of :mod:`blackstart.cli.app`.
 """
@@ -18,11 +19,12 @@ from blackstart.cli.incidents import DbOpt
 from blackstart.cli.lang import _
 from blackstart.cli.options import err
 from blackstart.cli.options import guard as _guard
+from blackstart.cli.status_maintenance import maintenance_app
 from blackstart.errors import UsageError
 
 status_app: typer.Typer = typer.Typer(
     name="status",
-    help="The public status page: publish it off-site, its subscribers.",
+    help="The public status page: publish it off-site, its subscribers, scheduled maintenance.",
     no_args_is_help=True,
 )
 
@@ -45,15 +47,17 @@ def publish_cmd(
     ] = None,
 ) -> None:
     """Publish the public status (index.html in French, index.en.html, status.json,
-    status.atom) to TARGET, each file replaced atomically: no script, no link to any
-    host, readable from any web server or straight from disk. Exit 1 if the target
-    cannot be written, 2 if it is not a valid target."""
+    status.atom, and the 90-day history: history.html, history.en.html, history.json)
+    to TARGET, each file replaced atomically: no script, no link to any host, readable
+    from any web server or straight from disk. Exit 1 if the target cannot be written,
+    2 if it is not a valid target."""
     from blackstart import api
     from blackstart.store import StoreError
     from blackstart.store.incidents import IncidentStore
     from blackstart.web.board import IncidentService
     from blackstart.web.dashboard import Dashboard
     from blackstart.web.publish import PublishError, parse_target, publish
+    from blackstart.web.status_history import history
     from blackstart.web.status_public import SNAPSHOT_FILES, snapshot
 
     def run() -> int:
@@ -64,7 +68,7 @@ def publish_cmd(
             raise UsageError(exc.message, suggestion=exc.suggestion) from None
         try:
             svc = IncidentService(dash, IncidentStore(dash.store))
-            files = snapshot(svc.public_status(), svc.tz)
+            files = snapshot(svc.public_status(), svc.tz, history(svc))
             try:
                 publish(files, target)
             except PublishError as exc:
@@ -92,6 +96,7 @@ webhook_app: typer.Typer = typer.Typer(
     no_args_is_help=True,
 )
 status_app.add_typer(webhook_app)
+status_app.add_typer(maintenance_app)
 UrlArg = Annotated[str, typer.Argument(help="The subscriber's URL.", show_default=False)]
 ModelOpt = Annotated[
     Path | None,

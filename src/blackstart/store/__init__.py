@@ -9,6 +9,7 @@ about HTTP, and does not check references against a model (the caller does).
 
 from blackstart.store import diagnose as diagnose  # registers the tables (migration 0005)
 from blackstart.store import incident_tables as incident_tables  # registers the tables
+from blackstart.store import maintenance as maintenance  # registers the table (migration 0008)
 from blackstart.store.store import (
     ModelVersionRow,
     SavedWhatIfRow,

@@ -1,6 +1,6 @@
 """What a subscriber of the public status follows: some functions and/or some places of
 delivery, or everything (both empty). Stored as two JSON lists of ids beside the
-subscriber (columns ``functions`` and ``places``, migration ``0008_subscription_scope``),
+subscriber (columns ``functions`` and ``places``, migration ``0009_subscription_scope``),
 so erasing the subscriber erases its choice with it.
 
 A published update *concerns* a set of (function id, place id) pairs

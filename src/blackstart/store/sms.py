@@ -8,7 +8,7 @@ Only what is needed is kept: the number (E.164), the language, the token, the co
 hash (HMAC-SHA256 under the token, never the code), its time and tries, two times, and
 what the subscriber follows (:class:`~blackstart.store.scope.Scope`). A number never
 confirmed is erased after :data:`PENDING_DAYS`. Table ``status_sms_subscribers``
-(migration ``0008_subscription_scope``); sending is :mod:`blackstart.web.sms`.
+(migration ``0009_subscription_scope``); sending is :mod:`blackstart.web.sms`.
 """
 
 from __future__ import annotations

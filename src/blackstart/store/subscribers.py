@@ -3,7 +3,7 @@ pending until its address follows the link sent to it; the same random token mak
 one-click unsubscribe link, and unsubscribing erases the row (address included: GDPR).
 Only what is needed is kept: the address, the language, the token, two times, and what
 the subscriber follows (:class:`~blackstart.store.scope.Scope`, migration
-``0008_subscription_scope``); a subscription never confirmed is erased after
+``0009_subscription_scope``); a subscription never confirmed is erased after
 :data:`PENDING_DAYS`. Table ``status_subscribers`` (migration 0006). Sending is
 :mod:`blackstart.web.subscriptions`.
 """

@@ -1,6 +1,6 @@
 """Webhook subscribers of the public status: a URL and its signing secret, nothing else
 (no name, no e-mail: the least data that does the job) and what it follows
-(:class:`~blackstart.store.scope.Scope`, migration ``0008_subscription_scope``),
+(:class:`~blackstart.store.scope.Scope`, migration ``0009_subscription_scope``),
 removable at any time (GDPR erasure). Table ``status_webhooks`` (migration 0006). Owns
 the table; delivery is :mod:`blackstart.web.webhooks`.
 """

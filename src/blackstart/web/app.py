@@ -22,10 +22,12 @@ from blackstart.web import (
     explorer_routes,
     incidents,
     lang,
+    maintenance,
     pages,
     publish,
     recovery_routes,
     routes,
+    status_history,
     status_public,
     subscribe_api,
     subscriptions,
@@ -79,6 +81,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        _app.state.maintenance_ticker.start()
         try:
             yield
         finally:
@@ -87,6 +90,7 @@ def create_app(
                 auth.flush()  # the security-log counts not written yet
             for p in publishers:
                 p.close()
+            _app.state.maintenance_ticker.close()
             _app.state.webhooks.close()
             gateway = getattr(_app.state, "sms_gateway", None)
             if gateway is not None:
@@ -113,6 +117,8 @@ def create_app(
     incidents.install(app, dashboard, security)
     diagnose_views.install_webhooks(app)
     app.include_router(status_public.router)
+    app.include_router(status_history.router)
+    maintenance.install(app)
     app.state.webhooks = webhooks.attach(app.state.incidents)
     if mail is not None:
         subscriptions.install(app, mail)

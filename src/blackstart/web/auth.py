@@ -60,6 +60,8 @@ PUBLIC = (
     "/status",
     "/status.json",
     "/status.atom",
+    "/status/history",
+    "/status/history.json",
     "/api/v2/summary.json",
     "/status/subscribe",
     "/status/confirm",

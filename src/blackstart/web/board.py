@@ -19,9 +19,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from blackstart import incident, incident_now, planning
+from blackstart import maintenance as maint
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.schema import TIERS
 from blackstart.store import incident_status
+from blackstart.store import maintenance as maint_rows
 from blackstart.store.incidents import (
     EVENT_KINDS,
     PUBLIC_ETA,
@@ -642,9 +644,27 @@ class IncidentService:
             and pages[0] is cached[1]
         )
 
+    def maintenance_windows(self, *, completed: bool | None = False) -> list[dict[str, Any]]:
+        """The public views of the maintenance windows not cancelled, soonest first:
+        scheduled and in progress (``completed=True``: the completed ones only; ``None``:
+        all of them)."""
+        now = datetime.now(UTC)
+        views = [
+            maint.public_window(self.dash.model, r, now)
+            for r in maint_rows.all_windows(
+                self.store.store,
+                cancelled=False,
+                since=now - timedelta(days=maint.PUBLIC_DAYS),
+            )
+        ]
+        if completed is None:
+            return views
+        return [w for w in views if (w["status"] == "completed") == completed]
+
     def public_status(self) -> dict[str, Any]:
-        """``/status.json``: functions by tier with state and ETA range, published
-        messages, last update. Drills never appear."""
+        """``/status.json``: functions by tier with state and ETA range (``maintenance``
+        while under scheduled maintenance), the maintenance windows scheduled or in
+        progress, published messages, last update. Drills never appear."""
         cached = self._status
         if cached is not None and time.monotonic() - cached[0] < STATUS_TTL_S:
             return cached[1]
@@ -669,6 +689,12 @@ class IncidentService:
             self.dash.model, None
         )
         messages.sort(key=lambda m: m["published_at"], reverse=True)
+        tiers = [{"tier": t, "functions": functions[t]} for t in TIERS]
+        windows = self.maintenance_windows()
+        maint.mark_functions(tiers, windows)
+        for w in windows:
+            created = datetime.fromisoformat(w["created_at"])
+            updated = max(updated or created, created)
         org = self.dash.model.organisation
         payload = {
             "organisation": org.model_dump() if org else {"name": self.dash.model.name},
@@ -676,7 +702,8 @@ class IncidentService:
             "now": datetime.now(UTC).isoformat(timespec="seconds"),
             "incident": bool(live),
             **incident_status.public_timeline(self.store, live),
-            "tiers": [{"tier": t, "functions": functions[t]} for t in TIERS],
+            "tiers": tiers,
+            "maintenance": windows,
             "messages": messages,
             "updated_at": updated.isoformat(timespec="seconds") if updated else None,
         }

@@ -267,9 +267,12 @@ class Publisher:
 
 def attach(service: IncidentService, target: Target) -> Publisher:
     """Publish ``service``'s public status to ``target`` now and after every change."""
+    from blackstart.web.status_history import history
     from blackstart.web.status_public import snapshot
 
-    publisher = Publisher(target, lambda: snapshot(service.public_status(), service.tz))
+    publisher = Publisher(
+        target, lambda: snapshot(service.public_status(), service.tz, history(service, fresh=True))
+    )
     service.listeners.append(publisher.changed)
     publisher.changed()
     return publisher

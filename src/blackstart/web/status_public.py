@@ -32,16 +32,29 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_ID = "urn:blackstart:status"
 """The feed's permanent id (RFC 4287 §4.2.6): the same wherever the snapshot is hosted."""
 
-SNAPSHOT_FILES = ("index.html", "index.en.html", "status.json", "status.atom")
+SNAPSHOT_FILES = (
+    "index.html",
+    "index.en.html",
+    "status.json",
+    "status.atom",
+    "history.html",
+    "history.en.html",
+    "history.json",
+)
 
 # Atlassian Statuspage component statuses and page indicators (public API v2).
-_COMPONENT_STATUS = {"up": "operational", "restored": "operational"}
+_COMPONENT_STATUS = {
+    "up": "operational",
+    "restored": "operational",
+    "maintenance": "under_maintenance",
+}
 _DOWN_STATUS = {"vital": "major_outage", "care": "major_outage", "administrative": "partial_outage"}
 _INDICATOR = {
     "none": "All Systems Operational",
     "minor": "Minor Service Outage",
     "major": "Partial System Outage",
     "critical": "Major System Outage",
+    "maintenance": "Service Under Maintenance",
 }
 
 
@@ -118,6 +131,12 @@ def atom_feed(payload: Payload, *, title: str = "Service status") -> bytes:
         sub(entry, "title", f"Incident state: {t['state']}")
         sub(entry, "updated", t["at"])
         sub(entry, "content", f"The incident is now: {t['state']} (since {t['at']}).", type="text")
+    for w in payload.get("maintenance", []):
+        entry = sub(feed, "entry")
+        sub(entry, "id", f"{FEED_ID}:maintenance:{w['id']}:{w['status']}")
+        sub(entry, "title", f"Scheduled maintenance ({_MAINT_WORDS[w['status']]}): {w['name']}")
+        sub(entry, "updated", w["scheduled_for"] if w["status"] != "scheduled" else w["created_at"])
+        sub(entry, "content", maintenance_text(w), type="text")
     for m in payload["messages"]:
         entry = sub(feed, "entry")
         sub(entry, "id", f"{FEED_ID}:message:{opaque_id(m['published_at'], m['body'])}")
@@ -126,6 +145,25 @@ def atom_feed(payload: Payload, *, title: str = "Service status") -> bytes:
         sub(entry, "content", m["body"], type="text")
     body: bytes = ET.tostring(feed, encoding="utf-8")
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
+
+
+_MAINT_WORDS = {"scheduled": "planned", "in_progress": "in progress", "completed": "completed"}
+
+
+def maintenance_text(w: Payload) -> str:
+    """A maintenance window in plain English (the feed's entries)."""
+    names = ", ".join(f["name"] for f in w["functions"]) or "no service"
+    lines = [
+        f"Planned from {w['scheduled_for']} to {w['scheduled_until']}; affects {names}.",
+    ]
+    if w["back"]["from"]:
+        lines.append(
+            f"Expected back between {w['back']['from']} and {w['back']['to']} "
+            f"(at the latest {w['back']['p95']})."
+        )
+    if w["message"]:
+        lines.append(w["message"])
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- API v2
@@ -246,28 +284,94 @@ def summary_v2(payload: Payload, *, name: str = "Service status", url: str = "")
                 "components": [c for c in components if c["status"] != "operational"],
             }
         )
+    if worst == "none" and any(c["status"] == "under_maintenance" for c in components):
+        worst = "maintenance"
     return {
         "page": page,
         "components": components,
         "incidents": incidents,
-        "scheduled_maintenances": [],
+        "scheduled_maintenances": [
+            _maintenance_v2(w, components, page_id, url) for w in payload.get("maintenance", [])
+        ],
         "status": {"indicator": worst, "description": _INDICATOR[worst]},
     }
 
 
+def _maintenance_v2(w: Payload, components: list[Payload], page_id: str, url: str) -> Payload:
+    """A window in the shape of Statuspage's scheduled maintenance (status scheduled,
+    in_progress or completed; ``scheduled_for``/``scheduled_until``; the components it
+    affects; one update per status reached, carrying the public message)."""
+    mid = w["id"]
+    affected = {f["name"] for f in w["functions"]}
+    reached = [("scheduled", w["created_at"])]
+    if w["status"] in ("in_progress", "completed"):
+        reached.append(("in_progress", w["scheduled_for"]))
+    if w["status"] == "completed":
+        reached.append(("completed", w["completed_at"]))
+    body = maintenance_text(w)
+    updated = reached[-1][1]
+    return {
+        "id": mid,
+        "name": w["name"],
+        "status": w["status"],
+        "created_at": w["created_at"],
+        "updated_at": updated,
+        "monitoring_at": None,
+        "resolved_at": w["completed_at"],
+        "impact": "maintenance",
+        "shortlink": url,
+        "started_at": w["scheduled_for"],
+        "page_id": page_id,
+        "scheduled_for": w["scheduled_for"],
+        "scheduled_until": w["scheduled_until"],
+        "incident_updates": [
+            {
+                "id": opaque_id("maintenance-update", mid, status),
+                "status": status,
+                "body": body,
+                "incident_id": mid,
+                "created_at": at,
+                "updated_at": at,
+                "display_at": at,
+                "affected_components": None,
+                "deliver_notifications": True,
+                "custom_tweet": None,
+                "tweet_id": None,
+            }
+            for status, at in reversed(reached)
+        ],
+        "components": [c for c in components if not c["group"] and c["name"] in affected],
+    }
+
+
 def _group_status(members: list[Payload]) -> str:
-    order = ["operational", "degraded_performance", "partial_outage", "major_outage"]
+    order = [
+        "operational",
+        "under_maintenance",
+        "degraded_performance",
+        "partial_outage",
+        "major_outage",
+    ]
     return max((c["status"] for c in members), key=order.index, default="operational")
 
 
-def snapshot(payload: Payload, tz: ZoneInfo | None = None) -> dict[str, bytes]:
-    """The files of the static snapshot, by name (times on the pages in ``tz``)."""
-    return {
+def snapshot(
+    payload: Payload, tz: ZoneInfo | None = None, history: Payload | None = None
+) -> dict[str, bytes]:
+    """The files of the static snapshot, by name (times on the pages in ``tz``), with
+    the 90-day history pages when ``history`` is given
+    (:func:`blackstart.web.status_history.history`)."""
+    files = {
         "index.html": static_page(payload, lang="fr", tz=tz),
         "index.en.html": static_page(payload, lang="en", tz=tz),
         "status.json": json.dumps(payload, ensure_ascii=False, indent=1).encode(),
         "status.atom": atom_feed(payload),
     }
+    if history is not None:
+        from blackstart.web.status_history import snapshot_files
+
+        files.update(snapshot_files(history))
+    return files
 
 
 # --------------------------------------------------------------------------- routes

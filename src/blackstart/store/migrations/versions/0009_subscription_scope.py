@@ -3,8 +3,8 @@ webhook subscriber follows (``functions``, ``places``: JSON lists of ids, NULL f
 and the table ``status_sms_subscribers`` (number, language, STOP token, code hash, what
 it follows).
 
-Revision ID: 0008_subscription_scope
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_subscription_scope"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | None = None
 depends_on: str | None = None
 
