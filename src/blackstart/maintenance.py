@@ -142,7 +142,7 @@ def public_id(window_id: int, created_at: datetime) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _display(model: Model, fid: str) -> str:
+def display_name(model: Model, fid: str) -> str:
     """A function's public name (as :func:`blackstart.incident.public_functions` writes it)."""
     fn = model.functions[fid]
     return fn.public_name or fn.name or fid.replace("-", " ").capitalize()
@@ -161,7 +161,7 @@ def public_window(model: Model, row: Any, now: datetime) -> dict[str, Any]:
     functions = []
     down = sorted(
         (f for f in fc.get("functions", []) if f.get("was_down") and f["id"] in model.functions),
-        key=lambda f: (TIERS.index(f["tier"]), _display(model, f["id"]).lower()),
+        key=lambda f: (TIERS.index(f["tier"]), display_name(model, f["id"]).lower()),
     )
     for f in down:
         fn = model.functions[f["id"]]
@@ -170,7 +170,7 @@ def public_window(model: Model, row: Any, now: datetime) -> dict[str, Any]:
         else:
             state = "scheduled" if status == "scheduled" else "restored"
         row_out: dict[str, Any] = {
-            "name": _display(model, f["id"]),
+            "name": display_name(model, f["id"]),
             "tier": f["tier"],
             "state": state,
             "eta": {"from": f["p50"], "to": f["p80"], "p95": f["p95"]},

@@ -129,3 +129,27 @@ def test_an_sms_fits_in_160_gsm7_characters(
     counted = [int(m.group(1)) for line in shown if (m := re.fullmatch(r"\+(\d+) more", line))]
     placed = len(shown) - len(counted)
     assert counted in ([], [len(items) - placed])  # the others are counted, once
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sets(st.sampled_from(sorted(MODEL.functions)), min_size=1, max_size=4), st.data())
+def test_a_maintenance_window_concerns_every_place_of_the_functions_it_takes_down(
+    taken: set[str], data: st.DataObject
+) -> None:
+    """A window declared (or changed) concerns each function it takes down at every place
+    that function is delivered, and nothing else; an unchanged window concerns nothing.
+    Oracle: the pairs written out from the model's places, not from the code's lookup."""
+    fn = MODEL.functions
+    shown = [{"name": fn[f].public_name or fn[f].name or f, "state": "scheduled"} for f in taken]
+    window = {"id": "w1", "status": "scheduled", "functions": shown}
+    before: dict[str, Any] = {"tiers": [], "maintenance": []}
+    after: dict[str, Any] = {"tiers": [], "maintenance": [window]}
+    expected = {(f, p) for f in taken for p in (MODEL.places.get(f) or ("",))}
+    assert notify.concerned(before, after, MODEL) == expected
+    assert notify.concerned(after, after, MODEL) == frozenset()
+    live = {**window, "status": "in_progress"}
+    assert notify.concerned(after, {"tiers": [], "maintenance": [live]}, MODEL) == expected
+    other = data.draw(st.sampled_from([p for p in PAIRS if p[0] not in taken] or PAIRS))
+    follows_other = Scope(functions=(other[0],))
+    update = notify.Update(pairs=frozenset(expected), payload=after)
+    assert update.concerns(follows_other) == (other[0] in taken)

@@ -5,6 +5,9 @@ Between the status the subscribers were last told and the new one:
 
 - a pair whose public state or ETA changed (a function going down or coming back at a
   place, its announced range moving) concerns that pair;
+- a maintenance window declared, cancelled or changing on the public page (planned, in
+  progress, each function's state and range) concerns every place of each function it
+  takes down (a window is group-wide: it has no places of its own);
 - a change of the incident itself (a message published, a state such as *identified* or
   *resolved*) concerns every pair not fully up before or after it: every function at
   every place the incident touches.
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from blackstart.incident import place_name
+from blackstart.maintenance import display_name
 from blackstart.model.model import Model
 from blackstart.store.scope import Pair, Scope
 from blackstart.web.scopes import row_ids
@@ -66,6 +70,32 @@ def _news(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if k not in ("tiers", *_TIMES)}
 
 
+def _maintenance_pairs(
+    before: dict[str, Any] | None, after: dict[str, Any], model: Model
+) -> set[Pair]:
+    """Every place of every function of a maintenance window that changed between the
+    two payloads (windows name their functions by public name)."""
+    old = {w["id"]: w for w in (before or {}).get("maintenance") or []}
+    new = {w["id"]: w for w in after.get("maintenance") or []}
+    names = {
+        f["name"]
+        for wid in old.keys() | new.keys()
+        if old.get(wid) != new.get(wid)
+        for w in (old.get(wid), new.get(wid))
+        if w is not None
+        for f in w.get("functions", [])
+    }
+    if not names:
+        return set()
+    by_name = {display_name(model, fid): fid for fid in model.functions}
+    pairs: set[Pair] = set()
+    for name in names:
+        fid = by_name.get(name)
+        if fid is not None:
+            pairs |= {(fid, p) for p in (model.places.get(fid) or ("",))}
+    return pairs
+
+
 def concerned(
     before: dict[str, Any] | None, after: dict[str, Any], model: Model
 ) -> frozenset[Pair]:
@@ -76,6 +106,7 @@ def concerned(
     if before is None or _news(before) != _news(after):
         pairs |= {k for k, (state, _) in new.items() if state != "up"}
         pairs |= {k for k, (state, _) in old.items() if state != "up"}
+    pairs |= _maintenance_pairs(before, after, model)
     return frozenset(pairs)
 
 
