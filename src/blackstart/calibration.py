@@ -27,6 +27,7 @@ import numpy as np
 import yaml
 
 from blackstart.engine.calibrate import MIN_OBSERVATIONS, fit_history
+from blackstart.engine.durations import Z90
 from blackstart.engine.schedule import ACTIONS
 from blackstart.errors import UsageError, did_you_mean
 from blackstart.model.model import Model
@@ -267,7 +268,7 @@ def forecast_change(
     truth_ctx = context(after, name)
     spec = after.forecast.pace_prior
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xCA1]))
-    sigma = math.log(max(spec.p90 / spec.median, 1.0 + 1e-9)) / 1.2815515655446004
+    sigma = math.log(max(spec.p90 / spec.median, 1.0 + 1e-9)) / Z90
     paces = spec.median * np.exp(sigma * rng.standard_normal(truths))
     fnodes = truth_ctx.function_nodes()
     watch = np.array([v for _, v in fnodes], np.int64)

@@ -26,6 +26,7 @@ from blackstart.web.board import IncidentService
 from blackstart.web.dashboard import Dashboard
 from blackstart.web.publish import DirectoryTarget, parse_target, publish
 from blackstart.web.publish_s3 import S3Target, order
+from blackstart.web.status_history import history
 from blackstart.web.status_public import SNAPSHOT_FILES, snapshot
 from tests.web._board import add_users, declare, login
 from tests.web.conftest import serve
@@ -80,7 +81,8 @@ def test_s3_objects_equal_a_directory_publication(
     dash = Dashboard.open(bs.example_path(), url)
     try:
         svc = IncidentService(dash, IncidentStore(dash.store))
-        files = snapshot(svc.public_status(), svc.tz)
+        # what ``serve --publish-to`` publishes: the status and the 90-day history
+        files = snapshot(svc.public_status(), svc.tz, history(svc, fresh=True))
     finally:
         dash.close()
     publish(files, DirectoryTarget(tmp_path / "dir"))
@@ -93,6 +95,8 @@ def test_s3_objects_equal_a_directory_publication(
     assert got["hospital/status/index.html"]["ContentType"] == "text/html; charset=utf-8"
     assert got["hospital/status/status.json"]["ContentType"] == "application/json"
     assert got["hospital/status/status.atom"]["ContentType"] == "application/atom+xml"
+    assert got["hospital/status/history.html"]["ContentType"] == "text/html; charset=utf-8"
+    assert got["hospital/status/history.json"]["ContentType"] == "application/json"
     assert got["hospital/status/status.json"]["CacheControl"] == "public, max-age=15"
     assert got["hospital/status/index.html"]["CacheControl"] == "public, max-age=60"
     assert order(list(SNAPSHOT_FILES))[-1] == "index.html"
