@@ -33,8 +33,9 @@ DOMAIN = "dashboard"
 DEFAULT = "en"
 COOKIE = "lang"
 COOKIE_AGE_S = 365 * 86400
-ENGLISH_ONLY = ("/explorer", "/what-if", "/plan", "/resilience")
-"""Pages not translated yet: served in English whatever the choice (``lang="en"``)."""
+ENGLISH_ONLY: tuple[str, ...] = ()
+"""Pages not translated yet, served in English whatever the choice (``lang="en"``): none
+since the plan, explorer, resilience, what-if and maintenance pages were translated."""
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 SERVER_MESSAGES = (
@@ -99,6 +100,13 @@ SERVER_MESSAGES = (
     "viewers cannot change anything",
     "ask an admin for the operator role",
     "Public status",
+    "nothing fails",
+    "pick at least one element",
+    "viewers cannot save",
+    "saved as '%(name)s'",
+    "not saved: %(why)s",
+    "no node named like '%(q)s'",
+    "try part of a name",
 )
 """Messages made by the server (errors, warnings, the board's words for what /status shows)
 that the board shows translated: msgids of the dashboard catalog that no template uses."""
