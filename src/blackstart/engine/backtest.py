@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -143,6 +144,11 @@ def backtest(
                 for key, val in zip("tagyqs", (i, t, g, group_back[g], q, share), strict=True):
                     out[key].append(val)
             t += every
+    return records_of(out)
+
+
+def records_of(out: dict[str, list[Any]]) -> Records:
+    """The columns gathered under keys ``t a g y q s`` as :class:`Records`."""
     return Records(
         np.asarray(out["t"], np.int64),
         np.asarray(out["a"], np.int64),

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from blackstart.engine.backtest import Records, true_durations
+from blackstart.engine.backtest import Records, done_work, records_of, true_durations
 from blackstart.engine.forecast import Progress, forecast
 from blackstart.engine.pace import PacePrior, evidence_of, learn_pace
 from blackstart.engine.schedule import RecoveryProblem, run_once
@@ -64,8 +64,7 @@ def cross_backtest(
             done_end = np.where(sched.end <= t, sched.end, -1).astype(np.int64)
             started = np.where(sched.start <= t, sched.start, -1).astype(np.int64)
             prog = Progress(as_of=t, done_end=done_end, started=started)
-            worked = np.clip(np.minimum(sched.end, t) - sched.start, 0, None)
-            share = float(worked[dur > 0].sum() / total_work)
+            share = float(done_work(truth, sched.start, sched.end, dur, t) / total_work)
             post = learn_pace(
                 forecaster, evidence_of(forecaster, t, done_end, started), prior, seed=seed + i
             )
@@ -79,11 +78,4 @@ def cross_backtest(
                 for key, val in zip("tagyqs", (i, t, g, group_back[g], q, share), strict=True):
                     out[key].append(val)
             t += every
-    return Records(
-        np.asarray(out["t"], np.int64),
-        np.asarray(out["a"], np.int64),
-        np.asarray(out["g"], np.int64),
-        np.asarray(out["y"], np.int64),
-        np.asarray(out["q"], np.float64).reshape(-1, 3),
-        np.asarray(out["s"], np.float64),
-    )
+    return records_of(out)
